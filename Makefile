@@ -1,11 +1,38 @@
-# Every target runs from a fresh clone; none needs anything installed by hand.
+# Every target runs from a fresh clone; none needs anything installed by hand
+# beyond Go (and Java for spark-test).
 
-GO ?= go
-MODULES := . integration
+GO      ?= go
+# Every Go module of the repository; each is vetted and tested on its own.
+MODULES := . integration integration/peer
 
-.PHONY: all test vet thrift fmt
+.PHONY: all test vet demo thrift
 
 all: test
+
+# test vets and tests every module with the race detector.
+test: vet
+	@set -e; for m in $(MODULES); do \
+		[ -f $$m/go.mod ] || continue; \
+		echo "== go test -race $$m"; \
+		(cd $$m && $(GO) test -race -count=1 -timeout 20m ./...); \
+	done
+
+vet:
+	@set -e; for m in $(MODULES); do \
+		[ -f $$m/go.mod ] || continue; \
+		echo "== go vet $$m"; \
+		(cd $$m && $(GO) vet ./...); \
+	done
+
+# demo starts an embedded emulator (DuckDB behind our protocol) and runs
+# examples/quickstart against it. With DATABRICKS_HOST, DATABRICKS_HTTP_PATH and
+# DATABRICKS_TOKEN set, the example runs against that warehouse instead.
+demo:
+	@if [ -n "$${DATABRICKS_HOST:-}" ]; then \
+		$(GO) run ./examples/quickstart; \
+	else \
+		cd integration && $(GO) run ./cmd/emulator -- $(GO) run ../examples/quickstart; \
+	fi
 
 # thrift regenerates thrift/tcli from thrift/tcliservice.thrift with Debian's
 # thrift-compiler (0.17.0), installing the compiler first when it is missing.
