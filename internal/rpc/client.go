@@ -1,0 +1,213 @@
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+)
+
+// Authenticator adds credentials to an outgoing request. It is called for
+// every HTTP request, retries included, so it may refresh a token.
+type Authenticator interface {
+	Authenticate(*http.Request) error
+}
+
+// Options configures a [Client].
+type Options struct {
+	// URL is the endpoint every call is POSTed to,
+	// e.g. https://host:443/sql/1.0/warehouses/abc.
+	URL string
+	// HTTPClient sends the requests; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Auth adds credentials to each request; nil sends none.
+	Auth Authenticator
+	// UserAgent is the User-Agent header; empty means DefaultUserAgent.
+	UserAgent string
+	// Retry bounds retries; zero fields take their defaults.
+	Retry RetryPolicy
+	// Logger receives a Debug record per attempt; nil is silent.
+	Logger *slog.Logger
+}
+
+// DefaultUserAgent is the User-Agent sent when Options.UserAgent is empty.
+const DefaultUserAgent = "asyncsql-databricks"
+
+// Client calls TCLIService methods over HTTP. It is safe for concurrent use.
+type Client struct {
+	url       string
+	http      *http.Client
+	auth      Authenticator
+	userAgent string
+	retry     RetryPolicy
+	log       *slog.Logger
+	seq       atomic.Int32
+
+	// Hooks replaced by tests.
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	randN func(int64) int64
+}
+
+// New returns a client for the endpoint and settings of o.
+func New(o Options) *Client {
+	c := &Client{
+		url:       o.URL,
+		http:      o.HTTPClient,
+		auth:      o.Auth,
+		userAgent: o.UserAgent,
+		retry:     o.Retry.withDefaults(),
+		log:       o.Logger,
+		now:       time.Now,
+		sleep:     sleepCtx,
+		randN:     rand.Int64N,
+	}
+	if c.http == nil {
+		c.http = http.DefaultClient
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// call sends one call of method with args, retrying per the policy, and
+// decodes the reply into result.
+func (c *Client) call(ctx context.Context, method string, args, result thrift.TStruct) error {
+	seqID := c.seq.Add(1)
+	req := getBuffer()
+	defer putBuffer(req)
+	if err := encodeCall(req, method, seqID, args); err != nil {
+		return fmt.Errorf("rpc: %s: encode request: %w", method, err)
+	}
+	start := c.now()
+	for attempt := 1; ; attempt++ {
+		err := c.attempt(ctx, method, attempt, req.Bytes(), seqID, result)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("rpc: %s: %w", method, ctx.Err())
+		}
+		wait, retry := c.retryWait(method, attempt, err)
+		if !retry {
+			return err
+		}
+		if c.now().Add(wait).Sub(start) > c.retry.Budget {
+			return err
+		}
+		if dl, ok := ctx.Deadline(); ok && c.now().Add(wait).After(dl) {
+			return err
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "rpc retry",
+			slog.String("method", method), slog.Int("attempt", attempt), slog.Duration("wait", wait))
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("rpc: %s: %w", method, serr)
+		}
+	}
+}
+
+// retryWait reports whether the failed attempt number attempt may be retried
+// and after what wait.
+func (c *Client) retryWait(method string, attempt int, err error) (time.Duration, bool) {
+	if attempt >= c.retry.MaxAttempts {
+		return 0, false
+	}
+	var he *HTTPError
+	switch {
+	case errors.As(err, &he):
+		if he.Temporary() {
+			if he.RetryAfter > 0 {
+				return min(he.RetryAfter, c.retry.MaxRetryAfter), true
+			}
+		} else if he.StatusCode < 500 || !Safe(method) {
+			return 0, false
+		}
+	case errors.As(err, new(*transportError)):
+		if !Safe(method) && !notSent(err) {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return backoff(c.retry, attempt, c.randN), true
+}
+
+// transportError marks a failure to send the request or read the reply.
+type transportError struct {
+	method string
+	err    error
+}
+
+func (e *transportError) Error() string { return fmt.Sprintf("rpc: %s: %v", e.method, e.err) }
+func (e *transportError) Unwrap() error { return e.err }
+
+// notSent reports whether err shows the request never reached the server (the
+// connection could not be made), so even an unsafe method may be sent again.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// attempt makes one HTTP request and decodes its reply into result.
+func (c *Client) attempt(ctx context.Context, method string, attempt int, body []byte, seqID int32, result thrift.TStruct) error {
+	start := c.now()
+	outcome := "ok"
+	defer func() {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "rpc call",
+			slog.String("method", method), slog.Int("attempt", attempt),
+			slog.Duration("duration", c.now().Sub(start)), slog.String("status", outcome))
+	}()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		outcome = "bad request"
+		return fmt.Errorf("rpc: %s: %w", method, err)
+	}
+	hreq.Header.Set("Content-Type", "application/x-thrift")
+	hreq.Header.Set("Accept", "application/x-thrift")
+	hreq.Header.Set("User-Agent", c.userAgent)
+	if c.auth != nil {
+		if err := c.auth.Authenticate(hreq); err != nil {
+			outcome = "auth error"
+			return fmt.Errorf("rpc: %s: authenticate: %w", method, err)
+		}
+	}
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		outcome = "transport error"
+		return &transportError{method: method, err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		outcome = resp.Status
+		// Drain a little so the connection can be reused.
+		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+		return newHTTPError(method, resp, c.now())
+	}
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if resp.ContentLength > 0 && resp.ContentLength < 1<<30 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		outcome = "transport error"
+		return &transportError{method: method, err: fmt.Errorf("read reply: %w", err)}
+	}
+	if err := decodeReply(buf.Bytes(), method, seqID, result); err != nil {
+		outcome = "bad reply"
+		return fmt.Errorf("rpc: %s: %w", method, err)
+	}
+	return nil
+}

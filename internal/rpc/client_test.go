@@ -1,0 +1,441 @@
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func execReq(stmt string) *tcli.TExecuteStatementReq {
+	return &tcli.TExecuteStatementReq{
+		SessionHandle: &tcli.TSessionHandle{SessionId: &tcli.THandleIdentifier{GUID: []byte("g"), Secret: []byte("s")}},
+		Statement:     stmt,
+	}
+}
+
+func statusReq() *tcli.TGetOperationStatusReq {
+	return &tcli.TGetOperationStatusReq{OperationHandle: testHandle()}
+}
+
+func TestRoundTrip(t *testing.T) {
+	svc := &fakeService{}
+	ts := newTestServer(t, svc)
+	c, _ := newTestClient(ts.URL, Options{Auth: bearer("tok"), UserAgent: "ua/1"})
+	ctx := t.Context()
+
+	resp, err := c.ExecuteStatement(ctx, execReq("SELECT 1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(resp.GetOperationHandle().GetOperationId().GetGUID()); got != "0123456789abcdef" {
+		t.Errorf("GUID = %q", got)
+	}
+	if len(svc.statements) != 1 || svc.statements[0] != "SELECT 1" {
+		t.Errorf("server saw %q", svc.statements)
+	}
+	h := ts.headers[0]
+	for k, want := range map[string]string{
+		"Content-Type":  "application/x-thrift",
+		"User-Agent":    "ua/1",
+		"Authorization": "Bearer tok",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+
+	// Every method decodes its own result.
+	if _, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{}); err != nil {
+		t.Error(err)
+	}
+	if r, err := c.GetOperationStatus(ctx, statusReq()); err != nil || r.GetOperationState() != tcli.TOperationState_FINISHED_STATE {
+		t.Error(r, err)
+	}
+	if _, err := c.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: testHandle()}); err != nil {
+		t.Error(err)
+	}
+	if r, err := c.FetchResults(ctx, &tcli.TFetchResultsReq{OperationHandle: testHandle(), MaxRows: 10}); err != nil || r.GetHasMoreRows() {
+		t.Error(r, err)
+	}
+	if _, err := c.CancelOperation(ctx, &tcli.TCancelOperationReq{OperationHandle: testHandle()}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.CloseOperation(ctx, &tcli.TCloseOperationReq{OperationHandle: testHandle()}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.CloseSession(ctx, &tcli.TCloseSessionReq{SessionHandle: execReq("").SessionHandle}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestDefaultUserAgent(t *testing.T) {
+	ts := newTestServer(t, &fakeService{})
+	c, _ := newTestClient(ts.URL, Options{})
+	if _, err := c.CloseSession(t.Context(), &tcli.TCloseSessionReq{SessionHandle: execReq("").SessionHandle}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.headers[0].Get("User-Agent"); got != DefaultUserAgent {
+		t.Errorf("User-Agent = %q", got)
+	}
+	if got := ts.headers[0].Get("Authorization"); got != "" {
+		t.Errorf("Authorization = %q without an authenticator", got)
+	}
+}
+
+func TestAuthError(t *testing.T) {
+	ts := newTestServer(t, &fakeService{})
+	c, _ := newTestClient(ts.URL, Options{Auth: failingAuth{}})
+	_, err := c.OpenSession(t.Context(), &tcli.TOpenSessionReq{})
+	if err == nil || !strings.Contains(err.Error(), "no token") {
+		t.Fatalf("err = %v", err)
+	}
+	if ts.requests() != 0 {
+		t.Errorf("%d requests sent without credentials", ts.requests())
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter string
+		maxWait    time.Duration
+		want       time.Duration
+	}{
+		{"seconds", "3", 0, 3 * time.Second},
+		{"http-date", clockBase.Add(7 * time.Second).Format(http.TimeFormat), 0, 7 * time.Second},
+		{"capped", "3600", 30 * time.Second, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, &fakeService{}, status(http.StatusTooManyRequests, "Retry-After", tt.retryAfter))
+			c, clk := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxRetryAfter: tt.maxWait, Budget: time.Hour}})
+			// 429 is retried even for ExecuteStatement.
+			if _, err := c.ExecuteStatement(t.Context(), execReq("x")); err != nil {
+				t.Fatal(err)
+			}
+			if got := clk.waits(); len(got) != 1 || got[0] != tt.want {
+				t.Errorf("waits = %v, want [%v]", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRetryRules(t *testing.T) {
+	tests := []struct {
+		name     string
+		fault    fault
+		call     func(*Client) error
+		attempts int // requests made
+		ok       bool
+	}{
+		{"503 ExecuteStatement retried", status(503), callExec, 2, true},
+		{"500 ExecuteStatement not retried", status(500), callExec, 1, false},
+		{"502 FetchResults not retried", status(502), callFetch, 1, false},
+		{"500 GetOperationStatus retried", status(500), callStatus, 2, true},
+		{"hang-up ExecuteStatement not retried", hangUp, callExec, 1, false},
+		{"hang-up FetchResults not retried", hangUp, callFetch, 1, false},
+		{"hang-up CloseOperation retried", hangUp, callClose, 2, true},
+		{"401 not retried", status(401), callStatus, 1, false},
+		{"garbage not retried", body([]byte("<html>oops</html>")), callStatus, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, &fakeService{}, tt.fault)
+			c, clk := newTestClient(ts.URL, Options{})
+			err := tt.call(c)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v", err)
+			}
+			if got := ts.requests(); got != tt.attempts {
+				t.Errorf("requests = %d, want %d", got, tt.attempts)
+			}
+			if got := len(clk.waits()); got != tt.attempts-1 {
+				t.Errorf("waits = %d", got)
+			}
+		})
+	}
+}
+
+func callExec(c *Client) error {
+	_, err := c.ExecuteStatement(context.Background(), execReq("x"))
+	return err
+}
+
+func callFetch(c *Client) error {
+	_, err := c.FetchResults(context.Background(), &tcli.TFetchResultsReq{OperationHandle: testHandle()})
+	return err
+}
+
+func callStatus(c *Client) error {
+	_, err := c.GetOperationStatus(context.Background(), statusReq())
+	return err
+}
+
+func callClose(c *Client) error {
+	_, err := c.CloseOperation(context.Background(), &tcli.TCloseOperationReq{OperationHandle: testHandle()})
+	return err
+}
+
+func TestHTTPError(t *testing.T) {
+	ts := newTestServer(t, &fakeService{}, status(500,
+		"X-Databricks-Reason-Phrase", "  warehouse\r\nis gone  ",
+		"X-Thriftserver-Error-Message", "other"))
+	c, _ := newTestClient(ts.URL, Options{})
+	err := callExec(c)
+	var he *HTTPError
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %#v", err)
+	}
+	if he.Method != "ExecuteStatement" || he.StatusCode != 500 || he.Reason != "warehouse  is gone" {
+		t.Errorf("%+v", he)
+	}
+	if got, want := err.Error(), "rpc: ExecuteStatement: HTTP 500 Internal Server Error: warehouse  is gone"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+
+	ts = newTestServer(t, &fakeService{}, status(400, "X-Thriftserver-Error-Message", "bad thing"))
+	c, _ = newTestClient(ts.URL, Options{})
+	if err := callExec(c); !errors.As(err, &he) || he.Reason != "bad thing" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestMaxAttempts(t *testing.T) {
+	ts := newTestServer(t, &fakeService{}, status(503), status(503), status(503), status(503))
+	c, clk := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 3, MinBackoff: time.Second, MaxBackoff: 3 * time.Second}})
+	err := callStatus(c)
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != 503 {
+		t.Fatalf("err = %v", err)
+	}
+	if got := ts.requests(); got != 3 {
+		t.Errorf("requests = %d", got)
+	}
+	// Full jitter at its largest: 1s, then 2s.
+	want := []time.Duration{time.Second, 2 * time.Second}
+	if got := clk.waits(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("waits = %v, want %v", got, want)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	faults := make([]fault, 10)
+	for i := range faults {
+		faults[i] = status(503)
+	}
+	ts := newTestServer(t, &fakeService{}, faults...)
+	c, clk := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 10, MinBackoff: 400 * time.Millisecond, MaxBackoff: time.Minute, Budget: time.Second}})
+	if err := callStatus(c); err == nil {
+		t.Fatal("no error")
+	}
+	// Waits of 400ms then 800ms would end 1.2s after the start.
+	if got := ts.requests(); got != 2 {
+		t.Errorf("requests = %d, want 2", got)
+	}
+	if got := clk.waits(); len(got) != 1 {
+		t.Errorf("waits = %v", got)
+	}
+}
+
+func TestDeadlineShorterThanWait(t *testing.T) {
+	ts := newTestServer(t, &fakeService{}, status(503, "Retry-After", "30"))
+	c, clk := newTestClient(ts.URL, Options{})
+	ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(time.Hour))
+	defer cancel()
+	// The fake clock is in 2026-01-02, far before the deadline; move it close.
+	clk.t = time.Now().Add(time.Hour - 10*time.Second)
+	_, err := c.GetOperationStatus(ctx, statusReq())
+	var he *HTTPError
+	if !errors.As(err, &he) || he.RetryAfter != 30*time.Second {
+		t.Fatalf("err = %v", err)
+	}
+	if len(clk.waits()) != 0 {
+		t.Errorf("waited %v past the deadline", clk.waits())
+	}
+}
+
+func TestContextCanceledWhileWaiting(t *testing.T) {
+	ts := newTestServer(t, &fakeService{}, status(503))
+	c := New(Options{URL: ts.URL, Retry: RetryPolicy{MinBackoff: time.Hour, MaxBackoff: time.Hour, Budget: 2 * time.Hour}})
+	c.randN = func(n int64) int64 { return n - 1 }
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.GetOperationStatus(ctx, statusReq())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestContextCanceledBeforeCall(t *testing.T) {
+	ts := newTestServer(t, &fakeService{})
+	c, _ := newTestClient(ts.URL, Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "OpenSession") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDialErrorRetriedForEveryMethod(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	l.Close()
+	c, clk := newTestClient(url, Options{Retry: RetryPolicy{MaxAttempts: 3}})
+	err = callExec(c)
+	if err == nil || !strings.Contains(err.Error(), "ExecuteStatement") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := len(clk.waits()); got != 2 {
+		t.Errorf("waits = %d, want 2", got)
+	}
+}
+
+func TestApplicationException(t *testing.T) {
+	ts := newTestServer(t, &fakeService{execErr: errors.New("handler exploded")})
+	c, _ := newTestClient(ts.URL, Options{})
+	err := callExec(c)
+	var ae thrift.TApplicationException
+	if !errors.As(err, &ae) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "ExecuteStatement") {
+		t.Errorf("err = %v", err)
+	}
+	if ts.requests() != 1 {
+		t.Errorf("requests = %d", ts.requests())
+	}
+}
+
+func TestStatusError(t *testing.T) {
+	msg, state := "Table not found", "42P01"
+	for _, code := range []tcli.TStatusCode{tcli.TStatusCode_ERROR_STATUS, tcli.TStatusCode_INVALID_HANDLE_STATUS} {
+		st := &tcli.TStatus{StatusCode: code, ErrorMessage: &msg, SqlState: &state}
+		ts := newTestServer(t, &fakeService{execStatus: st})
+		c, _ := newTestClient(ts.URL, Options{})
+		resp, err := c.ExecuteStatement(t.Context(), execReq("x"))
+		var se *StatusError
+		if !errors.As(err, &se) {
+			t.Fatalf("err = %v", err)
+		}
+		if resp == nil || resp.GetStatus().GetStatusCode() != code {
+			t.Errorf("resp = %v", resp)
+		}
+		if se.Method != "ExecuteStatement" || se.InvalidHandle() != (code == tcli.TStatusCode_INVALID_HANDLE_STATUS) {
+			t.Errorf("%+v", se)
+		}
+		if !strings.Contains(se.Error(), msg) || !strings.Contains(se.Error(), state) {
+			t.Errorf("Error() = %q", se.Error())
+		}
+	}
+	// SUCCESS_WITH_INFO and STILL_EXECUTING are not errors.
+	st := &tcli.TStatus{StatusCode: tcli.TStatusCode_SUCCESS_WITH_INFO_STATUS}
+	ts := newTestServer(t, &fakeService{execStatus: st})
+	c, _ := newTestClient(ts.URL, Options{})
+	if _, err := c.ExecuteStatement(t.Context(), execReq("x")); err != nil {
+		t.Error(err)
+	}
+}
+
+// reply encodes a reply message with the given header and payload.
+func reply(t testing.TB, name string, typ thrift.TMessageType, seqID int32, payload thrift.TStruct) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	ctx := context.Background()
+	p := thrift.NewTBinaryProtocolConf(&thrift.TMemoryBuffer{Buffer: &buf}, thriftConf)
+	if err := p.WriteMessageBegin(ctx, name, typ, seqID); err != nil {
+		t.Fatal(err)
+	}
+	if err := payload.Write(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WriteMessageEnd(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestBadReplies(t *testing.T) {
+	ok := &tcli.TCLIServiceGetOperationStatusResult{Success: &tcli.TGetOperationStatusResp{Status: okStatus()}}
+	tests := []struct {
+		name string
+		body []byte
+	}{
+		{"empty", nil},
+		{"garbage", []byte("\x80\x01\x00\x02\xff\xff\xff\xffxyz")},
+		{"no result", reply(t, "GetOperationStatus", thrift.REPLY, 1, &tcli.TCLIServiceGetOperationStatusResult{})},
+		{"wrong method", reply(t, "FetchResults", thrift.REPLY, 1, ok)},
+		{"wrong seqid", reply(t, "GetOperationStatus", thrift.REPLY, 99, ok)},
+		{"call type", reply(t, "GetOperationStatus", thrift.CALL, 1, ok)},
+		{"truncated", reply(t, "GetOperationStatus", thrift.REPLY, 1, ok)[:20]},
+		{"missing required status", reply(t, "GetOperationStatus", thrift.REPLY, 1,
+			&tcli.TCLIServiceGetOperationStatusResult{Success: &tcli.TGetOperationStatusResp{}})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, &fakeService{}, body(tt.body))
+			c, _ := newTestClient(ts.URL, Options{})
+			resp, err := c.GetOperationStatus(t.Context(), statusReq())
+			if err == nil || resp != nil {
+				t.Fatalf("resp, err = %v, %v", resp, err)
+			}
+			if !errors.Is(err, errMalformedReply) {
+				t.Errorf("err = %v, want a malformed reply", err)
+			}
+			if ts.requests() != 1 {
+				t.Errorf("requests = %d", ts.requests())
+			}
+		})
+	}
+}
+
+func TestLogging(t *testing.T) {
+	var out bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := newTestServer(t, &fakeService{}, status(503))
+	c, _ := newTestClient(ts.URL, Options{Auth: bearer("dapi-secret-token"), Logger: logger})
+	if _, err := c.ExecuteStatement(t.Context(), execReq("SELECT secret_column")); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"method=ExecuteStatement", "attempt=1", "attempt=2", "503", "duration="} {
+		if !strings.Contains(s, want) {
+			t.Errorf("log lacks %q:\n%s", want, s)
+		}
+	}
+	for _, bad := range []string{"dapi-secret-token", "Bearer", "secret_column"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("log contains %q:\n%s", bad, s)
+		}
+	}
+}
+
+func TestConcurrentCalls(t *testing.T) {
+	ts := newTestServer(t, &fakeService{})
+	c, _ := newTestClient(ts.URL, Options{})
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() { errs <- callStatus(c) }()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

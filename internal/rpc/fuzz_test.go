@@ -1,0 +1,82 @@
+package rpc
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// FuzzDecodeReply checks that an arbitrary reply body decodes to a value or an
+// error, never a panic, for every result type.
+func FuzzDecodeReply(f *testing.F) {
+	for _, seed := range seedReplies(f) {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		results := map[string]thrift.TStruct{
+			"OpenSession":          &tcli.TCLIServiceOpenSessionResult{},
+			"ExecuteStatement":     &tcli.TCLIServiceExecuteStatementResult{},
+			"GetOperationStatus":   &tcli.TCLIServiceGetOperationStatusResult{},
+			"GetResultSetMetadata": &tcli.TCLIServiceGetResultSetMetadataResult{},
+			"FetchResults":         &tcli.TCLIServiceFetchResultsResult{},
+			"CloseOperation":       &tcli.TCLIServiceCloseOperationResult{},
+		}
+		for method, res := range results {
+			// Sequence id 1 is the id of every seed.
+			_ = decodeReply(body, method, 1, res)
+		}
+	})
+}
+
+// seedReplies returns well-formed and damaged replies.
+func seedReplies(t testing.TB) [][]byte {
+	state := tcli.TOperationState_RUNNING_STATE
+	more := true
+	msg := "boom"
+	seeds := [][]byte{
+		nil,
+		[]byte("<html>Bad Gateway</html>"),
+		reply(t, "OpenSession", thrift.REPLY, 1, &tcli.TCLIServiceOpenSessionResult{
+			Success: &tcli.TOpenSessionResp{Status: okStatus(), ServerProtocolVersion: tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8,
+				SessionHandle: &tcli.TSessionHandle{SessionId: &tcli.THandleIdentifier{GUID: []byte("g"), Secret: []byte("s")}},
+				Configuration: map[string]string{"a": "b"}}}),
+		reply(t, "ExecuteStatement", thrift.REPLY, 1, &tcli.TCLIServiceExecuteStatementResult{
+			Success: &tcli.TExecuteStatementResp{Status: okStatus(), OperationHandle: testHandle()}}),
+		reply(t, "GetOperationStatus", thrift.REPLY, 1, &tcli.TCLIServiceGetOperationStatusResult{
+			Success: &tcli.TGetOperationStatusResp{Status: okStatus(), OperationState: &state}}),
+		reply(t, "FetchResults", thrift.REPLY, 1, &tcli.TCLIServiceFetchResultsResult{
+			Success: &tcli.TFetchResultsResp{Status: okStatus(), HasMoreRows: &more, Results: &tcli.TRowSet{
+				Columns: []*tcli.TColumn{{I64Val: &tcli.TI64Column{Values: []int64{1, 2, 3}, Nulls: []byte{0}}}},
+			}}}),
+		reply(t, "ExecuteStatement", thrift.REPLY, 1, &tcli.TCLIServiceExecuteStatementResult{
+			Success: &tcli.TExecuteStatementResp{Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: &msg}}}),
+		reply(t, "ExecuteStatement", thrift.EXCEPTION, 1, thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "internal")),
+	}
+	return seeds
+}
+
+// FuzzErrorHeaders checks that any error headers give a bounded reason and a
+// bounded, non-negative Retry-After, never a panic.
+func FuzzErrorHeaders(f *testing.F) {
+	f.Add("warehouse is starting", "", "30")
+	f.Add("", "Invalid access token", clockBase.Add(time.Minute).Format(http.TimeFormat))
+	f.Add("  \r\n", "\xff\xfe", "-1")
+	f.Add("x", "y", "Wed, 21 Oct 2015 07:28:00 GMT")
+	f.Fuzz(func(t *testing.T, phrase, message, retryAfter string) {
+		h := http.Header{}
+		h.Set("X-Databricks-Reason-Phrase", phrase)
+		h.Set("X-Thriftserver-Error-Message", message)
+		h.Set("Retry-After", retryAfter)
+		e := newHTTPError("ExecuteStatement", &http.Response{StatusCode: 503, Header: h}, clockBase)
+		if len(e.Reason) > maxReasonLen+len("…") {
+			t.Errorf("reason of %d bytes", len(e.Reason))
+		}
+		if e.RetryAfter < 0 || e.RetryAfter > 24*time.Hour {
+			t.Errorf("RetryAfter = %v", e.RetryAfter)
+		}
+		_ = e.Error()
+	})
+}

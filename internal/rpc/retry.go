@@ -1,0 +1,107 @@
+package rpc
+
+import (
+	"context"
+	"time"
+)
+
+// RetryPolicy bounds the retries of one call. Zero fields take the defaults of
+// [DefaultRetryPolicy].
+type RetryPolicy struct {
+	// MaxAttempts is the largest number of HTTP requests made for one call,
+	// the first included. 1 disables retries.
+	MaxAttempts int
+	// MinBackoff is the backoff ceiling before the first retry; it doubles
+	// for each further retry up to MaxBackoff. The wait is drawn uniformly
+	// from zero to the ceiling (full jitter).
+	MinBackoff time.Duration
+	// MaxBackoff caps the backoff ceiling.
+	MaxBackoff time.Duration
+	// MaxRetryAfter caps the wait asked for by a Retry-After header.
+	MaxRetryAfter time.Duration
+	// Budget bounds the time from the start of the first attempt to the start
+	// of the last one: no retry is made whose wait would end after it.
+	Budget time.Duration
+}
+
+// DefaultRetryPolicy returns the policy used for zero fields of a
+// [RetryPolicy]: 5 attempts, backoff from 250ms up to 8s, Retry-After capped at
+// 60s, a budget of 2 minutes.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		MaxAttempts:   5,
+		MinBackoff:    250 * time.Millisecond,
+		MaxBackoff:    8 * time.Second,
+		MaxRetryAfter: 60 * time.Second,
+		Budget:        2 * time.Minute,
+	}
+}
+
+// withDefaults fills the zero fields of p.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.MinBackoff <= 0 {
+		p.MinBackoff = d.MinBackoff
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = d.MaxBackoff
+	}
+	if p.MaxBackoff < p.MinBackoff {
+		p.MaxBackoff = p.MinBackoff
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	if p.Budget <= 0 {
+		p.Budget = d.Budget
+	}
+	return p
+}
+
+// Safe reports whether method may be repeated after a failure that leaves it
+// unknown whether the server processed the request (a transport error or an
+// HTTP 5xx other than 503). ExecuteStatement is not safe: it would run the
+// statement twice. FetchResults is not safe: a FETCH_NEXT advances the cursor,
+// so a repeated request would skip a page. Every other method of this package
+// is safe. HTTP 429 and 503 are retried for every method regardless.
+func Safe(method string) bool {
+	switch method {
+	case "OpenSession", "CloseSession", "GetOperationStatus", "GetResultSetMetadata",
+		"CancelOperation", "CloseOperation":
+		return true
+	}
+	return false
+}
+
+// backoff returns the wait before retry number retry (1 for the first retry):
+// a value drawn by randN from [0, ceiling], where the ceiling is MinBackoff
+// doubled retry-1 times and capped at MaxBackoff.
+func backoff(p RetryPolicy, retry int, randN func(int64) int64) time.Duration {
+	ceiling := p.MinBackoff
+	for i := 1; i < retry && ceiling < p.MaxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, p.MaxBackoff)
+	if ceiling <= 0 {
+		return 0
+	}
+	return time.Duration(randN(int64(ceiling) + 1))
+}
+
+// sleepCtx waits for d or until ctx ends, whichever is first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
