@@ -1,0 +1,398 @@
+package arrowbatch
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal"
+)
+
+// Column reads the values of one column of the current batch.
+type Column interface {
+	// Reset points the reader at arr, which must have the column's Arrow
+	// type and be valid (as the arrays of a record returned by
+	// [Reader.Decode] are). [Reader.Bind] checks both.
+	Reset(arr arrow.Array)
+	// Value returns the value of row i, nil for NULL. Strings and byte
+	// slices are copies that stay valid after the batch is released.
+	Value(i int) any
+}
+
+// maxScale bounds the decimal scale accepted in a schema.
+const maxScale = 100
+
+// planColumns builds one reader per field of schema.
+func planColumns(schema *arrow.Schema, opts Options) ([]Column, error) {
+	cols := make([]Column, schema.NumFields())
+	for i, f := range schema.Fields() {
+		c, err := newColumn(f.Type, opts)
+		if err != nil {
+			return nil, fmt.Errorf("arrowbatch: column %d (%s): %w", i, f.Name, err)
+		}
+		cols[i] = c
+	}
+	return cols, nil
+}
+
+// newColumn returns the reader for values of type dt.
+func newColumn(dt arrow.DataType, opts Options) (Column, error) {
+	loc := opts.location()
+	switch t := dt.(type) {
+	case *arrow.NullType:
+		return nullColumn{}, nil
+	case *arrow.BooleanType:
+		return &boolColumn{}, nil
+	case *arrow.Int8Type:
+		return &fixedColumn[int8]{}, nil
+	case *arrow.Int16Type:
+		return &fixedColumn[int16]{}, nil
+	case *arrow.Int32Type:
+		return &fixedColumn[int32]{}, nil
+	case *arrow.Int64Type:
+		return &fixedColumn[int64]{}, nil
+	case *arrow.Uint8Type:
+		return &fixedColumn[uint8]{}, nil
+	case *arrow.Uint16Type:
+		return &fixedColumn[uint16]{}, nil
+	case *arrow.Uint32Type:
+		return &fixedColumn[uint32]{}, nil
+	case *arrow.Uint64Type:
+		return &fixedColumn[uint64]{}, nil
+	case *arrow.Float32Type:
+		return &fixedColumn[float32]{}, nil
+	case *arrow.Float64Type:
+		return &fixedColumn[float64]{}, nil
+	case *arrow.StringType:
+		return &stringColumn{}, nil
+	case *arrow.LargeStringType, *arrow.StringViewType:
+		return &textColumn{}, nil
+	case *arrow.BinaryType:
+		return &binaryColumn{}, nil
+	case *arrow.LargeBinaryType, *arrow.BinaryViewType, *arrow.FixedSizeBinaryType:
+		return &bytesColumn{}, nil
+	case *arrow.Date32Type:
+		return &date32Column{}, nil
+	case *arrow.Date64Type:
+		return &date64Column{}, nil
+	case *arrow.TimestampType:
+		return newTimestampColumn(t.Unit, loc), nil
+	case arrow.DecimalType:
+		scale := t.GetScale()
+		if scale > maxScale || scale < -maxScale {
+			return nil, fmt.Errorf("decimal scale %d out of range", scale)
+		}
+		switch t.(type) {
+		case *arrow.Decimal128Type:
+			return &decimal128Column{scale: scale}, nil
+		case *arrow.Decimal32Type:
+			return &decimalIntColumn[decimal.Decimal32]{scale: scale}, nil
+		case *arrow.Decimal64Type:
+			return &decimalIntColumn[decimal.Decimal64]{scale: scale}, nil
+		default:
+			return &decimalBigColumn{scale: scale}, nil
+		}
+	case *arrow.ListType, *arrow.LargeListType, *arrow.FixedSizeListType,
+		*arrow.ListViewType, *arrow.LargeListViewType, *arrow.MapType, *arrow.StructType:
+		if err := checkNested(dt, 0); err != nil {
+			return nil, err
+		}
+		return &jsonColumn{loc: loc}, nil
+	default:
+		return &textFallbackColumn{}, nil
+	}
+}
+
+// checkNested rejects decimal scales out of range inside nested types.
+func checkNested(dt arrow.DataType, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("type nested too deep")
+	}
+	switch t := dt.(type) {
+	case arrow.DecimalType:
+		if s := t.GetScale(); s > maxScale || s < -maxScale {
+			return fmt.Errorf("decimal scale %d out of range", s)
+		}
+	case arrow.NestedType:
+		for _, f := range t.Fields() {
+			if err := checkNested(f.Type, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validity holds the validity bitmap of the current array.
+type validity struct {
+	bits []byte // nil when the array has no NULLs
+	off  int
+}
+
+func (v *validity) reset(arr arrow.Array) {
+	v.off = arr.Data().Offset()
+	v.bits = nil
+	if arr.NullN() > 0 {
+		v.bits = arr.NullBitmapBytes()
+	}
+}
+
+func (v *validity) null(i int) bool {
+	return v.bits != nil && !bitutil.BitIsSet(v.bits, v.off+i)
+}
+
+type nullColumn struct{}
+
+func (nullColumn) Reset(arrow.Array) {}
+func (nullColumn) Value(int) any     { return nil }
+
+type boolColumn struct{ a *array.Boolean }
+
+func (c *boolColumn) Reset(arr arrow.Array) { c.a = arr.(*array.Boolean) }
+func (c *boolColumn) Value(i int) any {
+	if c.a.IsNull(i) {
+		return nil
+	}
+	return c.a.Value(i)
+}
+
+// fixedColumn reads fixed-width numbers straight from the data buffer.
+type fixedColumn[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64] struct {
+	validity
+	vals []T
+}
+
+func (c *fixedColumn[T]) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.vals = fixedValues[T](arr)
+}
+
+func (c *fixedColumn[T]) Value(i int) any {
+	if c.null(i) {
+		return nil
+	}
+	return c.vals[i]
+}
+
+// fixedValues returns the values of a fixed-width array, offset applied.
+func fixedValues[T arrow.FixedWidthType](arr arrow.Array) []T {
+	d := arr.Data()
+	if d.Len() == 0 {
+		return nil
+	}
+	return arrow.GetData[T](d.Buffers()[1].Bytes())[d.Offset() : d.Offset()+d.Len()]
+}
+
+type stringColumn struct{ a *array.String }
+
+func (c *stringColumn) Reset(arr arrow.Array) { c.a = arr.(*array.String) }
+func (c *stringColumn) Value(i int) any {
+	if c.a.IsNull(i) {
+		return nil
+	}
+	return strings.Clone(c.a.Value(i))
+}
+
+// textArray is implemented by the string arrays other than utf8.
+type textArray interface {
+	IsNull(i int) bool
+	Value(i int) string
+}
+
+type textColumn struct{ a textArray }
+
+func (c *textColumn) Reset(arr arrow.Array) { c.a = arr.(textArray) }
+func (c *textColumn) Value(i int) any {
+	if c.a.IsNull(i) {
+		return nil
+	}
+	return strings.Clone(c.a.Value(i))
+}
+
+type binaryColumn struct{ a *array.Binary }
+
+func (c *binaryColumn) Reset(arr arrow.Array) { c.a = arr.(*array.Binary) }
+func (c *binaryColumn) Value(i int) any {
+	if c.a.IsNull(i) {
+		return nil
+	}
+	return append([]byte{}, c.a.Value(i)...)
+}
+
+// bytesArray is implemented by the binary arrays other than binary.
+type bytesArray interface {
+	IsNull(i int) bool
+	Value(i int) []byte
+}
+
+type bytesColumn struct{ a bytesArray }
+
+func (c *bytesColumn) Reset(arr arrow.Array) { c.a = arr.(bytesArray) }
+func (c *bytesColumn) Value(i int) any {
+	if c.a.IsNull(i) {
+		return nil
+	}
+	return append([]byte{}, c.a.Value(i)...)
+}
+
+const secondsPerDay = 86400
+
+type date32Column struct {
+	validity
+	vals []int32
+}
+
+func (c *date32Column) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.vals = fixedValues[int32](arr)
+}
+
+func (c *date32Column) Value(i int) any {
+	if c.null(i) {
+		return nil
+	}
+	return time.Unix(int64(c.vals[i])*secondsPerDay, 0).UTC()
+}
+
+type date64Column struct {
+	validity
+	vals []int64
+}
+
+func (c *date64Column) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.vals = fixedValues[int64](arr)
+}
+
+func (c *date64Column) Value(i int) any {
+	if c.null(i) {
+		return nil
+	}
+	const msPerDay = secondsPerDay * 1000
+	ms := c.vals[i]
+	days := ms / msPerDay
+	if ms%msPerDay < 0 {
+		days--
+	}
+	return time.Unix(days*secondsPerDay, 0).UTC()
+}
+
+// timestampColumn converts instants of any unit to time.Time in loc.
+type timestampColumn struct {
+	validity
+	vals []int64
+	conv func(int64) time.Time
+	loc  *time.Location
+}
+
+func newTimestampColumn(unit arrow.TimeUnit, loc *time.Location) *timestampColumn {
+	c := &timestampColumn{loc: loc}
+	switch unit {
+	case arrow.Second:
+		c.conv = func(v int64) time.Time { return time.Unix(v, 0) }
+	case arrow.Millisecond:
+		c.conv = time.UnixMilli
+	case arrow.Nanosecond:
+		c.conv = func(v int64) time.Time { return time.Unix(0, v) }
+	default:
+		c.conv = time.UnixMicro
+	}
+	return c
+}
+
+func (c *timestampColumn) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.vals = fixedValues[int64](arr)
+}
+
+func (c *timestampColumn) Value(i int) any {
+	if c.null(i) {
+		return nil
+	}
+	return c.conv(c.vals[i]).In(c.loc)
+}
+
+type decimal128Column struct {
+	validity
+	vals  []decimal.Decimal128
+	scale int32
+}
+
+func (c *decimal128Column) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.vals = fixedValues[decimal.Decimal128](arr)
+}
+
+func (c *decimal128Column) Value(i int) any {
+	if c.null(i) {
+		return nil
+	}
+	return formatDecimal128(c.vals[i], c.scale)
+}
+
+type decimalIntColumn[T decimal.Decimal32 | decimal.Decimal64] struct {
+	validity
+	vals  []T
+	scale int32
+}
+
+func (c *decimalIntColumn[T]) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.vals = fixedValues[T](arr)
+}
+
+func (c *decimalIntColumn[T]) Value(i int) any {
+	if c.null(i) {
+		return nil
+	}
+	return formatDecimalInt(int64(c.vals[i]), c.scale)
+}
+
+type decimalBigColumn struct {
+	validity
+	vals  []decimal.Decimal256
+	scale int32
+}
+
+func (c *decimalBigColumn) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.vals = fixedValues[decimal.Decimal256](arr)
+}
+
+func (c *decimalBigColumn) Value(i int) any {
+	if c.null(i) {
+		return nil
+	}
+	return formatBig(c.vals[i].BigInt(), c.scale)
+}
+
+// jsonColumn renders list, map and struct values as JSON text.
+type jsonColumn struct {
+	arr arrow.Array
+	loc *time.Location
+	buf []byte
+}
+
+func (c *jsonColumn) Reset(arr arrow.Array) { c.arr = arr }
+func (c *jsonColumn) Value(i int) any {
+	if c.arr.IsNull(i) {
+		return nil
+	}
+	c.buf = appendJSON(c.buf[:0], c.arr, i, c.loc)
+	return string(c.buf)
+}
+
+// textFallbackColumn returns the text form of types outside the value
+// conventions.
+type textFallbackColumn struct{ arr arrow.Array }
+
+func (c *textFallbackColumn) Reset(arr arrow.Array) { c.arr = arr }
+func (c *textFallbackColumn) Value(i int) any {
+	if c.arr.IsNull(i) {
+		return nil
+	}
+	return c.arr.ValueStr(i)
+}

@@ -1,0 +1,41 @@
+// Package arrowbatch decodes Arrow IPC record batches as sent by a
+// Databricks SQL warehouse into per-column value readers.
+//
+// # Input
+//
+// A result set's metadata carries the Arrow schema as one IPC schema message
+// (TGetResultSetMetadataResp.arrowSchema). Every inline batch
+// (TSparkArrowBatch.batch) is one IPC record-batch message without the schema.
+// When the server compresses results (lz4Compressed), each batch is one whole
+// LZ4 frame that decompresses to that message.
+//
+// [NewReader] parses the schema once and keeps one IPC reader whose input is
+// swapped for every batch, so [Reader.Decode] never re-parses the schema.
+// Corrupt or truncated input yields an error; panics raised while decoding
+// are recovered and returned as errors.
+//
+// # Column readers
+//
+// [Reader.Columns] returns one [Column] per schema field, chosen once per
+// schema from the field's Arrow type. [Reader.Bind] points every column at
+// the arrays of a decoded batch, after which [Column.Value] returns the value
+// of a row without any per-row type switch.
+//
+// # Values
+//
+// Values follow one convention shared with package colset:
+//
+//	null                         nil
+//	bool                         bool
+//	int8, int16, int32, int64    int8, int16, int32, int64
+//	float32, float64             float32, float64
+//	utf8, large_utf8, string_view string (copied)
+//	binary, large_binary, ...    []byte (copied)
+//	date32, date64               time.Time at midnight UTC
+//	timestamp (any unit, any tz) time.Time in Options.Location (default UTC)
+//	decimal128 etc.              string with the exact decimal text, e.g. "-12.50"
+//	list, map, struct            string holding JSON text
+//
+// Types outside that table (unsigned integers, durations, ...) are returned
+// as their natural Go value or, failing that, as text.
+package arrowbatch

@@ -1,0 +1,247 @@
+package arrowbatch
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/pierrec/lz4/v4"
+)
+
+// Options configures how values are produced.
+type Options struct {
+	// Location is the time zone of TIMESTAMP values. Nil means UTC.
+	Location *time.Location
+}
+
+func (o Options) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
+}
+
+// Reader decodes the record batches of one result set. It parses the IPC
+// schema once and reuses one IPC reader for every batch.
+//
+// A Reader is not safe for concurrent use.
+type Reader struct {
+	schemaIPC []byte
+	lz4       bool
+	opts      Options
+
+	msgs   swapMessages
+	ipc    *ipc.Reader
+	schema *arrow.Schema
+	cols   []Column
+
+	lzr  *lz4.Reader
+	lzIn bytes.Reader
+	buf  bytes.Buffer
+}
+
+// swapMessages is the message source of the long-lived IPC reader; Decode
+// points it at each batch in turn. Every input gets its own message reader
+// whose metadata and body size limits are the input's length, so a corrupt
+// length field cannot make it allocate more than the input could hold.
+type swapMessages struct {
+	in    bytes.Reader
+	inner ipc.MessageReader
+}
+
+func (s *swapMessages) reset(data []byte) {
+	if s.inner != nil {
+		s.inner.Release()
+	}
+	s.in.Reset(data)
+	limit := int64(len(data))
+	s.inner = ipc.NewMessageReader(&s.in, ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit))
+}
+
+// Message implements ipc.MessageReader.
+func (s *swapMessages) Message() (*ipc.Message, error) {
+	if s.inner == nil {
+		return nil, io.EOF
+	}
+	return s.inner.Message()
+}
+
+// Retain implements ipc.MessageReader; the IPC reader is the only owner.
+func (s *swapMessages) Retain() {}
+
+// Release implements ipc.MessageReader.
+func (s *swapMessages) Release() {
+	if s.inner != nil {
+		s.inner.Release()
+		s.inner = nil
+	}
+}
+
+// NewReader parses schemaIPC, an Arrow IPC schema message, and returns a
+// Reader for batches of that schema. When lz4 is true every batch given to
+// Decode is an LZ4 frame.
+func NewReader(schemaIPC []byte, lz4 bool, opts Options) (*Reader, error) {
+	r := &Reader{
+		schemaIPC: bytes.Clone(schemaIPC),
+		lz4:       lz4,
+		opts:      opts,
+	}
+	if err := r.open(); err != nil {
+		return nil, err
+	}
+	r.schema = r.ipc.Schema()
+	cols, err := planColumns(r.schema, opts)
+	if err != nil {
+		r.ipc.Release()
+		return nil, err
+	}
+	r.cols = cols
+	return r, nil
+}
+
+// open (re)creates the IPC reader from the schema message.
+func (r *Reader) open() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("arrowbatch: invalid schema: %v", p)
+		}
+	}()
+	if r.ipc != nil {
+		r.ipc.Release()
+		r.ipc = nil
+	}
+	if len(r.schemaIPC) == 0 {
+		return errors.New("arrowbatch: empty schema")
+	}
+	r.msgs.reset(r.schemaIPC)
+	rd, err := ipc.NewReaderFromMessageReader(&r.msgs)
+	if err != nil {
+		return fmt.Errorf("arrowbatch: invalid schema: %w", err)
+	}
+	if rd.Schema() == nil {
+		rd.Release()
+		return errors.New("arrowbatch: invalid schema: no schema message")
+	}
+	if r.schema != nil && !r.schema.Equal(rd.Schema()) {
+		rd.Release()
+		return errors.New("arrowbatch: schema changed on reopen")
+	}
+	r.ipc = rd
+	return nil
+}
+
+// Schema returns the Arrow schema of the result set.
+func (r *Reader) Schema() *arrow.Schema { return r.schema }
+
+// NumColumns returns the number of columns of the schema.
+func (r *Reader) NumColumns() int { return len(r.cols) }
+
+// Columns returns one reader per column, in schema order. The slice and its
+// readers belong to r and are reused for every batch; see [Reader.Bind].
+func (r *Reader) Columns() []Column { return r.cols }
+
+// Decode decodes one batch, an IPC record-batch message (an LZ4 frame holding
+// one when the Reader was created with lz4 true). It returns an error for
+// corrupt or truncated input and never panics.
+//
+// The returned record is validated (buffer sizes, offsets, column lengths)
+// and owned by the caller, who should Release it when done.
+func (r *Reader) Decode(batch []byte) (rec arrow.RecordBatch, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if rec != nil {
+				rec.Release()
+			}
+			rec = nil
+			err = fmt.Errorf("arrowbatch: corrupt batch: %v", p)
+			r.reopen()
+		}
+	}()
+	data := batch
+	if r.lz4 {
+		if data, err = r.decompress(batch); err != nil {
+			return nil, err
+		}
+	}
+	if len(data) == 0 {
+		return nil, errors.New("arrowbatch: empty batch")
+	}
+	r.msgs.reset(data)
+	rec, err = r.ipc.Read()
+	if err != nil {
+		r.reopen()
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("arrowbatch: batch holds no record batch")
+		}
+		return nil, fmt.Errorf("arrowbatch: corrupt batch: %w", err)
+	}
+	if err := validateRecord(rec); err != nil {
+		r.reopen()
+		return nil, fmt.Errorf("arrowbatch: corrupt batch: %w", err)
+	}
+	rec.Retain()
+	return rec, nil
+}
+
+// reopen replaces an IPC reader that stopped after an error. The schema
+// parsed successfully before, so this only fails if memory is exhausted.
+func (r *Reader) reopen() {
+	if err := r.open(); err != nil {
+		r.ipc = nil
+	}
+}
+
+// decompress expands one LZ4 frame into r.buf. The IPC reader copies what it
+// reads, so the buffer is reused for the next batch.
+func (r *Reader) decompress(frame []byte) ([]byte, error) {
+	r.lzIn.Reset(frame)
+	if r.lzr == nil {
+		r.lzr = lz4.NewReader(&r.lzIn)
+	} else {
+		r.lzr.Reset(&r.lzIn)
+	}
+	r.buf.Reset()
+	if _, err := r.buf.ReadFrom(r.lzr); err != nil {
+		return nil, fmt.Errorf("arrowbatch: corrupt LZ4 frame: %w", err)
+	}
+	return r.buf.Bytes(), nil
+}
+
+// Bind points every column reader at the arrays of rec, which must have the
+// Reader's schema (as returned by Decode). After Bind, Columns()[c].Value(i)
+// returns row i of column c for 0 <= i < rec.NumRows().
+func (r *Reader) Bind(rec arrow.RecordBatch) error {
+	if rec == nil {
+		return errors.New("arrowbatch: nil record")
+	}
+	if int(rec.NumCols()) != len(r.cols) {
+		return fmt.Errorf("arrowbatch: record has %d columns, schema has %d", rec.NumCols(), len(r.cols))
+	}
+	rows := rec.NumRows()
+	for i := range r.cols {
+		arr := rec.Column(i)
+		if !arrow.TypeEqual(arr.DataType(), r.schema.Field(i).Type) {
+			return fmt.Errorf("arrowbatch: column %d has type %s, schema has %s", i, arr.DataType(), r.schema.Field(i).Type)
+		}
+		if int64(arr.Len()) != rows {
+			return fmt.Errorf("arrowbatch: column %d has %d rows, record has %d", i, arr.Len(), rows)
+		}
+	}
+	for i, c := range r.cols {
+		c.Reset(rec.Column(i))
+	}
+	return nil
+}
+
+// Close releases the IPC reader. The Reader must not be used afterwards.
+func (r *Reader) Close() error {
+	if r.ipc != nil {
+		r.ipc.Release()
+		r.ipc = nil
+	}
+	return nil
+}

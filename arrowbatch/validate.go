@@ -1,0 +1,124 @@
+package arrowbatch
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// maxDepth bounds the nesting of validated arrays.
+const maxDepth = 64
+
+// maxValues bounds the offset and length of an array, far above what a batch
+// can hold, so that size arithmetic cannot overflow.
+const maxValues = 1 << 40
+
+// validateRecord checks that every buffer of rec is large enough for the
+// values its arrays claim, so that reading any row cannot go out of bounds.
+func validateRecord(rec arrow.RecordBatch) error {
+	rows := rec.NumRows()
+	if rows < 0 {
+		return fmt.Errorf("negative row count %d", rows)
+	}
+	for i, col := range rec.Columns() {
+		if int64(col.Len()) != rows {
+			return fmt.Errorf("column %d has %d rows, batch has %d", i, col.Len(), rows)
+		}
+		if err := validateArray(col, 0); err != nil {
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+type fullValidator interface{ ValidateFull() error }
+
+func validateArray(arr arrow.Array, depth int) error {
+	if depth > maxDepth {
+		return errors.New("nesting too deep")
+	}
+	d := arr.Data()
+	off, n := d.Offset(), d.Len()
+	if off < 0 || n < 0 || off > maxValues || n > maxValues {
+		return fmt.Errorf("invalid offset %d or length %d", off, n)
+	}
+	end := off + n
+	bufs := d.Buffers()
+	if len(bufs) > 0 && bufs[0] != nil && bufs[0].Len() > 0 && bufs[0].Len() < bitmapBytes(end) {
+		return fmt.Errorf("validity bitmap of %d bytes for %d values", bufs[0].Len(), end)
+	}
+	switch dt := arr.DataType().(type) {
+	case *arrow.NullType:
+		return nil
+	case *arrow.StringType, *arrow.BinaryType:
+		if n == 0 {
+			return nil
+		}
+		return validateOffsets(arrow.GetData[int32](bufferBytes(bufs, 1)), off, n, len(bufferBytes(bufs, 2)))
+	case *arrow.LargeStringType, *arrow.LargeBinaryType:
+		if n == 0 {
+			return nil
+		}
+		return validateOffsets(arrow.GetData[int64](bufferBytes(bufs, 1)), off, n, len(bufferBytes(bufs, 2)))
+	case arrow.FixedWidthDataType:
+		if n == 0 {
+			return nil
+		}
+		need := bitmapBytes(end * dt.BitWidth())
+		if got := len(bufferBytes(bufs, 1)); got < need {
+			return fmt.Errorf("data buffer of %d bytes, need %d", got, need)
+		}
+		return nil
+	}
+	if v, ok := arr.(fullValidator); ok {
+		if err := v.ValidateFull(); err != nil {
+			return err
+		}
+	}
+	switch a := arr.(type) {
+	case array.ListLike:
+		return validateArray(a.ListValues(), depth+1)
+	case *array.Struct:
+		for i := range a.NumField() {
+			if a.Field(i).Len() < end {
+				return fmt.Errorf("struct field %d has %d values, need %d", i, a.Field(i).Len(), end)
+			}
+			if err := validateArray(a.Field(i), depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func validateOffsets[T int32 | int64](offsets []T, off, n, dataLen int) error {
+	if len(offsets) < off+n+1 {
+		return fmt.Errorf("offsets buffer holds %d offsets, need %d", len(offsets), off+n+1)
+	}
+	prev := offsets[off]
+	if prev < 0 {
+		return fmt.Errorf("negative offset %d", prev)
+	}
+	for _, o := range offsets[off+1 : off+n+1] {
+		if o < prev {
+			return fmt.Errorf("decreasing offsets %d after %d", o, prev)
+		}
+		prev = o
+	}
+	if int64(prev) > int64(dataLen) {
+		return fmt.Errorf("offset %d beyond data buffer of %d bytes", prev, dataLen)
+	}
+	return nil
+}
+
+func bufferBytes(bufs []*memory.Buffer, i int) []byte {
+	if i >= len(bufs) || bufs[i] == nil {
+		return nil
+	}
+	return bufs[i].Bytes()
+}
+
+func bitmapBytes(bits int) int { return (bits + 7) / 8 }
