@@ -31,7 +31,8 @@ demo:
 	@if [ -n "$${DATABRICKS_HOST:-}" ]; then \
 		$(GO) run ./examples/quickstart; \
 	else \
-		cd integration && $(GO) run ./cmd/emulator -- $(GO) run ../examples/quickstart; \
+		(cd integration && $(GO) build -o bin/emulator ./cmd/emulator) && \
+		integration/bin/emulator -- $(GO) run ./examples/quickstart; \
 	fi
 
 # thrift regenerates thrift/tcli from thrift/tcliservice.thrift with Debian's
