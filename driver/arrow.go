@@ -1,0 +1,130 @@
+package driver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+
+	sqldriver "database/sql/driver"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// ArrowIterator yields the Arrow record batches of a result without converting
+// rows. Use it like a scanner:
+//
+//	for it.Next() { rec := it.Record(); ... }
+//	if err := it.Err(); err != nil { ... }
+//	it.Close()
+type ArrowIterator interface {
+	// Next advances to the next record batch; false at the end or on error.
+	Next() bool
+	// Record returns the current batch. It is valid until the next call to
+	// Next or Close; call Retain to keep it longer.
+	Record() arrow.RecordBatch
+	// Schema returns the Arrow schema of the result.
+	Schema() *arrow.Schema
+	// Err returns the error that stopped Next, if any.
+	Err() error
+	// StatementID returns the statement's ID.
+	StatementID() string
+	// Close releases the result and closes the operation on the server.
+	Close() error
+}
+
+// QueryArrow runs query on sc and returns its Arrow batches. The connection
+// must stay open until the iterator is closed. Servers that answer with
+// column-based results (older than SPARK V5, or UseArrow false) give ErrNoArrow.
+// Query options (*Detached, *Resume) are not accepted here.
+func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (ArrowIterator, error) {
+	var it ArrowIterator
+	err := sc.Raw(func(dc any) error {
+		cn, ok := dc.(*conn)
+		if !ok {
+			return fmt.Errorf("databricks: QueryArrow: not a databricks connection (%T)", dc)
+		}
+		nv := make([]sqldriver.NamedValue, len(args))
+		for i, a := range args {
+			v := a
+			name := ""
+			if n, ok := a.(sql.NamedArg); ok {
+				name, v = n.Name, n.Value
+			}
+			nv[i] = sqldriver.NamedValue{Ordinal: i + 1, Name: name, Value: v}
+			if err := cn.CheckNamedValue(&nv[i]); err != nil {
+				if errors.Is(err, sqldriver.ErrRemoveArgument) {
+					cn.opt = nil
+					return errors.New("databricks: QueryArrow does not take *Detached or *Resume")
+				}
+				if errors.Is(err, sqldriver.ErrSkip) {
+					dv, derr := sqldriver.DefaultParameterConverter.ConvertValue(v)
+					if derr != nil {
+						return fmt.Errorf("databricks: argument %d: %w", i+1, derr)
+					}
+					nv[i].Value = dv
+					continue
+				}
+				return err
+			}
+		}
+		op, err := cn.run(ctx, query, nv)
+		if err != nil {
+			return err
+		}
+		if !hasResultSet(op) {
+			cn.c.cleanupOp(ctx, op, false)
+			return fmt.Errorf("%w: statement %s has no result set", ErrNoArrow, op.id)
+		}
+		r, err := cn.c.newRows(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
+		if err != nil {
+			cn.c.cleanupOp(ctx, op, false)
+			return err
+		}
+		if !r.arrow {
+			r.Close()
+			return fmt.Errorf("%w (statement %s)", ErrNoArrow, op.id)
+		}
+		it = &arrowIter{r: r}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// arrowIter adapts rows to ArrowIterator.
+type arrowIter struct {
+	r   *rows
+	rec arrow.RecordBatch
+	err error
+}
+
+func (it *arrowIter) Next() bool {
+	if it.err != nil || it.r.closed {
+		return false
+	}
+	rec, err := it.r.nextRecord()
+	if err != nil {
+		it.rec = nil
+		if err != io.EOF {
+			it.err = err
+		}
+		return false
+	}
+	it.rec = rec
+	return true
+}
+
+func (it *arrowIter) Record() arrow.RecordBatch { return it.rec }
+func (it *arrowIter) Schema() *arrow.Schema     { return it.r.ar.Schema() }
+func (it *arrowIter) Err() error                { return it.err }
+func (it *arrowIter) StatementID() string       { return it.r.op.id }
+func (it *arrowIter) Close() error {
+	it.rec = nil
+	return it.r.Close()
+}

@@ -1,0 +1,126 @@
+package driver
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sqldriver "database/sql/driver"
+
+	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// defaultMaxRows is the page size used when the configuration leaves it zero.
+const defaultMaxRows = 100000
+
+// Connector is a database/sql/driver.Connector for one warehouse. It owns one
+// HTTP client and one RPC client shared by all its connections. Close it (or
+// the *sql.DB opened with sql.OpenDB) to release them.
+type Connector struct {
+	cfg        *Config
+	svc        tcli.TCLIService
+	httpClient *http.Client
+	ownsHTTP   bool
+	log        *slog.Logger
+
+	// serverProto is the protocol version of the last session opened, -1
+	// before the first.
+	serverProto atomic.Int64
+	closed      atomic.Bool
+	// bg tracks background cleanups (abandoned submissions).
+	bg sync.WaitGroup
+}
+
+var (
+	_ sqldriver.Connector = (*Connector)(nil)
+	_ io.Closer           = (*Connector)(nil)
+)
+
+// NewConnector returns a connector for cfg, modified by opts. cfg is copied and
+// not retained; it is validated after the options are applied.
+func NewConnector(cfg *Config, opts ...Option) (*Connector, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	c := cfg.Clone()
+	for _, o := range opts {
+		o(c)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	hc, owns := c.httpClient(), c.HTTPClient == nil
+	conn := newConnector(c, nil)
+	conn.httpClient, conn.ownsHTTP = hc, owns
+	auth, err := authenticatorFor(c, hc)
+	if err != nil {
+		return nil, err
+	}
+	conn.svc = rpc.New(rpc.Options{
+		URL:        c.endpointURL(),
+		HTTPClient: hc,
+		Auth:       auth,
+		UserAgent:  userAgent(c.UserAgentEntry),
+		Retry:      c.retryPolicy(),
+		Logger:     conn.log,
+	})
+	return conn, nil
+}
+
+// newConnector builds a connector around an RPC service (tests inject a fake).
+func newConnector(cfg *Config, svc tcli.TCLIService) *Connector {
+	c := &Connector{cfg: cfg, svc: svc, log: cfg.logger()}
+	c.serverProto.Store(-1)
+	return c
+}
+
+// Connect implements driver.Connector: it opens a session.
+func (c *Connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	s, err := c.openSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{c: c, sess: s}, nil
+}
+
+// Driver implements driver.Connector.
+func (c *Connector) Driver() sqldriver.Driver { return &Driver{} }
+
+// Close waits for background cleanups and releases idle HTTP connections of a
+// client the connector created. It is safe to call more than once.
+func (c *Connector) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	c.bg.Wait()
+	if c.ownsHTTP && c.httpClient != nil {
+		c.httpClient.CloseIdleConnections()
+	}
+	return nil
+}
+
+// Warehouse identifies the warehouse: "host:port/path". Tokens that name an
+// operation are bound to it.
+func (c *Connector) Warehouse() string { return warehouseOf(c.cfg) }
+
+func (c *Connector) maxRows() int64 {
+	if c.cfg.MaxRows > 0 {
+		return c.cfg.MaxRows
+	}
+	return defaultMaxRows
+}
+
+func (c *Connector) location() *time.Location {
+	if c.cfg.Location != nil {
+		return c.cfg.Location
+	}
+	return time.UTC
+}

@@ -1,0 +1,89 @@
+// Package driver is a database/sql driver for Databricks SQL warehouses and
+// Apache Spark's Thrift server, speaking HiveServer2's TCLIService over HTTP.
+//
+// # Opening
+//
+//	db, err := sql.Open("databricks", "token:dapi...@adb-123.azuredatabricks.net:443/sql/1.0/warehouses/abc")
+//
+// or, connector first (preferred: options for what a DSN cannot say):
+//
+//	c, err := driver.NewConnector(cfg, driver.WithLogger(logger))
+//	db := sql.OpenDB(c) // db.Close closes the connector
+//
+// # DSN
+//
+// A DSN is [credentials@]host[:port]/http/path[?param=value&...]; see ParseDSN
+// and Config for the parameters (catalog, schema, maxRows, timeout,
+// userAgentEntry, location, useArrow, useLZ4, retryMax, retryBudget, pollMin,
+// pollMax, protocol, authType ...). Unknown parameters become session
+// configuration.
+//
+// # Authentication
+//
+// "token:<PAT>@" sends a Bearer token; "user:password@" with any other user
+// name sends Basic authentication (Apache Spark's Thrift server); OAuth
+// machine-to-machine uses authType=oauth-m2m with clientID and clientSecret;
+// WithTokenSource plugs in any token source. Secrets never appear in errors,
+// logs or String output.
+//
+// # Sessions
+//
+// Each database/sql connection is one server session, opened with
+// client_protocol HIVE_CLI_SERVICE_PROTOCOL_V10 and client_protocol_i64
+// SPARK_CLI_SERVICE_PROTOCOL_V8. The driver uses only the features the
+// server's protocol version allows: direct results (SPARK V1), initialNamespace
+// (V4, otherwise "use:database"), Arrow results (V5), LZ4 (V6) and native
+// parameters (V8). Transactions are not supported (ErrTransactionsNotSupported).
+//
+// # Execution
+//
+// Statements run asynchronously: ExecuteStatement (with direct results when
+// available), then GetOperationStatus polls with an adaptive backoff from
+// PollMin growing by half to PollMax. Cancelling the context cancels the
+// statement on the server. WithStatementIDCallback reports the statement ID as
+// soon as the server accepted the statement.
+//
+// # Parameters
+//
+// Positional (?) and named (:name with sql.Named) parameters are sent natively,
+// never interpolated, on servers at SPARK V8 or later; older servers give
+// ErrParametersNotSupported. Types are inferred from Go values (see params.go
+// for the exact wire forms); Parameter / TypedParam force a SQL type and
+// Decimal binds as DECIMAL(p,s).
+//
+// # Types
+//
+// NULL is nil; BOOLEAN bool; TINYINT int8; SMALLINT int16; INT int32; BIGINT
+// int64; FLOAT float32; DOUBLE float64; STRING, VARCHAR, CHAR string; BINARY
+// []byte; DATE time.Time at midnight UTC; TIMESTAMP time.Time in the configured
+// location; DECIMAL the exact decimal text (scan into Decimal for arithmetic);
+// INTERVAL text; ARRAY, MAP, STRUCT JSON text (scan into JSON[T]); VOID nil.
+// Rows report ColumnTypeScanType, ColumnTypeDatabaseTypeName ("DECIMAL",
+// "ARRAY", ...), ColumnTypeNullable (known for Arrow results only),
+// ColumnTypePrecisionScale (DECIMAL) and ColumnTypeLength (STRING, VARCHAR,
+// CHAR, BINARY).
+//
+// Results stream page by page (MaxRows rows per page) with at most one page
+// read ahead.
+//
+// # Errors
+//
+// Server failures are *ServerError values carrying SQLState, ErrorCode,
+// Message, DisplayMessage and the StatementID; use errors.As. Sentinels:
+// ErrInvalidHandle, ErrNotFinished, ErrParametersNotSupported,
+// ErrTransactionsNotSupported, ErrClosed, ErrNoArrow, ErrUnsupportedResult.
+// driver.ErrBadConn is reported only when the server cannot have run anything.
+//
+// # Asynchronous surface
+//
+// A *Detached argument runs a statement in its own session so that it can
+// outlive the call; its OperationRef can be polled with
+// Connector.OperationStatus, cancelled with Connector.CancelOperation, closed
+// with Connector.CloseOperation and read later with a *Resume argument. The
+// async package builds durable executions on this surface.
+//
+// # Arrow access
+//
+// QueryArrow runs a query on a *sql.Conn and yields Arrow record batches
+// without row conversion (Arrow-capable servers only).
+package driver

@@ -1,0 +1,42 @@
+package driver
+
+import (
+	"context"
+	"database/sql"
+
+	sqldriver "database/sql/driver"
+)
+
+// DriverName is the name the driver registers with database/sql.
+const DriverName = "databricks"
+
+func init() {
+	sql.Register(DriverName, &Driver{})
+}
+
+// Driver is the database/sql driver. Prefer sql.OpenDB(connector) with a
+// Connector from NewConnector; sql.Open("databricks", dsn) also works.
+type Driver struct{}
+
+var (
+	_ sqldriver.Driver        = (*Driver)(nil)
+	_ sqldriver.DriverContext = (*Driver)(nil)
+)
+
+// Open implements driver.Driver: it opens one connection for dsn.
+func (d *Driver) Open(dsn string) (sqldriver.Conn, error) {
+	c, err := d.OpenConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return c.Connect(context.Background())
+}
+
+// OpenConnector implements driver.DriverContext: it parses dsn.
+func (d *Driver) OpenConnector(dsn string) (sqldriver.Connector, error) {
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return NewConnector(cfg)
+}

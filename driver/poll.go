@@ -1,0 +1,119 @@
+package driver
+
+import (
+	"context"
+	"time"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// Default polling bounds, used when the configuration leaves them zero.
+const (
+	defaultPollMin = 100 * time.Millisecond
+	defaultPollMax = 5 * time.Second
+)
+
+// backoff yields the adaptive delays between status polls: it starts at min
+// and grows by half each poll up to max.
+type backoff struct {
+	next, max time.Duration
+}
+
+func newBackoff(min, max time.Duration) *backoff {
+	if min <= 0 {
+		min = defaultPollMin
+	}
+	if max < min {
+		max = min
+	}
+	return &backoff{next: min, max: max}
+}
+
+// delay returns the next delay and advances.
+func (b *backoff) delay() time.Duration {
+	d := b.next
+	b.next += b.next / 2
+	if b.next > b.max {
+		b.next = b.max
+	}
+	return d
+}
+
+// terminal reports whether a state ends an operation.
+func terminal(s tcli.TOperationState) bool {
+	switch s {
+	case tcli.TOperationState_INITIALIZED_STATE, tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE:
+		return false
+	}
+	return true
+}
+
+// statusOutcome converts a terminal status into nil (FINISHED) or a *ServerError.
+func statusOutcome(resp *tcli.TGetOperationStatusResp, stmtID string) error {
+	if resp.GetOperationState() == tcli.TOperationState_FINISHED_STATE {
+		return nil
+	}
+	return stateError(resp, stmtID)
+}
+
+// getStatus makes one GetOperationStatus call.
+func (c *Connector) getStatus(ctx context.Context, h *tcli.TOperationHandle) (*tcli.TGetOperationStatusResp, error) {
+	id := statementID(h)
+	resp, err := c.svc.GetOperationStatus(ctx, &tcli.TGetOperationStatusReq{OperationHandle: h})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, wrapRPC(err, id)
+	}
+	if err := checkStatus("GetOperationStatus", resp.Status, id); err != nil {
+		return nil, err
+	}
+	if resp.OperationState == nil {
+		// A status without a state is treated as still running.
+		resp.OperationState = ptr(tcli.TOperationState_RUNNING_STATE)
+	}
+	return resp, nil
+}
+
+// wait polls op until it reaches a terminal state, ctx is done, or deadline
+// (when non-zero) passes. On ctx done it cancels and closes the operation on a
+// bounded detached context and returns ctx.Err(). It returns the last status; a
+// non-terminal status means the deadline passed. Terminal failures are
+// returned as the status only: callers use statusOutcome.
+func (c *Connector) wait(ctx context.Context, op *operation, deadline time.Time) (*tcli.TGetOperationStatusResp, error) {
+	if op.status != nil && op.status.OperationState != nil && terminal(*op.status.OperationState) {
+		return op.status, nil
+	}
+	b := newBackoff(c.cfg.PollMin, c.cfg.PollMax)
+	for {
+		resp, err := c.getStatus(ctx, op.handle)
+		if err != nil {
+			if ctx.Err() != nil {
+				c.cleanupOp(ctx, op, true)
+				return nil, ctx.Err()
+			}
+			return nil, err
+		}
+		op.status = resp
+		if terminal(resp.GetOperationState()) {
+			return resp, nil
+		}
+		d := b.delay()
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return resp, nil
+			}
+			d = min(d, left)
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			c.cleanupOp(ctx, op, true)
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func TestBackoffGrowsAndCaps(t *testing.T) {
+	b := newBackoff(100*time.Millisecond, time.Second)
+	want := []time.Duration{100000, 150000, 225000, 337500, 506250, 759375, 1000000, 1000000}
+	for i, w := range want {
+		if d := b.delay(); d != w*time.Microsecond {
+			t.Fatalf("delay %d = %v, want %v", i, d, w*time.Microsecond)
+		}
+	}
+	if d := newBackoff(0, 0).delay(); d != defaultPollMin {
+		t.Fatalf("default min %v", d)
+	}
+}
+
+// TestPollingBackoff checks PENDING→RUNNING→FINISHED with the fake clock: the
+// gaps between status polls grow from PollMin by half up to PollMax.
+func TestPollingBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, func(c *Config) {
+			c.PollMin, c.PollMax = 100*time.Millisecond, 300*time.Millisecond
+		})
+		s := intScript(3)
+		s.states = []tcli.TOperationState{
+			tcli.TOperationState_PENDING_STATE, // direct results
+			tcli.TOperationState_PENDING_STATE,
+			tcli.TOperationState_INITIALIZED_STATE,
+			tcli.TOperationState_RUNNING_STATE,
+			tcli.TOperationState_RUNNING_STATE,
+			tcli.TOperationState_RUNNING_STATE,
+			tcli.TOperationState_FINISHED_STATE,
+		}
+		e.fake.set("q", s)
+		db := e.db(t)
+		start := time.Now()
+		var n int32
+		if err := db.QueryRowContext(context.Background(), "q").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 3 {
+			t.Fatalf("n = %d", n)
+		}
+		ts := e.fake.times("GetOperationStatus")
+		if len(ts) != 6 {
+			t.Fatalf("%d polls, want 6", len(ts))
+		}
+		want := []time.Duration{100, 150, 225, 300, 300}
+		for i := 1; i < len(ts); i++ {
+			if gap := ts[i].Sub(ts[i-1]); gap != want[i-1]*time.Millisecond {
+				t.Errorf("gap %d = %v, want %vms", i, gap, int64(want[i-1]))
+			}
+		}
+		if total := time.Since(start); total != 1075*time.Millisecond {
+			t.Errorf("total %v", total)
+		}
+		db.Close()
+		e.c.Close()
+	})
+}
+
+func TestTerminalStates(t *testing.T) {
+	cases := []struct {
+		state  tcli.TOperationState
+		ok     bool
+		isErrS bool
+	}{
+		{tcli.TOperationState_FINISHED_STATE, true, false},
+		{tcli.TOperationState_ERROR_STATE, false, true},
+		{tcli.TOperationState_CANCELED_STATE, false, true},
+		{tcli.TOperationState_CLOSED_STATE, false, true},
+		{tcli.TOperationState_TIMEDOUT_STATE, false, true},
+		{tcli.TOperationState_UKNOWN_STATE, false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.state.String(), func(t *testing.T) {
+			e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+			s := intScript(1)
+			s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, c.state}
+			s.sqlState, s.errMsg, s.errCode = "42000", "boom", 7
+			e.fake.set("q", s)
+			var n int32
+			err := e.db(t).QueryRowContext(context.Background(), "q").Scan(&n)
+			if c.ok {
+				if err != nil || n != 1 {
+					t.Fatalf("n=%d err=%v", n, err)
+				}
+				return
+			}
+			var se *ServerError
+			if !errors.As(err, &se) {
+				t.Fatalf("err %T %v", err, err)
+			}
+			if se.State == nil || *se.State != c.state {
+				t.Fatalf("state %v", se.State)
+			}
+			if se.StatementID == "" || se.StatementID != e.fake.lastStatementID() {
+				t.Fatalf("statement id %q", se.StatementID)
+			}
+			if c.state == tcli.TOperationState_ERROR_STATE {
+				if se.SQLState != "42000" || se.Message != "boom" || se.ErrorCode != 7 || se.DisplayMessage != "display: boom" {
+					t.Fatalf("fields %+v", se)
+				}
+			}
+		})
+	}
+	for _, s := range []tcli.TOperationState{tcli.TOperationState_INITIALIZED_STATE, tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE} {
+		if terminal(s) {
+			t.Errorf("%v terminal", s)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func TestQuerySimpleColumnSet(t *testing.T) {
+	for _, proto := range []tcli.TProtocolVersion{
+		tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10,
+		tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8,
+	} {
+		t.Run(proto.String(), func(t *testing.T) {
+			e := newHTTPEnv(t, proto)
+			e.fake.set("SELECT 7", intScript(7))
+			var n int32
+			if err := e.db(t).QueryRowContext(context.Background(), "SELECT 7").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 7 {
+				t.Fatalf("got %d", n)
+			}
+		})
+	}
+}
+
+func TestPingAndBeginTx(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	db := e.db(t)
+	if err := db.PingContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.BeginTx(context.Background(), nil); !errors.Is(err, ErrTransactionsNotSupported) {
+		t.Fatalf("BeginTx: %v", err)
+	}
+}

@@ -1,0 +1,281 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"reflect"
+
+	sqldriver "database/sql/driver"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/colset"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// rows streams a result set page by page.
+type rows struct {
+	c    *Connector
+	op   *operation
+	cols []column
+	f    *fetcher
+
+	arrow    bool
+	ar       *arrowbatch.Reader
+	colTypes []colset.ColumnType
+	readers  []arrowbatch.Column
+
+	// current page
+	cur      *tcli.TRowSet
+	batchIdx int
+	rec      arrow.RecordBatch
+	cp       *colset.Page
+	n, row   int
+
+	// keepOnEarlyClose leaves the operation on the server when Close comes
+	// before EOF (Detached and Resume results).
+	keepOnEarlyClose bool
+	// atEOF runs once after the last row (closes a dedicated session).
+	atEOF   func(ctx context.Context)
+	ctx     context.Context
+	eof     bool
+	closed  bool
+	lastErr error
+}
+
+var (
+	_ sqldriver.Rows                           = (*rows)(nil)
+	_ sqldriver.RowsColumnTypeScanType         = (*rows)(nil)
+	_ sqldriver.RowsColumnTypeDatabaseTypeName = (*rows)(nil)
+	_ sqldriver.RowsColumnTypeNullable         = (*rows)(nil)
+	_ sqldriver.RowsColumnTypeLength           = (*rows)(nil)
+	_ sqldriver.RowsColumnTypePrecisionScale   = (*rows)(nil)
+)
+
+// newRows prepares the result of a finished operation: it reads the metadata
+// (from direct results or GetResultSetMetadata) and plans the columns once.
+func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli.TFetchOrientation) (*rows, error) {
+	var meta *tcli.TGetResultSetMetadataResp
+	var first *tcli.TFetchResultsResp
+	if d := op.direct; d != nil {
+		meta, first = d.ResultSetMetadata, d.ResultSet
+	}
+	if meta == nil {
+		if op.serverClosed {
+			return nil, &ServerError{Method: "ExecuteStatement", Message: "server closed the operation without result metadata", StatementID: op.id}
+		}
+		resp, err := c.svc.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: op.handle})
+		if err == nil {
+			err = checkStatus("GetResultSetMetadata", resp.Status, op.id)
+		}
+		if err != nil {
+			return nil, wrapRPC(err, op.id)
+		}
+		meta = resp
+	}
+	r := &rows{c: c, op: op, ctx: ctx}
+	format := tcli.TSparkRowSetType_COLUMN_BASED_SET
+	if meta.ResultFormat != nil {
+		format = *meta.ResultFormat
+	}
+	switch format {
+	case tcli.TSparkRowSetType_ARROW_BASED_SET:
+		if len(meta.ArrowSchema) == 0 {
+			return nil, &ServerError{Method: "GetResultSetMetadata", Message: "Arrow result without arrowSchema", StatementID: op.id}
+		}
+		ar, err := arrowbatch.NewReader(meta.ArrowSchema, meta.GetLz4Compressed(), arrowbatch.Options{Location: c.location()})
+		if err != nil {
+			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
+		}
+		r.arrow, r.ar, r.readers = true, ar, ar.Columns()
+		r.cols = newPlan(meta.Schema, ar.Schema())
+		if len(r.cols) != ar.NumColumns() {
+			ar.Close()
+			return nil, fmt.Errorf("databricks: statement %s: Arrow schema has %d columns, table schema %d", op.id, ar.NumColumns(), len(r.cols))
+		}
+	case tcli.TSparkRowSetType_COLUMN_BASED_SET:
+		r.cols = newPlan(meta.Schema, nil)
+		r.colTypes = make([]colset.ColumnType, len(r.cols))
+		for i, col := range r.cols {
+			r.colTypes[i] = colset.ColumnType{Type: col.typ, Scale: int(col.scale)}
+		}
+	default:
+		return nil, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, format, op.id)
+	}
+	r.f = newFetcher(ctx, c, op.handle, r.arrow, first, op.serverClosed)
+	r.f.orientation = orientation
+	return r, nil
+}
+
+// Columns implements driver.Rows.
+func (r *rows) Columns() []string { return columnNames(r.cols) }
+
+// Next implements driver.Rows.
+func (r *rows) Next(dest []sqldriver.Value) error {
+	if r.closed {
+		return ErrClosed
+	}
+	if r.lastErr != nil {
+		return r.lastErr
+	}
+	for r.row >= r.n {
+		if err := r.advance(); err != nil {
+			if err != io.EOF {
+				r.lastErr = err
+			}
+			return err
+		}
+	}
+	if r.arrow {
+		for i := range dest {
+			dest[i] = r.readers[i].Value(r.row)
+		}
+	} else {
+		for i := range dest {
+			dest[i] = r.cp.Value(i, r.row)
+		}
+	}
+	r.row++
+	return nil
+}
+
+// advance moves to the next batch or page; io.EOF after the last row.
+func (r *rows) advance() error {
+	if r.arrow {
+		rec, err := r.nextRecord()
+		if err != nil {
+			return err
+		}
+		if err := r.ar.Bind(rec); err != nil {
+			return fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
+		}
+		r.n, r.row = int(rec.NumRows()), 0
+		return nil
+	}
+	rs, err := r.nextPage()
+	if err != nil {
+		return err
+	}
+	p, err := colset.Decode(rs.Columns, r.colTypes, colset.Options{Location: r.c.location()})
+	if err != nil {
+		return fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
+	}
+	r.cp, r.n, r.row = p, p.NumRows(), 0
+	return nil
+}
+
+// nextRecord decodes the next Arrow batch, releasing the previous one. The
+// record stays owned by rows until the next call or Close.
+func (r *rows) nextRecord() (arrow.RecordBatch, error) {
+	if r.rec != nil {
+		r.rec.Release()
+		r.rec = nil
+	}
+	for r.cur == nil || r.batchIdx >= len(r.cur.ArrowBatches) {
+		rs, err := r.nextPage()
+		if err != nil {
+			return nil, err
+		}
+		r.cur, r.batchIdx = rs, 0
+	}
+	b := r.cur.ArrowBatches[r.batchIdx]
+	r.batchIdx++
+	if b == nil {
+		return nil, fmt.Errorf("databricks: statement %s: nil Arrow batch", r.op.id)
+	}
+	rec, err := r.ar.Decode(b.Batch)
+	if err != nil {
+		return nil, fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
+	}
+	r.rec = rec
+	return rec, nil
+}
+
+// nextPage returns the next non-empty page; at the end it closes the
+// operation and returns io.EOF.
+func (r *rows) nextPage() (*tcli.TRowSet, error) {
+	for {
+		rs, err := r.f.next()
+		if err == io.EOF {
+			r.finish()
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rs != nil && (rowSetLen(rs) > 0 || len(rs.ArrowBatches) > 0) {
+			return rs, nil
+		}
+	}
+}
+
+// finish runs once at EOF: it closes the operation (unless the server did) and
+// runs the atEOF hook.
+func (r *rows) finish() {
+	if r.eof {
+		return
+	}
+	r.eof = true
+	r.c.cleanupOp(r.ctx, r.op, false)
+	if r.atEOF != nil {
+		r.atEOF(r.ctx)
+	}
+}
+
+// Close implements driver.Rows. It stops the read-ahead and closes the
+// operation unless that already happened (or the result is detached).
+func (r *rows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.f != nil {
+		r.f.close()
+	}
+	if r.rec != nil {
+		r.rec.Release()
+		r.rec = nil
+	}
+	if r.ar != nil {
+		r.ar.Close()
+	}
+	if !r.eof && !r.keepOnEarlyClose {
+		r.c.cleanupOp(r.ctx, r.op, false)
+	}
+	return nil
+}
+
+// ColumnTypeScanType implements driver.RowsColumnTypeScanType.
+func (r *rows) ColumnTypeScanType(i int) reflect.Type { return r.cols[i].scan }
+
+// ColumnTypeDatabaseTypeName implements driver.RowsColumnTypeDatabaseTypeName.
+func (r *rows) ColumnTypeDatabaseTypeName(i int) string { return r.cols[i].typeName }
+
+// ColumnTypeNullable implements driver.RowsColumnTypeNullable. Nullability is
+// known only from an Arrow schema.
+func (r *rows) ColumnTypeNullable(i int) (nullable, ok bool) {
+	return r.cols[i].nullable, r.cols[i].nullOK
+}
+
+// ColumnTypeLength implements driver.RowsColumnTypeLength.
+func (r *rows) ColumnTypeLength(i int) (int64, bool) { return r.cols[i].length, r.cols[i].hasLength }
+
+// ColumnTypePrecisionScale implements driver.RowsColumnTypePrecisionScale.
+func (r *rows) ColumnTypePrecisionScale(i int) (int64, int64, bool) {
+	return r.cols[i].precision, r.cols[i].scale, r.cols[i].hasPS
+}
+
+// emptyRows is a result without columns: DDL results, or a detached statement
+// that has not finished (Next then returns ErrNotFinished).
+type emptyRows struct{ err error }
+
+func (e *emptyRows) Columns() []string { return nil }
+func (e *emptyRows) Close() error      { return nil }
+func (e *emptyRows) Next([]sqldriver.Value) error {
+	if e.err != nil {
+		return e.err
+	}
+	return io.EOF
+}
