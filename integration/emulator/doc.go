@@ -1,0 +1,126 @@
+// Package emulator is a local stand-in for a Databricks SQL warehouse: an
+// HTTP server speaking HiveServer2's TCLIService (Thrift binary protocol)
+// with the Databricks extensions, executing statements with an embedded
+// DuckDB database.
+//
+// # SQL dialect
+//
+// Statements run on DuckDB (github.com/duckdb/duckdb-go/v2), so the SQL
+// dialect is DuckDB's, not Databricks SQL: write `SELECT 1::BIGINT`,
+// `range(10)`, `[1, 2]`, `{'a': 1}`, `MAP {'k': 1}`. The database is in
+// memory unless WithDatabase names a file. At start the schema "default"
+// is created (Databricks' default schema name); sessions start in DuckDB's
+// default catalog and schema ("memory"/"main" in memory).
+//
+// The function sleep_ms(n INTEGER) → BIGINT sleeps n milliseconds and
+// returns n; it stops when the statement is cancelled, so
+// `SELECT sleep_ms(5000)` is the slow statement for tests. (DuckDB's own
+// sleep_ms(BIGINT) returns NULL; an integer literal picks the emulator's.)
+//
+// # Starting
+//
+//	s, err := emulator.Start(emulator.WithStatusHold(200 * time.Millisecond))
+//	defer s.Close()
+//	db, err := sql.Open("databricks", s.DSN())
+//
+// The server listens on 127.0.0.1 with a random port. Host, Port, HTTPPath,
+// Token, URL and DSN describe it; the command
+// github.com/asyncsql/databricks/integration/cmd/emulator runs one
+// standalone or around a child process.
+//
+// # Protocol
+//
+// Every call is a POST to /sql/1.0/warehouses/<id> with
+// "Authorization: Bearer <token>" (HTTP 401 with X-Databricks-Reason-Phrase
+// otherwise). Bodies above the size limit get HTTP 413; bodies that are not
+// a Thrift message get HTTP 400.
+//
+// OpenSession answers min(client_protocol_i64, the maximum version) — by
+// default SPARK_CLI_SERVICE_PROTOCOL_V8; a client sending only a Hive
+// client_protocol gets that Hive version back and is served like by Apache
+// Spark's Thrift server: column-based results, no direct results, no
+// parameters. initialNamespace (SPARK V4+) and the configuration key
+// use:database select the session's schema (an unknown schema fails with
+// SQLSTATE 3F000; a catalog that is not an attached DuckDB database is
+// ignored); other configuration keys are stored and echoed.
+//
+// Operations belong to their session (CloseSession closes them) but can be
+// used from any session or connection: GetOperationStatus needs only the
+// guid, the other calls the guid and secret. Each operation runs in its own
+// goroutine on its own DuckDB connection, after `USE catalog.schema` of its
+// session; a USE statement changes the session's namespace. Temporary
+// objects and transactions do not outlive one statement.
+//
+// ExecuteStatement without runAsync answers when the statement is done;
+// with runAsync and getDirectResults it waits up to the direct-results hold
+// (default 5s) and, if done, returns status, metadata and the first page
+// inline, plus closeOperation when that page is the whole result (the
+// operation is then gone). GetOperationStatus is long-polled up to the
+// status hold (default 5s). A queryTimeout ends in TIMEDOUT_STATE,
+// CancelOperation in CANCELED_STATE. Failures are ERROR_STATE with a
+// SQLSTATE derived from DuckDB's error type (parser 42601, catalog 42P01,
+// binder 42703/42000, conversion 22018, ..., else XX000), errorCode = the
+// DuckDB error type number and errorMessage = DuckDB's message.
+//
+// DML (INSERT/UPDATE/DELETE) reports numModifiedRows and, like Databricks,
+// a one-row result num_affected_rows (+ num_inserted_rows for INSERT). DDL,
+// SET/USE and similar statements have hasResultSet=false (metadata with no
+// columns, empty fetches).
+//
+// Unknown handles get INVALID_HANDLE_STATUS. Operations nobody polls,
+// fetches or cancels for the idle-eviction time (default 20 minutes) are
+// cancelled and forgotten; later calls get INVALID_HANDLE_STATUS with the
+// message "Query has been timed out due to inactivity".
+//
+// # Results
+//
+// A finished statement's result is materialised in memory (Go values per
+// row) until the operation is closed, evicted or its session closed: size
+// test data accordingly. FetchResults returns pages of at most maxRows rows
+// (capped by WithMaxPageRows); hasMoreRows is exact; FETCH_FIRST restarts
+// at row 0 and startRowOffset positions the cursor. Other orientations are
+// refused.
+//
+// Clients that set canReadArrowResult (SPARK V5+) get ARROW_BASED_SET:
+// arrowSchema is an Arrow IPC schema message, each TSparkArrowBatch one IPC
+// record-batch message of at most WithBatchRows rows (a page may hold
+// several; with maxBytes, batches are added while the page is smaller),
+// each one LZ4 frame when the client set canDecompressLZ4Result (SPARK V6+).
+// Arrow types: BOOLEAN bool; TINYINT..BIGINT int8..int64; FLOAT/DOUBLE
+// float32/float64; STRING utf8 (never string views); BINARY binary; DATE
+// date32; TIMESTAMP timestamp[us, UTC] (DuckDB's TIMESTAMP is read as UTC);
+// DECIMAL decimal128(p,s) when useArrowNativeTypes.decimalAsArrow, else utf8
+// text; INTERVAL utf8 (DuckDB text such as "1 day 02:00:00"); ARRAY, MAP and
+// STRUCT always utf8 JSON text (complexTypesAsArrow is ignored); the NULL
+// type is null when nullTypeAsArrow, else utf8.
+//
+// Other clients get COLUMN_BASED_SET: booleans, integers, doubles (FLOAT as
+// double) and binary natively, everything else as Hive text (DECIMAL
+// "12.50", DATE "2006-01-02", TIMESTAMP "2006-01-02 15:04:05.999999",
+// complex types as JSON).
+//
+// DuckDB types map to Databricks type ids: VARCHAR/UUID/TIME/ENUM/JSON →
+// STRING_TYPE, BLOB → BINARY_TYPE, LIST/ARRAY → ARRAY_TYPE, HUGEINT →
+// DECIMAL(38,0), UBIGINT → DECIMAL(20,0), UTINYINT/USMALLINT/UINTEGER →
+// the next wider signed integer, TIMESTAMP variants → TIMESTAMP_TYPE,
+// INTERVAL → INTERVAL_DAY_TIME_TYPE. Nested types are described by a single
+// primitive entry with the nested type id, as Spark does.
+//
+// # Parameters
+//
+// Native parameters (SPARK V8) are bound as DuckDB parameters with Go values
+// from their type (BOOLEAN, TINYINT..BIGINT, FLOAT, DOUBLE, STRING, DATE,
+// TIMESTAMP, BINARY as hex text, VOID = NULL). Named parameters are written
+// `:name` in the statement and rewritten to DuckDB's `$name` outside string
+// literals, quoted identifiers and comments; positional ones are `?`.
+// DECIMAL(p,s) and INTERVAL parameters are bound as text inside
+// CAST(marker AS type), which keeps decimals exact.
+//
+// # Fault injection and counters
+//
+// Fault rules (WithFaults, InjectFault) answer chosen calls with an HTTP
+// status such as 429 or 503 plus Retry-After, drop the connection before or
+// after processing, or add latency. Requests and RequestCounts report how
+// many calls of each method arrived; OpenSessions and OpenOperations report
+// what the server still holds.
+package emulator

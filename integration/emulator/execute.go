@@ -1,0 +1,168 @@
+package emulator
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// namespace is a session's current DuckDB database (catalog) and schema.
+type namespace struct {
+	catalog, schema string
+}
+
+// useSQL is the USE statement selecting the namespace.
+func (ns namespace) useSQL() string {
+	return "USE " + quoteIdent(ns.catalog) + "." + quoteIdent(ns.schema)
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// result is the outcome of one statement.
+type result struct {
+	hasResultSet bool
+	cols         []column
+	rows         [][]any
+	modified     int64
+	ns           *namespace // set when the statement may have changed the namespace
+}
+
+// run executes op on its own DuckDB connection and records the outcome.
+func (s *Server) run(ctx context.Context, op *operation) {
+	defer s.wg.Done()
+	op.setRunning()
+	res, err := s.execute(ctx, op)
+	op.complete(res, err, ctx.Err())
+	if err == nil && res.ns != nil {
+		s.updateNamespace(op.sessKey, *res.ns)
+	}
+}
+
+// execute runs the statement: USE the session's namespace, prepare (earlier
+// statements of a multi-statement text run during prepare), bind, query and
+// read the whole result.
+func (s *Server) execute(ctx context.Context, op *operation) (*result, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if op.ns.schema != "" {
+		if _, err := conn.ExecContext(ctx, op.ns.useSQL()); err != nil {
+			return nil, err
+		}
+	}
+	var res *result
+	var typ duckdb.StmtType
+	err = conn.Raw(func(dc any) error {
+		dconn, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return errors.New("emulator: unexpected driver connection")
+		}
+		st, err := dconn.PrepareContext(ctx, op.query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		dst, ok := st.(*duckdb.Stmt)
+		if !ok {
+			return errors.New("emulator: unexpected driver statement")
+		}
+		typ, _ = dst.StatementType()
+		rows, err := dst.QueryContext(ctx, op.args)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		res, err = collect(ctx, rows, typ, op.rowLimit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if typ == duckdb.STATEMENT_TYPE_SET || typ == duckdb.STATEMENT_TYPE_MULTI {
+		var ns namespace
+		if err := conn.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&ns.catalog, &ns.schema); err == nil {
+			res.ns = &ns
+		}
+	}
+	return res, nil
+}
+
+// noResultSet lists the statement types that answer hasResultSet=false.
+var noResultSet = map[duckdb.StmtType]bool{
+	duckdb.STATEMENT_TYPE_CREATE: true, duckdb.STATEMENT_TYPE_DROP: true, duckdb.STATEMENT_TYPE_ALTER: true,
+	duckdb.STATEMENT_TYPE_SET: true, duckdb.STATEMENT_TYPE_VARIABLE_SET: true,
+	duckdb.STATEMENT_TYPE_TRANSACTION: true, duckdb.STATEMENT_TYPE_ATTACH: true,
+	duckdb.STATEMENT_TYPE_DETACH: true, duckdb.STATEMENT_TYPE_LOAD: true, duckdb.STATEMENT_TYPE_VACUUM: true,
+	duckdb.STATEMENT_TYPE_ANALYZE: true, duckdb.STATEMENT_TYPE_CREATE_FUNC: true,
+	duckdb.STATEMENT_TYPE_EXPORT: true, duckdb.STATEMENT_TYPE_PREPARE: true, duckdb.STATEMENT_TYPE_COPY: true,
+}
+
+// collect reads all rows. DML (INSERT/UPDATE/DELETE without RETURNING)
+// becomes a one-row result num_affected_rows (+ num_inserted_rows for
+// INSERT) with the count as numModifiedRows, as Databricks answers; DDL and
+// settings have no result set.
+func collect(ctx context.Context, rows driver.Rows, typ duckdb.StmtType, limit int64) (*result, error) {
+	names := rows.Columns()
+	typed, _ := rows.(driver.RowsColumnTypeDatabaseTypeName)
+	cols := make([]column, len(names))
+	for i, n := range names {
+		tn := "VARCHAR"
+		if typed != nil {
+			tn = typed.ColumnTypeDatabaseTypeName(i)
+		}
+		cols[i] = column{name: n, typ: parseDuckType(tn)}
+	}
+	var data [][]any
+	for limit <= 0 || int64(len(data)) < limit {
+		if len(data)%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		dst := make([]driver.Value, len(cols))
+		if err := rows.Next(dst); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, err
+		}
+		row := make([]any, len(cols))
+		for i, v := range dst {
+			if b, ok := v.([]byte); ok {
+				v = append([]byte{}, b...)
+			}
+			row[i] = v
+		}
+		data = append(data, row)
+	}
+	isCount := len(names) == 1 && names[0] == "Count"
+	res := &result{hasResultSet: true, cols: cols, rows: data, modified: -1}
+	switch {
+	case isCount && (typ == duckdb.STATEMENT_TYPE_INSERT || typ == duckdb.STATEMENT_TYPE_UPDATE ||
+		typ == duckdb.STATEMENT_TYPE_DELETE):
+		var n int64
+		if len(data) == 1 {
+			n, _ = toInt64(data[0][0])
+		}
+		res.modified = n
+		bigint := &colType{kind: kInt64, duck: "BIGINT"}
+		res.cols = []column{{name: "num_affected_rows", typ: bigint}}
+		res.rows = [][]any{{n}}
+		if typ == duckdb.STATEMENT_TYPE_INSERT {
+			res.cols = append(res.cols, column{name: "num_inserted_rows", typ: bigint})
+			res.rows[0] = append(res.rows[0], n)
+		}
+	case noResultSet[typ]:
+		if isCount && len(data) == 1 {
+			res.modified, _ = toInt64(data[0][0])
+		}
+		res.hasResultSet, res.cols, res.rows = false, nil, nil
+	}
+	return res, nil
+}

@@ -1,0 +1,152 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+)
+
+// ServeHTTP handles one Thrift-over-HTTP call: POST to the warehouse path
+// with a Bearer token and a Thrift binary message as the body.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.cfg.logger.Error("request panicked", "panic", fmt.Sprint(p))
+			httpError(w, http.StatusInternalServerError, "internal error")
+		}
+	}()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		httpError(w, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	if r.URL.Path != s.httpPath {
+		httpError(w, http.StatusNotFound, "no warehouse at this path")
+		return
+	}
+	if !s.authorized(r) {
+		httpError(w, http.StatusUnauthorized, "Invalid access token.")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httpError(w, http.StatusRequestEntityTooLarge, "request body too large")
+			return
+		}
+		httpError(w, http.StatusBadRequest, "cannot read request body")
+		return
+	}
+	method := peekMethod(body)
+	s.counters.inc(method)
+	f := s.faults.match(method)
+	if f != nil {
+		if f.Latency > 0 && !sleepCtx(r.Context(), f.Latency) {
+			return
+		}
+		switch {
+		case f.Drop:
+			dropConnection(w)
+			return
+		case f.Status != 0:
+			if f.RetryAfter > 0 {
+				secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
+				w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+			}
+			httpError(w, f.Status, "injected fault: "+http.StatusText(f.Status))
+			return
+		}
+	}
+	out, err := s.process(r.Context(), body)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "malformed Thrift request")
+		return
+	}
+	if f != nil && f.DropResponse {
+		dropConnection(w)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-thrift")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	_, _ = w.Write(out)
+}
+
+// authorized checks "Authorization: Bearer <token>".
+func (s *Server) authorized(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && tok == s.cfg.token
+}
+
+// process runs the Thrift processor on one request message.
+func (s *Server) process(ctx context.Context, body []byte) ([]byte, error) {
+	in := thrift.NewTMemoryBufferLen(len(body))
+	_, _ = in.Write(body)
+	out := thrift.NewTMemoryBuffer()
+	conf := &thrift.TConfiguration{TBinaryStrictRead: thrift.BoolPtr(true), TBinaryStrictWrite: thrift.BoolPtr(true)}
+	iprot := thrift.NewTBinaryProtocolConf(in, conf)
+	oprot := thrift.NewTBinaryProtocolConf(out, conf)
+	_, terr := s.proc.Process(ctx, iprot, oprot)
+	if out.Len() > 0 {
+		return bytes.Clone(out.Bytes()), nil
+	}
+	if terr != nil {
+		return nil, terr
+	}
+	return nil, errors.New("no reply")
+}
+
+// peekMethod reads the method name of a strict binary Thrift message, or
+// returns "" when the body is not one.
+func peekMethod(b []byte) string {
+	if len(b) < 8 || b[0] != 0x80 || b[1] != 0x01 {
+		return ""
+	}
+	n := binary.BigEndian.Uint32(b[4:8])
+	if n == 0 || n > 64 || int(n) > len(b)-8 {
+		return ""
+	}
+	return string(b[8 : 8+n])
+}
+
+// httpError answers a non-200 status with the Databricks reason headers.
+func httpError(w http.ResponseWriter, status int, reason string) {
+	w.Header().Set("X-Databricks-Reason-Phrase", reason)
+	w.Header().Set("X-Thriftserver-Error-Message", reason)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, reason+"\n")
+}
+
+// dropConnection closes the client connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// sleepCtx sleeps d unless ctx ends first; it reports whether it slept.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,104 @@
+package emulator
+
+import (
+	"context"
+	"time"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// executeStatement implements ExecuteStatement. The statement always runs
+// in the background; the call then waits: without runAsync until it is
+// done, with runAsync and getDirectResults up to the direct-results hold,
+// with runAsync alone not at all.
+func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStatementReq) *tcli.TExecuteStatementResp {
+	sess, st := s.lookupSession(req.SessionHandle)
+	if st != nil {
+		return &tcli.TExecuteStatementResp{Status: st}
+	}
+	proto := sess.protocol
+	query := req.Statement
+	op := newOperation(sess.h.guid, req.Statement, nil, namespace{})
+	if len(req.Parameters) > 0 {
+		if !spark(proto, 8) {
+			return &tcli.TExecuteStatementResp{Status: errStatus("0A000",
+				"Parameterized queries need protocol SPARK_CLI_SERVICE_PROTOCOL_V8")}
+		}
+		q, nargs, err := bindParams(req.Statement, req.Parameters)
+		if err != nil {
+			return &tcli.TExecuteStatementResp{Status: errStatus("22023", err.Error())}
+		}
+		query, op.args = q, nargs
+	}
+	op.query = query
+	sess.mu.Lock()
+	op.ns = sess.ns
+	sess.mu.Unlock()
+	op.arrow = spark(proto, 5) && req.GetCanReadArrowResult_()
+	op.lz4 = op.arrow && spark(proto, 6) && req.GetCanDecompressLZ4Result_()
+	if t := req.UseArrowNativeTypes; t != nil {
+		op.arrowOpt = arrowOptions{decimalAsArrow: t.GetDecimalAsArrow(), nullAsArrow: t.GetNullTypeAsArrow()}
+	}
+	op.rowLimit = req.GetResultRowLimit()
+
+	runCtx, cancel := context.WithCancel(s.baseCtx)
+	if req.QueryTimeout > 0 {
+		op.timeout = time.Duration(req.QueryTimeout) * time.Second
+		runCtx, cancel = context.WithTimeout(s.baseCtx, op.timeout)
+	}
+	op.cancel = cancel
+
+	s.mu.Lock()
+	if s.isClosing() {
+		s.mu.Unlock()
+		cancel()
+		return &tcli.TExecuteStatementResp{Status: errStatus("08006", "server is shutting down")}
+	}
+	s.ops[op.h.guid] = op
+	sess.mu.Lock()
+	sess.ops[op.h.guid] = op
+	sess.mu.Unlock()
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.run(runCtx, op)
+
+	direct := req.GetDirectResults != nil && spark(proto, 1)
+	switch {
+	case !req.RunAsync:
+		op.wait(ctx, -1, s.closing)
+	case direct:
+		op.wait(ctx, s.cfg.directHold, s.closing)
+	}
+	resp := &tcli.TExecuteStatementResp{Status: okStatus(), OperationHandle: op.handleFor()}
+	if direct {
+		resp.DirectResults = s.directResults(op, req.GetDirectResults)
+	}
+	return resp
+}
+
+// directResults fills TSparkDirectResults: the status; once finished the
+// metadata and the first page; closeOperation (and the operation is dropped)
+// when that page holds the whole result.
+func (s *Server) directResults(op *operation, d *tcli.TSparkGetDirectResults) *tcli.TSparkDirectResults {
+	dr := &tcli.TSparkDirectResults{OperationStatus: op.statusResp()}
+	state, has, _ := op.snapshot()
+	if state != tcli.TOperationState_FINISHED_STATE {
+		return dr
+	}
+	more := false
+	if has {
+		dr.ResultSetMetadata = op.metadataResp()
+		rs, m, st := op.fetch(d.MaxRows, d.GetMaxBytes(), s.cfg.maxPageRows, s.cfg.batchRows, false, nil)
+		if st != nil {
+			dr.ResultSet = &tcli.TFetchResultsResp{Status: st}
+			return dr
+		}
+		more = m
+		dr.ResultSet = &tcli.TFetchResultsResp{Status: okStatus(), HasMoreRows: &more, Results: rs}
+	}
+	if !more {
+		dr.CloseOperation = &tcli.TCloseOperationResp{Status: okStatus()}
+		s.dropOp(op)
+	}
+	return dr
+}
