@@ -24,7 +24,7 @@ type rows struct {
 
 	arrow    bool
 	ar       *arrowbatch.Reader
-	colTypes []colset.ColumnType
+	dec      *colset.Decoder
 	readers  []arrowbatch.Column
 
 	// current page
@@ -97,10 +97,15 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		}
 	case tcli.TSparkRowSetType_COLUMN_BASED_SET:
 		r.cols = newPlan(meta.Schema, nil)
-		r.colTypes = make([]colset.ColumnType, len(r.cols))
+		types := make([]colset.ColumnType, len(r.cols))
 		for i, col := range r.cols {
-			r.colTypes[i] = colset.ColumnType{Type: col.typ, Scale: int(col.scale)}
+			types[i] = colset.ColumnType{Type: col.typ, Scale: int(col.scale)}
 		}
+		dec, err := colset.NewDecoder(types, colset.Options{Location: c.location()})
+		if err != nil {
+			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
+		}
+		r.dec = dec
 	default:
 		return nil, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, format, op.id)
 	}
@@ -158,7 +163,7 @@ func (r *rows) advance() error {
 	if err != nil {
 		return err
 	}
-	p, err := colset.Decode(rs.Columns, r.colTypes, colset.Options{Location: r.c.location()})
+	p, err := r.dec.Decode(rs.Columns)
 	if err != nil {
 		return fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
 	}

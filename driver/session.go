@@ -25,11 +25,17 @@ type session struct {
 }
 
 // features gated by the server's protocol version (PROTOCOL.md §5).
-func (s *session) directResults() bool { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 }
-func (s *session) namespace() bool     { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V4 }
-func (s *session) arrow() bool         { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V5 }
-func (s *session) lz4() bool           { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V6 }
-func (s *session) parameters() bool    { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8 }
+func (s *session) directResults() bool {
+	return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1
+}
+func (s *session) namespace() bool {
+	return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V4
+}
+func (s *session) arrow() bool { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V5 }
+func (s *session) lz4() bool   { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V6 }
+func (s *session) parameters() bool {
+	return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8
+}
 
 // id returns the session handle as a HandleID.
 func (s *session) id() HandleID {
