@@ -22,10 +22,10 @@ type rows struct {
 	cols []column
 	f    *fetcher
 
-	arrow    bool
-	ar       *arrowbatch.Reader
-	dec      *colset.Decoder
-	readers  []arrowbatch.Column
+	arrow   bool
+	ar      *arrowbatch.Reader
+	dec     *colset.Decoder
+	readers []arrowbatch.Column
 
 	// current page
 	cur      *tcli.TRowSet
