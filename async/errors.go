@@ -1,0 +1,33 @@
+package async
+
+import (
+	"errors"
+
+	"github.com/asyncsql/databricks/driver"
+)
+
+// ErrNotFinished is reported by the rows of a query that had not finished when
+// DB.QueryContext returned (rows.Err()), and by DB.GetExecutionRows for an
+// execution that is still running. It is driver.ErrNotFinished, so either
+// name matches with errors.Is.
+var ErrNotFinished = driver.ErrNotFinished
+
+// ErrGone matches (errors.Is) errors about an execution the server no longer
+// knows: closed, evicted or expired. It is driver.ErrInvalidHandle.
+// CheckExecution reports this case as StatusGone, not as an error.
+var ErrGone = driver.ErrInvalidHandle
+
+// ErrInvalidToken is returned when a token (text or JSON) is malformed,
+// truncated, altered, of an unknown version, or when an Execution carries no
+// operation handle.
+var ErrInvalidToken = errors.New("async: invalid execution token")
+
+// ErrWrongWarehouse is returned when an execution is used with a DB whose
+// connector points at another warehouse (host, port or HTTP path) than the
+// one that ran it.
+var ErrWrongWarehouse = errors.New("async: execution belongs to another warehouse")
+
+// ErrNoResult is returned by DB.Wait and DB.GetExecutionRows when an
+// execution ended without a result to read: canceled, timed out, closed or
+// gone. A failed execution returns its *driver.ServerError instead.
+var ErrNoResult = errors.New("async: execution ended without a result")

@@ -1,0 +1,399 @@
+package async
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/asyncsql/databricks/driver"
+)
+
+// Token format, version 1:
+//
+//	"dbx1." + base64url-without-padding( payload || CRC-32C(prefix || payload) )
+//
+// payload, integers as Go varints (zig-zag) or uvarints:
+//
+//	flags      1 byte: bit 0 the operation has a result set, bit 1 a failure
+//	           follows; other bits must be zero
+//	warehouse  8 bytes big endian, warehouseHash of Connector.Warehouse()
+//	status     1 byte, a Status
+//	op guid    uvarint length + bytes (1..64)
+//	op secret  uvarint length + bytes (0..64)
+//	sess guid  uvarint length + bytes (0..64)
+//	sess secr  uvarint length + bytes (0..64)
+//	protocol   varint, the server protocol version
+//	started    varint, Unix milliseconds, 0 when unknown
+//	completed  varint, Unix milliseconds, 0 when unknown
+//	rows       varint, rows affected
+//	failure    (when flagged) sqlstate uvarint length + bytes (0..32),
+//	           error code varint (int32), message uvarint length + bytes
+//	           (0..1024, UTF-8)
+const (
+	tokenPrefix   = "dbx1."
+	maxHandleLen  = 64
+	maxSQLState   = 32
+	maxMessageLen = 1024
+	maxTokenLen   = 4096
+	maxMillis     = 253402300800000 // 10000-01-01T00:00:00Z
+
+	flagResultSet = 1 << 0
+	flagFailure   = 1 << 1
+	knownFlags    = flagResultSet | flagFailure
+)
+
+var (
+	crcTable  = crc32.MakeTable(crc32.Castagnoli)
+	tokenB64  = base64.RawURLEncoding.Strict()
+	errNoBind = fmt.Errorf("%w: execution is not bound to a warehouse (use a DB to create or parse it)", ErrInvalidToken)
+)
+
+// MarshalText encodes e as a compact token: "dbx1." followed by base64url
+// text of a binary encoding of the handles, the warehouse binding, the
+// status, times, rows affected and failure (SQLSTATE, error code and the
+// first 1024 bytes of the message), ending with a CRC-32C checksum. The
+// token contains the operation secret.
+func (e Execution) MarshalText() ([]byte, error) {
+	payload, err := e.appendBinary(nil)
+	if err != nil {
+		return nil, err
+	}
+	payload = binary.BigEndian.AppendUint32(payload, crc32Token(payload))
+	out := make([]byte, len(tokenPrefix)+tokenB64.EncodedLen(len(payload)))
+	copy(out, tokenPrefix)
+	tokenB64.Encode(out[len(tokenPrefix):], payload)
+	return out, nil
+}
+
+// UnmarshalText decodes a token made by MarshalText. Any malformed, truncated
+// or altered token fails with an error wrapping ErrInvalidToken. The warehouse
+// binding is checked when the execution is used with a DB (ErrWrongWarehouse),
+// or at once by DB.ParseExecution.
+func (e *Execution) UnmarshalText(text []byte) error {
+	if len(text) > maxTokenLen {
+		return fmt.Errorf("%w: too long", ErrInvalidToken)
+	}
+	body, ok := bytes.CutPrefix(text, []byte(tokenPrefix))
+	if !ok {
+		if i := bytes.IndexByte(text, '.'); i > 0 && i < 8 {
+			return fmt.Errorf("%w: unknown version %q", ErrInvalidToken, text[:i])
+		}
+		return fmt.Errorf("%w: missing %q prefix", ErrInvalidToken, tokenPrefix)
+	}
+	for _, c := range body {
+		// The decoder skips line breaks; a token has none.
+		if !isBase64URL(c) {
+			return fmt.Errorf("%w: bad encoding", ErrInvalidToken)
+		}
+	}
+	raw := make([]byte, tokenB64.DecodedLen(len(body)))
+	n, err := tokenB64.Decode(raw, body)
+	if err != nil {
+		return fmt.Errorf("%w: bad encoding", ErrInvalidToken)
+	}
+	raw = raw[:n]
+	if len(raw) < 4 {
+		return fmt.Errorf("%w: truncated", ErrInvalidToken)
+	}
+	payload, sum := raw[:len(raw)-4], binary.BigEndian.Uint32(raw[len(raw)-4:])
+	if crc32Token(payload) != sum {
+		return fmt.Errorf("%w: checksum mismatch (altered or truncated)", ErrInvalidToken)
+	}
+	var d Execution
+	if err := d.decodeBinary(payload); err != nil {
+		return err
+	}
+	*e = d
+	return nil
+}
+
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// crc32Token is the CRC-32C of the version prefix and the payload.
+func crc32Token(payload []byte) uint32 {
+	return crc32.Update(crc32.Checksum([]byte(tokenPrefix), crcTable), crcTable, payload)
+}
+
+// appendBinary appends the version 1 payload of e to b.
+func (e *Execution) appendBinary(b []byte) ([]byte, error) {
+	if e.warehouse == 0 {
+		return nil, errNoBind
+	}
+	if len(e.Ref.Operation.GUID) == 0 {
+		return nil, fmt.Errorf("%w: execution has no operation handle", ErrInvalidToken)
+	}
+	if !e.Status.valid() {
+		return nil, fmt.Errorf("%w: invalid status %d", ErrInvalidToken, uint8(e.Status))
+	}
+	for _, h := range [][]byte{e.Ref.Operation.GUID, e.Ref.Operation.Secret, e.Ref.Session.GUID, e.Ref.Session.Secret} {
+		if len(h) > maxHandleLen {
+			return nil, fmt.Errorf("%w: handle longer than %d bytes", ErrInvalidToken, maxHandleLen)
+		}
+	}
+	var flags byte
+	if e.Ref.HasResultSet {
+		flags |= flagResultSet
+	}
+	if e.Err != nil {
+		flags |= flagFailure
+	}
+	b = append(b, flags)
+	b = binary.BigEndian.AppendUint64(b, e.warehouse)
+	b = append(b, byte(e.Status))
+	b = appendBytes(b, e.Ref.Operation.GUID)
+	b = appendBytes(b, e.Ref.Operation.Secret)
+	b = appendBytes(b, e.Ref.Session.GUID)
+	b = appendBytes(b, e.Ref.Session.Secret)
+	b = binary.AppendVarint(b, e.Ref.ServerProtocol)
+	b = binary.AppendVarint(b, millis(e.Started))
+	b = binary.AppendVarint(b, millis(e.Completed))
+	b = binary.AppendVarint(b, e.RowsAffected)
+	if e.Err != nil {
+		state, code, msg := failureParts(e.Err)
+		b = appendBytes(b, []byte(truncateUTF8(state, maxSQLState)))
+		b = binary.AppendVarint(b, int64(code))
+		b = appendBytes(b, []byte(truncateUTF8(msg, maxMessageLen)))
+	}
+	return b, nil
+}
+
+// decodeBinary parses a version 1 payload into e.
+func (e *Execution) decodeBinary(p []byte) error {
+	r := tokenReader{b: p}
+	flags := r.byte()
+	if flags&^knownFlags != 0 {
+		return fmt.Errorf("%w: unknown flags", ErrInvalidToken)
+	}
+	e.Ref.HasResultSet = flags&flagResultSet != 0
+	e.warehouse = r.uint64()
+	e.Status = Status(r.byte())
+	e.Ref.Operation.GUID = r.bytes(maxHandleLen)
+	e.Ref.Operation.Secret = r.bytes(maxHandleLen)
+	e.Ref.Session.GUID = r.bytes(maxHandleLen)
+	e.Ref.Session.Secret = r.bytes(maxHandleLen)
+	e.Ref.ServerProtocol = r.varint()
+	e.Started = r.time()
+	e.Completed = r.time()
+	e.RowsAffected = r.varint()
+	if flags&flagFailure != 0 {
+		se := &driver.ServerError{}
+		se.SQLState = string(r.bytes(maxSQLState))
+		code := r.varint()
+		if code < -1<<31 || code > 1<<31-1 {
+			r.fail()
+		}
+		se.ErrorCode = int32(code)
+		se.Message = string(r.bytes(maxMessageLen))
+		e.Err = se
+	}
+	switch {
+	case r.err:
+		return fmt.Errorf("%w: truncated or malformed payload", ErrInvalidToken)
+	case len(r.b) != 0:
+		return fmt.Errorf("%w: trailing bytes", ErrInvalidToken)
+	case e.warehouse == 0:
+		return fmt.Errorf("%w: no warehouse binding", ErrInvalidToken)
+	case !e.Status.valid():
+		return fmt.Errorf("%w: invalid status", ErrInvalidToken)
+	case len(e.Ref.Operation.GUID) == 0:
+		return fmt.Errorf("%w: no operation handle", ErrInvalidToken)
+	}
+	if se, ok := e.Err.(*driver.ServerError); ok {
+		if !utf8.ValidString(se.SQLState) || !utf8.ValidString(se.Message) {
+			return fmt.Errorf("%w: invalid text", ErrInvalidToken)
+		}
+		se.StatementID = e.StatementID()
+		if st, ok := stateOf(e.Status); ok {
+			se.State = &st
+		}
+	}
+	return nil
+}
+
+// failureParts extracts what a token keeps of a failure.
+func failureParts(err error) (state string, code int32, msg string) {
+	var se *driver.ServerError
+	if errors.As(err, &se) {
+		msg = se.Message
+		if msg == "" {
+			msg = se.DisplayMessage
+		}
+		return se.SQLState, se.ErrorCode, msg
+	}
+	return "", 0, err.Error()
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character and
+// replaces invalid UTF-8, so that decoding accepts what encoding produced.
+func truncateUTF8(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func appendBytes(b, v []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// tokenReader reads a payload; after the first error every read returns zero
+// values and err stays set.
+type tokenReader struct {
+	b   []byte
+	err bool
+}
+
+func (r *tokenReader) fail() { r.err, r.b = true, nil }
+
+func (r *tokenReader) byte() byte {
+	if len(r.b) < 1 {
+		r.fail()
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *tokenReader) uint64() uint64 {
+	if len(r.b) < 8 {
+		r.fail()
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
+func (r *tokenReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *tokenReader) bytes(limit int) []byte {
+	l, n := binary.Uvarint(r.b)
+	if n <= 0 || l > uint64(limit) || l > uint64(len(r.b)-n) {
+		r.fail()
+		return nil
+	}
+	r.b = r.b[n:]
+	if l == 0 {
+		return nil
+	}
+	v := append([]byte(nil), r.b[:l]...)
+	r.b = r.b[l:]
+	return v
+}
+
+func (r *tokenReader) time() time.Time {
+	ms := r.varint()
+	if ms < 0 || ms >= maxMillis {
+		r.fail()
+		return time.Time{}
+	}
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// jsonExecution is the JSON form. Only Token is read back; the other fields
+// are there for people and tools reading the JSON.
+type jsonExecution struct {
+	Token        string     `json:"token"`
+	StatementID  string     `json:"statement_id,omitempty"`
+	Status       string     `json:"status,omitempty"`
+	Started      *time.Time `json:"started,omitempty"`
+	Completed    *time.Time `json:"completed,omitempty"`
+	RowsAffected int64      `json:"rows_affected,omitempty"`
+	SQLState     string     `json:"sqlstate,omitempty"`
+	Error        string     `json:"error,omitempty"`
+}
+
+// MarshalJSON encodes e as a JSON object whose "token" member is the text
+// token (MarshalText) and whose other members (statement_id, status, started,
+// completed, rows_affected, sqlstate, error) are informational.
+func (e Execution) MarshalJSON() ([]byte, error) {
+	tok, err := e.MarshalText()
+	if err != nil {
+		return nil, err
+	}
+	j := jsonExecution{
+		Token:        string(tok),
+		StatementID:  e.StatementID(),
+		Status:       e.Status.String(),
+		RowsAffected: e.RowsAffected,
+	}
+	if !e.Started.IsZero() {
+		t := normTime(e.Started)
+		j.Started = &t
+	}
+	if !e.Completed.IsZero() {
+		t := normTime(e.Completed)
+		j.Completed = &t
+	}
+	if e.Err != nil {
+		state, _, msg := failureParts(e.Err)
+		j.SQLState, j.Error = state, truncateUTF8(msg, maxMessageLen)
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes the object made by MarshalJSON, or a JSON string
+// holding a text token. The execution is rebuilt from the token alone; a
+// statement_id member that disagrees with it is an error (ErrInvalidToken).
+func (e *Execution) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		return nil // like encoding/json: null leaves the value alone
+	}
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		}
+		return e.UnmarshalText([]byte(s))
+	}
+	var j jsonExecution
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	if j.Token == "" {
+		return fmt.Errorf("%w: no token in JSON", ErrInvalidToken)
+	}
+	var d Execution
+	if err := d.UnmarshalText([]byte(j.Token)); err != nil {
+		return err
+	}
+	if j.StatementID != "" && j.StatementID != d.StatementID() {
+		return fmt.Errorf("%w: statement_id does not match the token", ErrInvalidToken)
+	}
+	*e = d
+	return nil
+}
