@@ -1,0 +1,111 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestCancelDuringExecute: the context ends while ExecuteStatement is in
+// flight. The call returns at once; the reply is read in the background and
+// the operation cancelled and closed.
+func TestCancelDuringExecute(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	s := intScript(1)
+	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
+	s.block = make(chan struct{})
+	e.fake.set("slow", s)
+	db := e.db(t)
+	if err := db.PingContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := db.QueryContext(ctx, "slow")
+		errc <- err
+	}()
+	waitFor(t, "ExecuteStatement", func() bool { return e.fake.count("ExecuteStatement") == 2 })
+	cancel()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("QueryContext did not return on cancel")
+	}
+	close(s.block)
+	e.c.bg.Wait()
+	closed, canceled := e.fake.opState(e.fake.lastStatementID())
+	if !closed || !canceled {
+		t.Fatalf("closed=%v canceled=%v", closed, canceled)
+	}
+}
+
+// TestCancelDuringPolling: the context ends while the statement runs.
+func TestCancelDuringPolling(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	s := intScript(1)
+	s.states = []tcli.TOperationState{tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE}
+	e.fake.set("slow", s)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := e.db(t).ExecContext(ctx, "slow")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v", err)
+	}
+	closed, canceled := e.fake.opState(e.fake.lastStatementID())
+	if !closed || !canceled {
+		t.Fatalf("closed=%v canceled=%v", closed, canceled)
+	}
+	if n := e.fake.count("CancelOperation"); n != 1 {
+		t.Fatalf("CancelOperation %d", n)
+	}
+}
+
+// TestCancelDuringFetch: the context ends while FetchResults is in flight.
+func TestCancelDuringFetch(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	schema, p1 := int64Records([]int64{1})
+	_, p2 := int64Records([]int64{2})
+	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, []arrow.RecordBatch{p1[0]}, []arrow.RecordBatch{p2[0]}))
+	e.fake.latency["FetchResults"] = 10 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rows, err := e.db(t).QueryContext(ctx, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rows.Next() {
+		t.Fatal(rows.Err())
+	}
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	for rows.Next() {
+	}
+	if !errors.Is(rows.Err(), context.Canceled) {
+		t.Fatalf("err %v", rows.Err())
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("fetch not interrupted")
+	}
+	rows.Close()
+	waitFor(t, "CloseOperation", func() bool { c, _ := e.fake.opState(e.fake.lastStatementID()); return c })
+}

@@ -1,0 +1,142 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func errStatus(code tcli.TStatusCode, sqlState, msg string) *tcli.TStatus {
+	return &tcli.TStatus{StatusCode: code, SqlState: ptr(sqlState), ErrorMessage: ptr(msg), ErrorCode: ptr(int32(42)), DisplayMessage: ptr("shown " + msg)}
+}
+
+func TestExecuteErrorStatus(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	e.fake.set("bad", &script{execStatus: errStatus(tcli.TStatusCode_ERROR_STATUS, "42P01", "table not found")})
+	_, err := e.db(t).QueryContext(context.Background(), "bad")
+	var se *ServerError
+	if !errors.As(err, &se) {
+		t.Fatalf("%T %v", err, err)
+	}
+	if se.SQLState != "42P01" || se.Message != "table not found" || se.ErrorCode != 42 || se.DisplayMessage != "shown table not found" || se.Method != "ExecuteStatement" {
+		t.Fatalf("%+v", se)
+	}
+	if !strings.Contains(err.Error(), "[42P01] table not found") {
+		t.Fatalf("text %q", err)
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, ErrInvalidHandle) {
+		t.Fatal("plain error flagged bad conn / invalid handle")
+	}
+}
+
+// TestInvalidSessionIsBadConn: an unknown session on ExecuteStatement means
+// nothing ran, so database/sql retries on a fresh session.
+func TestInvalidSessionIsBadConn(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	e.fake.failStatus("ExecuteStatement", errStatus(tcli.TStatusCode_INVALID_HANDLE_STATUS, "", "Invalid SessionHandle"))
+	var n int32
+	if err := e.db(t).QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.fake.count("OpenSession"); c != 2 {
+		t.Fatalf("OpenSession %d, want 2", c)
+	}
+	if c := e.fake.count("ExecuteStatement"); c != 2 {
+		t.Fatalf("ExecuteStatement %d, want 2", c)
+	}
+}
+
+func TestOpenSessionError(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	e.fake.failStatus("OpenSession", errStatus(tcli.TStatusCode_ERROR_STATUS, "08001", "no warehouse"))
+	err := e.db(t).PingContext(context.Background())
+	var se *ServerError
+	if !errors.As(err, &se) || se.SQLState != "08001" || se.Method != "OpenSession" {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestHTTPRetries(t *testing.T) {
+	t.Run("503 Retry-After then success", func(t *testing.T) {
+		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		e.fake.failHTTP("ExecuteStatement", 503, "1")
+		start := time.Now()
+		var n int32
+		if err := e.db(t).QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d < time.Second {
+			t.Fatalf("Retry-After not honoured: %v", d)
+		}
+		if c := e.fake.count("ExecuteStatement"); c != 1 {
+			t.Fatalf("ExecuteStatement reached the handler %d times", c)
+		}
+	})
+	t.Run("500 on ExecuteStatement is not retried", func(t *testing.T) {
+		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		e.fake.failHTTP("ExecuteStatement", 500, "")
+		_, err := e.db(t).ExecContext(context.Background(), "SELECT 1")
+		var he *rpc.HTTPError
+		if !errors.As(err, &he) || he.StatusCode != 500 {
+			t.Fatalf("%v", err)
+		}
+		if errors.Is(err, driver.ErrBadConn) {
+			t.Fatal("500 may have run the statement: must not be ErrBadConn")
+		}
+	})
+	t.Run("500 on GetOperationStatus is retried", func(t *testing.T) {
+		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		s := intScript(1)
+		s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
+		e.fake.set("q", s)
+		e.fake.failHTTP("GetOperationStatus", 500, "")
+		if _, err := e.db(t).ExecContext(context.Background(), "q"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("429 exhausted is bad conn", func(t *testing.T) {
+		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		for range 3 {
+			e.fake.failHTTP("ExecuteStatement", 429, "0")
+		}
+		// database/sql retries the bad connection on a new session.
+		if _, err := e.db(t).ExecContext(context.Background(), "SELECT 1"); err != nil {
+			t.Fatal(err)
+		}
+		if c := e.fake.count("OpenSession"); c != 2 {
+			t.Fatalf("OpenSession %d", c)
+		}
+	})
+}
+
+func TestServerErrorIs(t *testing.T) {
+	st := &tcli.TStatus{StatusCode: tcli.TStatusCode_INVALID_HANDLE_STATUS, ErrorMessage: ptr("gone")}
+	err := wrapRPC(&rpc.StatusError{Method: "GetOperationStatus", Status: st}, "id-1")
+	if !errors.Is(err, ErrInvalidHandle) {
+		t.Fatal("invalid handle not detected")
+	}
+	var se *ServerError
+	if !errors.As(err, &se) || se.StatementID != "id-1" {
+		t.Fatal(err)
+	}
+	var re *rpc.StatusError
+	if !errors.As(err, &re) {
+		t.Fatal("Unwrap lost the rpc error")
+	}
+	if !strings.Contains(err.Error(), "statement id-1") {
+		t.Fatal(err.Error())
+	}
+	plain := wrapRPC(errors.New("network down"), "id-2")
+	if !strings.Contains(plain.Error(), "id-2") {
+		t.Fatal(plain)
+	}
+	if wrapRPC(nil, "x") != nil {
+		t.Fatal("nil")
+	}
+}
