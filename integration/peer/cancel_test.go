@@ -1,0 +1,179 @@
+package peer_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	dbsql "github.com/databricks/databricks-sql-go"
+
+	"github.com/asyncsql/databricks/integration/emulator"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// slowQuery sleeps far longer than any test waits for it.
+const slowQuery = "SELECT sleep_ms(30000) AS slept"
+
+// TestCancelSlowQuery cancels the context of a slow statement. The official
+// driver either aborts the held ExecuteStatement call (then it never learns
+// the operation handle) or, once it polls, sends CancelOperation for the
+// handle. Either way QueryContext must return promptly with the context's
+// error, and the same session must run the next statement at once (the
+// emulator must not keep the session busy with the abandoned sleep).
+func TestCancelSlowQuery(t *testing.T) {
+	p := openPeer(t)
+	bg := testCtx(t)
+	conn, err := p.db.Conn(bg)
+	if err != nil {
+		t.Fatalf("Conn: %v", err)
+	}
+	defer conn.Close()
+
+	ctx, cancel := context.WithCancel(bg)
+	timer := time.AfterFunc(1500*time.Millisecond, cancel)
+	defer timer.Stop()
+	start := time.Now()
+	rows, err := conn.QueryContext(ctx, slowQuery)
+	elapsed := time.Since(start)
+	cancel()
+	if err == nil {
+		rows.Close()
+		t.Fatalf("slow query returned no error after %v", elapsed)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v does not wrap context.Canceled", err)
+	}
+	// The official driver polls every second, then cancels.
+	if elapsed > 5*time.Second {
+		t.Errorf("QueryContext returned %v after the query started (cancel at 1.5s)", elapsed)
+	}
+
+	// A handle the driver learned must have been cancelled, successfully.
+	if resps := p.rec.executeResponses(); len(resps) > 0 && resps[len(resps)-1].OperationHandle != nil {
+		dr := resps[len(resps)-1].DirectResults
+		if dr == nil || dr.CloseOperation == nil {
+			if n := p.rec.Count("CancelOperation"); n == 0 {
+				t.Errorf("the official driver knew the handle but sent no CancelOperation")
+			}
+		}
+	}
+	for _, c := range p.rec.Calls() {
+		if res, ok := c.Resp.(*tcli.TCLIServiceCancelOperationResult); ok {
+			if res.Success == nil || res.Success.Status == nil ||
+				res.Success.Status.StatusCode != tcli.TStatusCode_SUCCESS_STATUS {
+				t.Errorf("CancelOperation answered %v", res.Success)
+			}
+		}
+	}
+
+	// The session is free again.
+	start = time.Now()
+	var one int32
+	if err := conn.QueryRowContext(bg, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("next statement on the same session: %d, %v", one, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("next statement on the same session took %v: the cancelled sleep kept running", d)
+	}
+}
+
+// TestTimeoutSlowQuery uses a context deadline instead of an explicit cancel.
+func TestTimeoutSlowQuery(t *testing.T) {
+	p := openPeer(t)
+	ctx, cancel := context.WithTimeout(testCtx(t), 2500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	rows, err := p.db.QueryContext(ctx, slowQuery)
+	elapsed := time.Since(start)
+	if err == nil {
+		rows.Close()
+		t.Fatalf("slow query returned no error after %v", elapsed)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v does not wrap context.DeadlineExceeded", err)
+	}
+	if elapsed > 6*time.Second {
+		t.Errorf("QueryContext returned after %v (deadline 2.5s)", elapsed)
+	}
+}
+
+// shortHold starts an emulator that answers ExecuteStatement after 100 ms
+// and holds GetOperationStatus for 500 ms, so that a slow statement is
+// polled.
+func shortHold(t *testing.T) *emulator.Server {
+	return startEmulator(t, emulator.WithDirectResultsHold(100*time.Millisecond),
+		emulator.WithStatusHold(500*time.Millisecond))
+}
+
+// TestSlowQueryFinishes runs a statement that outlasts the server's hold of
+// ExecuteStatement, so the official driver must poll GetOperationStatus until
+// FINISHED and then read the result with GetResultSetMetadata and
+// FetchResults.
+func TestSlowQueryFinishes(t *testing.T) {
+	s := shortHold(t)
+	p := openPeerOn(t, s, dbsql.WithMaxRows(1000))
+	ctx := testCtx(t)
+	rows, err := p.db.QueryContext(ctx, "WITH w AS (SELECT sleep_ms(1200) AS s) SELECT s, i FROM w, range(2500) t(i)")
+	if err != nil {
+		t.Fatalf("query: %v", err)
+	}
+	defer rows.Close()
+	var n, sum int64
+	for rows.Next() {
+		var slept, i int64
+		if err := rows.Scan(&slept, &i); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		sum += i
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2500 || sum != 2500*2499/2 {
+		t.Fatalf("%d rows, sum %d", n, sum)
+	}
+	if p.rec.Count("GetOperationStatus") == 0 {
+		t.Errorf("the statement was not polled")
+	}
+}
+
+// TestCancelWhilePolling cancels a statement the official driver is polling:
+// it must send CancelOperation with the handle it got, and the emulator must
+// accept it.
+func TestCancelWhilePolling(t *testing.T) {
+	s := shortHold(t)
+	p := openPeerOn(t, s)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	timer := time.AfterFunc(1200*time.Millisecond, cancel)
+	defer timer.Stop()
+	start := time.Now()
+	rows, err := p.db.QueryContext(ctx, slowQuery)
+	elapsed := time.Since(start)
+	cancel()
+	if err == nil {
+		rows.Close()
+		t.Fatalf("slow query returned no error after %v", elapsed)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v does not wrap context.Canceled", err)
+	}
+	if elapsed > 4*time.Second {
+		t.Errorf("QueryContext returned %v after the query started (cancel at 1.2s)", elapsed)
+	}
+	if n := p.rec.Count("CancelOperation"); n == 0 {
+		t.Fatalf("no CancelOperation sent")
+	}
+	if n := s.Requests("CancelOperation"); n == 0 {
+		t.Errorf("the emulator counted no CancelOperation")
+	}
+	for _, c := range p.rec.Calls() {
+		if res, ok := c.Resp.(*tcli.TCLIServiceCancelOperationResult); ok {
+			if res.Success == nil || res.Success.Status == nil ||
+				res.Success.Status.StatusCode != tcli.TStatusCode_SUCCESS_STATUS {
+				t.Errorf("CancelOperation answered %v", res.Success)
+			}
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package peer_test
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	dbsql "github.com/databricks/databricks-sql-go"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// TestPositionalParameters sends `?` markers. The official driver sends them
+// as TSparkParameter entries with neither ordinal nor name (list order is the
+// position), type from the Go value (int → INTEGER, int64 → BIGINT, float64 →
+// DOUBLE, bool → BOOLEAN, string → STRING, time.Time → TIMESTAMP as RFC 3339
+// text, nil → VOID without a value).
+func TestPositionalParameters(t *testing.T) {
+	p := openPeer(t)
+	ts := time.Date(2024, 2, 29, 13, 14, 15, 123456000, time.UTC)
+	vals, _ := scanOne(t, p, "SELECT ? AS i, ? AS b, ? AS d, ? AS s, ? AS t, ? AS n, ? AS f",
+		41, int64(1)<<40, 2.5, "it's", ts, nil, true)
+	want := []any{int32(41), int64(1) << 40, float64(2.5), "it's", ts, nil, true}
+	for i := range want {
+		if !sameValue(vals[i], want[i]) {
+			t.Errorf("parameter %d came back as %#v (%T), want %#v (%T)", i+1, vals[i], vals[i], want[i], want[i])
+		}
+	}
+	reqs := p.rec.executeRequests()
+	if len(reqs) == 0 {
+		t.Fatal("no ExecuteStatement recorded")
+	}
+	params := reqs[len(reqs)-1].Parameters
+	if len(params) != len(want) {
+		t.Fatalf("the official driver sent %d parameters, want %d", len(params), len(want))
+	}
+	if params[5].GetType() != "VOID" || params[5].Value != nil {
+		t.Errorf("NULL parameter sent as %v", params[5])
+	}
+}
+
+// TestPositionalArithmetic checks that parameters are typed values, not text
+// spliced into the statement.
+func TestPositionalArithmetic(t *testing.T) {
+	p := openPeer(t)
+	vals, _ := scanOne(t, p, "SELECT ? + 1 AS a, ? || 'x' AS b", 41, "'; DROP TABLE t; --")
+	if !sameValue(vals[0], int32(42)) && !sameValue(vals[0], int64(42)) {
+		t.Errorf("? + 1 = %#v (%T)", vals[0], vals[0])
+	}
+	if vals[1] != "'; DROP TABLE t; --x" {
+		t.Errorf("? || 'x' = %#v", vals[1])
+	}
+}
+
+// TestNamedParameters sends :name markers with sql.Named and with
+// dbsql.Parameter values carrying an explicit SQL type.
+func TestNamedParameters(t *testing.T) {
+	p := openPeer(t)
+	vals, _ := scanOne(t, p, "SELECT :a AS a, :b AS b, :a + 1 AS c", sql.Named("a", int64(7)), sql.Named("b", "x"))
+	want := []any{int64(7), "x", int64(8)}
+	for i := range want {
+		if !sameValue(vals[i], want[i]) {
+			t.Errorf("column %d = %#v (%T), want %#v", i, vals[i], vals[i], want[i])
+		}
+	}
+
+	vals, _ = scanOne(t, p, "SELECT :d AS d, :dt AS dt, :n AS n",
+		dbsql.Parameter{Name: "d", Type: dbsql.SqlDecimal, Value: "12.34"},
+		dbsql.Parameter{Name: "dt", Type: dbsql.SqlDate, Value: "2024-02-29"},
+		dbsql.Parameter{Name: "n", Type: dbsql.SqlVoid},
+	)
+	if vals[0] != "12.34" {
+		t.Errorf("DECIMAL parameter = %#v (%T), want \"12.34\"", vals[0], vals[0])
+	}
+	if !sameValue(vals[1], time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("DATE parameter = %#v", vals[1])
+	}
+	if vals[2] != nil {
+		t.Errorf("VOID parameter = %#v", vals[2])
+	}
+	reqs := p.rec.executeRequests()
+	last := reqs[len(reqs)-1].Parameters
+	byName := map[string]*tcli.TSparkParameter{}
+	for _, prm := range last {
+		byName[prm.GetName()] = prm
+	}
+	if got := byName["d"].GetType(); got != "DECIMAL(4,2)" {
+		t.Logf("official driver sent DECIMAL parameter type %q", got)
+	}
+}
