@@ -1,0 +1,103 @@
+package driver
+
+import (
+	"context"
+	"testing"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// TestProtocolGating checks which Spark features are asked for at each server
+// protocol version, and the OpenSession request.
+func TestProtocolGating(t *testing.T) {
+	cases := []struct {
+		proto                  tcli.TProtocolVersion
+		direct, arrow, lz4, ns bool
+	}{
+		{tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10, false, false, false, false},
+		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1, true, false, false, false},
+		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V4, true, false, false, true},
+		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V5, true, true, false, true},
+		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V6, true, true, true, true},
+		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, true, true, true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.proto.String(), func(t *testing.T) {
+			e := newHTTPEnv(t, c.proto, func(cfg *Config) {
+				cfg.Catalog, cfg.Schema = "main", "sales"
+				cfg.SessionParams = map[string]string{"ansi_mode": "true"}
+				cfg.QueryTimeout = 1500 * 1e6 // 1.5s rounds up to 2
+			})
+			db := e.db(t)
+			db.SetMaxIdleConns(0) // every query opens a new session
+			for range 2 {
+				if _, err := db.ExecContext(context.Background(), "SELECT 1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			opens := e.fake.requests("OpenSession")
+			for i, r := range opens {
+				o := r.(*tcli.TOpenSessionReq)
+				if o.ClientProtocol != tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10 || o.GetClientProtocolI64() != int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8) {
+					t.Fatalf("protocols %v %v", o.ClientProtocol, o.GetClientProtocolI64())
+				}
+				if o.Configuration["ansi_mode"] != "true" {
+					t.Fatalf("session params %v", o.Configuration)
+				}
+				if i == 0 {
+					// Unknown server: both forms.
+					if o.InitialNamespace.GetSchemaName() != "sales" || o.Configuration["use:database"] != "sales" {
+						t.Fatalf("first open %+v", o)
+					}
+					continue
+				}
+				if c.ns != (o.InitialNamespace != nil) || c.ns == (o.Configuration["use:database"] == "sales") {
+					t.Fatalf("namespace for %v: %+v", c.proto, o)
+				}
+				if c.ns && (o.InitialNamespace.GetCatalogName() != "main" || o.InitialNamespace.GetSchemaName() != "sales") {
+					t.Fatalf("namespace %+v", o.InitialNamespace)
+				}
+			}
+			ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+			if !ex.RunAsync || ex.QueryTimeout != 2 {
+				t.Fatalf("runAsync %v timeout %d", ex.RunAsync, ex.QueryTimeout)
+			}
+			if (ex.GetDirectResults != nil) != c.direct || ex.GetCanReadArrowResult_() != c.arrow || ex.GetCanDecompressLZ4Result_() != c.lz4 {
+				t.Fatalf("features direct=%v arrow=%v lz4=%v", ex.GetDirectResults != nil, ex.GetCanReadArrowResult_(), ex.GetCanDecompressLZ4Result_())
+			}
+			if c.arrow {
+				a := ex.UseArrowNativeTypes
+				if !a.GetTimestampAsArrow() || !a.GetDecimalAsArrow() || a.GetComplexTypesAsArrow() || a.GetIntervalTypesAsArrow() || !a.GetNullTypeAsArrow() {
+					t.Fatalf("arrow types %+v", a)
+				}
+				if a.ComplexTypesAsArrow == nil || a.IntervalTypesAsArrow == nil {
+					t.Fatal("false flags must be sent explicitly")
+				}
+			} else if ex.UseArrowNativeTypes != nil {
+				t.Fatal("arrow types sent to a non-Arrow server")
+			}
+			if ex.GetCanDownloadResult_() {
+				t.Fatal("result links requested")
+			}
+		})
+	}
+}
+
+func TestArrowAndLZ4Disabled(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, func(c *Config) { c.UseLZ4 = false })
+	if _, err := e.db(t).ExecContext(context.Background(), "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+	if !ex.GetCanReadArrowResult_() || ex.CanDecompressLZ4Result_ != nil {
+		t.Fatal("lz4 off not honoured")
+	}
+	e2 := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, func(c *Config) { c.UseArrow = false })
+	if _, err := e2.db(t).ExecContext(context.Background(), "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	ex = e2.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+	if ex.CanReadArrowResult_ != nil || ex.CanDecompressLZ4Result_ != nil {
+		t.Fatal("arrow off not honoured")
+	}
+}
