@@ -1,0 +1,170 @@
+package emulator
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func post(t *testing.T, s *Server, path, token string, body []byte) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, "http://"+s.listener.Addr().String()+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func TestHTTPErrors(t *testing.T) {
+	s := start(t, WithMaxBodyBytes(1024))
+	if r := post(t, s, s.HTTPPath(), "wrong", nil); r.StatusCode != http.StatusUnauthorized ||
+		r.Header.Get("X-Databricks-Reason-Phrase") == "" {
+		t.Fatalf("bad token: %d %v", r.StatusCode, r.Header)
+	}
+	if r := post(t, s, s.HTTPPath(), "", nil); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("no token: %d", r.StatusCode)
+	}
+	if r := post(t, s, "/sql/1.0/warehouses/other", s.Token(), nil); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("wrong path: %d", r.StatusCode)
+	}
+	if r := post(t, s, s.HTTPPath(), s.Token(), []byte("garbage that is not thrift")); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("garbage: %d", r.StatusCode)
+	}
+	// A valid header for OpenSession followed by a truncated struct.
+	trunc := []byte{0x80, 0x01, 0x00, 0x01, 0, 0, 0, 11}
+	trunc = append(trunc, "OpenSession"...)
+	trunc = append(trunc, 0, 0, 0, 1, 12, 0)
+	if r := post(t, s, s.HTTPPath(), s.Token(), trunc); r.StatusCode != http.StatusOK && r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("truncated: %d", r.StatusCode)
+	}
+	if r := post(t, s, s.HTTPPath(), s.Token(), bytes.Repeat([]byte{1}, 2048)); r.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("too large: %d", r.StatusCode)
+	}
+	resp, err := http.Get(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET: %d", resp.StatusCode)
+	}
+	// The server still works.
+	open(t, client(t, s))
+}
+
+func TestThriftClientUnauthorized(t *testing.T) {
+	s := start(t)
+	c := clientWith(t, s.URL(), "wrong")
+	_, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10})
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	s := start(t, WithFaults(Fault{Method: "OpenSession", Status: http.StatusServiceUnavailable, RetryAfter: 1500 * time.Millisecond}))
+	body := openSessionBody(t)
+	r := post(t, s, s.HTTPPath(), s.Token(), body)
+	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") != "2" {
+		t.Fatalf("503: %d %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	if r := post(t, s, s.HTTPPath(), s.Token(), body); r.StatusCode != http.StatusOK {
+		t.Fatalf("after the fault: %d", r.StatusCode)
+	}
+	if s.Requests("OpenSession") != 2 || s.OpenSessions() != 1 {
+		t.Fatalf("counts %v sessions %d", s.RequestCounts(), s.OpenSessions())
+	}
+
+	s.InjectFault(Fault{Method: "OpenSession", Skip: 1, Times: 2, Status: http.StatusTooManyRequests})
+	codes := []int{}
+	for range 4 {
+		codes = append(codes, post(t, s, s.HTTPPath(), s.Token(), body).StatusCode)
+	}
+	if want := []int{200, 429, 429, 200}; !equalInts(codes, want) {
+		t.Fatalf("codes %v, want %v", codes, want)
+	}
+
+	s.InjectFault(Fault{Method: "OpenSession", Drop: true})
+	req, _ := http.NewRequest(http.MethodPost, s.URL(), bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	before := s.OpenSessions()
+	if _, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
+		t.Fatal("dropped connection answered")
+	}
+	if s.OpenSessions() != before {
+		t.Fatal("dropped request was processed")
+	}
+
+	s.InjectFault(Fault{Method: "OpenSession", DropResponse: true})
+	req, _ = http.NewRequest(http.MethodPost, s.URL(), bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	if _, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
+		t.Fatal("lost response answered")
+	}
+	if s.OpenSessions() != before+1 {
+		t.Fatal("DropResponse request was not processed")
+	}
+
+	s.ClearFaults()
+	s.InjectFault(Fault{Latency: 300 * time.Millisecond})
+	begin := time.Now()
+	open(t, client(t, s))
+	if d := time.Since(begin); d < 300*time.Millisecond {
+		t.Fatalf("latency %v", d)
+	}
+	s.ResetRequests()
+	if len(s.RequestCounts()) != 0 {
+		t.Fatal("reset")
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// openSessionBody serialises an OpenSession call.
+func openSessionBody(t *testing.T) []byte {
+	t.Helper()
+	buf := thrift.NewTMemoryBuffer()
+	p := thrift.NewTBinaryProtocolConf(buf, &thrift.TConfiguration{})
+	v := int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	args := &tcli.TCLIServiceOpenSessionArgs{Req: &tcli.TOpenSessionReq{ClientProtocolI64: &v,
+		ClientProtocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10}}
+	if err := p.WriteMessageBegin(ctx, "OpenSession", thrift.CALL, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := args.Write(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WriteMessageEnd(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
