@@ -1,0 +1,433 @@
+package driver
+
+import (
+	"maps"
+	"math"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dsnParams are the DSN parameters the driver knows, by lower-case name.
+var dsnParams = map[string]string{}
+
+func init() {
+	for _, p := range []string{
+		"authType", "catalog", "clientID", "clientSecret", "location", "maxRows",
+		"pollMax", "pollMin", "protocol", "retryBudget", "retryMax", "schema",
+		"timeout", "useArrow", "useLZ4", "userAgentEntry",
+	} {
+		dsnParams[strings.ToLower(p)] = p
+	}
+}
+
+// dsnParam returns the canonical name of a known DSN parameter; names are
+// matched without regard to case.
+func dsnParam(name string) (string, bool) {
+	p, ok := dsnParams[strings.ToLower(name)]
+	return p, ok
+}
+
+// authTypeM2M is the authType value of OAuth machine-to-machine.
+const authTypeM2M = "oauth-m2m"
+
+// ParseDSN parses a data source name:
+//
+//	[token:<access token>@ | <user>:<password>@]host[:port][/http/path][?param=value&...]
+//
+// Credentials are percent-encoded if they contain '%' or '?'. "token" as the
+// user name sends the password as a Bearer token; any other user name sends
+// HTTP Basic authentication. A host that is an IPv6 address is written in
+// brackets. Parameter names are matched without regard to case, values are
+// query-escaped:
+//
+//	authType        oauth-m2m (OAuth machine-to-machine with clientID and clientSecret)
+//	clientID        OAuth client ID
+//	clientSecret    OAuth client secret
+//	catalog         initial catalog
+//	schema          initial schema
+//	maxRows         rows per result page (default 100000)
+//	timeout         statement timeout
+//	userAgentEntry  added to the User-Agent header
+//	location        IANA time zone of TIMESTAMP values (default UTC)
+//	useArrow        true|false: Arrow results (default true)
+//	useLZ4          true|false: LZ4-compressed Arrow results (default true)
+//	retryMax        HTTP requests per RPC, retries included
+//	retryBudget     time spent retrying one RPC
+//	pollMin         first interval between status polls (default 100ms)
+//	pollMax         largest interval between status polls (default 5s)
+//	protocol        http|https (default https; http for localhost)
+//
+// Durations are seconds ("30", "0.5") or Go durations ("1m30s", "250ms"). Any
+// other parameter is sent as session configuration (SessionParams). The
+// result is validated; errors are *ConfigError values that wrap
+// ErrInvalidConfig and never contain a secret.
+func ParseDSN(dsn string) (*Config, error) {
+	c := NewConfig()
+	if dsn == "" {
+		return nil, configErr("dsn", "empty")
+	}
+	rest, query, _ := strings.Cut(dsn, "?")
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		if err := c.parseCredentials(rest[:at]); err != nil {
+			return nil, err
+		}
+		rest = rest[at+1:]
+	}
+	hostPort, path := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		hostPort, path = rest[:i], rest[i:]
+	}
+	if err := c.parseHostPort(hostPort); err != nil {
+		return nil, err
+	}
+	p, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, configErr("httpPath", "invalid percent-encoding")
+	}
+	c.HTTPPath = p
+	if err := c.parseQuery(query); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseCredentials reads "token:<token>" or "<user>:<password>". Its errors
+// never quote the input.
+func (c *Config) parseCredentials(s string) error {
+	user, pass, ok := strings.Cut(s, ":")
+	if !ok {
+		return configErr("credentials", "want token:<access token> or <user>:<password> before '@'")
+	}
+	user, err1 := url.PathUnescape(user)
+	pass, err2 := url.PathUnescape(pass)
+	if err1 != nil || err2 != nil {
+		return configErr("credentials", "invalid percent-encoding")
+	}
+	switch {
+	case pass == "":
+		return configErr("credentials", "empty password or token")
+	case user == "token":
+		c.AccessToken = pass
+	case user == "":
+		return configErr("credentials", "empty user name")
+	default:
+		c.Username, c.Password = user, pass
+	}
+	return nil
+}
+
+// parseHostPort reads "host", "host:port", "[v6]" or "[v6]:port".
+func (c *Config) parseHostPort(s string) error {
+	host, port := s, ""
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return configErr("host", "missing ']'")
+		}
+		host, port = s[1:end], s[end+1:]
+		if port != "" && !strings.HasPrefix(port, ":") {
+			return configErr("host", "unexpected text after ']'")
+		}
+		if !strings.Contains(host, ":") {
+			return configErr("host", "brackets must hold an IPv6 address")
+		}
+		port = strings.TrimPrefix(port, ":")
+	} else if h, p, ok := strings.Cut(s, ":"); ok {
+		host, port = h, p
+	}
+	c.Host = host
+	if err := validHost(host); err != nil {
+		return err
+	}
+	if port != "" || strings.HasSuffix(s, ":") {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '+' {
+			return configErr("port", "not a number from 1 to 65535")
+		}
+		c.Port = n
+	}
+	return nil
+}
+
+// isSecretParam reports whether the value of the DSN parameter must never be
+// quoted.
+func isSecretParam(name string) bool { return name == "clientSecret" }
+
+// parseQuery reads the parameters.
+func (c *Config) parseQuery(query string) error {
+	if query == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	authType := ""
+	for part := range strings.SplitSeq(query, "&") {
+		if part == "" {
+			continue
+		}
+		rawKey, rawVal, _ := strings.Cut(part, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil || key == "" {
+			return configErr("dsn", "invalid parameter name")
+		}
+		name, known := dsnParam(key)
+		if !known {
+			name = key
+		}
+		val, err := url.QueryUnescape(rawVal)
+		// The name of an unknown parameter is not quoted either: if a
+		// credential holds an unescaped '?', its tail lands here.
+		field := name
+		if !known {
+			field = "sessionParams"
+		}
+		if err != nil {
+			if !known || isSecretParam(name) {
+				return configErr(field, "invalid percent-encoding in a value")
+			}
+			return configErr(field, "invalid percent-encoding in %.64q", rawVal)
+		}
+		if seen[strings.ToLower(name)] {
+			return configErr(field, "a parameter is given more than once")
+		}
+		seen[strings.ToLower(name)] = true
+		if !known {
+			if c.SessionParams == nil {
+				c.SessionParams = map[string]string{}
+			}
+			c.SessionParams[name] = val
+			continue
+		}
+		if name == "authType" {
+			authType = val
+			continue
+		}
+		if err := c.setParam(name, val); err != nil {
+			return err
+		}
+	}
+	switch authType {
+	case "":
+	case authTypeM2M:
+		if c.ClientID == "" || c.ClientSecret == "" {
+			return configErr("authType", "oauth-m2m needs clientID and clientSecret")
+		}
+	default:
+		return configErr("authType", "%.32q is not supported (want oauth-m2m)", authType)
+	}
+	return nil
+}
+
+// setParam sets the known parameter name to val.
+func (c *Config) setParam(name, val string) error {
+	var err error
+	switch name {
+	case "catalog":
+		c.Catalog = val
+	case "schema":
+		c.Schema = val
+	case "clientID":
+		c.ClientID = val
+	case "clientSecret":
+		c.ClientSecret = val
+	case "userAgentEntry":
+		c.UserAgentEntry = val
+	case "protocol":
+		if val != "http" && val != "https" {
+			return configErr(name, "%.32q is neither http nor https", val)
+		}
+		c.Protocol = val
+	case "maxRows":
+		n, perr := strconv.ParseInt(val, 10, 64)
+		if perr != nil || n <= 0 {
+			return configErr(name, "%.32q is not a positive integer", val)
+		}
+		c.MaxRows = n
+	case "retryMax":
+		n, perr := strconv.Atoi(val)
+		if perr != nil || n < 0 {
+			return configErr(name, "%.32q is not a non-negative integer", val)
+		}
+		c.RetryMax = n
+	case "useArrow":
+		c.UseArrow, err = parseBool(name, val)
+	case "useLZ4":
+		c.UseLZ4, err = parseBool(name, val)
+	case "timeout":
+		c.QueryTimeout, err = parseDuration(name, val)
+	case "retryBudget":
+		c.RetryBudget, err = parseDuration(name, val)
+	case "pollMin":
+		c.PollMin, err = parsePositiveDuration(name, val)
+	case "pollMax":
+		c.PollMax, err = parsePositiveDuration(name, val)
+	case "location":
+		loc, lerr := time.LoadLocation(val)
+		if lerr != nil {
+			return configErr(name, "unknown time zone %.64q", val)
+		}
+		c.Location = loc
+	}
+	return err
+}
+
+func parseBool(name, val string) (bool, error) {
+	b, err := strconv.ParseBool(val)
+	if err != nil {
+		return false, configErr(name, "%.32q is not true or false", val)
+	}
+	return b, nil
+}
+
+// parseDuration reads a number of seconds or a Go duration, not negative.
+func parseDuration(name, val string) (time.Duration, error) {
+	var d time.Duration
+	if f, err := strconv.ParseFloat(val, 64); err == nil && !strings.ContainsAny(val, "xXpPnNiI_") {
+		sec := f * float64(time.Second)
+		if sec < 0 || sec > math.MaxInt64/2 {
+			return 0, configErr(name, "%.32q is out of range", val)
+		}
+		d = time.Duration(sec)
+	} else {
+		d, err = time.ParseDuration(val)
+		if err != nil {
+			return 0, configErr(name, "%.32q is neither seconds nor a duration", val)
+		}
+	}
+	if d < 0 {
+		return 0, configErr(name, "must not be negative")
+	}
+	return d, nil
+}
+
+// parsePositiveDuration is parseDuration refusing zero.
+func parsePositiveDuration(name, val string) (time.Duration, error) {
+	d, err := parseDuration(name, val)
+	if err == nil && d == 0 {
+		return 0, configErr(name, "must be positive")
+	}
+	return d, err
+}
+
+// formatDuration writes whole seconds as a number, anything else as a Go
+// duration.
+func formatDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10)
+	}
+	return d.String()
+}
+
+// FormatDSN returns the DSN of c, secrets included: parameters in sorted
+// order, defaults left out. ParseDSN of the result gives back c's DSN-settable
+// fields. Use String to print a configuration.
+func (c *Config) FormatDSN() string {
+	var b strings.Builder
+	switch {
+	case c.AccessToken != "":
+		b.WriteString("token:")
+		b.WriteString(escapeCredential(c.AccessToken))
+		b.WriteByte('@')
+	case c.Username != "" || c.Password != "":
+		b.WriteString(escapeCredential(c.Username))
+		b.WriteByte(':')
+		b.WriteString(escapeCredential(c.Password))
+		b.WriteByte('@')
+	}
+	proto := c.Protocol
+	if proto == "" {
+		proto = defaultProtocol(c.Host)
+	}
+	host := c.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if c.Port != 0 && c.Port != defaultPort(proto) {
+		host = net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
+	}
+	b.WriteString(host)
+	if c.HTTPPath != "" {
+		if !strings.HasPrefix(c.HTTPPath, "/") {
+			b.WriteByte('/')
+		}
+		b.WriteString(escapePath(c.HTTPPath))
+	}
+
+	params := map[string]string{}
+	set := func(name, val string, isDefault bool) {
+		if !isDefault {
+			params[name] = val
+		}
+	}
+	set("protocol", proto, proto == defaultProtocol(c.Host))
+	set("catalog", c.Catalog, c.Catalog == "")
+	set("schema", c.Schema, c.Schema == "")
+	set("maxRows", strconv.FormatInt(c.MaxRows, 10), c.MaxRows == 0 || c.MaxRows == cfgDefaultMaxRows)
+	set("timeout", formatDuration(c.QueryTimeout), c.QueryTimeout == 0)
+	set("userAgentEntry", c.UserAgentEntry, c.UserAgentEntry == "")
+	loc := ""
+	if c.Location != nil {
+		loc = c.Location.String()
+	}
+	set("location", loc, loc == "" || loc == "UTC")
+	set("useArrow", "false", c.UseArrow)
+	set("useLZ4", "false", c.UseLZ4)
+	set("retryMax", strconv.Itoa(c.RetryMax), c.RetryMax == 0)
+	set("retryBudget", formatDuration(c.RetryBudget), c.RetryBudget == 0)
+	set("pollMin", formatDuration(c.PollMin), c.PollMin == 0 || c.PollMin == cfgDefaultPollMin)
+	set("pollMax", formatDuration(c.PollMax), c.PollMax == 0 || c.PollMax == cfgDefaultPollMax)
+	if c.ClientID != "" || c.ClientSecret != "" {
+		params["authType"] = authTypeM2M
+		params["clientID"] = c.ClientID
+		params["clientSecret"] = c.ClientSecret
+	}
+	for k, v := range c.SessionParams {
+		if _, known := dsnParam(k); !known && k != "" {
+			params[k] = v
+		}
+	}
+	for i, k := range slices.Sorted(maps.Keys(params)) {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(params[k]))
+	}
+	return b.String()
+}
+
+// escapeCredential percent-encodes everything but unreserved characters.
+func escapeCredential(s string) string {
+	return escapeExcept(s, "-._~")
+}
+
+// escapePath percent-encodes a path, keeping '/' and the characters that are
+// safe in a DSN path.
+func escapePath(s string) string {
+	return escapeExcept(s, "-._~/!$&'()*+,;=:")
+}
+
+func escapeExcept(s, keep string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte(keep, ch) >= 0 {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[ch>>4])
+		b.WriteByte(hex[ch&15])
+	}
+	return b.String()
+}

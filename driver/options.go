@@ -1,0 +1,129 @@
+package driver
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"maps"
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Option changes a Config; NewConnector applies options after copying the
+// configuration and before validating it.
+type Option func(*Config)
+
+// clearAuth removes every credential, so that the option setting one wins
+// over credentials from a DSN.
+func clearAuth(c *Config) {
+	c.AccessToken, c.Username, c.Password, c.ClientID, c.ClientSecret, c.TokenSource = "", "", "", "", "", nil
+}
+
+// WithAccessToken authenticates with a personal access token or an OAuth
+// access token, replacing any other credentials.
+func WithAccessToken(token string) Option {
+	return func(c *Config) { clearAuth(c); c.AccessToken = token }
+}
+
+// WithBasicAuth authenticates with HTTP Basic authentication, as Apache
+// Spark's Thrift server expects, replacing any other credentials.
+func WithBasicAuth(user, password string) Option {
+	return func(c *Config) { clearAuth(c); c.Username, c.Password = user, password }
+}
+
+// WithClientCredentials authenticates with OAuth machine-to-machine (the
+// client-credentials grant of a service principal at https://HOST/oidc/v1/token,
+// scope all-apis), replacing any other credentials. Tokens are cached and
+// refreshed a minute before they expire.
+func WithClientCredentials(clientID, clientSecret string) Option {
+	return func(c *Config) { clearAuth(c); c.ClientID, c.ClientSecret = clientID, clientSecret }
+}
+
+// WithTokenSource authenticates with Bearer tokens from ts, replacing any other
+// credentials. ts is called for every HTTP request: wrap it in
+// oauth2.ReuseTokenSource to cache tokens.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(c *Config) { clearAuth(c); c.TokenSource = ts }
+}
+
+// WithHTTPClient sends every request with hc, as is. It cannot be combined
+// with WithTransport or WithTLSConfig.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Config) { c.HTTPClient = hc }
+}
+
+// WithTransport sends every request through rt.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Config) { c.Transport = rt }
+}
+
+// WithTLSConfig configures TLS of the HTTP client the driver builds. The
+// configuration is copied.
+func WithTLSConfig(tc *tls.Config) Option {
+	return func(c *Config) { c.TLSConfig = tc.Clone() }
+}
+
+// WithLogger sends debug records of RPCs to l. Secrets, headers and bodies
+// are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Config) { c.Logger = l }
+}
+
+// WithLocation sets the time zone of TIMESTAMP values.
+func WithLocation(loc *time.Location) Option {
+	return func(c *Config) { c.Location = loc }
+}
+
+// WithInitialNamespace sets the catalog and schema of new sessions.
+func WithInitialNamespace(catalog, schema string) Option {
+	return func(c *Config) { c.Catalog, c.Schema = catalog, schema }
+}
+
+// WithSessionParams adds session configuration; it is merged into the
+// parameters already set, params winning.
+func WithSessionParams(params map[string]string) Option {
+	return func(c *Config) {
+		if c.SessionParams == nil {
+			c.SessionParams = make(map[string]string, len(params))
+		}
+		maps.Copy(c.SessionParams, params)
+	}
+}
+
+// WithMaxRows sets the number of rows per result page.
+func WithMaxRows(n int64) Option {
+	return func(c *Config) { c.MaxRows = n }
+}
+
+// WithTimeout sets the server-side timeout of each statement; zero means
+// none.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Config) { c.QueryTimeout = d }
+}
+
+// WithUserAgentEntry adds entry to the User-Agent header.
+func WithUserAgentEntry(entry string) Option {
+	return func(c *Config) { c.UserAgentEntry = entry }
+}
+
+// WithServerHostname sets the host.
+func WithServerHostname(host string) Option {
+	return func(c *Config) { c.Host = host }
+}
+
+// WithPort sets the port.
+func WithPort(port int) Option {
+	return func(c *Config) { c.Port = port }
+}
+
+// WithHTTPPath sets the HTTP path, e.g. /sql/1.0/warehouses/abc.
+func WithHTTPPath(path string) Option {
+	return func(c *Config) { c.HTTPPath = path }
+}
+
+// WithRetry sets the largest number of HTTP requests per RPC (retries
+// included) and the time budget for retrying one RPC; zero keeps a default.
+func WithRetry(maxAttempts int, budget time.Duration) Option {
+	return func(c *Config) { c.RetryMax, c.RetryBudget = maxAttempts, budget }
+}
