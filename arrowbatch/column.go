@@ -146,12 +146,18 @@ func (v *validity) null(i int) bool {
 
 type nullColumn struct{}
 
+// Reset implements Column.
 func (nullColumn) Reset(arrow.Array) {}
-func (nullColumn) Value(int) any     { return nil }
+
+// Value implements Column.
+func (nullColumn) Value(int) any { return nil }
 
 type boolColumn struct{ a *array.Boolean }
 
+// Reset implements Column.
 func (c *boolColumn) Reset(arr arrow.Array) { c.a = arr.(*array.Boolean) }
+
+// Value implements Column.
 func (c *boolColumn) Value(i int) any {
 	if c.a.IsNull(i) {
 		return nil
@@ -165,11 +171,13 @@ type fixedColumn[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint
 	vals []T
 }
 
+// Reset implements Column.
 func (c *fixedColumn[T]) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[T](arr)
 }
 
+// Value implements Column.
 func (c *fixedColumn[T]) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -188,7 +196,10 @@ func fixedValues[T arrow.FixedWidthType](arr arrow.Array) []T {
 
 type stringColumn struct{ a *array.String }
 
+// Reset implements Column.
 func (c *stringColumn) Reset(arr arrow.Array) { c.a = arr.(*array.String) }
+
+// Value implements Column.
 func (c *stringColumn) Value(i int) any {
 	if c.a.IsNull(i) {
 		return nil
@@ -204,7 +215,10 @@ type textArray interface {
 
 type textColumn struct{ a textArray }
 
+// Reset implements Column.
 func (c *textColumn) Reset(arr arrow.Array) { c.a = arr.(textArray) }
+
+// Value implements Column.
 func (c *textColumn) Value(i int) any {
 	if c.a.IsNull(i) {
 		return nil
@@ -214,7 +228,10 @@ func (c *textColumn) Value(i int) any {
 
 type binaryColumn struct{ a *array.Binary }
 
+// Reset implements Column.
 func (c *binaryColumn) Reset(arr arrow.Array) { c.a = arr.(*array.Binary) }
+
+// Value implements Column.
 func (c *binaryColumn) Value(i int) any {
 	if c.a.IsNull(i) {
 		return nil
@@ -230,7 +247,10 @@ type bytesArray interface {
 
 type bytesColumn struct{ a bytesArray }
 
+// Reset implements Column.
 func (c *bytesColumn) Reset(arr arrow.Array) { c.a = arr.(bytesArray) }
+
+// Value implements Column.
 func (c *bytesColumn) Value(i int) any {
 	if c.a.IsNull(i) {
 		return nil
@@ -245,11 +265,13 @@ type date32Column struct {
 	vals []int32
 }
 
+// Reset implements Column.
 func (c *date32Column) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[int32](arr)
 }
 
+// Value implements Column.
 func (c *date32Column) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -262,11 +284,13 @@ type date64Column struct {
 	vals []int64
 }
 
+// Reset implements Column.
 func (c *date64Column) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[int64](arr)
 }
 
+// Value implements Column.
 func (c *date64Column) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -303,11 +327,13 @@ func newTimestampColumn(unit arrow.TimeUnit, loc *time.Location) *timestampColum
 	return c
 }
 
+// Reset implements Column.
 func (c *timestampColumn) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[int64](arr)
 }
 
+// Value implements Column.
 func (c *timestampColumn) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -321,11 +347,13 @@ type decimal128Column struct {
 	scale int32
 }
 
+// Reset implements Column.
 func (c *decimal128Column) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[decimal.Decimal128](arr)
 }
 
+// Value implements Column.
 func (c *decimal128Column) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -339,11 +367,13 @@ type decimalIntColumn[T decimal.Decimal32 | decimal.Decimal64] struct {
 	scale int32
 }
 
+// Reset implements Column.
 func (c *decimalIntColumn[T]) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[T](arr)
 }
 
+// Value implements Column.
 func (c *decimalIntColumn[T]) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -357,11 +387,13 @@ type decimalBigColumn struct {
 	scale int32
 }
 
+// Reset implements Column.
 func (c *decimalBigColumn) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[decimal.Decimal256](arr)
 }
 
+// Value implements Column.
 func (c *decimalBigColumn) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -376,7 +408,10 @@ type jsonColumn struct {
 	buf []byte
 }
 
+// Reset implements Column.
 func (c *jsonColumn) Reset(arr arrow.Array) { c.arr = arr }
+
+// Value implements Column.
 func (c *jsonColumn) Value(i int) any {
 	if c.arr.IsNull(i) {
 		return nil
@@ -389,7 +424,10 @@ func (c *jsonColumn) Value(i int) any {
 // conventions.
 type textFallbackColumn struct{ arr arrow.Array }
 
+// Reset implements Column.
 func (c *textFallbackColumn) Reset(arr arrow.Array) { c.arr = arr }
+
+// Value implements Column.
 func (c *textFallbackColumn) Value(i int) any {
 	if c.arr.IsNull(i) {
 		return nil

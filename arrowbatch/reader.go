@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/pierrec/lz4/v4"
 )
 
@@ -51,6 +52,7 @@ type Reader struct {
 type swapMessages struct {
 	in    bytes.Reader
 	inner ipc.MessageReader
+	alloc limitedAllocator
 }
 
 func (s *swapMessages) reset(data []byte) {
@@ -59,7 +61,39 @@ func (s *swapMessages) reset(data []byte) {
 	}
 	s.in.Reset(data)
 	limit := int64(len(data))
-	s.inner = ipc.NewMessageReader(&s.in, ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit))
+	s.alloc.limit = allocLimit(len(data))
+	s.inner = ipc.NewMessageReader(&s.in, ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit), ipc.WithAllocator(&s.alloc))
+}
+
+// allocLimit bounds single allocations while decoding an input of n bytes.
+// Only Arrow's own buffer compression (which Databricks does not use) can
+// need more than n bytes; the bound stops a corrupt uncompressed size from
+// exhausting memory.
+func allocLimit(n int) int {
+	return 256*n + 16<<20
+}
+
+// limitedAllocator is a Go allocator that panics (turned into an error by
+// the IPC reader) instead of allocating more than limit bytes at once.
+type limitedAllocator struct {
+	memory.GoAllocator
+	limit int
+}
+
+// Allocate implements memory.Allocator.
+func (a *limitedAllocator) Allocate(size int) []byte {
+	if size > a.limit {
+		panic(fmt.Sprintf("arrowbatch: allocation of %d bytes exceeds the limit of %d", size, a.limit))
+	}
+	return a.GoAllocator.Allocate(size)
+}
+
+// Reallocate implements memory.Allocator.
+func (a *limitedAllocator) Reallocate(size int, b []byte) []byte {
+	if size > a.limit {
+		panic(fmt.Sprintf("arrowbatch: allocation of %d bytes exceeds the limit of %d", size, a.limit))
+	}
+	return a.GoAllocator.Reallocate(size, b)
 }
 
 // Message implements ipc.MessageReader.
@@ -118,7 +152,7 @@ func (r *Reader) open() (err error) {
 		return errors.New("arrowbatch: empty schema")
 	}
 	r.msgs.reset(r.schemaIPC)
-	rd, err := ipc.NewReaderFromMessageReader(&r.msgs)
+	rd, err := ipc.NewReaderFromMessageReader(&r.msgs, ipc.WithAllocator(&r.msgs.alloc))
 	if err != nil {
 		return fmt.Errorf("arrowbatch: invalid schema: %w", err)
 	}
@@ -153,9 +187,8 @@ func (r *Reader) Columns() []Column { return r.cols }
 func (r *Reader) Decode(batch []byte) (rec arrow.RecordBatch, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			if rec != nil {
-				rec.Release()
-			}
+			// rec, if any, still belongs to the IPC reader, which reopen
+			// releases.
 			rec = nil
 			err = fmt.Errorf("arrowbatch: corrupt batch: %v", p)
 			r.reopen()
