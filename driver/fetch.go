@@ -11,6 +11,8 @@ import (
 type page struct {
 	rows *tcli.TRowSet
 	err  error
+	// last is set on the final page: no fetch follows it.
+	last bool
 }
 
 // fetcher delivers the pages of an operation in order. The first page may come
@@ -87,6 +89,9 @@ func (f *fetcher) next() (*tcli.TRowSet, error) {
 		f.done = true
 		return nil, p.err
 	}
+	if p.last {
+		f.done = true
+	}
 	return p.rows, nil
 }
 
@@ -129,6 +134,7 @@ func (f *fetcher) run() {
 			p.rows = resp.Results
 			more = f.more(resp)
 		}
+		p.last = !more
 		if p.err != nil || rowSetLen(p.rows) > 0 || hasBatches(p.rows) {
 			select {
 			case f.ch <- p:
@@ -141,6 +147,9 @@ func (f *fetcher) run() {
 		}
 	}
 }
+
+// drained reports whether every page has been handed out.
+func (f *fetcher) drained() bool { return !f.hasFirst && f.done }
 
 // close stops the read-ahead goroutine and waits for it.
 func (f *fetcher) close() {

@@ -229,6 +229,14 @@ func (r *rows) finish() {
 	}
 }
 
+// exhausted reports whether every row has been returned.
+func (r *rows) exhausted() bool {
+	if r.f == nil || r.row < r.n || !r.f.drained() {
+		return false
+	}
+	return !r.arrow || r.cur == nil || r.batchIdx >= len(r.cur.ArrowBatches)
+}
+
 // Close implements driver.Rows. It stops the read-ahead and closes the
 // operation unless that already happened (or the result is detached).
 func (r *rows) Close() error {
@@ -236,6 +244,11 @@ func (r *rows) Close() error {
 		return nil
 	}
 	r.closed = true
+	if !r.eof && r.exhausted() {
+		// The last row was read even if Next never returned io.EOF (QueryRow).
+		r.f.close()
+		r.finish()
+	}
 	if r.f != nil {
 		r.f.close()
 	}
