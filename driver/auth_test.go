@@ -1,0 +1,202 @@
+package driver
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+func authHeader(t *testing.T, c *Config) string {
+	t.Helper()
+	a, err := c.authenticator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == nil {
+		return ""
+	}
+	r := httptest.NewRequest(http.MethodPost, "https://h/p", nil)
+	if err := a.Authenticate(r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Header.Get("Authorization")
+}
+
+func TestAuthenticators(t *testing.T) {
+	if got := authHeader(t, &Config{Host: "h", AccessToken: "dapi123"}); got != "Bearer dapi123" {
+		t.Errorf("token: %q", got)
+	}
+	if got := authHeader(t, &Config{Host: "h", Username: "spark", Password: "pw"}); got != "Basic c3Bhcms6cHc=" {
+		t.Errorf("basic: %q", got)
+	}
+	if got := authHeader(t, &Config{Host: "h"}); got != "" {
+		t.Errorf("none: %q", got)
+	}
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "oauth-tok"})
+	if got := authHeader(t, &Config{Host: "h", TokenSource: ts}); got != "Bearer oauth-tok" {
+		t.Errorf("token source: %q", got)
+	}
+}
+
+type tokenSourceFunc func() (*oauth2.Token, error)
+
+func (f tokenSourceFunc) Token() (*oauth2.Token, error) { return f() }
+
+func TestTokenSourceFailures(t *testing.T) {
+	boom := errors.New("boom")
+	for _, ts := range []oauth2.TokenSource{
+		tokenSourceFunc(func() (*oauth2.Token, error) { return nil, boom }),
+		tokenSourceFunc(func() (*oauth2.Token, error) { return nil, nil }),
+		tokenSourceFunc(func() (*oauth2.Token, error) { return &oauth2.Token{}, nil }),
+	} {
+		a, err := (&Config{Host: "h", TokenSource: ts}).authenticator()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodPost, "https://h/p", nil)
+		if err := a.Authenticate(r); err == nil {
+			t.Error("no error")
+		}
+		if r.Header.Get("Authorization") != "" {
+			t.Error("header set on failure")
+		}
+	}
+}
+
+// tokenServer is an OAuth token endpoint counting its grants.
+type tokenServer struct {
+	*httptest.Server
+	mu        sync.Mutex
+	grants    int
+	expiresIn int
+	fail      bool
+	lastForm  url.Values
+	lastAuth  string
+	lastPath  string
+}
+
+func newTokenServer(t *testing.T, expiresIn int) *tokenServer {
+	ts := &tokenServer{expiresIn: expiresIn}
+	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
+		ts.lastForm, ts.lastAuth, ts.lastPath = r.PostForm, r.Header.Get("Authorization"), r.URL.Path
+		if ts.fail {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"invalid_client"}`))
+			return
+		}
+		ts.grants++
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"access_token": "m2m-token-" + string(rune('0'+ts.grants)),
+			"token_type":   "Bearer",
+			"expires_in":   ts.expiresIn,
+		})
+	}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func (ts *tokenServer) config(t *testing.T) (*Config, *http.Client) {
+	u, err := url.Parse(ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewConfig()
+	c.Host = u.Hostname()
+	c.Protocol = "http"
+	c.HTTPPath = "/sql/1.0/warehouses/w"
+	c.ClientID, c.ClientSecret = "client-id", "client-SECRET-value"
+	if c.Port, err = strconv.Atoi(u.Port()); err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return c, &http.Client{Transport: tr}
+}
+
+func TestOAuthM2M(t *testing.T) {
+	ts := newTokenServer(t, 3600)
+	c, hc := ts.config(t)
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.tokenURL(), ts.URL+"/oidc/v1/token"; got != want {
+		t.Errorf("tokenURL = %q, want %q", got, want)
+	}
+	a, err := authenticatorFor(c, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
+		if err := a.Authenticate(r); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Header.Get("Authorization"); got != "Bearer m2m-token-1" {
+			t.Errorf("Authorization = %q", got)
+		}
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.grants != 1 {
+		t.Errorf("%d grants for a cached token", ts.grants)
+	}
+	if ts.lastPath != "/oidc/v1/token" || ts.lastForm.Get("grant_type") != "client_credentials" || ts.lastForm.Get("scope") != "all-apis" {
+		t.Errorf("request %s %v", ts.lastPath, ts.lastForm)
+	}
+	if id, secret, ok := (&http.Request{Header: http.Header{"Authorization": {ts.lastAuth}}}).BasicAuth(); !ok || id != "client-id" || secret != "client-SECRET-value" {
+		t.Errorf("client authentication %q", ts.lastAuth)
+	}
+}
+
+func TestOAuthM2MRefreshesBeforeExpiry(t *testing.T) {
+	// A token valid for 30s is inside the one-minute early expiry window:
+	// every use fetches a new one.
+	ts := newTokenServer(t, 30)
+	c, hc := ts.config(t)
+	a, err := authenticatorFor(c, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 2 {
+		r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
+		if err := a.Authenticate(r); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r.Header.Get("Authorization"))
+	}
+	if got[0] != "Bearer m2m-token-1" || got[1] != "Bearer m2m-token-2" {
+		t.Errorf("tokens %q", got)
+	}
+}
+
+func TestOAuthM2MFailureHidesSecret(t *testing.T) {
+	ts := newTokenServer(t, 3600)
+	ts.fail = true
+	c, hc := ts.config(t)
+	a, err := authenticatorFor(c, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
+	err = a.Authenticate(r)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("error shows the secret: %v", err)
+	}
+}
