@@ -181,7 +181,11 @@ func (db *DB) GetExecutionRows(ctx context.Context, exc *Execution) (*sql.Rows, 
 	if err := outcomeErr(cur); err != nil {
 		return nil, err
 	}
-	return db.DB.QueryContext(ctx, "", &driver.Resume{Ref: cur.Ref})
+	rows, err := db.DB.QueryContext(ctx, "", &driver.Resume{Ref: cur.Ref})
+	if errors.Is(err, driver.ErrInvalidHandle) {
+		return nil, goneErr(cur, err)
+	}
+	return rows, err
 }
 
 // Wait polls exc until it reaches a terminal status, with the adaptive backoff
@@ -210,6 +214,7 @@ func (db *DB) Wait(ctx context.Context, exc *Execution) (rows *sql.Rows, last *E
 		if errors.Is(err, driver.ErrInvalidHandle) {
 			cur = cur.clone()
 			cur.Status, cur.Err = StatusGone, nil
+			err = goneErr(cur, err)
 		}
 		return nil, cur, err
 	}
@@ -338,7 +343,7 @@ func outcomeErr(cur *Execution) error {
 		}
 		return fmt.Errorf("async: execution %s failed", cur.StatementID())
 	case StatusGone:
-		return fmt.Errorf("async: execution %s is gone: %w: %w", cur.StatementID(), ErrNoResult, ErrGone)
+		return goneErr(cur, ErrGone)
 	}
 	if cur.Status.Terminal() {
 		return fmt.Errorf("async: execution %s is %s: %w", cur.StatementID(), cur.Status, ErrNoResult)
@@ -358,4 +363,10 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	return OpenDB(c, opts...), nil
+}
+
+// goneErr reports an execution the server no longer knows; cause matches
+// ErrGone.
+func goneErr(cur *Execution, cause error) error {
+	return fmt.Errorf("async: execution %s is gone (closed, evicted or expired): %w: %w", cur.StatementID(), ErrNoResult, cause)
 }

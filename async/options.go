@@ -16,8 +16,9 @@ func defaultOptions() options {
 }
 
 // WithWait sets how long QueryContext and ExecContext wait for a statement to
-// finish before returning it as running (default 5 s). Zero returns as soon
-// as the statement is submitted; negative values count as zero.
+// finish before returning it as running (default 5 s). Zero means one status
+// check after submission, which the server may hold for a few seconds (long
+// polling) while the statement runs; negative values count as zero.
 func WithWait(d time.Duration) Option {
 	return func(o *options) {
 		if d < 0 {

@@ -1,0 +1,168 @@
+package asynctest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/asyncsql/databricks/async"
+)
+
+// The helper process is this test binary with helperEnv set to a role:
+//
+//	submit-kill   submit ASYNCTEST_QUERY, save the token to ASYNCTEST_TOKEN
+//	              from the OnSubmit hook, then keep waiting (up to 10
+//	              minutes) until killed
+//	submit-close  submit with a 200 ms wait, save the token, close the rows
+//	              and the DB gracefully and exit 0
+//	cancel        read the token and cancel the execution twice, exit 0
+const (
+	helperEnv = "ASYNCTEST_HELPER"
+	dsnEnv    = "ASYNCTEST_DSN"
+	queryEnv  = "ASYNCTEST_QUERY"
+	tokenEnv  = "ASYNCTEST_TOKEN"
+)
+
+func runHelper(role string) int {
+	if err := helper(role); err != nil {
+		fmt.Fprintln(os.Stderr, "asynctest helper:", err)
+		return 1
+	}
+	return 0
+}
+
+func helper(role string) error {
+	ctx := context.Background()
+	tokenFile := os.Getenv(tokenEnv)
+	switch role {
+	case "submit-kill", "submit-close":
+		var saveErr error
+		wait := 200 * time.Millisecond
+		if role == "submit-kill" {
+			wait = 10 * time.Minute
+		}
+		db, err := async.Open(os.Getenv(dsnEnv), async.WithWait(wait), async.WithOnSubmit(func(e *async.Execution) {
+			saveErr = saveToken(tokenFile, e)
+		}))
+		if err != nil {
+			return err
+		}
+		rows, exc, err := db.QueryContext(ctx, os.Getenv(queryEnv))
+		if err != nil {
+			return err
+		}
+		if saveErr != nil {
+			return saveErr
+		}
+		if role == "submit-kill" {
+			return fmt.Errorf("query returned (%s) before the helper was killed", exc.Status)
+		}
+		if rows.Next() || !isNotFinished(rows.Err()) {
+			return fmt.Errorf("rows of a running query: %v", rows.Err())
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		return db.Close()
+	case "cancel":
+		tok, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return err
+		}
+		db, err := async.Open(os.Getenv(dsnEnv))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		exc, err := db.ParseExecution(string(tok))
+		if err != nil {
+			return err
+		}
+		for range 2 {
+			if err := db.CancelExecution(ctx, exc); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown role %q", role)
+}
+
+// saveToken writes the token of e to path atomically.
+func saveToken(path string, e *async.Execution) error {
+	tok, err := e.MarshalText()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path+".tmp", tok, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
+}
+
+// startHelper runs the test binary as a helper process with role.
+func startHelper(t *testing.T, role, dsn, query, tokenFile string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+role, dsnEnv+"="+dsn, queryEnv+"="+query, tokenEnv+"="+tokenFile)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.Stdout = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting helper %s: %v", role, err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if t.Failed() && stderr.Len() > 0 {
+			t.Logf("helper %s output:\n%s", role, stderr.String())
+		}
+	})
+	return cmd
+}
+
+// runHelperProcess runs a helper to completion and fails the test if it
+// fails.
+func runHelperProcess(t *testing.T, role, dsn, query, tokenFile string) {
+	t.Helper()
+	cmd := startHelper(t, role, dsn, query, tokenFile)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("helper %s: %v", role, err)
+	}
+}
+
+// waitForFile waits until path exists and returns its content.
+func waitForFile(t *testing.T, path string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil {
+			return string(b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear", path)
+	return ""
+}
+
+func killHelper(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL: %v", err)
+	}
+	err := cmd.Wait()
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("helper ended with %v, not by SIGKILL", err)
+	}
+}
+
+func tokenPath(t *testing.T) string { return filepath.Join(t.TempDir(), "exec.token") }
