@@ -1,0 +1,190 @@
+package spark
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncsql/databricks/async"
+	"github.com/asyncsql/databricks/driver"
+)
+
+// asyncQuery sleeps five seconds once, then returns 5000 rows.
+const asyncQuery = `SELECT r.id, s.slept FROM range(5000) r
+	CROSS JOIN (SELECT reflect('java.lang.Thread', 'sleep', 5000L) AS slept) s`
+
+const childEnv = "SPARK_ASYNC_CHILD"
+
+func asyncDB(t *testing.T, opts ...async.Option) *async.DB {
+	t.Helper()
+	db := async.OpenDB(connector(t, ""), opts...)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestAsyncRestart submits a statement from a child process that prints the
+// execution's token and is then killed with SIGKILL; this process resumes the
+// statement from the token, waits for it and reads every row.
+func TestAsyncRestart(t *testing.T) {
+	if os.Getenv(childEnv) == "1" {
+		asyncChild(t)
+		return
+	}
+	dsn(t)
+	ctx := testCtx(t)
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestAsyncRestart$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	token := ""
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if tok, ok := strings.CutPrefix(sc.Text(), "TOKEN "); ok {
+			token = tok
+			break
+		}
+	}
+	// The child is blocked after printing: kill it the hard way, so nothing
+	// of it (deferred closes, connection cleanup) runs.
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if token == "" {
+		t.Fatal("child printed no token")
+	}
+	submitted := time.Now()
+
+	db := asyncDB(t, async.WithPollBackoff(50*time.Millisecond, 500*time.Millisecond))
+	exc, err := db.ParseExecution(token)
+	if err != nil {
+		t.Fatalf("ParseExecution: %v", err)
+	}
+	exc, err = db.CheckExecution(ctx, exc)
+	if err != nil {
+		t.Fatalf("CheckExecution: %v", err)
+	}
+	if exc.Status.Terminal() {
+		t.Errorf("status %v right after submission, want pending or running", exc.Status)
+	}
+	rows, last, err := db.Wait(ctx, exc)
+	if err != nil {
+		t.Fatalf("Wait: %v (last %v)", err, last)
+	}
+	if last.Status != async.StatusFinished {
+		t.Errorf("status %v, want FINISHED", last.Status)
+	}
+	var n, sum int64
+	for rows.Next() {
+		var id int64
+		var slept any
+		if err := rows.Scan(&id, &slept); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		sum += id
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if n != 5000 || sum != 4999*5000/2 {
+		t.Errorf("count %d sum %d, want 5000 and %d", n, sum, 4999*5000/2)
+	}
+	t.Logf("resumed and read %d rows %s after the child submitted", n, time.Since(submitted).Round(time.Millisecond))
+	// Reading to the end closed the operation and its session.
+	gone, err := db.CheckExecution(ctx, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gone.Status != async.StatusGone && gone.Status != async.StatusClosed {
+		t.Errorf("status after reading everything %v, want GONE", gone.Status)
+	}
+}
+
+// asyncChild is the child side of TestAsyncRestart: submit, print the token,
+// wait to be killed.
+func asyncChild(t *testing.T) {
+	submitted := make(chan string, 1)
+	db := asyncDB(t, async.WithWait(0), async.WithOnSubmit(func(e *async.Execution) {
+		b, err := e.MarshalText()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "marshal:", err)
+			return
+		}
+		submitted <- string(b)
+	}))
+	rows, exc, err := db.QueryContext(testCtx(t), asyncQuery)
+	if err != nil {
+		t.Fatalf("child QueryContext: %v", err)
+	}
+	if exc.Status == async.StatusFinished {
+		t.Errorf("child: statement finished before the wait")
+	}
+	if rows.Next() {
+		t.Errorf("child: a row from an unfinished statement")
+	}
+	if !errors.Is(rows.Err(), async.ErrNotFinished) {
+		t.Errorf("child: rows.Err() %v, want ErrNotFinished", rows.Err())
+	}
+	rows.Close()
+	fmt.Printf("TOKEN %s\n", <-submitted)
+	time.Sleep(2 * time.Minute)
+	t.Error("child was not killed")
+}
+
+// TestAsyncFailureAndCancel checks a failing statement's SQLSTATE through
+// the async API and that CancelExecution stops a running statement.
+func TestAsyncFailureAndCancel(t *testing.T) {
+	db := asyncDB(t, async.WithWait(0), async.WithPollBackoff(50*time.Millisecond, 500*time.Millisecond))
+	ctx := testCtx(t)
+
+	exc, err := db.ExecContext(ctx, "SELECT * FROM no_such_table_xyz")
+	if err == nil {
+		_, exc, err = db.Wait(ctx, exc)
+	}
+	var se *driver.ServerError
+	if !errors.As(err, &se) || se.SQLState != "42P01" {
+		t.Errorf("failure: err %v, want a *driver.ServerError with SQLSTATE 42P01", err)
+	}
+	if exc == nil || exc.Status != async.StatusFailed {
+		t.Errorf("failure: execution %v, want FAILED", exc)
+	}
+
+	exc, err = db.ExecContext(ctx, slowQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	start := time.Now()
+	if err := db.CancelExecution(ctx, exc); err != nil {
+		t.Fatalf("CancelExecution: %v", err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, last, err := db.Wait(waitCtx, exc)
+	if last == nil || last.Status != async.StatusCanceled {
+		t.Errorf("after cancel: status %v err %v, want CANCELED", last, err)
+	} else if !errors.Is(err, async.ErrNoResult) {
+		t.Errorf("after cancel: err %v, want ErrNoResult", err)
+	}
+	t.Logf("canceled in %s", time.Since(start).Round(time.Millisecond))
+	if err := db.CloseExecution(ctx, exc); err != nil {
+		t.Errorf("CloseExecution: %v", err)
+	}
+	if err := db.CloseExecution(ctx, exc); err != nil {
+		t.Errorf("second CloseExecution: %v", err)
+	}
+}
