@@ -313,13 +313,15 @@ func (c *Config) endpointURL() string {
 // httpClient returns the HTTP client for c: HTTPClient when set, otherwise a
 // new client over Transport or over a clone of http.DefaultTransport with
 // TLSConfig (TLS 1.2 or later, certificates verified, unless TLSConfig says
-// otherwise). Build it once per connector and share it.
+// otherwise). A client the driver builds does not follow redirects: a POST
+// redirected to a login page would come back as a GET, so a 3xx is reported
+// as an error instead. Build it once per connector and share it.
 func (c *Config) httpClient() *http.Client {
 	if c.HTTPClient != nil {
 		return c.HTTPClient
 	}
 	if c.Transport != nil {
-		return &http.Client{Transport: c.Transport}
+		return &http.Client{Transport: c.Transport, CheckRedirect: noRedirect}
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	if c.TLSConfig != nil {
@@ -327,8 +329,11 @@ func (c *Config) httpClient() *http.Client {
 	} else {
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: t, CheckRedirect: noRedirect}
 }
+
+// noRedirect makes an http.Client return a redirect response as is.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // retryPolicy is the RPC retry policy of c.
 func (c *Config) retryPolicy() rpc.RetryPolicy {

@@ -185,6 +185,9 @@ func TestHTTPClient(t *testing.T) {
 	if tr.TLSClientConfig.ServerName != "custom" || tr.TLSClientConfig == tc {
 		t.Error("TLSConfig not used or not copied")
 	}
+	if hc.CheckRedirect == nil {
+		t.Error("built client follows redirects")
+	}
 	rt := &http.Transport{}
 	if got := (&Config{Transport: rt}).httpClient().Transport; got != rt {
 		t.Error("Transport not used")

@@ -39,10 +39,12 @@ func TestRoundTrip(t *testing.T) {
 	if got := string(resp.GetOperationHandle().GetOperationId().GetGUID()); got != "0123456789abcdef" {
 		t.Errorf("GUID = %q", got)
 	}
+	svc.mu.Lock()
 	if len(svc.statements) != 1 || svc.statements[0] != "SELECT 1" {
 		t.Errorf("server saw %q", svc.statements)
 	}
-	h := ts.headers[0]
+	svc.mu.Unlock()
+	h := ts.header(0)
 	for k, want := range map[string]string{
 		"Content-Type":  "application/x-thrift",
 		"User-Agent":    "ua/1",
@@ -83,10 +85,10 @@ func TestDefaultUserAgent(t *testing.T) {
 	if _, err := c.CloseSession(t.Context(), &tcli.TCloseSessionReq{SessionHandle: execReq("").SessionHandle}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ts.headers[0].Get("User-Agent"); got != DefaultUserAgent {
+	if got := ts.header(0).Get("User-Agent"); got != DefaultUserAgent {
 		t.Errorf("User-Agent = %q", got)
 	}
-	if got := ts.headers[0].Get("Authorization"); got != "" {
+	if got := ts.header(0).Get("Authorization"); got != "" {
 		t.Errorf("Authorization = %q without an authenticator", got)
 	}
 }

@@ -113,6 +113,13 @@ func newTestServer(t *testing.T, svc tcli.TCLIService, faults ...fault) *testSer
 	return ts
 }
 
+// header returns the headers of request i.
+func (ts *testServer) header(i int) http.Header {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.headers[i]
+}
+
 func (ts *testServer) requests() int {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
