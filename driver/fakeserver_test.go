@@ -43,6 +43,8 @@ type fakeServer struct {
 	statusFail map[string][]*tcli.TStatus
 	// latency delays each call of a method (honouring the request context).
 	latency map[string]time.Duration
+	// header is the header of the last HTTP request.
+	header http.Header
 }
 
 type call struct {
@@ -465,6 +467,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	method := messageName(body)
 	f.mu.Lock()
+	f.header = r.Header.Clone()
 	var fail *httpFailure
 	if q := f.httpFail[method]; len(q) > 0 {
 		fail, f.httpFail[method] = &q[0], q[1:]

@@ -89,8 +89,9 @@ func (c *Connector) wait(ctx context.Context, op *operation, deadline time.Time)
 	for {
 		resp, err := c.getStatus(ctx, op.handle)
 		if err != nil {
+			// Whatever failed, the statement may still run: stop it.
+			c.cleanupOp(ctx, op, true)
 			if ctx.Err() != nil {
-				c.cleanupOp(ctx, op, true)
 				return nil, ctx.Err()
 			}
 			return nil, err

@@ -1,0 +1,95 @@
+package driver
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// TestOpenDSN goes through sql.Open, ParseDSN, NewConnector, the real HTTP
+// client and authentication.
+func TestOpenDSN(t *testing.T) {
+	f := newFakeServer(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	dsn := fmt.Sprintf("token:dapiSECRET@%s/sql/1.0/warehouses/x?pollMin=1ms&pollMax=2ms&userAgentEntry=mytool&catalog=c1", host)
+	db, err := sql.Open(DriverName, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int32
+	if err := db.QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	f.mu.Lock()
+	h := f.header
+	f.mu.Unlock()
+	if h.Get("Authorization") != "Bearer dapiSECRET" {
+		t.Fatalf("auth %q", h.Get("Authorization"))
+	}
+	if ua := h.Get("User-Agent"); !strings.Contains(ua, "mytool") {
+		t.Fatalf("user agent %q", ua)
+	}
+	o := f.requests("OpenSession")[0].(*tcli.TOpenSessionReq)
+	if o.InitialNamespace.GetCatalogName() != "c1" {
+		t.Fatal("catalog")
+	}
+	// Driver.Open as well.
+	cn, err := (&Driver{}).Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sql.Open(DriverName, "token:x@/nohost"); err == nil {
+		t.Fatal("bad DSN accepted")
+	}
+}
+
+// TestNewConnectorOptionsAndLogging: options apply, the logger gets records
+// and never the token.
+func TestNewConnectorOptionsAndLogging(t *testing.T) {
+	f := newFakeServer(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	var logs bytes.Buffer
+	cfg := NewConfig()
+	cfg.Host = "127.0.0.1"
+	fmt.Sscanf(srv.URL[strings.LastIndex(srv.URL, ":")+1:], "%d", &cfg.Port)
+	cfg.HTTPPath = "/p"
+	c, err := NewConnector(cfg, WithAccessToken("dapiTOPSECRET"), WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	if _, err := db.ExecContext(context.Background(), "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Connect(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatal("closed connector connects")
+	}
+	if logs.Len() == 0 || strings.Contains(logs.String(), "TOPSECRET") {
+		t.Fatalf("logs: %s", logs.String())
+	}
+	if c.Driver() == nil || cfg.AccessToken != "" {
+		t.Fatal("config mutated by options")
+	}
+	if _, err := NewConnector(&Config{}); err == nil {
+		t.Fatal("empty config accepted")
+	}
+}
