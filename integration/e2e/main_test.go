@@ -1,0 +1,142 @@
+package e2e_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	_ "github.com/asyncsql/databricks/driver" // registers "databricks"
+	"github.com/asyncsql/databricks/integration/emulator"
+)
+
+// srv is the emulator shared by the tests that need no special options.
+var srv *emulator.Server
+
+func TestMain(m *testing.M) {
+	s, err := emulator.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: starting the emulator:", err)
+		os.Exit(1)
+	}
+	srv = s
+	code := m.Run()
+	s.Close()
+	if code == 0 {
+		if err := goleak.Find(leakOptions()...); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: goroutines left behind:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// leakOptions ignores goroutines that belong to the process rather than to a
+// test: DuckDB's and the runtime's.
+func leakOptions() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreCurrent(),
+	}
+}
+
+// dsn returns s's DSN with extra parameters added (or replaced).
+func dsn(t *testing.T, s *emulator.Server, params url.Values) string {
+	t.Helper()
+	base := s.DSN()
+	if len(params) == 0 {
+		return base
+	}
+	path, query, _ := strings.Cut(base, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatalf("emulator DSN %q has a bad query: %v", base, err)
+	}
+	for k, v := range params {
+		q[k] = v
+	}
+	return path + "?" + q.Encode()
+}
+
+// open opens the driver on s with extra DSN parameters; the DB is closed
+// when the test ends.
+func open(t *testing.T, s *emulator.Server, params url.Values) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("databricks", dsn(t, s, params))
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("db.Close: %v", err)
+		}
+	})
+	return db
+}
+
+// params builds url.Values from key, value pairs.
+func params(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// testCtx is bounded so that a hung call fails the test, not the run.
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// formats are the three result encodings the driver reads.
+var formats = []struct {
+	name   string
+	params url.Values
+}{
+	{"arrow_lz4", params()},
+	{"arrow_plain", params("useLZ4", "false")},
+	{"columns", params("useArrow", "false")},
+}
+
+func TestConnect(t *testing.T) {
+	db := open(t, srv, nil)
+	ctx := testCtx(t)
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	var one int32
+	if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("SELECT 1 = %d, %v", one, err)
+	}
+}
+
+// TestConnectBadToken checks that a wrong token fails the connection with an
+// error that does not show the token.
+func TestConnectBadToken(t *testing.T) {
+	bad := strings.Replace(srv.DSN(), srv.Token(), "wrong-token-abc", 1)
+	if bad == srv.DSN() {
+		t.Skip("token not found in the emulator DSN")
+	}
+	db, err := sql.Open("databricks", bad)
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = db.PingContext(ctx)
+	if err == nil {
+		t.Fatal("Ping with a wrong token succeeded")
+	}
+	if strings.Contains(err.Error(), "wrong-token-abc") || strings.Contains(err.Error(), srv.Token()) {
+		t.Errorf("error shows a token: %v", err)
+	}
+}

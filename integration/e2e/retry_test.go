@@ -1,0 +1,164 @@
+package e2e_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	dbx "github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/integration/emulator"
+)
+
+// TestRetryTransient injects 429 and 503 replies into every RPC of a
+// multi-page query; each is retried and the result is complete.
+func TestRetryTransient(t *testing.T) {
+	for _, method := range []string{"OpenSession", "ExecuteStatement", "GetOperationStatus", "FetchResults", "CloseOperation"} {
+		t.Run(method, func(t *testing.T) {
+			s := startEmulator(t,
+				emulator.WithDirectResultsHold(50*time.Millisecond),
+				emulator.WithFaults(
+					emulator.Fault{Method: method, Status: http.StatusTooManyRequests},
+					emulator.Fault{Method: method, Status: http.StatusServiceUnavailable},
+				))
+			db := open(t, s, params("maxRows", "20000"))
+			// sleep_ms makes the statement outlast the 50 ms hold: it is polled.
+			rows, err := db.QueryContext(testCtx(t), "WITH w AS (SELECT sleep_ms(200) AS z) SELECT z, i FROM w, range(50000) t(i) ORDER BY i")
+			if err != nil {
+				t.Fatalf("query: %v (requests %v)", err, s.RequestCounts())
+			}
+			var n, sum int64
+			for rows.Next() {
+				var z, i int64
+				if err := rows.Scan(&z, &i); err != nil {
+					t.Fatal(err)
+				}
+				n++
+				sum += i
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatalf("rows: %v (requests %v)", err, s.RequestCounts())
+			}
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n != 50000 || sum != 50000*49999/2 {
+				t.Fatalf("%d rows, sum %d", n, sum)
+			}
+			if got := s.Requests(method); got < 3 {
+				t.Errorf("%s reached the server %d times, want the 2 faults and a success", method, got)
+			}
+		})
+	}
+}
+
+// TestRetryAfterHonoured checks that the driver waits for Retry-After.
+func TestRetryAfterHonoured(t *testing.T) {
+	s := startEmulator(t)
+	db := open(t, s, nil)
+	ctx := testCtx(t)
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.ResetRequests()
+	s.InjectFault(emulator.Fault{
+		Method: "ExecuteStatement", Status: http.StatusServiceUnavailable, RetryAfter: time.Second,
+	})
+	start := time.Now()
+	var one int32
+	if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("SELECT 1 = %d, %v", one, err)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("retried after %v despite Retry-After: 1", d)
+	}
+	if got := s.Requests("ExecuteStatement"); got != 2 {
+		t.Errorf("ExecuteStatement reached the server %d times, want 2", got)
+	}
+}
+
+// TestNoRetryOfUnsafeExecute checks that a 500 reply or a dropped connection
+// on ExecuteStatement is not retried (the statement may have run).
+func TestNoRetryOfUnsafeExecute(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		fault emulator.Fault
+	}{
+		{"500", emulator.Fault{Method: "ExecuteStatement", Status: http.StatusInternalServerError}},
+		{"lost_response", emulator.Fault{Method: "ExecuteStatement", DropResponse: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := startEmulator(t)
+			db := open(t, s, nil)
+			db.SetMaxOpenConns(1)
+			ctx := testCtx(t)
+			if err := db.PingContext(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s.ResetRequests()
+			s.InjectFault(c.fault)
+			_, err := db.ExecContext(ctx, "SELECT 1")
+			if err == nil {
+				t.Fatalf("no error (requests %v)", s.RequestCounts())
+			}
+			if got := s.Requests("ExecuteStatement"); got != 1 {
+				t.Errorf("ExecuteStatement sent %d times: an unsafe call was retried", got)
+			}
+			var se *dbx.ServerError
+			if errors.As(err, &se) {
+				t.Errorf("transport failure reported as a server error: %v", err)
+			}
+			if c.name == "500" && !strings.Contains(err.Error(), "500") {
+				t.Errorf("error %q does not show the HTTP status", err)
+			}
+			// The next statement works.
+			var one int32
+			if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+				t.Fatalf("next statement: %d, %v", one, err)
+			}
+		})
+	}
+}
+
+// TestRetrySafeAfterServerError checks that a 500 or a lost response on a
+// safe call (GetOperationStatus) is retried.
+func TestRetrySafeAfterServerError(t *testing.T) {
+	for _, f := range []emulator.Fault{
+		{Method: "GetOperationStatus", Status: http.StatusInternalServerError},
+		{Method: "GetOperationStatus", DropResponse: true},
+		{Method: "GetOperationStatus", Drop: true},
+	} {
+		s := startEmulator(t, emulator.WithDirectResultsHold(50*time.Millisecond), emulator.WithFaults(f))
+		db := open(t, s, nil)
+		var v int64
+		if err := db.QueryRowContext(testCtx(t), "SELECT sleep_ms(300)").Scan(&v); err != nil || v != 300 {
+			t.Errorf("fault %+v: %d, %v (requests %v)", f, v, err, s.RequestCounts())
+		}
+	}
+}
+
+// TestRetryGivesUp checks retryMax: a server that always answers 503 fails
+// the call after retryMax requests.
+func TestRetryGivesUp(t *testing.T) {
+	s := startEmulator(t, emulator.WithFaults(emulator.Fault{
+		Method: "OpenSession", Status: http.StatusServiceUnavailable, Times: -1,
+	}))
+	db := open(t, s, params("retryMax", "3"))
+	start := time.Now()
+	err := db.PingContext(testCtx(t))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	// database/sql itself retries a connection that fails with
+	// driver.ErrBadConn (a 503 on OpenSession ran nothing) up to 3 times.
+	if got := s.Requests("OpenSession"); got != 3 && got != 9 {
+		t.Errorf("OpenSession sent %d times with retryMax=3", got)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("gave up after %v", d)
+	}
+	if !strings.Contains(err.Error(), "503") {
+		t.Logf("error does not show the status: %v", err)
+	}
+}
