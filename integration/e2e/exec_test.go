@@ -27,10 +27,10 @@ func TestExecRowsAffected(t *testing.T) {
 	mustExec("CREATE TABLE " + table + " (id INTEGER, name VARCHAR)")
 	t.Cleanup(func() { _, _ = db.ExecContext(testCtx(t), "DROP TABLE IF EXISTS "+table) })
 
-	if n := mustExec("INSERT INTO "+table+" VALUES (1, 'a'), (2, 'b'), (3, 'c')"); n != 3 {
+	if n := mustExec("INSERT INTO " + table + " VALUES (1, 'a'), (2, 'b'), (3, 'c')"); n != 3 {
 		t.Errorf("INSERT of 3 rows: RowsAffected %d", n)
 	}
-	if n := mustExec("INSERT INTO "+table+" SELECT i + 10, 'r' FROM range(100) t(i)"); n != 100 {
+	if n := mustExec("INSERT INTO " + table + " SELECT i + 10, 'r' FROM range(100) t(i)"); n != 100 {
 		t.Errorf("INSERT … SELECT of 100 rows: RowsAffected %d", n)
 	}
 	if n := mustExec("UPDATE "+table+" SET name = ? WHERE id <= ?", "z", 2); n != 2 {
@@ -39,7 +39,7 @@ func TestExecRowsAffected(t *testing.T) {
 	if n := mustExec("DELETE FROM "+table+" WHERE id >= ?", 10); n != 100 {
 		t.Errorf("DELETE of 100 rows: RowsAffected %d", n)
 	}
-	if n := mustExec("DELETE FROM "+table+" WHERE id < 0"); n != 0 {
+	if n := mustExec("DELETE FROM " + table + " WHERE id < 0"); n != 0 {
 		t.Errorf("DELETE of no rows: RowsAffected %d", n)
 	}
 	res, err := db.ExecContext(ctx, "SELECT 1")
