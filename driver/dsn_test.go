@@ -353,3 +353,29 @@ func FuzzParseDSN(f *testing.F) {
 		_ = c.String()
 	})
 }
+
+func ExampleParseDSN() {
+	cfg, err := ParseDSN("token:dapi0123@adb-1.azuredatabricks.net/sql/1.0/warehouses/abc?catalog=main&timeout=30&ansi_mode=true")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Host, cfg.Port, cfg.HTTPPath)
+	fmt.Println(cfg.Catalog, cfg.QueryTimeout, cfg.SessionParams)
+	fmt.Println(cfg) // secrets redacted
+	// Output:
+	// adb-1.azuredatabricks.net 443 /sql/1.0/warehouses/abc
+	// main 30s map[ansi_mode:true]
+	// token:xxxxx@adb-1.azuredatabricks.net/sql/1.0/warehouses/abc?ansi_mode=true&catalog=main&timeout=30
+}
+
+func ExampleConfig_FormatDSN() {
+	cfg := NewConfig()
+	cfg.Host, cfg.HTTPPath = "spark-host", "/cliservice"
+	cfg.Protocol, cfg.Port = "http", 10001
+	cfg.Username, cfg.Password = "spark", "p@ss"
+	cfg.PollMax = 2 * time.Second
+	fmt.Println(cfg.FormatDSN())
+	// Output:
+	// spark:p%40ss@spark-host:10001/cliservice?pollMax=2&protocol=http
+}

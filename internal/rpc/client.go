@@ -27,7 +27,8 @@ type Options struct {
 	// URL is the endpoint every call is POSTed to,
 	// e.g. https://host:443/sql/1.0/warehouses/abc.
 	URL string
-	// HTTPClient sends the requests; nil means http.DefaultClient.
+	// HTTPClient sends the requests; nil means a client over
+	// http.DefaultTransport that does not follow redirects.
 	HTTPClient *http.Client
 	// Auth adds credentials to each request; nil sends none.
 	Auth Authenticator
@@ -72,7 +73,11 @@ func New(o Options) *Client {
 		randN:     rand.Int64N,
 	}
 	if c.http == nil {
-		c.http = http.DefaultClient
+		c.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			// A POST redirected (to a login page, say) would come back as
+			// a GET: report the 3xx instead.
+			return http.ErrUseLastResponse
+		}}
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
@@ -153,6 +158,18 @@ type transportError struct {
 
 func (e *transportError) Error() string { return fmt.Sprintf("rpc: %s: %v", e.method, e.err) }
 func (e *transportError) Unwrap() error { return e.err }
+
+// NotProcessed reports whether err shows that the server did not process the
+// request, so that sending it again cannot run anything twice: an HTTP 429 or
+// 503, or a connection that could not be made. Other errors leave it unknown.
+func NotProcessed(err error) bool {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Temporary()
+	}
+	var te *transportError
+	return errors.As(err, &te) && notSent(te.err)
+}
 
 // notSent reports whether err shows the request never reached the server (the
 // connection could not be made), so even an unsafe method may be sent again.

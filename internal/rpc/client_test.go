@@ -147,6 +147,7 @@ func TestRetryRules(t *testing.T) {
 		{"hang-up FetchResults not retried", hangUp, callFetch, 1, false},
 		{"hang-up CloseOperation retried", hangUp, callClose, 2, true},
 		{"401 not retried", status(401), callStatus, 1, false},
+		{"302 not retried", status(302, "Location", "/login"), callStatus, 1, false},
 		{"garbage not retried", body([]byte("<html>oops</html>")), callStatus, 1, false},
 	}
 	for _, tt := range tests {
@@ -306,6 +307,31 @@ func TestDialErrorRetriedForEveryMethod(t *testing.T) {
 	}
 	if got := len(clk.waits()); got != 2 {
 		t.Errorf("waits = %d, want 2", got)
+	}
+	if !NotProcessed(err) {
+		t.Errorf("NotProcessed(%v) = false", err)
+	}
+}
+
+func TestNotProcessed(t *testing.T) {
+	for _, tt := range []struct {
+		f    fault
+		want bool
+	}{
+		{status(503), true},
+		{status(429), true},
+		{status(500), false},
+		{hangUp, false},
+		{body([]byte("junk")), false},
+	} {
+		ts := newTestServer(t, &fakeService{}, tt.f)
+		c, _ := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 1}})
+		if err := callExec(c); NotProcessed(err) != tt.want {
+			t.Errorf("NotProcessed(%v) = %v", err, !tt.want)
+		}
+	}
+	if NotProcessed(nil) || NotProcessed(context.Canceled) {
+		t.Error("NotProcessed of a non-transport error")
 	}
 }
 

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,10 +62,9 @@ func seedReplies(t testing.TB) [][]byte {
 // FuzzErrorHeaders checks that any error headers give a bounded reason and a
 // bounded, non-negative Retry-After, never a panic.
 func FuzzErrorHeaders(f *testing.F) {
-	f.Add("warehouse is starting", "", "30")
-	f.Add("", "Invalid access token", clockBase.Add(time.Minute).Format(http.TimeFormat))
-	f.Add("  \r\n", "\xff\xfe", "-1")
-	f.Add("x", "y", "Wed, 21 Oct 2015 07:28:00 GMT")
+	for _, h := range seedHeaders() {
+		f.Add(h[0], h[1], h[2])
+	}
 	f.Fuzz(func(t *testing.T, phrase, message, retryAfter string) {
 		h := http.Header{}
 		h.Set("X-Databricks-Reason-Phrase", phrase)
@@ -79,4 +79,15 @@ func FuzzErrorHeaders(f *testing.F) {
 		}
 		_ = e.Error()
 	})
+}
+
+// seedHeaders returns reason phrase, error message and Retry-After values.
+func seedHeaders() [][3]string {
+	return [][3]string{
+		{"warehouse is starting", "", "30"},
+		{"", "Invalid access token", clockBase.Add(time.Minute).Format(http.TimeFormat)},
+		{"  \r\n", "\xff\xfe", "-1"},
+		{"x", "y", "Wed, 21 Oct 2015 07:28:00 GMT"},
+		{strings.Repeat("é", 600), "", "99999999999"},
+	}
 }

@@ -91,7 +91,7 @@ type testServer struct {
 	headers []http.Header
 }
 
-func newTestServer(t *testing.T, svc tcli.TCLIService, faults ...fault) *testServer {
+func newTestServer(t testing.TB, svc tcli.TCLIService, faults ...fault) *testServer {
 	t.Helper()
 	pf := thrift.NewTBinaryProtocolFactoryConf(thriftConf)
 	h := thrift.NewThriftHandlerFunc(tcli.NewTCLIServiceProcessor(svc), pf, pf)
