@@ -327,3 +327,59 @@ func TestLimitedAllocator(t *testing.T) {
 		}()
 	}
 }
+
+func TestDictionaryColumn(t *testing.T) {
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}
+	b := array.NewDictionaryBuilder(memory.DefaultAllocator, dt).(*array.BinaryDictionaryBuilder)
+	defer b.Release()
+	for _, s := range []string{"x", "y", "x"} {
+		if err := b.AppendString(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.AppendNull()
+	arr := b.NewArray().(*array.Dictionary)
+	defer arr.Release()
+	if err := validateArray(arr, 0); err != nil {
+		t.Fatalf("valid dictionary rejected: %v", err)
+	}
+	col, err := newColumn(dt, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col.Reset(arr)
+	for i, want := range []any{"x", "y", "x", nil} {
+		if v := col.Value(i); v != want {
+			t.Errorf("row %d = %#v, want %#v", i, v, want)
+		}
+	}
+
+	// An index beyond the dictionary is rejected.
+	idx := memory.NewBufferBytes([]byte{0, 7})
+	data := array.NewData(dt, 2, []*memory.Buffer{nil, idx}, nil, 0, 0)
+	data.SetDictionary(arr.Dictionary().Data())
+	bad := array.MakeFromData(data)
+	data.Release()
+	defer bad.Release()
+	if err := validateArray(bad, 0); err == nil || !strings.Contains(err.Error(), "index 7") {
+		t.Fatalf("bad index: %v", err)
+	}
+}
+
+func TestDecodeAfterClose(t *testing.T) {
+	src := makeRecord(0, 1)
+	defer src.Release()
+	r, err := NewReader(encodeSchema(t, twoCols), false, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := r.Decode(encodeBatch(t, src, false)); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("Decode after Close: %v", err)
+	}
+}

@@ -40,6 +40,8 @@ type Reader struct {
 	schema *arrow.Schema
 	cols   []Column
 
+	closed bool
+
 	lzr  *lz4.Reader
 	lzIn bytes.Reader
 	buf  bytes.Buffer
@@ -194,6 +196,9 @@ func (r *Reader) Decode(batch []byte) (rec arrow.RecordBatch, err error) {
 			r.reopen()
 		}
 	}()
+	if r.closed {
+		return nil, errors.New("arrowbatch: reader is closed")
+	}
 	data := batch
 	if r.lz4 {
 		if data, err = r.decompress(batch); err != nil {
@@ -272,6 +277,7 @@ func (r *Reader) Bind(rec arrow.RecordBatch) error {
 
 // Close releases the IPC reader. The Reader must not be used afterwards.
 func (r *Reader) Close() error {
+	r.closed = true
 	if r.ipc != nil {
 		r.ipc.Release()
 		r.ipc = nil

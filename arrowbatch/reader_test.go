@@ -9,7 +9,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -152,6 +154,49 @@ func columnCases(loc *time.Location) []columnCase {
 			sb.FieldBuilder(1).(*array.Date32Builder).AppendNull()
 			sb.FieldBuilder(2).(*array.ListBuilder).AppendNull()
 		}, []any{`{"s":"x\n","d":"2022-01-08","l":[true,false]}`, nil, `{"s":null,"d":null,"l":null}`}},
+		{"map_int_misc", arrow.MapOf(arrow.PrimitiveTypes.Int64, arrow.StructOf(
+			arrow.Field{Name: "f", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+			arrow.Field{Name: "b", Type: arrow.BinaryTypes.Binary, Nullable: true},
+			arrow.Field{Name: "t", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+		)), func(b array.Builder) {
+			mb := b.(*array.MapBuilder)
+			kb := mb.KeyBuilder().(*array.Int64Builder)
+			sb := mb.ItemBuilder().(*array.StructBuilder)
+			mb.Append(true)
+			for _, f := range []float64{math.NaN(), 0.1} {
+				kb.Append(-7)
+				sb.Append(true)
+				sb.FieldBuilder(0).(*array.Float64Builder).Append(f)
+				sb.FieldBuilder(1).(*array.BinaryBuilder).Append([]byte("hi\x00"))
+				sb.FieldBuilder(2).(*array.TimestampBuilder).Append(1500000)
+			}
+		}, []any{strings.ReplaceAll(`{"-7":{"f":"NaN","b":"aGkA","t":"T"},"-7":{"f":0.1,"b":"aGkA","t":"T"}}`,
+			`"T"`, `"`+time.UnixMilli(1500).In(loc).Format(jsonTimeLayout)+`"`)}},
+		{"uint64", arrow.PrimitiveTypes.Uint64, func(b array.Builder) {
+			b.(*array.Uint64Builder).AppendValues([]uint64{math.MaxUint64, 0}, []bool{true, false})
+		}, []any{uint64(math.MaxUint64), nil}},
+		{"date64", arrow.FixedWidthTypes.Date64, func(b array.Builder) {
+			b.(*array.Date64Builder).AppendValues([]arrow.Date64{86400000 + 5, -1}, nil)
+		}, []any{date(1970, 1, 2), date(1969, 12, 31)}},
+		{"string_view", arrow.BinaryTypes.StringView, func(b array.Builder) {
+			b.(*array.StringViewBuilder).AppendValues([]string{"short", "a longer string that is not inlined", ""}, []bool{true, true, false})
+		}, []any{"short", "a longer string that is not inlined", nil}},
+		{"large_binary", arrow.BinaryTypes.LargeBinary, func(b array.Builder) {
+			b.(*array.BinaryBuilder).AppendValues([][]byte{{9}, nil}, []bool{true, false})
+		}, []any{[]byte{9}, nil}},
+		{"decimal64", &arrow.Decimal64Type{Precision: 10, Scale: 3}, func(b array.Builder) {
+			b.(*array.Decimal64Builder).AppendValues([]decimal.Decimal64{-1, 123456}, nil)
+		}, []any{"-0.001", "123.456"}},
+		{"decimal256", &arrow.Decimal256Type{Precision: 76, Scale: 2}, func(b array.Builder) {
+			b.(*array.Decimal256Builder).AppendValues([]decimal.Decimal256{decimal256.FromI64(-1250), decimal256.GetMaxValue(76)}, nil)
+		}, []any{"-12.50", strings.Repeat("9", 74) + ".99"}},
+		{"decimal_negative_scale", &arrow.Decimal128Type{Precision: 5, Scale: -2}, func(b array.Builder) {
+			b.(*array.Decimal128Builder).AppendValues([]decimal128.Num{decimal128.FromI64(-12)}, nil)
+		}, []any{"-1200"}},
+		{"duration", arrow.FixedWidthTypes.Duration_s, func(b array.Builder) {
+			b.(*array.DurationBuilder).AppendValues([]arrow.Duration{90}, nil)
+			b.AppendNull()
+		}, []any{"90s", nil}},
 	}
 }
 

@@ -71,7 +71,9 @@ func validateArray(arr arrow.Array, depth int) error {
 		if got := len(bufferBytes(bufs, 1)); got < need {
 			return fmt.Errorf("data buffer of %d bytes, need %d", got, need)
 		}
-		return nil
+		if _, ok := dt.(*arrow.DictionaryType); !ok {
+			return nil
+		}
 	}
 	if v, ok := arr.(fullValidator); ok {
 		if err := v.ValidateFull(); err != nil {
@@ -81,10 +83,22 @@ func validateArray(arr arrow.Array, depth int) error {
 	switch a := arr.(type) {
 	case array.ListLike:
 		return validateArray(a.ListValues(), depth+1)
+	case *array.Dictionary:
+		dict := a.Dictionary()
+		if err := validateArray(dict, depth+1); err != nil {
+			return err
+		}
+		for i := range n {
+			if a.IsValid(i) {
+				if idx := a.GetValueIndex(i); idx < 0 || idx >= dict.Len() {
+					return fmt.Errorf("dictionary index %d out of range [0,%d)", idx, dict.Len())
+				}
+			}
+		}
 	case *array.Struct:
 		for i := range a.NumField() {
-			if a.Field(i).Len() < end {
-				return fmt.Errorf("struct field %d has %d values, need %d", i, a.Field(i).Len(), end)
+			if a.Field(i).Len() < n {
+				return fmt.Errorf("struct field %d has %d values, need %d", i, a.Field(i).Len(), n)
 			}
 			if err := validateArray(a.Field(i), depth+1); err != nil {
 				return err

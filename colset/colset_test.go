@@ -223,3 +223,35 @@ func TestDecodeDoesNotLeakText(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestParseTimestampMatchesTimePackage compares the hand-written TIMESTAMP
+// and DATE parsers with package time on generated text.
+func TestParseTimestampMatchesTimePackage(t *testing.T) {
+	const layout = "2006-01-02 15:04:05.999999999"
+	base := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 20000 {
+		// Spread instants over years 1..9999 with varying fractions.
+		tm := base.AddDate(0, 0, i*181).Add(time.Duration(i) * 1234567891)
+		if tm.Year() > 9999 {
+			break
+		}
+		for _, frac := range []string{"", ".5", ".123456", ".000000001"} {
+			s := tm.Format("2006-01-02 15:04:05") + frac
+			for _, loc := range []*time.Location{time.UTC, ny} {
+				want, err := time.ParseInLocation(layout, s, loc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := parseTimestamp(s, loc)
+				if err != nil || !got.Equal(want) || got.Location() != want.Location() {
+					t.Fatalf("parseTimestamp(%q) = %v, %v; want %v", s, got, err, want)
+				}
+			}
+		}
+		ds := tm.Format(time.DateOnly)
+		want, _ := time.Parse(time.DateOnly, ds)
+		if got, err := parseDate(ds); err != nil || !got.Equal(want) {
+			t.Fatalf("parseDate(%q) = %v, %v; want %v", ds, got, err, want)
+		}
+	}
+}
