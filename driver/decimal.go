@@ -19,6 +19,10 @@ type Decimal struct {
 	Scale int32
 }
 
+// maxDecimalScale bounds the exponents ParseDecimal accepts, far beyond
+// DECIMAL(38) so that hostile text cannot make it build huge numbers.
+const maxDecimalScale = 1000
+
 // ParseDecimal parses decimal text such as "-12.50", "3", "1e-3" or "+0.5".
 func ParseDecimal(s string) (Decimal, error) {
 	orig := s
@@ -40,14 +44,14 @@ func ParseDecimal(s string) (Decimal, error) {
 	if digits == "" || strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
 		return Decimal{}, fmt.Errorf("databricks: invalid decimal %q", orig)
 	}
-	u, _ := new(big.Int).SetString(digits, 10)
 	scale := int64(len(frac)) - exp
+	if scale > maxDecimalScale || scale < -maxDecimalScale {
+		return Decimal{}, fmt.Errorf("databricks: decimal %q: exponent out of range", orig)
+	}
+	u, _ := new(big.Int).SetString(digits, 10)
 	if scale < 0 {
 		u.Mul(u, new(big.Int).Exp(big.NewInt(10), big.NewInt(-scale), nil))
 		scale = 0
-	}
-	if scale > 1<<20 {
-		return Decimal{}, fmt.Errorf("databricks: decimal %q: scale too large", orig)
 	}
 	if neg {
 		u.Neg(u)
