@@ -79,6 +79,11 @@ func m2mTokenSource(cfg *Config, hc *http.Client) oauth2.TokenSource {
 	return oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), tokenEarlyExpiry)
 }
 
+var (
+	_ rpc.Authenticator = (*tokenSourceAuth)(nil)
+	_ rpc.Authenticator = (*basicAuth)(nil)
+)
+
 // tokenSourceAuth sends the tokens of a token source.
 type tokenSourceAuth struct{ ts oauth2.TokenSource }
 

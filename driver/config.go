@@ -127,6 +127,12 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+var (
+	_ fmt.Stringer   = Config{}
+	_ fmt.GoStringer = Config{}
+	_ slog.LogValuer = Config{}
+)
+
 // NewConfig returns a Config with the defaults: MaxRows 100000, Arrow and LZ4
 // on, polling between 100ms and 5s, timestamps in UTC.
 func NewConfig() *Config {

@@ -23,7 +23,10 @@
 // for every method, honouring Retry-After (seconds or an HTTP date). Other 5xx
 // statuses and transport errors are retried only for methods that are safe to
 // repeat, as reported by [Safe]. Waits use exponential backoff with full
-// jitter and are bounded by the context and by [RetryPolicy.Budget].
+// jitter and are bounded by the context and by [RetryPolicy.Budget]. A
+// connection that could not be made is retried for every method, since the
+// request never left the client. [NotProcessed] tells callers whether a failed
+// request certainly did not run.
 //
 // # Logging
 //
