@@ -77,6 +77,9 @@ func TestDecodeTypes(t *testing.T) {
 				time.Date(2000, 1, 1, 0, 0, 0, 500000000, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)}},
 		{"timestamp location", ColumnType{Type: tcli.TTypeId_TIMESTAMP_TYPE}, ny, strCol([]string{"2023-07-01 12:00:00", ""}, 0b10),
 			[]any{time.Date(2023, 7, 1, 12, 0, 0, 0, ny), nil}},
+		{"timestamp with zone", ColumnType{Type: tcli.TTypeId_TIMESTAMP_TYPE}, ny,
+			strCol([]string{"2023-07-01T12:00:00Z", "2023-07-01 12:00:00.25+02:00", "2023-07-01 12:00:00-0130"}),
+			[]any{time.Date(2023, 7, 1, 8, 0, 0, 0, ny), time.Date(2023, 7, 1, 6, 0, 0, 250000000, ny), time.Date(2023, 7, 1, 9, 30, 0, 0, ny)}},
 		{"interval ym", ColumnType{Type: tcli.TTypeId_INTERVAL_YEAR_MONTH_TYPE}, nil, strCol([]string{"1-2", "-0-1"}), []any{"1-2", "-0-1"}},
 		{"interval dt", ColumnType{Type: tcli.TTypeId_INTERVAL_DAY_TIME_TYPE}, nil, strCol([]string{"1 02:03:04.000000000"}), []any{"1 02:03:04.000000000"}},
 		{"array", ColumnType{Type: tcli.TTypeId_ARRAY_TYPE}, nil, strCol([]string{`[1,2,null]`, ""}, 0b10), []any{`[1,2,null]`, nil}},
@@ -192,7 +195,9 @@ func TestDecodeErrors(t *testing.T) {
 		}{"date " + s, []*tcli.TColumn{strCol([]string{s})}, []ColumnType{{Type: tcli.TTypeId_DATE_TYPE}}, "row 0: invalid text for DATE"})
 	}
 	for _, s := range []string{"", "2023-01-01", "2023-01-01 24:00:00", "2023-01-01 00:60:00", "2023-01-01 00:00:60",
-		"2023-01-01 00:00:00.", "2023-01-01 00:00:00.1234567890", "2023-01-01 00:00:00Z", "2023-01-01x00:00:00", "2023-01-01 00:00:00.-1"} {
+		"2023-01-01 00:00:00.", "2023-01-01 00:00:00.1234567890", "2023-01-01 00:00:00z", "2023-01-01x00:00:00", "2023-01-01 00:00:00.-1",
+		"2023-01-01 00:00:00+1:00", "2023-01-01 00:00:00+19:00", "2023-01-01 00:00:00+01:60", "2023-01-01 00:00:00+01-00", "2023-01-01 00:00:00.5 ",
+		"2023-01-01 00:00:00Z ", "2023-01-01 00:00:00+01:00:00"} {
 		tests = append(tests, struct {
 			name  string
 			cols  []*tcli.TColumn

@@ -25,6 +25,8 @@
 //	DECIMAL    "-12.5"                        "-12.50" (padded to the column's scale)
 //	DATE       "2006-01-02"                   time.Time at midnight UTC
 //	TIMESTAMP  "2006-01-02 15:04:05[.fffffffff]" time.Time in Options.Location
+//	           (a 'T' separator and a zone suffix "Z", "+07:00" are accepted;
+//	           text without a zone is a wall-clock time in Options.Location)
 //	INTERVAL   any text                       the text
 //	ARRAY, MAP, STRUCT  JSON-like text        the text
 //
@@ -32,7 +34,7 @@
 //
 // Values follow one convention shared with package arrowbatch: NULL is nil;
 // BOOLEAN bool; TINYINT int8; SMALLINT int16; INT int32; BIGINT int64; FLOAT
-// float32 (also when sent as doubleVal); DOUBLE float64; STRING, VARCHAR and
+// float32 (it arrives as doubleVal); DOUBLE float64; STRING, VARCHAR and
 // CHAR string; BINARY []byte (a fresh copy on every call); DATE and TIMESTAMP
 // time.Time; DECIMAL, INTERVAL, ARRAY, MAP and STRUCT string; the NULL type
 // nil.

@@ -65,7 +65,9 @@ func parseDate(s string) (time.Time, error) {
 }
 
 // parseTimestamp parses TIMESTAMP text "2006-01-02 15:04:05[.fffffffff]"
-// (a 'T' may separate date and time) as a wall-clock time in loc.
+// (a 'T' may separate date and time) as a wall-clock time in loc. Text
+// with a zone suffix ("Z", "+07:00", "+0700") is the instant it names,
+// returned in loc.
 func parseTimestamp(s string, loc *time.Location) (time.Time, error) {
 	bad := fmt.Errorf("%w for TIMESTAMP", errText)
 	y, mo, d, ok := parseYMD(s)
@@ -79,9 +81,14 @@ func parseTimestamp(s string, loc *time.Location) (time.Time, error) {
 		return time.Time{}, bad
 	}
 	ns := 0
-	if rest := s[19:]; rest != "" {
-		frac := rest[1:]
-		if rest[0] != '.' || len(frac) == 0 || len(frac) > 9 || !allDigits(frac) {
+	rest := s[19:]
+	if rest != "" && rest[0] == '.' {
+		j := 1
+		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+			j++
+		}
+		frac := rest[1:j]
+		if len(frac) == 0 || len(frac) > 9 {
 			return time.Time{}, bad
 		}
 		n, _ := num(frac)
@@ -89,8 +96,44 @@ func parseTimestamp(s string, loc *time.Location) (time.Time, error) {
 			n *= 10
 		}
 		ns = n
+		rest = rest[j:]
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, ns, loc), nil
+	if rest == "" {
+		return time.Date(y, time.Month(mo), d, h, mi, sec, ns, loc), nil
+	}
+	// A zone suffix makes the text an instant, shown in loc.
+	zone, ok := parseZone(rest)
+	if !ok {
+		return time.Time{}, bad
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, ns, zone).In(loc), nil
+}
+
+// parseZone parses "Z", "+07:00" or "+0700".
+func parseZone(s string) (*time.Location, bool) {
+	if s == "Z" {
+		return time.UTC, true
+	}
+	if len(s) != 6 && len(s) != 5 || (s[0] != '+' && s[0] != '-') {
+		return nil, false
+	}
+	mm := s[3:]
+	if len(s) == 6 {
+		if s[3] != ':' {
+			return nil, false
+		}
+		mm = s[4:]
+	}
+	h, ok1 := num(s[1:3])
+	m, ok2 := num(mm)
+	if !ok1 || !ok2 || h > 18 || m > 59 {
+		return nil, false
+	}
+	off := h*3600 + m*60
+	if s[0] == '-' {
+		off = -off
+	}
+	return time.FixedZone("", off), true
 }
 
 // parseYMD parses the "2006-01-02" prefix of s and checks the date exists.
