@@ -99,11 +99,6 @@ func (cn *conn) IsValid() bool { return !cn.bad && !cn.done }
 // *Detached or *Resume argument is taken out of the argument list and applies
 // to the call; anything else goes through database/sql's default conversion.
 func (cn *conn) CheckNamedValue(nv *sqldriver.NamedValue) error {
-	if nv.Ordinal == 1 {
-		// A new argument list: forget an option left by a call that failed
-		// before running.
-		cn.opt = nil
-	}
 	switch v := nv.Value.(type) {
 	case *Detached:
 		if v == nil {

@@ -28,9 +28,7 @@ type session struct {
 func (s *session) directResults() bool {
 	return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1
 }
-func (s *session) namespace() bool {
-	return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V4
-}
+
 func (s *session) arrow() bool { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V5 }
 func (s *session) lz4() bool   { return s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V6 }
 func (s *session) parameters() bool {

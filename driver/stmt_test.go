@@ -1,0 +1,158 @@
+package driver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func TestPreparedStatement(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	e.fake.set("SELECT ?", intScript(4))
+	db := e.db(t)
+	st, err := db.PrepareContext(context.Background(), "SELECT ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for range 2 {
+		var n int32
+		if err := st.QueryRowContext(context.Background(), int8(1)).Scan(&n); err != nil || n != 4 {
+			t.Fatalf("n=%d err=%v", n, err)
+		}
+	}
+	if _, err := st.ExecContext(context.Background(), int8(1)); err != nil {
+		t.Fatal(err)
+	}
+	if ps := sentParams(t, e); len(ps) != 1 || ps[0].typ != "TINYINT" {
+		t.Fatalf("%+v", ps)
+	}
+	// Detached through a prepared statement.
+	d := &Detached{}
+	if _, err := st.ExecContext(context.Background(), d, int8(1)); err != nil {
+		t.Fatal(err)
+	}
+	if d.Ref.Operation.IsZero() {
+		t.Fatal("detached option lost on prepared statement")
+	}
+	e.c.CloseOperation(context.Background(), d.Ref)
+	if e.fake.count("ExecuteStatement") != 4 {
+		t.Fatal("statement not run per call")
+	}
+}
+
+// TestCorruptResults: malformed server data gives errors, never panics.
+func TestCorruptResults(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	schema, p1 := int64Records([]int64{1, 2})
+	good := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1)
+	bad := *good
+	bad.pages = []*tcli.TRowSet{{Rows: []*tcli.TRow{}, ArrowBatches: []*tcli.TSparkArrowBatch{{Batch: []byte{1, 2, 3}, RowCount: 1}}}}
+	e.fake.set("corrupt batch", &bad)
+	noSchema := *good
+	noSchema.meta = &tcli.TGetResultSetMetadataResp{Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_ARROW_BASED_SET)}
+	e.fake.set("no arrow schema", &noSchema)
+	urls := *good
+	urls.meta = &tcli.TGetResultSetMetadataResp{Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET)}
+	e.fake.set("url based", &urls)
+	cols := intScript(1)
+	cols.pages = []*tcli.TRowSet{colPage(strCol(nil, "x"))}
+	e.fake.set("wrong column", cols)
+	db := e.db(t)
+	for _, q := range []string{"corrupt batch", "no arrow schema", "url based", "wrong column"} {
+		rows, err := db.QueryContext(context.Background(), q)
+		if err == nil {
+			for rows.Next() {
+			}
+			err = rows.Err()
+			rows.Close()
+		}
+		if err == nil {
+			t.Errorf("%s: no error", q)
+		}
+		if q == "url based" && !errors.Is(err, ErrUnsupportedResult) {
+			t.Errorf("url: %v", err)
+		}
+	}
+}
+
+// TestArrowSchemaOnly: without a TTableSchema the plan comes from Arrow.
+func TestArrowSchemaOnly(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	schema, p1 := int64Records([]int64{9})
+	s := arrowScript(t, nil, schema, false, []arrow.RecordBatch{p1[0]})
+	e.fake.set("q", s)
+	rows, err := e.db(t).QueryContext(context.Background(), "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	ct, _ := rows.ColumnTypes()
+	if len(ct) != 1 || ct[0].Name() != "n" || ct[0].DatabaseTypeName() != "BIGINT" {
+		t.Fatalf("%v", ct)
+	}
+	if got := collectInts(t, rows); len(got) != 1 || got[0] != 9 {
+		t.Fatal(got)
+	}
+}
+
+func TestMissingHandles(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	e.fake.set("nohandle", &script{execStatus: ok()})
+	_, err := e.db(t).ExecContext(context.Background(), "nohandle")
+	if err == nil || !strings.Contains(err.Error(), "no operation handle") {
+		t.Fatal(err)
+	}
+	var se *ServerError
+	if !errors.As(err, &se) {
+		t.Fatal(err)
+	}
+}
+
+func TestClosedConnAndRows(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	cn, err := e.c.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cn.(*conn)
+	if _, err := c.Begin(); !errors.Is(err, ErrTransactionsNotSupported) {
+		t.Fatal(err)
+	}
+	st, err := c.Prepare("SELECT 1")
+	if err != nil || st.NumInput() != -1 {
+		t.Fatal(err)
+	}
+	if _, err := st.(*stmt).Exec(nil); err == nil {
+		t.Fatal("legacy Exec")
+	}
+	if _, err := st.(*stmt).Query(nil); err == nil {
+		t.Fatal("legacy Query")
+	}
+	st.Close()
+	if _, err := st.(*stmt).QueryContext(context.Background(), nil); !errors.Is(err, ErrClosed) {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c.IsValid() {
+		t.Fatal("closed conn valid")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal("double close")
+	}
+	if _, err := c.QueryContext(context.Background(), "SELECT 1", nil); !errors.Is(err, ErrClosed) {
+		t.Fatal(err)
+	}
+	if e.fake.openSessions() != 0 {
+		t.Fatal("session not closed")
+	}
+	_ = sql.ErrNoRows
+}
