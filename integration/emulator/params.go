@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,14 @@ func paramValue(p *tcli.TSparkParameter) (any, string, error) {
 	case "DECIMAL", "NUMERIC", "DEC":
 		cast := "DECIMAL(38,18)"
 		if strings.Contains(typ, "(") {
-			cast = "DECIMAL" + typ[strings.IndexByte(typ, '('):]
+			m := decimalType.FindStringSubmatch(typ)
+			if m == nil {
+				return nil, "", fmt.Errorf("bad DECIMAL type %q", typ)
+			}
+			cast = "DECIMAL(" + m[1] + "," + m[2] + ")"
+			if m[2] == "" {
+				cast = "DECIMAL(" + m[1] + ",0)"
+			}
 		}
 		return strings.TrimSpace(text), cast, nil
 	case "DATE":
@@ -128,6 +136,9 @@ func paramValue(p *tcli.TSparkParameter) (any, string, error) {
 	}
 	return nil, "", fmt.Errorf("unsupported parameter type %q", typ)
 }
+
+// decimalType matches DECIMAL(p[,s]) parameter types.
+var decimalType = regexp.MustCompile(`^(?:DECIMAL|NUMERIC|DEC)\s*\(\s*(\d{1,2})\s*(?:,\s*(\d{1,2})\s*)?\)$`)
 
 // timestampLayouts are the accepted TIMESTAMP parameter texts; without a zone
 // the time is UTC.

@@ -119,3 +119,14 @@ func TestRewriteMarkers(t *testing.T) {
 		}
 	}
 }
+
+func TestBadDecimalType(t *testing.T) {
+	p := param("x", 0, "DECIMAL(1,1)) FROM x; --", ptr("1"))
+	if _, _, err := paramValue(p); err == nil {
+		t.Fatal("malformed DECIMAL type accepted")
+	}
+	p = param("x", 0, "decimal(12)", ptr("1"))
+	if _, cast, err := paramValue(p); err != nil || cast != "DECIMAL(12,0)" {
+		t.Fatalf("cast %q err %v", cast, err)
+	}
+}

@@ -14,22 +14,34 @@ var _ tcli.TCLIService = service{}
 
 // OpenSession implements tcli.TCLIService.
 func (v service) OpenSession(ctx context.Context, req *tcli.TOpenSessionReq) (*tcli.TOpenSessionResp, error) {
+	if req == nil {
+		return &tcli.TOpenSessionResp{Status: missingRequest(), ServerProtocolVersion: v.s.cfg.maxProtocol}, nil
+	}
 	return v.s.openSession(ctx, req), nil
 }
 
 // CloseSession implements tcli.TCLIService.
 func (v service) CloseSession(_ context.Context, req *tcli.TCloseSessionReq) (*tcli.TCloseSessionResp, error) {
+	if req == nil {
+		return &tcli.TCloseSessionResp{Status: missingRequest()}, nil
+	}
 	return v.s.closeSession(req), nil
 }
 
 // ExecuteStatement implements tcli.TCLIService.
 func (v service) ExecuteStatement(ctx context.Context, req *tcli.TExecuteStatementReq) (*tcli.TExecuteStatementResp, error) {
+	if req == nil {
+		return &tcli.TExecuteStatementResp{Status: missingRequest()}, nil
+	}
 	return v.s.executeStatement(ctx, req), nil
 }
 
 // GetOperationStatus implements tcli.TCLIService: held up to the status
 // hold while the statement runs.
 func (v service) GetOperationStatus(ctx context.Context, req *tcli.TGetOperationStatusReq) (*tcli.TGetOperationStatusResp, error) {
+	if req == nil {
+		return &tcli.TGetOperationStatusResp{Status: missingRequest()}, nil
+	}
 	op, st := v.s.lookupOp(req.OperationHandle, false)
 	if st != nil {
 		return &tcli.TGetOperationStatusResp{Status: st}, nil
@@ -42,6 +54,9 @@ func (v service) GetOperationStatus(ctx context.Context, req *tcli.TGetOperation
 
 // CancelOperation implements tcli.TCLIService.
 func (v service) CancelOperation(_ context.Context, req *tcli.TCancelOperationReq) (*tcli.TCancelOperationResp, error) {
+	if req == nil {
+		return &tcli.TCancelOperationResp{Status: missingRequest()}, nil
+	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
 	if st != nil {
 		return &tcli.TCancelOperationResp{Status: st}, nil
@@ -53,6 +68,9 @@ func (v service) CancelOperation(_ context.Context, req *tcli.TCancelOperationRe
 
 // CloseOperation implements tcli.TCLIService.
 func (v service) CloseOperation(_ context.Context, req *tcli.TCloseOperationReq) (*tcli.TCloseOperationResp, error) {
+	if req == nil {
+		return &tcli.TCloseOperationResp{Status: missingRequest()}, nil
+	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
 	if st != nil {
 		return &tcli.TCloseOperationResp{Status: st}, nil
@@ -63,6 +81,9 @@ func (v service) CloseOperation(_ context.Context, req *tcli.TCloseOperationReq)
 
 // GetResultSetMetadata implements tcli.TCLIService.
 func (v service) GetResultSetMetadata(_ context.Context, req *tcli.TGetResultSetMetadataReq) (*tcli.TGetResultSetMetadataResp, error) {
+	if req == nil {
+		return &tcli.TGetResultSetMetadataResp{Status: missingRequest()}, nil
+	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
 	if st != nil {
 		return &tcli.TGetResultSetMetadataResp{Status: st}, nil
@@ -76,6 +97,9 @@ func (v service) GetResultSetMetadata(_ context.Context, req *tcli.TGetResultSet
 
 // FetchResults implements tcli.TCLIService.
 func (v service) FetchResults(_ context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+	if req == nil {
+		return &tcli.TFetchResultsResp{Status: missingRequest()}, nil
+	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
 	if st != nil {
 		return &tcli.TFetchResultsResp{Status: st}, nil
@@ -83,6 +107,9 @@ func (v service) FetchResults(_ context.Context, req *tcli.TFetchResultsReq) (*t
 	op.touch()
 	return v.s.fetchResults(op, req), nil
 }
+
+// missingRequest answers a call whose argument struct is absent.
+func missingRequest() *tcli.TStatus { return errStatus("08S01", "Required field 'req' is unset") }
 
 // finishedStatus is nil when op finished successfully, else the error to
 // answer a metadata or fetch call with.
