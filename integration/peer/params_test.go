@@ -12,15 +12,16 @@ import (
 
 // TestPositionalParameters sends `?` markers. The official driver sends them
 // as TSparkParameter entries with neither ordinal nor name (list order is the
-// position), type from the Go value (int → INTEGER, int64 → BIGINT, float64 →
-// DOUBLE, bool → BOOLEAN, string → STRING, time.Time → TIMESTAMP as RFC 3339
-// text, nil → VOID without a value).
+// position), type from the Go value after database/sql's default conversion
+// (the official driver has no NamedValueChecker, so an int arrives as int64 →
+// BIGINT; float64 → DOUBLE, bool → BOOLEAN, string → STRING, time.Time →
+// TIMESTAMP as RFC 3339 text, nil → VOID without a value).
 func TestPositionalParameters(t *testing.T) {
 	p := openPeer(t)
 	ts := time.Date(2024, 2, 29, 13, 14, 15, 123456000, time.UTC)
 	vals, _ := scanOne(t, p, "SELECT ? AS i, ? AS b, ? AS d, ? AS s, ? AS t, ? AS n, ? AS f",
 		41, int64(1)<<40, 2.5, "it's", ts, nil, true)
-	want := []any{int32(41), int64(1) << 40, float64(2.5), "it's", ts, nil, true}
+	want := []any{int64(41), int64(1) << 40, float64(2.5), "it's", ts, nil, true}
 	for i := range want {
 		if !sameValue(vals[i], want[i]) {
 			t.Errorf("parameter %d came back as %#v (%T), want %#v (%T)", i+1, vals[i], vals[i], want[i], want[i])
@@ -34,8 +35,17 @@ func TestPositionalParameters(t *testing.T) {
 	if len(params) != len(want) {
 		t.Fatalf("the official driver sent %d parameters, want %d", len(params), len(want))
 	}
-	if params[5].GetType() != "VOID" || params[5].Value != nil {
-		t.Errorf("NULL parameter sent as %v", params[5])
+	wantTypes := []string{"BIGINT", "BIGINT", "DOUBLE", "STRING", "TIMESTAMP", "VOID", "BOOLEAN"}
+	for i, prm := range params {
+		if prm.GetType() != wantTypes[i] {
+			t.Errorf("parameter %d sent with type %q, want %q", i+1, prm.GetType(), wantTypes[i])
+		}
+		if prm.Ordinal != nil || prm.Name != nil {
+			t.Errorf("parameter %d sent with ordinal %v name %v", i+1, prm.Ordinal, prm.Name)
+		}
+	}
+	if params[5].Value != nil {
+		t.Errorf("NULL parameter sent with a value: %v", params[5])
 	}
 }
 
@@ -44,7 +54,7 @@ func TestPositionalParameters(t *testing.T) {
 func TestPositionalArithmetic(t *testing.T) {
 	p := openPeer(t)
 	vals, _ := scanOne(t, p, "SELECT ? + 1 AS a, ? || 'x' AS b", 41, "'; DROP TABLE t; --")
-	if !sameValue(vals[0], int32(42)) && !sameValue(vals[0], int64(42)) {
+	if !sameValue(vals[0], int64(42)) {
 		t.Errorf("? + 1 = %#v (%T)", vals[0], vals[0])
 	}
 	if vals[1] != "'; DROP TABLE t; --x" {
@@ -85,6 +95,25 @@ func TestNamedParameters(t *testing.T) {
 		byName[prm.GetName()] = prm
 	}
 	if got := byName["d"].GetType(); got != "DECIMAL(4,2)" {
-		t.Logf("official driver sent DECIMAL parameter type %q", got)
+		t.Errorf("official driver sent DECIMAL parameter type %q, want DECIMAL(4,2)", got)
+	}
+}
+
+// TestIntegerParameter sends an explicit INTEGER parameter: Databricks types
+// the marker INT, and so must the emulator.
+func TestIntegerParameter(t *testing.T) {
+	p := openPeer(t)
+	vals, cts := scanOne(t, p, "SELECT ? AS i, ? AS s, ? AS f",
+		dbsql.Parameter{Type: dbsql.SqlInteger, Value: "41"},
+		dbsql.Parameter{Type: dbsql.SqlSmallInt, Value: "-3"},
+		dbsql.Parameter{Type: dbsql.SqlFloat, Value: "0.5"},
+	)
+	want := []any{int32(41), int16(-3), float32(0.5)}
+	names := []string{"INT", "SMALLINT", "FLOAT"}
+	for i := range want {
+		if !sameValue(vals[i], want[i]) || cts[i].DatabaseTypeName() != names[i] {
+			t.Errorf("parameter %d = %#v (%T) typed %s, want %#v typed %s", i+1, vals[i], vals[i],
+				cts[i].DatabaseTypeName(), want[i], names[i])
+		}
 	}
 }
