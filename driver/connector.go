@@ -32,8 +32,11 @@ type Connector struct {
 	// before the first.
 	serverProto atomic.Int64
 	closed      atomic.Bool
-	// bg tracks background cleanups (abandoned submissions).
-	bg sync.WaitGroup
+	// bg tracks background cleanups (abandoned submissions); bgMu orders
+	// their start against Close.
+	bg      sync.WaitGroup
+	bgMu    sync.Mutex
+	closing bool
 }
 
 var (
@@ -100,6 +103,9 @@ func (c *Connector) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
+	c.bgMu.Lock()
+	c.closing = true
+	c.bgMu.Unlock()
 	c.bg.Wait()
 	if c.ownsHTTP && c.httpClient != nil {
 		c.httpClient.CloseIdleConnections()
@@ -110,6 +116,23 @@ func (c *Connector) Close() error {
 // Warehouse identifies the warehouse: "host:port/path". Tokens that name an
 // operation are bound to it.
 func (c *Connector) Warehouse() string { return warehouseOf(c.cfg) }
+
+// background runs f on its own goroutine, tracked so that Close waits for it;
+// once Close has started, f runs on the caller's goroutine.
+func (c *Connector) background(f func()) {
+	c.bgMu.Lock()
+	if c.closing {
+		c.bgMu.Unlock()
+		f()
+		return
+	}
+	c.bg.Add(1)
+	c.bgMu.Unlock()
+	go func() {
+		defer c.bg.Done()
+		f()
+	}()
+}
 
 func (c *Connector) maxRows() int64 {
 	if c.cfg.MaxRows > 0 {

@@ -117,7 +117,7 @@ func statusError(method string, st *tcli.TStatus, stmtID string, cause error) *S
 // isMissingResource recognises the messages servers use for evicted operations.
 func isMissingResource(msg string) bool {
 	return strings.Contains(msg, "RESOURCE_DOES_NOT_EXIST") || strings.Contains(msg, "Invalid OperationHandle") ||
-		strings.Contains(msg, "Invalid SessionHandle")
+		strings.Contains(msg, "Invalid SessionHandle") || strings.Contains(msg, "timed out due to inactivity")
 }
 
 // stateError builds the error for a terminal, unsuccessful operation state.

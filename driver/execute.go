@@ -138,9 +138,7 @@ func (c *Connector) executeRPC(ctx context.Context, req *tcli.TExecuteStatementR
 		return r.resp, r.err
 	case <-ctx.Done():
 	}
-	c.bg.Add(1)
-	go func() {
-		defer c.bg.Done()
+	c.background(func() {
 		defer cancel()
 		r := <-ch
 		if r.err != nil || r.resp == nil || r.resp.OperationHandle == nil {
@@ -150,7 +148,7 @@ func (c *Connector) executeRPC(ctx context.Context, req *tcli.TExecuteStatementR
 		op.serverClosed = r.resp.DirectResults != nil && r.resp.DirectResults.CloseOperation != nil
 		c.log.Debug("databricks: cancelling statement abandoned during submit", "statement", op.id)
 		c.cleanupOp(dctx, op, true)
-	}()
+	})
 	return nil, ctx.Err()
 }
 
