@@ -346,6 +346,9 @@ func outcomeErr(cur *Execution) error {
 		return goneErr(cur, ErrGone)
 	}
 	if cur.Status.Terminal() {
+		if cur.Err != nil {
+			return fmt.Errorf("async: execution %s is %s: %w: %w", cur.StatementID(), cur.Status, ErrNoResult, cur.Err)
+		}
 		return fmt.Errorf("async: execution %s is %s: %w", cur.StatementID(), cur.Status, ErrNoResult)
 	}
 	return fmt.Errorf("async: execution %s is %s: %w", cur.StatementID(), cur.Status, ErrNotFinished)

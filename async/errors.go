@@ -27,7 +27,9 @@ var ErrInvalidToken = errors.New("async: invalid execution token")
 // one that ran it.
 var ErrWrongWarehouse = errors.New("async: execution belongs to another warehouse")
 
-// ErrNoResult is returned by DB.Wait and DB.GetExecutionRows when an
-// execution ended without a result to read: canceled, timed out, closed or
-// gone. A failed execution returns its *driver.ServerError instead.
+// ErrNoResult is matched (errors.Is) by the errors of DB.Wait and
+// DB.GetExecutionRows for an execution that ended without a result to read:
+// canceled, timed out, closed or gone. The error also wraps the server's
+// explanation when there is one. A failed execution returns its
+// *driver.ServerError instead.
 var ErrNoResult = errors.New("async: execution ended without a result")

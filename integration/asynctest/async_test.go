@@ -76,7 +76,7 @@ func TestSlowQuery(t *testing.T) {
 	db := open(t, s, async.WithWait(200*time.Millisecond), async.WithPollBackoff(20*time.Millisecond, 500*time.Millisecond))
 
 	start := time.Now()
-	rows, exc, err := db.QueryContext(ctx, resultQuery(5000, 2000))
+	rows, exc, err := db.QueryContext(ctx, resultQuery(3000, 2000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestSlowQuery(t *testing.T) {
 	if done.Status != async.StatusFinished || done.Started.IsZero() || done.Completed.Before(done.Started) {
 		t.Fatalf("finished execution %v started %v completed %v", done.Status, done.Started, done.Completed)
 	}
-	checkResult(t, rows2, 5000)
+	checkResult(t, rows2, 3000)
 }
 
 // 3. Restart: a helper process submits a slow query, saves the token from the
@@ -118,9 +118,9 @@ func TestRestart(t *testing.T) {
 	for _, role := range []string{"submit-kill", "submit-close"} {
 		t.Run(role, func(t *testing.T) {
 			ctx := testContext(t)
-			s := startServer(t, emulator.WithMaxPageRows(4000), emulator.WithBatchRows(1000),
+			s := startServer(t, emulator.WithMaxPageRows(1500), emulator.WithBatchRows(500),
 				emulator.WithStatusHold(50*time.Millisecond))
-			const n = 20000
+			const n = 8000
 			path := tokenPath(t)
 			cmd := startHelper(t, role, s.DSN(), resultQuery(n, 2500), path)
 			token := waitForFile(t, path)
