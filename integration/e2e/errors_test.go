@@ -5,10 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	dbx "github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/integration/emulator"
 )
 
 // serverError asserts err is a *driver.ServerError with sqlState.
@@ -118,7 +120,8 @@ func TestStatementIDCallback(t *testing.T) {
 // TestStatementIDCallbackBeforeFinish checks that the callback runs while the
 // statement is still running, not when it ends.
 func TestStatementIDCallbackBeforeFinish(t *testing.T) {
-	db := open(t, srv, nil)
+	s := startEmulator(t, emulator.WithDirectResultsHold(100*time.Millisecond))
+	db := open(t, s, nil)
 	got := make(chan string, 1)
 	ctx, cancel := context.WithCancel(testCtx(t))
 	defer cancel()
