@@ -54,3 +54,22 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNewReader feeds arbitrary schema messages to NewReader: it must
+// return an error or a Reader whose columns match the schema, and never
+// panic.
+func FuzzNewReader(f *testing.F) {
+	for _, s := range fuzzSchemas() {
+		f.Add(encodeSchema(f, s))
+	}
+	f.Fuzz(func(t *testing.T, schema []byte) {
+		r, err := NewReader(schema, false, Options{})
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		if r.NumColumns() != r.Schema().NumFields() || len(r.Columns()) != r.NumColumns() {
+			t.Fatalf("%d columns for %d fields", r.NumColumns(), r.Schema().NumFields())
+		}
+	})
+}

@@ -3,6 +3,7 @@ package arrowbatch
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -67,7 +68,11 @@ func validateArray(arr arrow.Array, depth int) error {
 		if n == 0 {
 			return nil
 		}
-		need := bitmapBytes(end * dt.BitWidth())
+		width := dt.BitWidth()
+		if width <= 0 || end > (math.MaxInt-7)/width {
+			return fmt.Errorf("invalid value width %d bits for %d values", width, end)
+		}
+		need := bitmapBytes(end * width)
 		if got := len(bufferBytes(bufs, 1)); got < need {
 			return fmt.Errorf("data buffer of %d bytes, need %d", got, need)
 		}

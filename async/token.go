@@ -30,8 +30,9 @@ import (
 //	sess guid  uvarint length + bytes (0..64)
 //	sess secr  uvarint length + bytes (0..64)
 //	protocol   varint, the server protocol version
-//	started    varint, Unix milliseconds, 0 when unknown
-//	completed  varint, Unix milliseconds, 0 when unknown
+//	started    varint, Unix milliseconds in [0, 253402300800000), 0 when
+//	           unknown
+//	completed  the same
 //	rows       varint, rows affected
 //	failure    (when flagged) sqlstate uvarint length + bytes (0..32),
 //	           error code varint (int32), message uvarint length + bytes
@@ -250,11 +251,17 @@ func appendBytes(b, v []byte) []byte {
 	return append(b, v...)
 }
 
+// millis is the token form of t: Unix milliseconds, 0 for the zero time and
+// for times a token cannot hold (before 1970 or after 9999).
 func millis(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
-	return t.UnixMilli()
+	ms := t.UnixMilli()
+	if ms < 0 || ms >= maxMillis {
+		return 0
+	}
+	return ms
 }
 
 // tokenReader reads a payload; after the first error every read returns zero

@@ -297,3 +297,20 @@ func TestNonServerErrorFailure(t *testing.T) {
 		t.Fatalf("failure %#v", got.Err)
 	}
 }
+
+func TestTokenTimesOutOfRange(t *testing.T) {
+	e := testExecution()
+	e.Started = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	e.Completed = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)
+	tok, err := e.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Execution
+	if err := got.UnmarshalText(tok); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Started.IsZero() || !got.Completed.IsZero() {
+		t.Fatalf("times %v %v, want unknown", got.Started, got.Completed)
+	}
+}

@@ -74,7 +74,12 @@ PORT=$("$PROBE" -free-port) || die "no free port"
 
 # --- server ------------------------------------------------------------------
 SERVER_PID=
+TEST_PID=
 stop_server() {
+	if [ -n "$TEST_PID" ]; then
+		kill -TERM "$TEST_PID" 2>/dev/null || true
+		wait "$TEST_PID" 2>/dev/null || true
+	fi
 	[ -n "$SERVER_PID" ] || return 0
 	local pid=$SERVER_PID
 	SERVER_PID=
@@ -139,6 +144,11 @@ export SPARK_DSN="spark:spark@127.0.0.1:$PORT/$HTTP_PATH?protocol=http"
 export SPARK_THRIFT_URL="http://127.0.0.1:$PORT/$HTTP_PATH"
 t2=$(now)
 rc=0
-(cd "$ROOT/integration" && "$GO" test -race -count=1 -timeout "$SPARK_TEST_TIMEOUT" "$@" ./spark/...) || rc=$?
+# In the background so that a signal to this script alone is handled at once
+# (bash runs traps only between foreground commands, but interrupts wait).
+(cd "$ROOT/integration" && exec "$GO" test -race -count=1 -timeout "$SPARK_TEST_TIMEOUT" "$@" ./spark/...) &
+TEST_PID=$!
+wait "$TEST_PID" || rc=$?
+TEST_PID=
 echo "spark.sh: suite took $(since "$t2") (exit $rc)"
 exit "$rc"
