@@ -77,8 +77,9 @@ SERVER_PID=
 TEST_PID=
 stop_server() {
 	if [ -n "$TEST_PID" ]; then
-		kill -TERM "$TEST_PID" 2>/dev/null || true
+		kill -TERM -- "-$TEST_PID" 2>/dev/null || kill -TERM "$TEST_PID" 2>/dev/null || true
 		wait "$TEST_PID" 2>/dev/null || true
+		TEST_PID=
 	fi
 	[ -n "$SERVER_PID" ] || return 0
 	local pid=$SERVER_PID
@@ -144,9 +145,10 @@ export SPARK_DSN="spark:spark@127.0.0.1:$PORT/$HTTP_PATH?protocol=http"
 export SPARK_THRIFT_URL="http://127.0.0.1:$PORT/$HTTP_PATH"
 t2=$(now)
 rc=0
-# In the background so that a signal to this script alone is handled at once
-# (bash runs traps only between foreground commands, but interrupts wait).
-(cd "$ROOT/integration" && exec "$GO" test -race -count=1 -timeout "$SPARK_TEST_TIMEOUT" "$@" ./spark/...) &
+# In the background and in its own process group, like the server: a signal
+# to this script interrupts `wait` at once, and the trap stops the tests (and
+# any child process they started) as a group before it stops the server.
+(cd "$ROOT/integration" && exec setsid "$GO" test -race -count=1 -timeout "$SPARK_TEST_TIMEOUT" "$@" ./spark/...) &
 TEST_PID=$!
 wait "$TEST_PID" || rc=$?
 TEST_PID=

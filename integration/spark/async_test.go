@@ -190,3 +190,45 @@ func TestAsyncFailureAndCancel(t *testing.T) {
 		t.Errorf("second CloseExecution: %v", err)
 	}
 }
+
+// TestAsyncReread reads part of a finished execution's rows, closes them,
+// and reads the whole result again from the first row (FETCH_FIRST).
+func TestAsyncReread(t *testing.T) {
+	db := asyncDB(t, async.WithWait(30*time.Second))
+	ctx := testCtx(t)
+	rows, exc, err := db.QueryContext(ctx, "SELECT id FROM range(1000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exc.Status != async.StatusFinished {
+		rows.Close()
+		t.Fatalf("status %v after a 30 s wait", exc.Status)
+	}
+	for i := 0; i < 10 && rows.Next(); i++ {
+	}
+	rows.Close()
+
+	rows, err = db.GetExecutionRows(ctx, exc)
+	if err != nil {
+		t.Fatalf("GetExecutionRows: %v", err)
+	}
+	defer rows.Close()
+	var n, sum int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if id != n {
+			t.Fatalf("row %d: id %d", n, id)
+		}
+		n++
+		sum += id
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1000 || sum != 999*1000/2 {
+		t.Errorf("count %d sum %d, want 1000 and %d", n, sum, 999*1000/2)
+	}
+}
