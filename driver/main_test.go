@@ -13,7 +13,7 @@ func TestMain(m *testing.M) {
 }
 
 // db opens a *sql.DB over the env's connector.
-func (e *testEnv) db(t *testing.T) *sql.DB {
+func (e *testEnv) db(t testing.TB) *sql.DB {
 	t.Helper()
 	db := sql.OpenDB(e.c)
 	t.Cleanup(func() { db.Close() })
