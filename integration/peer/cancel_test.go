@@ -177,3 +177,76 @@ func TestCancelWhilePolling(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryTimeout sets the official driver's server-side query timeout
+// (TExecuteStatementReq.queryTimeout, seconds): the statement must fail
+// soon after it with an execution error.
+func TestQueryTimeout(t *testing.T) {
+	s := shortHold(t)
+	p := openPeerOn(t, s, dbsql.WithTimeout(time.Second))
+	start := time.Now()
+	rows, err := p.db.QueryContext(testCtx(t), slowQuery)
+	elapsed := time.Since(start)
+	if err == nil {
+		rows.Close()
+		t.Fatalf("no error after %v", elapsed)
+	}
+	// The official driver polls once a second.
+	if elapsed > 4*time.Second {
+		t.Errorf("timeout of 1s reported after %v", elapsed)
+	}
+	reqs := p.rec.executeRequests()
+	if len(reqs) == 0 || reqs[0].QueryTimeout != 1 {
+		t.Errorf("queryTimeout not sent as 1 second")
+	}
+	t.Logf("timeout error: %v", err)
+}
+
+// TestNoServerLeftovers checks that, driven by the official driver, the
+// emulator ends up holding no operation once the statements are done and
+// no session once the DB is closed. The official driver does not close the
+// operation of a query that failed (its QueryContext error path sends no
+// CloseOperation): that one must go when its session is closed.
+func TestNoServerLeftovers(t *testing.T) {
+	s := startEmulator(t)
+	p := openPeerOn(t, s, dbsql.WithMaxRows(500))
+	ctx := testCtx(t)
+	rows, err := p.db.QueryContext(ctx, "SELECT i FROM range(3000) t(i)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err != nil || n != 3000 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+	rows.Close()
+	var one int32
+	if err := p.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(cond func() bool) bool {
+		deadline := time.Now().Add(3 * time.Second)
+		for !cond() && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return cond()
+	}
+	if !waitFor(func() bool { return s.OpenOperations() == 0 }) {
+		t.Errorf("emulator holds %d operations after successful queries", s.OpenOperations())
+	}
+	if _, err := p.db.QueryContext(ctx, "SELEC 1"); err == nil {
+		t.Fatal("syntax error accepted")
+	}
+	if err := p.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(func() bool { return s.OpenSessions() == 0 }) {
+		t.Errorf("emulator holds %d sessions after the official driver closed its DB", s.OpenSessions())
+	}
+	if !waitFor(func() bool { return s.OpenOperations() == 0 }) {
+		t.Errorf("emulator holds %d operations after their sessions were closed", s.OpenOperations())
+	}
+}

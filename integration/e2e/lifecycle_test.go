@@ -1,0 +1,67 @@
+package e2e_test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestNoServerLeftovers checks that the driver closes what it opens: after
+// full reads, early closes, errors and Exec the server holds no operation,
+// and after db.Close no session.
+func TestNoServerLeftovers(t *testing.T) {
+	s := startEmulator(t)
+	db := open(t, s, params("maxRows", "500"))
+	ctx := testCtx(t)
+	readBig(t, db, 2000)
+	rows, err := db.QueryContext(ctx, "SELECT i FROM range(5000) t(i)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 700 {
+		if !rows.Next() {
+			t.Fatal(rows.Err())
+		}
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.QueryContext(ctx, "SELEC 1"); err == nil {
+		t.Fatal("syntax error accepted")
+	}
+	if _, err := db.ExecContext(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(3*time.Second, func() bool { return s.OpenOperations() == 0 }) {
+		t.Errorf("server holds %d operations after the statements ended (requests %v)", s.OpenOperations(), s.RequestCounts())
+	}
+	if s.OpenSessions() == 0 {
+		t.Errorf("no session open while the DB is open")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(3*time.Second, func() bool { return s.OpenSessions() == 0 }) {
+		t.Errorf("server holds %d sessions after db.Close", s.OpenSessions())
+	}
+}
+
+// TestInitialNamespace opens sessions in the schema named by the DSN.
+func TestInitialNamespace(t *testing.T) {
+	db := open(t, srv, params("schema", "default"))
+	var schema string
+	if err := db.QueryRowContext(testCtx(t), "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	if schema != "default" {
+		t.Errorf("current_schema() = %q, want default", schema)
+	}
+}
+
+// TestUnknownSchema checks that a session in a schema that does not exist
+// fails to open with a server error.
+func TestUnknownSchema(t *testing.T) {
+	db := open(t, srv, params("schema", "no_such_schema_e2e"))
+	if err := db.PingContext(testCtx(t)); err == nil {
+		t.Fatal("session in a missing schema opened")
+	}
+}
