@@ -16,9 +16,11 @@ func defaultOptions() options {
 }
 
 // WithWait sets how long QueryContext and ExecContext wait for a statement to
-// finish before returning it as running (default 5 s). Zero means one status
-// check after submission, which the server may hold for a few seconds (long
-// polling) while the statement runs; negative values count as zero.
+// finish before returning it as running (default 5 s). The wait is checked
+// between status requests, and the server holds each request up to about 5 s
+// while the statement runs (long polling), so a shorter wait can still last
+// that long. Zero means a single status request; negative values count as
+// zero.
 func WithWait(d time.Duration) Option {
 	return func(o *options) {
 		if d < 0 {
