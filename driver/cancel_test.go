@@ -109,3 +109,21 @@ func TestCancelDuringFetch(t *testing.T) {
 	rows.Close()
 	waitFor(t, "CloseOperation", func() bool { c, _ := e.fake.opState(e.fake.lastStatementID()); return c })
 }
+
+// TestCancelBeforeExecute: a context that is already done sends nothing.
+func TestCancelBeforeExecute(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	cn, err := e.c.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := cn.(*conn).QueryContext(ctx, "SELECT 1", nil); !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if n := e.fake.count("ExecuteStatement"); n != 0 {
+		t.Fatalf("ExecuteStatement sent %d times", n)
+	}
+}

@@ -122,6 +122,9 @@ func (c *Connector) executeRPC(ctx context.Context, req *tcli.TExecuteStatementR
 	if ctx.Done() == nil {
 		return c.svc.ExecuteStatement(ctx, req)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executeReplyTimeout)
 	type result struct {
 		resp *tcli.TExecuteStatementResp
