@@ -42,7 +42,7 @@
 // (MarshalJSON, an object whose "token" member holds the same text) and back.
 // A version 1 token is "dbx1." followed by base64url text (no padding) of a
 // binary encoding: the operation and session handles, a 64-bit hash of the
-// warehouse (Connector.Warehouse: host, port and HTTP path), the status,
+// warehouse (Connector.Warehouse: host in any case, port and HTTP path), the status,
 // start and completion times, rows affected, the failure's SQLSTATE, error
 // code and message (up to 1024 bytes), and a CRC-32C checksum. A running
 // statement's token is about 130 characters long.

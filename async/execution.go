@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/asyncsql/databricks/driver"
@@ -123,8 +124,12 @@ func normTime(t time.Time) time.Time {
 }
 
 // warehouseHash is the binding of an execution to a warehouse: the first 8
-// bytes of a SHA-256 of the connector's Warehouse string. It never is 0.
+// bytes of a SHA-256 of the connector's Warehouse string ("host:port/path"),
+// with the host in lower case and trailing slashes of the path removed. It
+// never is 0.
 func warehouseHash(w string) uint64 {
+	hostPort, path, _ := strings.Cut(w, "/")
+	w = strings.ToLower(hostPort) + "/" + strings.TrimRight(path, "/")
 	sum := sha256.Sum256([]byte("asyncsql/databricks warehouse\x00" + w))
 	h := binary.BigEndian.Uint64(sum[:8])
 	if h == 0 {

@@ -314,3 +314,18 @@ func TestTokenTimesOutOfRange(t *testing.T) {
 		t.Fatalf("times %v %v, want unknown", got.Started, got.Completed)
 	}
 }
+
+func TestWarehouseHash(t *testing.T) {
+	base := warehouseHash("example.com:443/sql/1.0/warehouses/abc")
+	for _, same := range []string{"EXAMPLE.com:443/sql/1.0/warehouses/abc", "example.com:443/sql/1.0/warehouses/abc/"} {
+		if warehouseHash(same) != base {
+			t.Errorf("%s binds to another warehouse", same)
+		}
+	}
+	for _, other := range []string{"example.com:444/sql/1.0/warehouses/abc", "example.com:443/sql/1.0/warehouses/ABC",
+		"example.org:443/sql/1.0/warehouses/abc", "example.com:443/sql/1.0/warehouses/abcd", ""} {
+		if warehouseHash(other) == base {
+			t.Errorf("%s binds to the same warehouse", other)
+		}
+	}
+}
