@@ -16,7 +16,13 @@
 //	if exc.Status != async.StatusFinished {
 //		// still running after the wait (5 s by default): rows is empty and
 //		// rows.Err() matches async.ErrNotFinished
-//		rows, exc, err = db.Wait(ctx, exc)
+//		if rows, exc, err = db.Wait(ctx, exc); err != nil {
+//			return err
+//		}
+//		defer rows.Close()
+//	}
+//	for rows.Next() {
+//		// ...
 //	}
 //
 // QueryContext and ExecContext wait for the statement up to WithWait, then
@@ -34,7 +40,10 @@
 // Status has a value for each of the nine server states (TOperationState)
 // and StatusGone for an execution the server no longer knows — closed,
 // evicted or expired. StatusGone says nothing about how the statement ended;
-// it is not a failure.
+// it is not a failure. The terminal statuses are StatusFinished,
+// StatusFailed, StatusCanceled, StatusTimedOut, StatusClosed and StatusGone;
+// StatusUnknown (the server's UKNOWN_STATE) is not terminal, so Wait keeps
+// polling it.
 //
 // # Tokens
 //
@@ -67,8 +76,10 @@
 //	exc, err := db.ParseExecution(token)
 //	rows, exc, err := db.Wait(ctx, exc)
 //
-// Only canceling the ctx of QueryContext or ExecContext while it waits
-// cancels the statement (the driver treats it as the caller giving up).
+// While QueryContext or ExecContext waits, the driver cancels the statement
+// if ctx ends or a status request fails (the caller gave up): pass a ctx that
+// lives as long as the statement should. Once they have returned, nothing
+// on the client side stops the statement but CancelExecution.
 //
 // Results are read once to the end: after the last row the driver closes the
 // operation and its session, and the execution becomes StatusGone. Rows
