@@ -104,6 +104,7 @@ type arrowIter struct {
 	err error
 }
 
+// Next implements ArrowIterator.
 func (it *arrowIter) Next() bool {
 	if it.err != nil || it.r.closed {
 		return false
@@ -120,10 +121,19 @@ func (it *arrowIter) Next() bool {
 	return true
 }
 
+// Record implements ArrowIterator.
 func (it *arrowIter) Record() arrow.RecordBatch { return it.rec }
-func (it *arrowIter) Schema() *arrow.Schema     { return it.r.ar.Schema() }
-func (it *arrowIter) Err() error                { return it.err }
-func (it *arrowIter) StatementID() string       { return it.r.op.id }
+
+// Schema implements ArrowIterator.
+func (it *arrowIter) Schema() *arrow.Schema { return it.r.ar.Schema() }
+
+// Err implements ArrowIterator.
+func (it *arrowIter) Err() error { return it.err }
+
+// StatementID implements ArrowIterator.
+func (it *arrowIter) StatementID() string { return it.r.op.id }
+
+// Close implements ArrowIterator.
 func (it *arrowIter) Close() error {
 	it.rec = nil
 	return it.r.Close()

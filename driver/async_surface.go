@@ -203,7 +203,10 @@ func (c *Connector) execDetached(ctx context.Context, query string, args []sqldr
 // notFinishedResult is the Result of a detached Exec that is still running.
 type notFinishedResult struct{}
 
+// LastInsertId implements driver.Result.
 func (notFinishedResult) LastInsertId() (int64, error) { return 0, ErrNotFinished }
+
+// RowsAffected implements driver.Result: ErrNotFinished.
 func (notFinishedResult) RowsAffected() (int64, error) { return 0, ErrNotFinished }
 
 // resume returns the rows of an existing finished operation from its first row.

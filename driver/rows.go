@@ -289,8 +289,13 @@ func (r *rows) ColumnTypePrecisionScale(i int) (int64, int64, bool) {
 // that has not finished (Next then returns ErrNotFinished).
 type emptyRows struct{ err error }
 
+// Columns implements driver.Rows.
 func (e *emptyRows) Columns() []string { return nil }
-func (e *emptyRows) Close() error      { return nil }
+
+// Close implements driver.Rows.
+func (e *emptyRows) Close() error { return nil }
+
+// Next implements driver.Rows: io.EOF, or the stored error.
 func (e *emptyRows) Next([]sqldriver.Value) error {
 	if e.err != nil {
 		return e.err
