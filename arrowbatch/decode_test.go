@@ -383,3 +383,58 @@ func TestDecodeAfterClose(t *testing.T) {
 		t.Fatalf("Decode after Close: %v", err)
 	}
 }
+
+// corruptPatterns are written over valid messages by TestCorruptLengths.
+var corruptPatterns = [][]byte{
+	{0xbc, 0xbc, 0xbc, 0x7c},
+	{0xff, 0xff, 0xff, 0xff},
+	{0x00, 0x00, 0x00, 0x80},
+	{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f},
+	{0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80},
+}
+
+// TestCorruptLengths overwrites every 4-byte window of valid schema and
+// batch messages with a large length: decoding must fail or succeed, never
+// exhaust memory or panic.
+func TestCorruptLengths(t *testing.T) {
+	schemas := fuzzSchemas()
+	for i, s := range schemas[:len(schemas)-1] {
+		c := columnCases(utc)[i]
+		schemaMsg := encodeSchema(t, s)
+		arr := buildColumn(c)
+		rec := array.NewRecordBatch(s, []arrow.Array{arr}, int64(arr.Len()))
+		batch := encodeBatch(t, rec, false)
+		rec.Release()
+		arr.Release()
+		if err := checkMessages(schemaMsg); err != nil {
+			t.Fatalf("%s: valid schema rejected: %v", c.name, err)
+		}
+		if err := checkMessages(batch); err != nil {
+			t.Fatalf("%s: valid batch rejected: %v", c.name, err)
+		}
+		for _, pat := range corruptPatterns {
+			for pos := 0; pos+len(pat) <= len(schemaMsg); pos++ {
+				bad := bytes.Clone(schemaMsg)
+				copy(bad[pos:], pat)
+				if r, err := NewReader(bad, false, Options{}); err == nil {
+					r.Close()
+				}
+			}
+		}
+		r, err := NewReader(schemaMsg, false, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pat := range corruptPatterns {
+			for pos := 0; pos+len(pat) <= len(batch); pos++ {
+				bad := bytes.Clone(batch)
+				copy(bad[pos:], pat)
+				if rec, err := r.Decode(bad); err == nil {
+					checkRecord(t, r, rec)
+					rec.Release()
+				}
+			}
+		}
+		r.Close()
+	}
+}

@@ -153,6 +153,9 @@ func (r *Reader) open() (err error) {
 	if len(r.schemaIPC) == 0 {
 		return errors.New("arrowbatch: empty schema")
 	}
+	if err := checkMessages(r.schemaIPC); err != nil {
+		return fmt.Errorf("arrowbatch: invalid schema: %w", err)
+	}
 	r.msgs.reset(r.schemaIPC)
 	rd, err := ipc.NewReaderFromMessageReader(&r.msgs, ipc.WithAllocator(&r.msgs.alloc))
 	if err != nil {
@@ -207,6 +210,9 @@ func (r *Reader) Decode(batch []byte) (rec arrow.RecordBatch, err error) {
 	}
 	if len(data) == 0 {
 		return nil, errors.New("arrowbatch: empty batch")
+	}
+	if err := checkMessages(data); err != nil {
+		return nil, fmt.Errorf("arrowbatch: corrupt batch: %w", err)
 	}
 	r.msgs.reset(data)
 	rec, err = r.ipc.Read()

@@ -51,9 +51,20 @@ func validateArray(arr arrow.Array, depth int) error {
 	if len(bufs) > 0 && bufs[0] != nil && bufs[0].Len() > 0 && bufs[0].Len() < bitmapBytes(end) {
 		return fmt.Errorf("validity bitmap of %d bytes for %d values", bufs[0].Len(), end)
 	}
-	switch dt := arr.DataType().(type) {
-	case *arrow.NullType:
+	if _, ok := arr.DataType().(*arrow.NullType); ok {
 		return nil
+	}
+	nulls, err := nullCount(arr)
+	if err != nil {
+		return err
+	}
+	if nulls > n {
+		return fmt.Errorf("%d NULLs in %d values", nulls, n)
+	}
+	if nulls > 0 && hasValidity(arr.DataType().ID()) && (len(bufs) == 0 || bufs[0] == nil || bufs[0].Len() == 0) {
+		return fmt.Errorf("%d NULLs without a validity bitmap", nulls)
+	}
+	switch dt := arr.DataType().(type) {
 	case *arrow.StringType, *arrow.BinaryType:
 		if n == 0 {
 			return nil
@@ -141,3 +152,23 @@ func bufferBytes(bufs []*memory.Buffer, i int) []byte {
 }
 
 func bitmapBytes(bits int) int { return (bits + 7) / 8 }
+
+// nullCount returns the NULL count of arr, which arrow-go computes from the
+// validity bitmap when the message did not give it.
+func nullCount(arr arrow.Array) (n int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("invalid NULL count: %v", p)
+		}
+	}()
+	return arr.NullN(), nil
+}
+
+// hasValidity reports whether arrays of type id carry a validity bitmap.
+func hasValidity(id arrow.Type) bool {
+	switch id {
+	case arrow.NULL, arrow.SPARSE_UNION, arrow.DENSE_UNION, arrow.RUN_END_ENCODED:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,268 @@
+package arrowbatch
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// The IPC reader of arrow-go sizes some slices by vector lengths read from a
+// message's flatbuffer metadata (schema fields, field children, custom
+// metadata) before checking them. A corrupt length would make it allocate
+// without bound, and running out of memory cannot be recovered. checkMessages
+// walks the metadata of every message in an input first and rejects vectors
+// that run past the metadata, so every such allocation stays proportional to
+// the input. It also bounds the number of fields, which arrow-go visits
+// recursively.
+
+// Slots of the Arrow flatbuffer tables (format/Message.fbs, Schema.fbs).
+const (
+	slotMessageHeaderType        = 1
+	slotMessageHeader            = 2
+	slotMessageBodyLength        = 3
+	slotMessageCustomMeta        = 4
+	slotSchemaFields             = 1
+	slotSchemaCustomMeta         = 2
+	slotFieldChildren            = 5
+	slotFieldCustomMeta          = 6
+	slotBatchNodes               = 1
+	slotBatchBuffers             = 2
+	slotBatchVariadic            = 4
+	slotDictionaryData           = 1
+	headerSchema                 = 1
+	headerDictionaryBatch        = 2
+	headerRecordBatch            = 3
+	maxFields                    = 1 << 16
+	ipcContinuation       uint32 = 0xFFFFFFFF
+)
+
+var errMetadata = errors.New("invalid message metadata")
+
+// checkMessages checks the metadata of the IPC messages in data. Input it
+// cannot frame is left for the IPC reader to reject.
+func checkMessages(data []byte) error {
+	for len(data) >= 4 {
+		n := binary.LittleEndian.Uint32(data)
+		data = data[4:]
+		if n == ipcContinuation {
+			if len(data) < 4 {
+				return nil
+			}
+			n = binary.LittleEndian.Uint32(data)
+			data = data[4:]
+		}
+		if n == 0 || uint64(n) > uint64(len(data)) {
+			return nil
+		}
+		meta := data[:n]
+		data = data[n:]
+		body, err := checkMessage(meta)
+		if err != nil {
+			return err
+		}
+		if body < 0 || body > int64(len(data)) {
+			return nil
+		}
+		data = data[body:]
+	}
+	return nil
+}
+
+// checkMessage checks one Message table and returns its body length.
+func checkMessage(meta []byte) (int64, error) {
+	fb := flatbuf{b: meta}
+	root, ok := fb.offset(0)
+	if !ok {
+		return 0, errMetadata
+	}
+	if err := fb.checkVector(root, slotMessageCustomMeta, 4); err != nil {
+		return 0, err
+	}
+	var body int64
+	if pos, ok := fb.field(root, slotMessageBodyLength); ok {
+		if v, ok := fb.u64(pos); ok {
+			body = int64(v)
+		}
+	}
+	pos, ok := fb.field(root, slotMessageHeaderType)
+	if !ok || pos >= len(meta) {
+		return body, nil
+	}
+	kind := meta[pos]
+	hpos, ok := fb.field(root, slotMessageHeader)
+	if !ok {
+		return body, nil
+	}
+	header, ok := fb.offset(hpos)
+	if !ok {
+		return 0, errMetadata
+	}
+	switch kind {
+	case headerSchema:
+		if err := fb.checkVector(header, slotSchemaCustomMeta, 4); err != nil {
+			return 0, err
+		}
+		count := 0
+		return body, fb.checkFields(header, slotSchemaFields, 0, &count)
+	case headerRecordBatch:
+		return body, fb.checkBatch(header)
+	case headerDictionaryBatch:
+		pos, ok := fb.field(header, slotDictionaryData)
+		if !ok {
+			return body, nil
+		}
+		batch, ok := fb.offset(pos)
+		if !ok {
+			return 0, errMetadata
+		}
+		return body, fb.checkBatch(batch)
+	}
+	return body, nil
+}
+
+// checkBatch checks a RecordBatch table: its vectors fit the metadata and
+// every variadic buffer count (which arrow-go allocates by) is at most the
+// number of buffers.
+func (fb flatbuf) checkBatch(batch int) error {
+	if err := fb.checkVector(batch, slotBatchNodes, 16); err != nil {
+		return err
+	}
+	if err := fb.checkVector(batch, slotBatchBuffers, 16); err != nil {
+		return err
+	}
+	if err := fb.checkVector(batch, slotBatchVariadic, 8); err != nil {
+		return err
+	}
+	_, buffers, _ := fb.vector(batch, slotBatchBuffers)
+	vec, n, ok := fb.vector(batch, slotBatchVariadic)
+	if !ok {
+		return nil
+	}
+	for i := range n {
+		v, ok := fb.u64(vec + 8*i)
+		if !ok || int64(v) < 0 || int64(v) > int64(buffers) {
+			return fmt.Errorf("%w: variadic buffer count %d exceeds %d buffers", errMetadata, int64(v), buffers)
+		}
+	}
+	return nil
+}
+
+// checkFields checks a vector of Field tables and, recursively, their
+// children and custom metadata.
+func (fb flatbuf) checkFields(table, slot, depth int, count *int) error {
+	if err := fb.checkVector(table, slot, 4); err != nil {
+		return err
+	}
+	vec, n, ok := fb.vector(table, slot)
+	if !ok {
+		return nil
+	}
+	if depth > maxDepth {
+		return fmt.Errorf("%w: fields nested too deep", errMetadata)
+	}
+	for i := range n {
+		*count++
+		if *count > maxFields {
+			return fmt.Errorf("%w: more than %d fields", errMetadata, maxFields)
+		}
+		field, ok := fb.offset(vec + 4*i)
+		if !ok {
+			return errMetadata
+		}
+		if err := fb.checkVector(field, slotFieldCustomMeta, 4); err != nil {
+			return err
+		}
+		if err := fb.checkFields(field, slotFieldChildren, depth+1, count); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flatbuf reads flatbuffer tables with bounds checks.
+type flatbuf struct{ b []byte }
+
+func (fb flatbuf) u16(pos int) (int, bool) {
+	if pos < 0 || pos+2 > len(fb.b) {
+		return 0, false
+	}
+	return int(binary.LittleEndian.Uint16(fb.b[pos:])), true
+}
+
+func (fb flatbuf) u32(pos int) (uint32, bool) {
+	if pos < 0 || pos+4 > len(fb.b) {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(fb.b[pos:]), true
+}
+
+func (fb flatbuf) u64(pos int) (uint64, bool) {
+	if pos < 0 || pos+8 > len(fb.b) {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(fb.b[pos:]), true
+}
+
+// offset follows the unsigned offset stored at pos.
+func (fb flatbuf) offset(pos int) (int, bool) {
+	v, ok := fb.u32(pos)
+	if !ok || uint64(pos)+uint64(v) > uint64(len(fb.b)) {
+		return 0, false
+	}
+	return pos + int(v), true
+}
+
+// field returns the position of a table's field, false when absent.
+func (fb flatbuf) field(table, slot int) (int, bool) {
+	so, ok := fb.u32(table)
+	if !ok {
+		return 0, false
+	}
+	vt := int64(table) - int64(int32(so))
+	if vt < 0 || vt > int64(len(fb.b)) {
+		return 0, false
+	}
+	vlen, ok := fb.u16(int(vt))
+	if !ok || 4+2*slot+2 > vlen {
+		return 0, false
+	}
+	off, ok := fb.u16(int(vt) + 4 + 2*slot)
+	if !ok || off == 0 {
+		return 0, false
+	}
+	return table + off, true
+}
+
+// vector returns the start and length of a vector field.
+func (fb flatbuf) vector(table, slot int) (start, n int, ok bool) {
+	pos, ok := fb.field(table, slot)
+	if !ok {
+		return 0, 0, false
+	}
+	vec, ok := fb.offset(pos)
+	if !ok {
+		return 0, 0, false
+	}
+	l, ok := fb.u32(vec)
+	if !ok {
+		return 0, 0, false
+	}
+	return vec + 4, int(l), true
+}
+
+// checkVector fails if a vector field's elements run past the buffer.
+func (fb flatbuf) checkVector(table, slot, elemSize int) error {
+	pos, ok := fb.field(table, slot)
+	if !ok {
+		return nil
+	}
+	vec, ok := fb.offset(pos)
+	if !ok {
+		return errMetadata
+	}
+	l, ok := fb.u32(vec)
+	if !ok || uint64(vec)+4+uint64(l)*uint64(elemSize) > uint64(len(fb.b)) {
+		return fmt.Errorf("%w: vector of %d elements exceeds the metadata", errMetadata, l)
+	}
+	return nil
+}
