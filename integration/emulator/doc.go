@@ -54,8 +54,10 @@
 // ExecuteStatement without runAsync answers when the statement is done;
 // with runAsync and getDirectResults it waits up to the direct-results hold
 // (default 5s) and, if done, returns status, metadata and the first page
-// inline, plus closeOperation when that page is the whole result (the
-// operation is then gone). GetOperationStatus is long-polled up to the
+// inline (metadata and an empty page also for statements without a result
+// set), plus closeOperation when that page is the whole result or the
+// statement failed, was cancelled or timed out (the operation is then
+// gone: the status in directResults is all there is). GetOperationStatus is long-polled up to the
 // status hold (default 5s). A queryTimeout ends in TIMEDOUT_STATE,
 // CancelOperation in CANCELED_STATE. Failures are ERROR_STATE with a
 // SQLSTATE derived from DuckDB's error type (parser 42601, catalog 42P01,

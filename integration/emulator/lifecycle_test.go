@@ -109,10 +109,15 @@ func TestErrors(t *testing.T) {
 			st.GetErrorMessage() == "" || st.ErrorCode == nil {
 			t.Errorf("%s: state %v sqlState %q message %q", tc.sql, st.GetOperationState(), st.GetSqlState(), st.GetErrorMessage())
 		}
-		if resp.DirectResults.CloseOperation != nil {
-			t.Errorf("%s: failed operation closed inline", tc.sql)
+		if resp.DirectResults.CloseOperation == nil {
+			t.Errorf("%s: failed operation not closed inline", tc.sql)
 		}
-		md, _ := c.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: resp.OperationHandle})
+		// Without direct results the failed operation stays until closed.
+		async := exec(t, c, &tcli.TExecuteStatementReq{SessionHandle: sess, Statement: tc.sql, RunAsync: true})
+		if st := status(t, c, async.OperationHandle); st.GetSqlState() != tc.state {
+			t.Errorf("%s: status %v", tc.sql, st)
+		}
+		md, _ := c.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: async.OperationHandle})
 		if md.Status.GetSqlState() != tc.state {
 			t.Errorf("%s: metadata status %v", tc.sql, md.Status)
 		}
@@ -126,6 +131,12 @@ func TestDMLAndDDL(t *testing.T) {
 	ddl := exec(t, c, arrowReq(sess, "CREATE TABLE t (a INTEGER)", 10))
 	if ddl.OperationHandle.HasResultSet || ddl.DirectResults.OperationStatus.GetHasResultSet() || ddl.DirectResults.CloseOperation == nil {
 		t.Fatalf("DDL: %+v", ddl.DirectResults)
+	}
+	if md := ddl.DirectResults.ResultSetMetadata; md == nil || len(md.Schema.Columns) != 0 || md.GetIsStagingOperation() {
+		t.Fatalf("DDL metadata: %v", md)
+	}
+	if rs := ddl.DirectResults.ResultSet; rs == nil || rs.GetHasMoreRows() || len(rs.Results.ArrowBatches) != 0 {
+		t.Fatalf("DDL result set: %v", rs)
 	}
 	ins := exec(t, c, arrowReq(sess, "INSERT INTO t VALUES (1), (2), (3)", 10))
 	st := ins.DirectResults.OperationStatus

@@ -12,7 +12,8 @@ func (op *operation) metadataResp() *tcli.TGetResultSetMetadataResp {
 }
 
 func (op *operation) metadataLocked() *tcli.TGetResultSetMetadataResp {
-	r := &tcli.TGetResultSetMetadataResp{Status: okStatus(), Schema: tableSchema(op.cols)}
+	staging := false
+	r := &tcli.TGetResultSetMetadataResp{Status: okStatus(), Schema: tableSchema(op.cols), IsStagingOperation: &staging}
 	format := tcli.TSparkRowSetType_COLUMN_BASED_SET
 	if op.arrow {
 		format = tcli.TSparkRowSetType_ARROW_BASED_SET

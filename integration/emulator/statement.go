@@ -77,25 +77,31 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 }
 
 // directResults fills TSparkDirectResults: the status; once finished the
-// metadata and the first page; closeOperation (and the operation is dropped)
-// when that page holds the whole result.
+// metadata and the first page (empty without a result set); closeOperation
+// (and the operation is dropped) when that page holds the whole result or
+// the statement failed, was cancelled or timed out.
 func (s *Server) directResults(op *operation, d *tcli.TSparkGetDirectResults) *tcli.TSparkDirectResults {
 	dr := &tcli.TSparkDirectResults{OperationStatus: op.statusResp()}
-	state, has, _ := op.snapshot()
-	if state != tcli.TOperationState_FINISHED_STATE {
+	state, _, _ := op.snapshot()
+	if !isTerminal(state) {
 		return dr
 	}
-	more := false
-	if has {
-		dr.ResultSetMetadata = op.metadataResp()
-		rs, m, st := op.fetch(d.MaxRows, d.GetMaxBytes(), s.cfg.maxPageRows, s.cfg.batchRows, false, nil)
-		if st != nil {
-			dr.ResultSet = &tcli.TFetchResultsResp{Status: st}
-			return dr
-		}
-		more = m
-		dr.ResultSet = &tcli.TFetchResultsResp{Status: okStatus(), HasMoreRows: &more, Results: rs}
+	if state != tcli.TOperationState_FINISHED_STATE {
+		// Failed, cancelled or timed out: the status says all; the
+		// operation is closed inline like a complete result.
+		dr.CloseOperation = &tcli.TCloseOperationResp{Status: okStatus()}
+		s.dropOp(op)
+		return dr
 	}
+	// Metadata and a (possibly empty) first page also for statements without
+	// a result set: clients read isStagingOperation from the metadata.
+	dr.ResultSetMetadata = op.metadataResp()
+	rs, more, st := op.fetch(d.MaxRows, d.GetMaxBytes(), s.cfg.maxPageRows, s.cfg.batchRows, false, nil)
+	if st != nil {
+		dr.ResultSet = &tcli.TFetchResultsResp{Status: st}
+		return dr
+	}
+	dr.ResultSet = &tcli.TFetchResultsResp{Status: okStatus(), HasMoreRows: &more, Results: rs}
 	if !more {
 		dr.CloseOperation = &tcli.TCloseOperationResp{Status: okStatus()}
 		s.dropOp(op)
