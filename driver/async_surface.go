@@ -87,8 +87,8 @@ func statusFromResp(resp *tcli.TGetOperationStatusResp, stmtID string) Operation
 // check). Ref and Status are filled in.
 //
 // Query: FINISHED gives rows streamed from the operation, which close the
-// operation and the session at EOF (closing the rows before EOF leaves both on
-// the server); not finished gives rows with no columns whose Next returns
+// operation and the session at EOF or when closed after the last row (closing
+// the rows earlier leaves both on the server, to be resumed or closed); not finished gives rows with no columns whose Next returns
 // ErrNotFinished; a failed statement returns its *ServerError (the operation
 // and session are closed). Exec: the Result's RowsAffected returns
 // ErrNotFinished while the statement runs; a finished statement is closed.

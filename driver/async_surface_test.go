@@ -19,7 +19,8 @@ func TestHandleIDString(t *testing.T) {
 	if h.String() != "01020304-0506-0708-090a-0b0c0d0e0f10" {
 		t.Fatal(h.String())
 	}
-	for _, s := range []string{fmt.Sprint(h), fmt.Sprintf("%v %+v %#v", h, h, h)} {
+	ref := OperationRef{Operation: h, Session: h}
+	for _, s := range []string{fmt.Sprint(h), fmt.Sprintf("%v %+v %#v", h, h, h), fmt.Sprintf("%v %+v", ref, ref)} {
 		if strings.Contains(s, "topsecret") || strings.Contains(s, "746f70") {
 			t.Fatalf("secret leaked: %s", s)
 		}
