@@ -67,7 +67,9 @@ func open(opts ...async.Option) (*async.DB, error) {
 		}
 	} else {
 		cfg = driver.NewConfig()
-		cfg.Host = os.Getenv("DATABRICKS_HOST")
+		// The Databricks CLI's DATABRICKS_HOST is often a URL.
+		host := strings.TrimPrefix(os.Getenv("DATABRICKS_HOST"), "https://")
+		cfg.Host = strings.TrimSuffix(host, "/")
 		cfg.HTTPPath = os.Getenv("DATABRICKS_HTTP_PATH")
 		cfg.AccessToken = os.Getenv("DATABRICKS_TOKEN")
 		if cfg.Host == "" || cfg.HTTPPath == "" {
