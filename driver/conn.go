@@ -17,6 +17,9 @@ type conn struct {
 	sess *session
 	bad  bool
 	done bool
+	// ownConnector is set for connections from Driver.Open: Close also
+	// closes their private connector.
+	ownConnector bool
 	// opt is a *Detached or *Resume taken from the arguments of the call being
 	// prepared by database/sql (see CheckNamedValue).
 	opt any
@@ -63,11 +66,15 @@ func (cn *conn) Close() error {
 		return nil
 	}
 	cn.done = true
-	if cn.bad {
-		// The server no longer knows the session.
-		return nil
+	var err error
+	if !cn.bad {
+		// (A bad connection's session is unknown to the server.)
+		err = cn.c.closeSession(context.Background(), cn.sess.handle)
 	}
-	return cn.c.closeSession(context.Background(), cn.sess.handle)
+	if cn.ownConnector {
+		cn.c.Close()
+	}
+	return err
 }
 
 // Ping implements driver.Pinger by running SELECT 1.

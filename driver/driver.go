@@ -23,13 +23,24 @@ var (
 	_ sqldriver.DriverContext = (*Driver)(nil)
 )
 
-// Open implements driver.Driver: it opens one connection for dsn.
+// Open implements driver.Driver: it opens one connection for dsn, with a
+// connector of its own that closing the connection releases.
 func (d *Driver) Open(dsn string) (sqldriver.Conn, error) {
-	c, err := d.OpenConnector(dsn)
+	cfg, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return c.Connect(context.Background())
+	c, err := NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cn, err := c.Connect(context.Background())
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	cn.(*conn).ownConnector = true
+	return cn, nil
 }
 
 // OpenConnector implements driver.DriverContext: it parses dsn.
