@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -330,4 +331,21 @@ func TestManyRowsOfEveryType(t *testing.T) {
 	if count != n {
 		t.Fatalf("got %d rows, want %d", count, n)
 	}
+}
+
+// TestDuckDBTypes checks DuckDB types that have no Databricks twin as the
+// emulator maps them, through the official driver.
+func TestDuckDBTypes(t *testing.T) {
+	p := openPeer(t)
+	cases := []typeCase{
+		{"tstz", "TIMESTAMPTZ '2024-02-29 13:14:15.5+02'", "TIMESTAMP",
+			time.Date(2024, 2, 29, 11, 14, 15, 500000000, time.UTC)},
+		{"hugeint", "CAST('-12345678901234567890123456789012345678' AS HUGEINT)", "DECIMAL",
+			"-12345678901234567890123456789012345678"},
+		{"utinyint", "CAST(255 AS UTINYINT)", "SMALLINT", int16(255)},
+		{"uuid", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID", "STRING", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+		{"inf", "CAST('inf' AS DOUBLE)", "DOUBLE", math.Inf(1)},
+	}
+	vals, cts := scanOne(t, p, selectOf(cases))
+	checkCases(t, cases, vals, cts)
 }
