@@ -162,3 +162,51 @@ func TestRetryGivesUp(t *testing.T) {
 		t.Logf("error does not show the status: %v", err)
 	}
 }
+
+// TestFetchFailureNeverLosesRows breaks one FetchResults call in the middle
+// of a multi-page result (HTTP 500, a connection dropped before or after the
+// server advanced its cursor, a 503): the driver may recover or fail, but it
+// must never return a silently incomplete or reordered result.
+func TestFetchFailureNeverLosesRows(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		fault emulator.Fault
+	}{
+		{"500", emulator.Fault{Method: "FetchResults", Skip: 1, Status: http.StatusInternalServerError}},
+		{"503", emulator.Fault{Method: "FetchResults", Skip: 1, Status: http.StatusServiceUnavailable}},
+		{"drop", emulator.Fault{Method: "FetchResults", Skip: 1, Drop: true}},
+		{"lost_response", emulator.Fault{Method: "FetchResults", Skip: 1, DropResponse: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := startEmulator(t, emulator.WithFaults(c.fault))
+			db := open(t, s, params("maxRows", "1000"))
+			rows, err := db.QueryContext(testCtx(t), "SELECT i FROM range(5000) t(i)")
+			if err != nil {
+				t.Fatalf("query: %v", err)
+			}
+			defer rows.Close()
+			var n int64
+			for rows.Next() {
+				var i int64
+				if err := rows.Scan(&i); err != nil {
+					t.Fatal(err)
+				}
+				if i != n {
+					t.Fatalf("row %d holds %d: a page was lost or repeated (requests %v)", n, i, s.RequestCounts())
+				}
+				n++
+			}
+			err = rows.Err()
+			if err == nil && n != 5000 {
+				t.Fatalf("%d rows and no error: rows silently lost", n)
+			}
+			if s.Requests("FetchResults") < 2 {
+				t.Fatalf("the fault was never hit (requests %v)", s.RequestCounts())
+			}
+			t.Logf("%d rows, err %v, requests %v", n, err, s.RequestCounts())
+			if c.name == "503" && err != nil {
+				t.Errorf("a 503 (not processed) on FetchResults must be retried: %v", err)
+			}
+		})
+	}
+}
