@@ -1,6 +1,7 @@
 package asynctest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -451,3 +452,35 @@ const (
 	serverErr                // a *driver.ServerError with a message
 	anyErr                   // nil or the server's explanation
 )
+
+// The documented rule: a ctx that ends while QueryContext waits cancels the
+// statement, while one that ends during Wait leaves it running.
+func TestContextEnds(t *testing.T) {
+	ctx := testContext(t)
+	db := open(t, srv, async.WithWait(time.Minute))
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	_, exc, err := db.QueryContext(short, resultQuery(10, 30000))
+	if !errors.Is(err, context.DeadlineExceeded) || exc == nil {
+		t.Fatalf("QueryContext: %v %v", exc, err)
+	}
+	cur, err := db.CheckExecution(ctx, exc)
+	if err != nil || (cur.Status != async.StatusGone && cur.Status != async.StatusCanceled) {
+		t.Fatalf("after ctx ended in QueryContext: %v %v", cur.Status, err)
+	}
+
+	rows, exc, err := db.With(async.WithWait(0)).QueryContext(ctx, resultQuery(10, 30000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	t.Cleanup(func() { _ = db.CloseExecution(ctx, exc) })
+	short, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, last, err := db.Wait(short, exc); !errors.Is(err, context.DeadlineExceeded) || last.Status.Terminal() {
+		t.Fatalf("Wait: %v %v", last.Status, err)
+	}
+	if cur, err := db.CheckExecution(ctx, exc); err != nil || cur.Status != async.StatusRunning {
+		t.Fatalf("after ctx ended in Wait: %v %v", cur.Status, err)
+	}
+}
