@@ -95,6 +95,7 @@ func testCtx(t *testing.T) context.Context {
 }
 
 func TestProtocolBasicAuthRequired(t *testing.T) {
+	dsn(t)
 	for name, auth := range map[string]string{
 		"none":   "",
 		"bearer": "Bearer dapi-not-a-real-token",
