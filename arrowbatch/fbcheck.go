@@ -203,34 +203,41 @@ func (fb flatbuf) u64(pos int) (uint64, bool) {
 	return binary.LittleEndian.Uint64(fb.b[pos:]), true
 }
 
-// offset follows the unsigned offset stored at pos.
+// offset follows the unsigned offset stored at pos. Like the flatbuffers
+// library, it adds with uint32 wrap-around.
 func (fb flatbuf) offset(pos int) (int, bool) {
 	v, ok := fb.u32(pos)
-	if !ok || uint64(pos)+uint64(v) > uint64(len(fb.b)) {
+	if !ok {
 		return 0, false
 	}
-	return pos + int(v), true
+	t := uint32(pos) + v
+	if uint64(t) >= uint64(len(fb.b)) {
+		return 0, false
+	}
+	return int(t), true
 }
 
-// field returns the position of a table's field, false when absent.
+// field returns the position of a table's field, false when absent. It
+// follows the flatbuffers library's arithmetic, so it finds what arrow-go
+// finds.
 func (fb flatbuf) field(table, slot int) (int, bool) {
 	so, ok := fb.u32(table)
 	if !ok {
 		return 0, false
 	}
-	vt := int64(table) - int64(int32(so))
-	if vt < 0 || vt > int64(len(fb.b)) {
+	vt := uint32(int32(uint32(table)) - int32(so))
+	if uint64(vt) >= uint64(len(fb.b)) {
 		return 0, false
 	}
 	vlen, ok := fb.u16(int(vt))
-	if !ok || 4+2*slot+2 > vlen {
+	if !ok || 4+2*slot >= vlen {
 		return 0, false
 	}
 	off, ok := fb.u16(int(vt) + 4 + 2*slot)
 	if !ok || off == 0 {
 		return 0, false
 	}
-	return table + off, true
+	return int(uint32(table) + uint32(off)), true
 }
 
 // vector returns the start and length of a vector field.
