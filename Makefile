@@ -5,7 +5,7 @@ GO      ?= go
 # Every Go module of the repository; each is vetted and tested on its own.
 MODULES := . integration integration/peer
 
-.PHONY: all test vet demo thrift
+.PHONY: all test vet demo thrift spark-test
 
 all: test
 
@@ -34,6 +34,13 @@ demo:
 		(cd integration && $(GO) build -o bin/emulator ./cmd/emulator) && \
 		integration/bin/emulator -- $(GO) run ./examples/quickstart; \
 	fi
+
+# spark-test runs integration/spark against Apache Spark's Thrift server
+# (HiveThriftServer2, HTTP mode): pyspark 4.0.5 from PyPI, installed once into
+# the git-ignored .spark/ directory. Needs Java 17+ and python3 with pip; fails
+# (never skips) when Spark cannot be installed or started.
+spark-test:
+	GO="$(GO)" ./scripts/spark.sh
 
 # thrift regenerates thrift/tcli from thrift/tcliservice.thrift with Debian's
 # thrift-compiler (0.17.0), installing the compiler first when it is missing.
