@@ -40,5 +40,6 @@
 // nil.
 //
 // The conversion of each column is chosen once per schema by [NewDecoder],
-// not per row.
+// not per row. [TypesFromSchema] derives the column types from a
+// TTableSchema.
 package colset
