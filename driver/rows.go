@@ -61,6 +61,16 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 	var first *tcli.TFetchResultsResp
 	if d := op.direct; d != nil {
 		meta, first = d.ResultSetMetadata, d.ResultSet
+		if meta != nil {
+			if err := checkStatus("GetResultSetMetadata", meta.Status, op.id); err != nil {
+				return nil, err
+			}
+		}
+		if first != nil {
+			if err := checkStatus("FetchResults", first.Status, op.id); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if meta == nil {
 		if op.serverClosed {
