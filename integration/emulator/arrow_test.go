@@ -107,3 +107,23 @@ func TestDecimalAsString(t *testing.T) {
 		t.Fatalf("%v %q", col.DataType(), col.ValueStr(0))
 	}
 }
+
+func TestBareNullIsVoid(t *testing.T) {
+	s := start(t)
+	c := client(t, s)
+	sess := open(t, c)
+	req := arrowReq(sess, "SELECT NULL AS v, NULL::INTEGER AS i, ? AS p;", 10)
+	req.Parameters = []*tcli.TSparkParameter{param("", 1, "INT", ptr("1"))}
+	dr := exec(t, c, req).DirectResults
+	cols := dr.ResultSetMetadata.Schema.Columns
+	if got := cols[0].TypeDesc.Types[0].PrimitiveEntry.Type; got != tcli.TTypeId_NULL_TYPE {
+		t.Errorf("bare NULL: %v", got)
+	}
+	if got := cols[1].TypeDesc.Types[0].PrimitiveEntry.Type; got != tcli.TTypeId_INT_TYPE {
+		t.Errorf("NULL::INTEGER: %v", got)
+	}
+	recs := decode(t, dr.ResultSetMetadata.ArrowSchema, dr.ResultSet.Results.ArrowBatches, false)
+	if !recs[0].Column(0).IsNull(0) || recs[0].Column(0).DataType().ID() != arrow.STRING {
+		t.Errorf("void column %v", recs[0].Column(0))
+	}
+}

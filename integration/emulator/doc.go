@@ -42,7 +42,10 @@
 // parameters. initialNamespace (SPARK V4+) and the configuration key
 // use:database select the session's schema (an unknown schema fails with
 // SQLSTATE 3F000; a catalog that is not an attached DuckDB database is
-// ignored); other configuration keys are stored and echoed.
+// ignored). The configuration key timezone (or spark.sql.session.timeZone)
+// sets the zone TIMESTAMP values are written in as text (column-based
+// results; Arrow timestamps are instants); other keys are stored and
+// echoed.
 //
 // Operations belong to their session (CloseSession closes them) but can be
 // used from any session or connection: GetOperationStatus needs only the
@@ -98,7 +101,8 @@
 //
 // Other clients get COLUMN_BASED_SET: booleans, integers, doubles (FLOAT as
 // double) and binary natively, everything else as Hive text (DECIMAL
-// "12.50", DATE "2006-01-02", TIMESTAMP "2006-01-02 15:04:05.999999",
+// "12.50", DATE "2006-01-02", TIMESTAMP "2006-01-02 15:04:05.999999" in the
+// session time zone (UTC by default),
 // complex types as JSON).
 //
 // DuckDB types map to Databricks type ids: VARCHAR/UUID/TIME/ENUM/JSON →
@@ -106,7 +110,11 @@
 // DECIMAL(38,0), UBIGINT → DECIMAL(20,0), UTINYINT/USMALLINT/UINTEGER →
 // the next wider signed integer, TIMESTAMP variants → TIMESTAMP_TYPE,
 // INTERVAL → INTERVAL_DAY_TIME_TYPE. Nested types are described by a single
-// primitive entry with the nested type id, as Spark does.
+// primitive entry with the nested type id, as Spark does. DuckDB reports a
+// bare NULL column as INTEGER; when an INTEGER column of a SELECT holds only
+// NULLs the emulator asks DuckDB for typeof() over the statement wrapped in
+// LIMIT 0 (not executed) and reports a NULL-typed column as NULL_TYPE
+// (Databricks' VOID).
 //
 // # Parameters
 //

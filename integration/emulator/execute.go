@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -58,31 +59,17 @@ func (s *Server) execute(ctx context.Context, op *operation) (*result, error) {
 	}
 	var res *result
 	var typ duckdb.StmtType
-	err = conn.Raw(func(dc any) error {
-		dconn, ok := dc.(*duckdb.Conn)
-		if !ok {
-			return errors.New("emulator: unexpected driver connection")
-		}
-		st, err := dconn.PrepareContext(ctx, op.query)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		dst, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return errors.New("emulator: unexpected driver statement")
-		}
-		typ, _ = dst.StatementType()
-		rows, err := dst.QueryContext(ctx, op.args)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
+	err = queryDriver(ctx, conn, op.query, op.args, func(st duckdb.StmtType, rows driver.Rows) error {
+		typ = st
+		var err error
 		res, err = collect(ctx, rows, typ, op.rowLimit)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if typ == duckdb.STATEMENT_TYPE_SELECT && maybeNullType(res) {
+		markNullColumns(ctx, conn, op, res)
 	}
 	if typ == duckdb.STATEMENT_TYPE_SET || typ == duckdb.STATEMENT_TYPE_MULTI {
 		var ns namespace
@@ -91,6 +78,77 @@ func (s *Server) execute(ctx context.Context, op *operation) (*result, error) {
 		}
 	}
 	return res, nil
+}
+
+// queryDriver prepares and runs query with args at the duckdb-go driver
+// level (typed values bind as given) and hands the rows to fn.
+func queryDriver(ctx context.Context, conn *sql.Conn, query string, args []driver.NamedValue,
+	fn func(duckdb.StmtType, driver.Rows) error) error {
+	return conn.Raw(func(dc any) error {
+		dconn, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return errors.New("emulator: unexpected driver connection")
+		}
+		st, err := dconn.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		dst, ok := st.(*duckdb.Stmt)
+		if !ok {
+			return errors.New("emulator: unexpected driver statement")
+		}
+		typ, _ := dst.StatementType()
+		rows, err := dst.QueryContext(ctx, args)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		return fn(typ, rows)
+	})
+}
+
+// maybeNullType reports whether an INTEGER column holds only NULLs: DuckDB
+// reports a bare NULL (Databricks' VOID) as INTEGER.
+func maybeNullType(res *result) bool {
+	for ci, c := range res.cols {
+		if c.typ.kind != kInt32 {
+			continue
+		}
+		allNull := true
+		for _, row := range res.rows {
+			if row[ci] != nil {
+				allNull = false
+				break
+			}
+		}
+		if allNull {
+			return true
+		}
+	}
+	return false
+}
+
+// markNullColumns asks DuckDB for typeof() of each column over the
+// statement wrapped in LIMIT 0 (not executed) and turns columns of type
+// "NULL" into the NULL type. Failures leave the columns as they are.
+func markNullColumns(ctx context.Context, conn *sql.Conn, op *operation, res *result) {
+	inner := strings.TrimRight(strings.TrimSpace(op.query), "; \t\r\n")
+	probe := "SELECT typeof(COLUMNS(q.*)) FROM (SELECT 1) AS d LEFT JOIN (SELECT * FROM (" + inner +
+		"\n) LIMIT 0) AS q ON true"
+	_ = queryDriver(ctx, conn, probe, op.args, func(_ duckdb.StmtType, rows driver.Rows) error {
+		dst := make([]driver.Value, len(rows.Columns()))
+		if len(dst) != len(res.cols) || rows.Next(dst) != nil {
+			return nil
+		}
+		for i, v := range dst {
+			name, _ := v.(string)
+			if strings.Trim(name, `"`) == "NULL" && res.cols[i].typ.kind == kInt32 {
+				res.cols[i].typ = &colType{kind: kNull, duck: "NULL"}
+			}
+		}
+		return nil
+	})
 }
 
 // noResultSet lists the statement types that answer hasResultSet=false.

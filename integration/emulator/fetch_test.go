@@ -187,3 +187,26 @@ func TestHiveClient(t *testing.T) {
 		t.Fatalf("schema %v", got)
 	}
 }
+
+func TestSessionTimeZoneText(t *testing.T) {
+	s := start(t)
+	c := client(t, s)
+	v := int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	resp, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocolI64: &v,
+		Configuration: map[string]string{"TIMEZONE": "America/New_York"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, resp.Status)
+	req := arrowReq(resp.SessionHandle, "SELECT TIMESTAMP '2024-07-01 12:00:00' AS ts", 10)
+	req.CanReadArrowResult_ = nil
+	dr := exec(t, c, req).DirectResults
+	if got := dr.ResultSet.Results.Columns[0].StringVal.Values[0]; got != "2024-07-01 08:00:00" {
+		t.Fatalf("ts %q", got)
+	}
+	bad, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocolI64: &v,
+		Configuration: map[string]string{"timezone": "Mars/Olympus"}})
+	if err != nil || bad.Status.StatusCode != tcli.TStatusCode_ERROR_STATUS {
+		t.Fatalf("bad zone: %v %v", bad, err)
+	}
+}

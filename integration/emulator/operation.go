@@ -23,6 +23,7 @@ type operation struct {
 	arrowOpt arrowOptions
 	rowLimit int64
 	timeout  time.Duration
+	loc      *time.Location // session time zone for TIMESTAMP text
 
 	cancel   context.CancelFunc
 	terminal chan struct{} // closed once the state is terminal
@@ -56,6 +57,7 @@ func newOperation(sessKey handleKey, query string, args []driver.NamedValue, ns 
 		lastUsed: now,
 		modified: -1,
 		cancel:   func() {},
+		loc:      time.UTC,
 	}
 }
 

@@ -65,7 +65,7 @@ func (op *operation) fetch(maxRows, maxBytes, pageCap int64, batchRows int, from
 	rs := &tcli.TRowSet{StartRowOffset: int64(start), Rows: []*tcli.TRow{}}
 	if !op.arrow {
 		rows := op.rows[start:end]
-		rs.Columns = buildColumns(op.cols, rows)
+		rs.Columns = buildColumns(op.cols, rows, op.loc)
 		op.cursor = int(end)
 		return rs, op.cursor < len(op.rows), nil
 	}

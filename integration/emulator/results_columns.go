@@ -1,13 +1,16 @@
 package emulator
 
 import (
+	"time"
+
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // buildColumns builds the column-based row set (one TColumn per column) for
 // clients that cannot read Arrow. Booleans, integers, floating point numbers
-// and binary travel natively; everything else as Hive text.
-func buildColumns(cols []column, rows [][]any) []*tcli.TColumn {
+// and binary travel natively; everything else as Hive text, TIMESTAMP
+// values in loc (the session time zone).
+func buildColumns(cols []column, rows [][]any, loc *time.Location) []*tcli.TColumn {
 	out := make([]*tcli.TColumn, len(cols))
 	for ci, c := range cols {
 		nulls := make([]byte, (len(rows)+7)/8)
@@ -85,7 +88,12 @@ func buildColumns(cols []column, rows [][]any) []*tcli.TColumn {
 		default:
 			vals := make([]string, len(rows))
 			for r := range rows {
-				if !isNull(r) {
+				if isNull(r) {
+					continue
+				}
+				if tm, ok := rows[r][ci].(time.Time); ok && c.typ.kind == kTimestamp {
+					vals[r] = tm.In(loc).Format(timestampLayout)
+				} else {
 					vals[r] = textValue(rows[r][ci], c.typ)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -15,10 +16,28 @@ type session struct {
 	h        handle
 	protocol tcli.TProtocolVersion
 
+	loc *time.Location // from the configuration key timezone, else UTC
+
 	mu   sync.Mutex
 	ns   namespace
 	conf map[string]string
 	ops  map[handleKey]*operation
+}
+
+// sessionLocation reads the session time zone from the configuration keys
+// "timezone" or "spark.sql.session.timeZone" (any case): an IANA name,
+// "UTC" or "Z". Unknown zones fail the session like on Databricks.
+func sessionLocation(conf map[string]string) (*time.Location, error) {
+	for k, v := range conf {
+		switch strings.ToLower(k) {
+		case "timezone", "spark.sql.session.timezone":
+			if v == "Z" || strings.EqualFold(v, "UTC") {
+				return time.UTC, nil
+			}
+			return time.LoadLocation(v)
+		}
+	}
+	return time.UTC, nil
 }
 
 // negotiate picks the protocol version for a client: min(client_protocol_i64,
@@ -72,7 +91,12 @@ func (s *Server) openSession(ctx context.Context, req *tcli.TOpenSessionReq) *tc
 	if err := s.checkNamespace(ctx, ns); err != nil {
 		return &tcli.TOpenSessionResp{Status: err, ServerProtocolVersion: proto}
 	}
-	sess := &session{h: newHandle(), protocol: proto, ns: ns, conf: conf, ops: map[handleKey]*operation{}}
+	loc, err := sessionLocation(conf)
+	if err != nil {
+		return &tcli.TOpenSessionResp{Status: errStatus("22023", "[INVALID_CONF_VALUE] invalid time zone: "+err.Error()),
+			ServerProtocolVersion: proto}
+	}
+	sess := &session{h: newHandle(), protocol: proto, loc: loc, ns: ns, conf: conf, ops: map[handleKey]*operation{}}
 	s.mu.Lock()
 	s.sessions[sess.h.guid] = sess
 	s.mu.Unlock()

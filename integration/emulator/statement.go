@@ -40,6 +40,7 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 		op.arrowOpt = arrowOptions{decimalAsArrow: t.GetDecimalAsArrow(), nullAsArrow: t.GetNullTypeAsArrow()}
 	}
 	op.rowLimit = req.GetResultRowLimit()
+	op.loc = sess.loc
 
 	runCtx, cancel := context.WithCancel(s.baseCtx)
 	if req.QueryTimeout > 0 {
