@@ -100,10 +100,9 @@
 // type is null when nullTypeAsArrow, else utf8.
 //
 // Other clients get COLUMN_BASED_SET: booleans, integers, doubles (FLOAT as
-// double) and binary natively, everything else as Hive text (DECIMAL
+// double) and binary natively, everything else as Hive text: DECIMAL
 // "12.50", DATE "2006-01-02", TIMESTAMP "2006-01-02 15:04:05.999999" in the
-// session time zone (UTC by default),
-// complex types as JSON).
+// session time zone (UTC by default), complex types as JSON.
 //
 // DuckDB types map to Databricks type ids: VARCHAR/UUID/TIME/ENUM/JSON →
 // STRING_TYPE, BLOB → BINARY_TYPE, LIST/ARRAY → ARRAY_TYPE, HUGEINT →

@@ -16,13 +16,24 @@ import (
 //     without the answer (a lost response);
 //   - otherwise the request is processed normally (latency only).
 type Fault struct {
-	Method       string
-	Skip         int
-	Times        int
-	Latency      time.Duration
-	Drop         bool
-	Status       int
-	RetryAfter   time.Duration
+	// Method is the Thrift method name (e.g. "ExecuteStatement"); empty
+	// matches every method.
+	Method string
+	// Skip is how many matching requests pass before the fault applies.
+	Skip int
+	// Times is how many requests the fault affects: 0 means 1, negative
+	// means every later matching request.
+	Times int
+	// Latency is added before anything else happens.
+	Latency time.Duration
+	// Drop closes the connection without an answer, before processing.
+	Drop bool
+	// Status is the HTTP status answered instead of processing (0: none).
+	Status int
+	// RetryAfter is sent as Retry-After (whole seconds) with Status.
+	RetryAfter time.Duration
+	// DropResponse processes the request, then closes the connection
+	// without the answer.
 	DropResponse bool
 }
 

@@ -3,7 +3,6 @@ package emulator
 import (
 	"crypto/rand"
 	"crypto/subtle"
-	"fmt"
 
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -48,4 +47,4 @@ func (h handle) secretMatches(id *tcli.THandleIdentifier) bool {
 }
 
 // describeKey names a handle guid in messages.
-func describeKey(k handleKey) string { return fmt.Sprintf("%s", formatUUID(k[:])) }
+func describeKey(k handleKey) string { return formatUUID(k[:]) }
