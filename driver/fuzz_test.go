@@ -1,0 +1,73 @@
+package driver
+
+import (
+	"context"
+	"testing"
+
+	sqldriver "database/sql/driver"
+
+	"github.com/apache/thrift/lib/go/thrift"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+func encodeDirect(t testing.TB, d *tcli.TSparkDirectResults) []byte {
+	buf := thrift.NewTMemoryBuffer()
+	if err := d.Write(context.Background(), thrift.NewTBinaryProtocolConf(buf, nil)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// FuzzDirectResults feeds arbitrary direct results (metadata plus first
+// page, as the server sends them) through the type plan, the Arrow and column
+// decoders and row iteration: errors are fine, panics are not.
+func FuzzDirectResults(f *testing.F) {
+	schema, recs := int64Records([]int64{1, 2}, []int64{3})
+	_, recs2 := int64Records([]int64{1, 2}, []int64{3})
+	for _, s := range []*script{
+		intScript(1),
+		arrowScript(f, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, recs),
+		arrowScript(f, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, true, recs2),
+	} {
+		f.Add(encodeDirect(f, &tcli.TSparkDirectResults{
+			ResultSetMetadata: s.meta,
+			ResultSet:         &tcli.TFetchResultsResp{Status: ok(), Results: s.pages[0]},
+		}))
+	}
+	e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := &tcli.TSparkDirectResults{}
+		buf := thrift.NewTMemoryBuffer()
+		buf.Write(b)
+		if err := d.Read(context.Background(), thrift.NewTBinaryProtocolConf(buf, &thrift.TConfiguration{MaxMessageSize: 1 << 20})); err != nil {
+			return
+		}
+		if d.ResultSetMetadata == nil || d.ResultSet == nil {
+			return
+		}
+		op := &operation{
+			handle: &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16)}},
+			direct: d, serverClosed: true,
+		}
+		r, err := e.c.newRows(context.Background(), op, tcli.TFetchOrientation_FETCH_NEXT)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		cols := r.Columns()
+		for i := range cols {
+			r.ColumnTypeScanType(i)
+			r.ColumnTypeDatabaseTypeName(i)
+			r.ColumnTypeLength(i)
+			r.ColumnTypePrecisionScale(i)
+			r.ColumnTypeNullable(i)
+		}
+		dest := make([]sqldriver.Value, len(cols))
+		for n := 0; n < 100000; n++ {
+			if r.Next(dest) != nil {
+				break
+			}
+		}
+	})
+}
