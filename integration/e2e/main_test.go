@@ -20,6 +20,9 @@ import (
 var srv *emulator.Server
 
 func TestMain(m *testing.M) {
+	// Goroutines running before any test (the runtime's, the testing
+	// package's) are not leaks.
+	before := goleak.IgnoreCurrent()
 	s, err := emulator.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: starting the emulator:", err)
@@ -29,20 +32,12 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	s.Close()
 	if code == 0 {
-		if err := goleak.Find(leakOptions()...); err != nil {
+		if err := goleak.Find(before); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: goroutines left behind:", err)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// leakOptions ignores goroutines that belong to the process rather than to a
-// test: DuckDB's and the runtime's.
-func leakOptions() []goleak.Option {
-	return []goleak.Option{
-		goleak.IgnoreCurrent(),
-	}
 }
 
 // dsn returns s's DSN with extra parameters added (or replaced).
