@@ -11,8 +11,18 @@
 //
 // [NewReader] parses the schema once and keeps one IPC reader whose input is
 // swapped for every batch, so [Reader.Decode] never re-parses the schema.
-// Corrupt or truncated input yields an error; panics raised while decoding
-// are recovered and returned as errors.
+//
+// # Untrusted input
+//
+// Corrupt or truncated input yields an error, never a panic or a crash.
+// Before arrow-go sees a message, the flatbuffer vectors that it sizes
+// allocations by are checked against the message's length, and every
+// allocation while decoding is bounded relative to the input; panics raised
+// inside arrow-go are recovered and returned as errors. A decoded record is
+// then validated (validity bitmaps, data buffers, offsets, dictionary
+// indices, child lengths) so that reading any of its values stays in bounds.
+// After an error the Reader recreates its IPC reader and can decode the next
+// batch.
 //
 // # Column readers
 //

@@ -97,7 +97,8 @@ func Decode(cols []*tcli.TColumn, types []ColumnType, opts Options) (*Page, erro
 // TColumn union, of the family the type requires, and that all columns have
 // the same number of rows. A page with no columns is an empty page. Text
 // sent for DECIMAL, DATE and TIMESTAMP columns is converted here; text that
-// does not parse is an error.
+// does not parse is an error. The page refers to the value slices of cols,
+// which must not be modified afterwards.
 func (d *Decoder) Decode(cols []*tcli.TColumn) (*Page, error) {
 	if len(cols) == 0 {
 		return &Page{}, nil
