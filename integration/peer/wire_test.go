@@ -105,13 +105,6 @@ func (r *recorder) Calls() []call {
 	return append([]call(nil), r.calls...)
 }
 
-// Reset forgets the recorded calls.
-func (r *recorder) Reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = nil
-}
-
 // Count returns how many calls of method were recorded.
 func (r *recorder) Count(method string) int {
 	n := 0
