@@ -55,7 +55,7 @@ func cancelSlow(t *testing.T, ctx context.Context, run func(context.Context) err
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v does not wrap context.Canceled", err)
 	}
-	if late := elapsed - cancelAfter; late > time.Second {
+	if late := elapsed - cancelAfter; late > 2*time.Second {
 		t.Errorf("returned %v after the cancel", late)
 	}
 }
@@ -207,7 +207,7 @@ func TestDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v does not wrap context.DeadlineExceeded", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("deadline of 0.7s reported after %v", d)
 	}
 	checkCancelled(t, s, 3*time.Second)
