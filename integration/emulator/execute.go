@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -35,6 +36,12 @@ type result struct {
 // run executes op on its own DuckDB connection and records the outcome.
 func (s *Server) run(ctx context.Context, op *operation) {
 	defer s.wg.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.logger.Error("statement panicked", "operation", op.h.String(), "panic", fmt.Sprint(p))
+			op.complete(nil, fmt.Errorf("internal error: %v", p), nil)
+		}
+	}()
 	op.setRunning()
 	res, err := s.execute(ctx, op)
 	op.complete(res, err, ctx.Err())

@@ -70,6 +70,7 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 	case direct:
 		op.wait(ctx, s.cfg.directHold, s.closing)
 	}
+	op.touch()
 	resp := &tcli.TExecuteStatementResp{Status: okStatus(), OperationHandle: op.handleFor()}
 	if direct {
 		resp.DirectResults = s.directResults(op, req.GetDirectResults)
