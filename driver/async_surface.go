@@ -125,6 +125,7 @@ func (c *Connector) submitDetached(ctx context.Context, query string, args []sql
 		_ = c.closeSession(ctx, s.handle)
 		return nil, nil, err
 	}
+	op.resumable = true
 	d.Ref = OperationRef{
 		Operation:      handleFromThrift(op.handle.OperationId),
 		Session:        s.id(),

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +335,51 @@ func TestQueryArrow(t *testing.T) {
 	}
 	if e2.fake.count("CloseOperation") != 1 {
 		t.Fatal("op not closed")
+	}
+}
+
+// A server that holds status calls longer than the wait does not hold up a
+// detached submission, and a failed status call leaves a resumable statement
+// running.
+func TestDetachedWaitBoundsHeldStatusCalls(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	schema, p1 := int64Records([]int64{5})
+	s := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1)
+	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
+	e.fake.set("q", s)
+	e.fake.mu.Lock()
+	e.fake.latency["GetOperationStatus"] = 3 * time.Second
+	e.fake.mu.Unlock()
+	db := e.db(t)
+
+	d := &Detached{Wait: 300 * time.Millisecond}
+	start := time.Now()
+	rows, err := db.QueryContext(context.Background(), "q", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("QueryContext took %v with a 300ms wait", took)
+	}
+	if rows.Next() || !errors.Is(rows.Err(), ErrNotFinished) {
+		t.Fatalf("rows of an unfinished statement: %v", rows.Err())
+	}
+	rows.Close()
+	if d.Status.Terminal() {
+		t.Fatalf("status %+v", d.Status)
+	}
+
+	e.fake.mu.Lock()
+	e.fake.latency["GetOperationStatus"] = 0
+	e.fake.mu.Unlock()
+	for range 10 { // more than the retry policy's attempts
+		e.fake.failHTTP("GetOperationStatus", http.StatusInternalServerError, "")
+	}
+	d2 := &Detached{Wait: 5 * time.Second}
+	if _, err := db.QueryContext(context.Background(), "q", d2); err == nil {
+		t.Fatal("a failing status call gave no error")
+	}
+	if _, canceled := e.fake.opState(d2.Ref.StatementID()); canceled {
+		t.Fatal("a resumable statement was cancelled because a status call failed")
 	}
 }

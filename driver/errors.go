@@ -114,10 +114,13 @@ func statusError(method string, st *tcli.TStatus, stmtID string, cause error) *S
 	return e
 }
 
-// isMissingResource recognises the messages servers use for evicted operations.
+// isMissingResource recognises the messages servers use for operations and
+// sessions they no longer know: Databricks (evicted, RESOURCE_DOES_NOT_EXIST)
+// and Apache Spark, which answers ERROR_STATUS with these texts.
 func isMissingResource(msg string) bool {
 	return strings.Contains(msg, "RESOURCE_DOES_NOT_EXIST") || strings.Contains(msg, "Invalid OperationHandle") ||
-		strings.Contains(msg, "Invalid SessionHandle") || strings.Contains(msg, "timed out due to inactivity")
+		strings.Contains(msg, "Invalid SessionHandle") || strings.Contains(msg, "Session does not exist") ||
+		strings.Contains(msg, "timed out due to inactivity")
 }
 
 // stateError builds the error for a terminal, unsuccessful operation state.

@@ -25,6 +25,9 @@ type operation struct {
 	// serverClosed is true when the server already closed the operation
 	// (directResults.closeOperation).
 	serverClosed bool
+	// resumable marks a detached statement: a failed status call of this
+	// client does not stop it, since another process may resume it.
+	resumable bool
 }
 
 // execOptions selects how a statement is submitted.

@@ -87,14 +87,21 @@ func (c *Connector) wait(ctx context.Context, op *operation, deadline time.Time)
 	}
 	b := newBackoff(c.cfg.PollMin, c.cfg.PollMax)
 	for {
-		resp, err := c.getStatus(ctx, op.handle)
+		resp, err := c.statusWithin(ctx, op.handle, deadline)
 		if err != nil {
-			// Whatever failed, the statement may still run: stop it.
-			c.cleanupOp(ctx, op, true)
+			// Whatever failed, the statement may still run: stop it, unless
+			// it is resumable and only this client's call failed.
+			if !op.resumable || ctx.Err() != nil {
+				c.cleanupOp(ctx, op, true)
+			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			return nil, err
+		}
+		if resp == nil {
+			// The deadline passed while the server held the call.
+			return op.lastStatus(), nil
 		}
 		op.status = resp
 		if terminal(resp.GetOperationState()) {
@@ -116,5 +123,43 @@ func (c *Connector) wait(ctx context.Context, op *operation, deadline time.Time)
 			return nil, ctx.Err()
 		case <-t.C:
 		}
+	}
+}
+
+// minStatusCall is the least time a status call gets under a wait deadline, so
+// that a deadline already close still allows one answer from a fast server.
+const minStatusCall = 250 * time.Millisecond
+
+// statusWithin makes one status call. With a deadline, the call is abandoned
+// when the deadline passes, because a long-polling server may hold it for
+// seconds: then it returns a nil response and a nil error.
+func (c *Connector) statusWithin(ctx context.Context, h *tcli.TOperationHandle, deadline time.Time) (*tcli.TGetOperationStatusResp, error) {
+	if deadline.IsZero() {
+		return c.getStatus(ctx, h)
+	}
+	callCtx, cancel := context.WithDeadline(ctx, later(deadline, time.Now().Add(minStatusCall)))
+	defer cancel()
+	resp, err := c.getStatus(callCtx, h)
+	if err != nil && ctx.Err() == nil && callCtx.Err() != nil {
+		return nil, nil
+	}
+	return resp, err
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// lastStatus is the latest status of op, or a running one when none came yet.
+func (op *operation) lastStatus() *tcli.TGetOperationStatusResp {
+	if op.status != nil {
+		return op.status
+	}
+	return &tcli.TGetOperationStatusResp{
+		Status:         &tcli.TStatus{StatusCode: tcli.TStatusCode_SUCCESS_STATUS},
+		OperationState: ptr(tcli.TOperationState_RUNNING_STATE),
 	}
 }

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -54,8 +55,10 @@ func (c *Connector) openSession(ctx context.Context) (*session, error) {
 		ClientProtocolI64: ptr(clientProtocolI64),
 		Configuration:     map[string]string{},
 	}
+	known := tcli.TProtocolVersion(c.serverProto.Load())
+	hive := known >= 0 && known < tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1
 	for k, v := range c.cfg.SessionParams {
-		req.Configuration[k] = v
+		req.Configuration[sessionParamKey(k, hive)] = v
 	}
 	if c.cfg.Catalog != "" || c.cfg.Schema != "" {
 		ns := &tcli.TNamespace{}
@@ -65,7 +68,6 @@ func (c *Connector) openSession(ctx context.Context) (*session, error) {
 		if c.cfg.Schema != "" {
 			ns.SchemaName = ptr(c.cfg.Schema)
 		}
-		known := tcli.TProtocolVersion(c.serverProto.Load())
 		if known < 0 || known >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V4 {
 			req.InitialNamespace = ns
 			req.CanUseMultipleCatalogs = ptr(true)
@@ -89,6 +91,14 @@ func (c *Connector) openSession(ctx context.Context) (*session, error) {
 	}
 	s := &session{handle: resp.SessionHandle, proto: resp.ServerProtocolVersion}
 	c.serverProto.Store(int64(s.proto))
+	if known < 0 && s.proto < tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 && needsHivePrefix(c.cfg.SessionParams) {
+		// A Hive server ignores plain configuration keys; now that its
+		// version is known, open the session again with prefixed keys.
+		if err := c.closeSession(ctx, s.handle); err != nil {
+			return nil, err
+		}
+		return c.openSession(ctx)
+	}
 	c.log.Debug("databricks: session opened", "session", s.id().String(), "protocol", int64(s.proto))
 	return s, nil
 }
@@ -118,3 +128,24 @@ func isInvalidHandle(err error) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// sessionParamKey is the configuration key of a session parameter. Servers
+// below SPARK V1 (HiveServer2, Apache Spark's Thrift server) honour only keys
+// of the form "set:hiveconf:KEY", "set:hivevar:KEY" and "use:database".
+func sessionParamKey(k string, hive bool) string {
+	if !hive || !needsHivePrefix(map[string]string{k: ""}) {
+		return k
+	}
+	return "set:hiveconf:" + k
+}
+
+// needsHivePrefix reports whether a parameter lacks the prefixes a Hive server
+// requires.
+func needsHivePrefix(params map[string]string) bool {
+	for k := range params {
+		if !strings.HasPrefix(k, "set:") && !strings.HasPrefix(k, "use:") {
+			return true
+		}
+	}
+	return false
+}
