@@ -10,8 +10,10 @@ import (
 
 // Options configures how values are produced.
 type Options struct {
-	// Location is the time zone in which TIMESTAMP text is interpreted and
-	// returned. Nil means UTC.
+	// Location is the time zone of the TIMESTAMP values returned. Nil means
+	// UTC. TIMESTAMP text without a zone is read in UTC, the servers' default
+	// session time zone, so that a column set gives the same instants as an
+	// Arrow result of the same query.
 	Location *time.Location
 }
 
@@ -233,7 +235,10 @@ func plan(t ColumnType, loc *time.Location) decodeFunc {
 	case tcli.TTypeId_DATE_TYPE:
 		return textFunc(parseDate)
 	case tcli.TTypeId_TIMESTAMP_TYPE:
-		return textFunc(func(s string) (time.Time, error) { return parseTimestamp(s, loc) })
+		return textFunc(func(s string) (time.Time, error) {
+			t, err := parseTimestamp(s, time.UTC)
+			return t.In(loc), err
+		})
 	case tcli.TTypeId_NULL_TYPE:
 		return func(c *tcli.TColumn) (column, int, error) {
 			return nullColumn{}, anyLen(c), nil

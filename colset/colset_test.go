@@ -76,7 +76,7 @@ func TestDecodeTypes(t *testing.T) {
 			[]any{time.Date(2023, 11, 14, 22, 13, 20, 123456000, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
 				time.Date(2000, 1, 1, 0, 0, 0, 500000000, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)}},
 		{"timestamp location", ColumnType{Type: tcli.TTypeId_TIMESTAMP_TYPE}, ny, strCol([]string{"2023-07-01 12:00:00", ""}, 0b10),
-			[]any{time.Date(2023, 7, 1, 12, 0, 0, 0, ny), nil}},
+			[]any{time.Date(2023, 7, 1, 12, 0, 0, 0, time.UTC).In(ny), nil}},
 		{"timestamp with zone", ColumnType{Type: tcli.TTypeId_TIMESTAMP_TYPE}, ny,
 			strCol([]string{"2023-07-01T12:00:00Z", "2023-07-01 12:00:00.25+02:00", "2023-07-01 12:00:00-0130"}),
 			[]any{time.Date(2023, 7, 1, 8, 0, 0, 0, ny), time.Date(2023, 7, 1, 6, 0, 0, 250000000, ny), time.Date(2023, 7, 1, 9, 30, 0, 0, ny)}},

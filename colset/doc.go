@@ -26,7 +26,8 @@
 //	DATE       "2006-01-02"                   time.Time at midnight UTC
 //	TIMESTAMP  "2006-01-02 15:04:05[.fffffffff]" time.Time in Options.Location
 //	           (a 'T' separator and a zone suffix "Z", "+07:00" are accepted;
-//	           text without a zone is a wall-clock time in Options.Location)
+//	           text without a zone is read in UTC, the session time zone,
+//	           and returned in Options.Location)
 //	INTERVAL   any text                       the text
 //	ARRAY, MAP, STRUCT  JSON-like text        the text
 //
