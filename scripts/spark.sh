@@ -118,6 +118,7 @@ t1=$(now)
 		--conf spark.sql.warehouse.dir="$RUN_DIR/warehouse" \
 		--conf spark.local.dir="$RUN_DIR/local" \
 		--conf spark.sql.shuffle.partitions=2 \
+		--conf spark.sql.session.timeZone=UTC \
 		--conf spark.driver.host=127.0.0.1 \
 		--conf spark.driver.bindAddress=127.0.0.1 \
 		--hiveconf hive.server2.transport.mode=http \
