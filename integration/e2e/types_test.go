@@ -267,6 +267,47 @@ func TestTimestampLocation(t *testing.T) {
 	}
 }
 
+// TestSessionTimeZone sets the session time zone (session parameter
+// timezone, which Databricks and the emulator honour: TIMESTAMP text of
+// column sets is rendered in it) besides the driver's location: every
+// format must return the same instant as Arrow, whose timestamps carry no
+// zone.
+func TestSessionTimeZone(t *testing.T) {
+	if _, err := time.LoadLocation("Asia/Tokyo"); err != nil {
+		t.Skipf("no tzdata: %v", err)
+	}
+	const q = "SELECT TIMESTAMP '2024-07-01 12:00:00' AS ts, TIMESTAMP '1999-12-31 23:59:59.25' AS ts2"
+	for _, loc := range []string{"", "America/New_York"} {
+		t.Run("location="+loc, func(t *testing.T) {
+			var ref []any
+			for _, f := range []string{"arrow_plain", "arrow_lz4", "columns"} {
+				p := url.Values{}
+				for _, g := range formats {
+					if g.name == f {
+						for k, v := range g.params {
+							p[k] = v
+						}
+					}
+				}
+				p.Set("timezone", "Asia/Tokyo")
+				if loc != "" {
+					p.Set("location", loc)
+				}
+				vals, _ := queryOne(t, open(t, srv, p), q)
+				if ref == nil {
+					ref = vals
+					continue
+				}
+				for i := range vals {
+					if !sameValue(vals[i], ref[i]) {
+						t.Errorf("%s: column %d = %#v, Arrow gave %v", f, i, vals[i], ref[i])
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestScanIntoGoTypes scans the driver's values into common destinations.
 func TestScanIntoGoTypes(t *testing.T) {
 	db := open(t, srv, nil)
