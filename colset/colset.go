@@ -241,12 +241,12 @@ func plan(t ColumnType, loc *time.Location) decodeFunc {
 		})
 	case tcli.TTypeId_NULL_TYPE:
 		return func(c *tcli.TColumn) (column, int, error) {
-			return nullColumn{}, anyLen(c), nil
+			return nullColumn{}, Len(c), nil
 		}
 	default:
 		// A type this package does not know: take the values as sent.
 		return func(c *tcli.TColumn) (column, int, error) {
-			return native(c), anyLen(c), nil
+			return native(c), Len(c), nil
 		}
 	}
 }
@@ -274,9 +274,12 @@ func textFunc[T any](conv func(string) (T, error)) decodeFunc {
 	}
 }
 
-// anyLen returns the number of values of whichever member is set.
-func anyLen(c *tcli.TColumn) int {
+// Len returns the number of values of whichever member of c is set; zero for
+// a nil column.
+func Len(c *tcli.TColumn) int {
 	switch {
+	case c == nil:
+		return 0
 	case c.BoolVal != nil:
 		return len(c.BoolVal.Values)
 	case c.ByteVal != nil:

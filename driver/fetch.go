@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -177,33 +178,9 @@ func rowSetLen(rs *tcli.TRowSet) int {
 		return n
 	}
 	if len(rs.Columns) > 0 {
-		return columnLen(rs.Columns[0])
+		return colset.Len(rs.Columns[0])
 	}
 	return len(rs.Rows)
 }
 
 func hasBatches(rs *tcli.TRowSet) bool { return rs != nil && len(rs.ArrowBatches) > 0 }
-
-func columnLen(c *tcli.TColumn) int {
-	switch {
-	case c == nil:
-		return 0
-	case c.BoolVal != nil:
-		return len(c.BoolVal.Values)
-	case c.ByteVal != nil:
-		return len(c.ByteVal.Values)
-	case c.I16Val != nil:
-		return len(c.I16Val.Values)
-	case c.I32Val != nil:
-		return len(c.I32Val.Values)
-	case c.I64Val != nil:
-		return len(c.I64Val.Values)
-	case c.DoubleVal != nil:
-		return len(c.DoubleVal.Values)
-	case c.StringVal != nil:
-		return len(c.StringVal.Values)
-	case c.BinaryVal != nil:
-		return len(c.BinaryVal.Values)
-	}
-	return 0
-}
