@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+
+	"github.com/asyncsql/databricks/integration/emulator"
 )
 
 const bigRows = 100000
@@ -138,5 +140,35 @@ func TestConcurrentQueries(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestManyBatchesPerPage reads pages made of many Arrow batches of 333 rows
+// (pages of 7,000 rows, of 999 rows ending on a batch boundary, and of 3,000
+// rows), compressed or not; column sets for comparison.
+func TestManyBatchesPerPage(t *testing.T) {
+	s := startEmulator(t, emulator.WithBatchRows(333))
+	for _, f := range formats {
+		for _, maxRows := range []string{"7000", "999", "3000"} {
+			t.Run(f.name+"/"+maxRows, func(t *testing.T) {
+				p := url.Values{}
+				for k, v := range f.params {
+					p[k] = v
+				}
+				p.Set("maxRows", maxRows)
+				readBig(t, open(t, s, p), 20000)
+			})
+		}
+	}
+}
+
+// TestServerPageCap reads a result from a server that caps pages below the
+// maxRows the driver asks for.
+func TestServerPageCap(t *testing.T) {
+	s := startEmulator(t, emulator.WithMaxPageRows(1234))
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			readBig(t, open(t, s, f.params), 20000)
+		})
 	}
 }
