@@ -1,8 +1,12 @@
 package e2e_test
 
 import (
+	"errors"
 	"testing"
 	"time"
+
+	dbx "github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/integration/emulator"
 )
 
 // TestNoServerLeftovers checks that the driver closes what it opens: after
@@ -63,5 +67,35 @@ func TestUnknownSchema(t *testing.T) {
 	db := open(t, srv, params("schema", "no_such_schema_e2e"))
 	if err := db.PingContext(testCtx(t)); err == nil {
 		t.Fatal("session in a missing schema opened")
+	}
+}
+
+// TestEvictedOperation pauses between pages longer than the server keeps an
+// idle operation: the next fetch fails with driver.ErrInvalidHandle (the
+// server's "timed out due to inactivity"), never with a short result.
+func TestEvictedOperation(t *testing.T) {
+	s := startEmulator(t, emulator.WithIdleEviction(300*time.Millisecond))
+	db := open(t, s, params("maxRows", "100"))
+	rows, err := db.QueryContext(testCtx(t), "SELECT i FROM range(1000) t(i)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		if n == 50 {
+			time.Sleep(1500 * time.Millisecond)
+		}
+		n++
+	}
+	err = rows.Err()
+	if err == nil {
+		t.Fatalf("read %d rows of an evicted operation without error", n)
+	}
+	if !errors.Is(err, dbx.ErrInvalidHandle) {
+		t.Errorf("error %v is not driver.ErrInvalidHandle", err)
+	}
+	if n >= 1000 {
+		t.Errorf("read all rows")
 	}
 }
