@@ -188,19 +188,11 @@ func badConn(err error) error {
 	return fmt.Errorf("%w: %w", sqldriver.ErrBadConn, err)
 }
 
-// notRunError reports whether err from ExecuteStatement guarantees that nothing ran:
-// an invalid session handle, or an HTTP 429/503/401/403 reply.
+// notRunError reports whether err guarantees that nothing ran and that another
+// connection may succeed: an invalid session handle. HTTP errors are not: the
+// RPC client has already retried 429 and 503 within its budget, and 401/403 will
+// not pass on a new connection either.
 func notRunError(err error) bool {
 	var se *rpc.StatusError
-	if errors.As(err, &se) && se.Status != nil && se.Status.StatusCode == tcli.TStatusCode_INVALID_HANDLE_STATUS {
-		return true
-	}
-	var he *rpc.HTTPError
-	if errors.As(err, &he) {
-		switch he.StatusCode {
-		case 401, 403, 429, 503:
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &se) && se.Status != nil && se.Status.StatusCode == tcli.TStatusCode_INVALID_HANDLE_STATUS
 }

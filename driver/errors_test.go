@@ -100,17 +100,33 @@ func TestHTTPRetries(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("429 exhausted is bad conn", func(t *testing.T) {
+	t.Run("429 exhausted is returned, not retried on a new session", func(t *testing.T) {
 		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-		for range 3 {
+		for range 10 {
 			e.fake.failHTTP("ExecuteStatement", 429, "0")
 		}
-		// database/sql retries the bad connection on a new session.
-		if _, err := e.db(t).ExecContext(context.Background(), "SELECT 1"); err != nil {
-			t.Fatal(err)
+		_, err := e.db(t).ExecContext(context.Background(), "SELECT 1")
+		if err == nil || errors.Is(err, driver.ErrBadConn) || !strings.Contains(err.Error(), "429") {
+			t.Fatalf("err %v", err)
 		}
-		if c := e.fake.count("OpenSession"); c != 2 {
+		if c := e.fake.count("OpenSession"); c != 1 {
 			t.Fatalf("OpenSession %d", c)
+		}
+	})
+	t.Run("401 at OpenSession is returned once", func(t *testing.T) {
+		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		for range 10 {
+			e.fake.failHTTP("OpenSession", 401, "")
+		}
+		err := e.db(t).PingContext(context.Background())
+		if err == nil || errors.Is(err, driver.ErrBadConn) {
+			t.Fatalf("err %v", err)
+		}
+		e.fake.mu.Lock()
+		left := len(e.fake.httpFail["OpenSession"])
+		e.fake.mu.Unlock()
+		if left != 9 { // one request, not one per database/sql retry
+			t.Fatalf("OpenSession requests %d", 10-left)
 		}
 	})
 }
