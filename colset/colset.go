@@ -11,10 +11,12 @@ import (
 // Options configures how values are produced.
 type Options struct {
 	// Location is the time zone of the TIMESTAMP values returned. Nil means
-	// UTC. TIMESTAMP text without a zone is read in UTC, the servers' default
-	// session time zone, so that a column set gives the same instants as an
-	// Arrow result of the same query.
+	// UTC.
 	Location *time.Location
+	// TextZone is the zone in which the server wrote TIMESTAMP text without
+	// an offset: its session time zone. Nil means UTC, the servers' default,
+	// so that a column set gives the same instants as an Arrow result.
+	TextZone *time.Location
 }
 
 // ColumnType is the type of a column as the table schema (TTableSchema)
@@ -70,16 +72,19 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder for pages whose columns have the given types.
 func NewDecoder(types []ColumnType, opts Options) (*Decoder, error) {
-	loc := opts.Location
+	loc, textZone := opts.Location, opts.TextZone
 	if loc == nil {
 		loc = time.UTC
+	}
+	if textZone == nil {
+		textZone = time.UTC
 	}
 	d := &Decoder{types: append([]ColumnType(nil), types...), funcs: make([]decodeFunc, len(types))}
 	for i, t := range types {
 		if t.Scale < 0 || t.Scale > maxScale {
 			return nil, fmt.Errorf("colset: column %d: scale %d out of range", i, t.Scale)
 		}
-		d.funcs[i] = plan(t, loc)
+		d.funcs[i] = plan(t, loc, textZone)
 	}
 	return d, nil
 }
@@ -161,7 +166,7 @@ func familyError(c *tcli.TColumn, want string) error {
 }
 
 // plan chooses the decoding of one column type.
-func plan(t ColumnType, loc *time.Location) decodeFunc {
+func plan(t ColumnType, loc, textZone *time.Location) decodeFunc {
 	switch t.Type {
 	case tcli.TTypeId_BOOLEAN_TYPE:
 		return func(c *tcli.TColumn) (column, int, error) {
@@ -236,7 +241,7 @@ func plan(t ColumnType, loc *time.Location) decodeFunc {
 		return textFunc(parseDate)
 	case tcli.TTypeId_TIMESTAMP_TYPE:
 		return textFunc(func(s string) (time.Time, error) {
-			t, err := parseTimestamp(s, time.UTC)
+			t, err := parseTimestamp(s, textZone)
 			return t.In(loc), err
 		})
 	case tcli.TTypeId_NULL_TYPE:

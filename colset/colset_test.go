@@ -260,3 +260,17 @@ func TestParseTimestampMatchesTimePackage(t *testing.T) {
 		}
 	}
 }
+
+// TestTextZone: TIMESTAMP text is read in the server's session zone and
+// returned in Location.
+func TestTextZone(t *testing.T) {
+	p, err := Decode([]*tcli.TColumn{strCol([]string{"2023-07-01 12:00:00"})},
+		[]ColumnType{{Type: tcli.TTypeId_TIMESTAMP_TYPE}}, Options{TextZone: ny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2023, 7, 1, 12, 0, 0, 0, ny).UTC()
+	if got := p.Value(0, 0); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,6 +140,23 @@ func (c *Connector) maxRows() int64 {
 		return c.cfg.MaxRows
 	}
 	return defaultMaxRows
+}
+
+// sessionZone is the server's session time zone, in which it writes TIMESTAMP
+// text of column-based results: the session parameter "timezone" or
+// "spark.sql.session.timeZone" (with or without Hive's "set:hiveconf:"
+// prefix, any case) when it names a known zone, else UTC.
+func (c *Connector) sessionZone() *time.Location {
+	for k, v := range c.cfg.SessionParams {
+		k = strings.ToLower(strings.TrimPrefix(k, "set:hiveconf:"))
+		if k != "timezone" && k != "spark.sql.session.timezone" {
+			continue
+		}
+		if loc, err := time.LoadLocation(v); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
 }
 
 func (c *Connector) location() *time.Location {

@@ -111,7 +111,7 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		for i, col := range r.cols {
 			types[i] = colset.ColumnType{Type: col.typ, Scale: int(col.scale)}
 		}
-		dec, err := colset.NewDecoder(types, colset.Options{Location: c.location()})
+		dec, err := colset.NewDecoder(types, colset.Options{Location: c.location(), TextZone: c.sessionZone()})
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
 		}
