@@ -1,0 +1,454 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/asyncsql/databricks/integration/emulator"
+	"github.com/asyncsql/databricks/integration/peer/cmd/bench/client"
+)
+
+// options are the benchmark's flags.
+type options struct {
+	Rows    int
+	Rounds  int
+	MemMult int
+	K       int
+	Wait    time.Duration
+	Smoke   bool
+	Out     string
+	PeerBin string
+	Command string
+}
+
+func main() {
+	if client.Main(openOurs, oursExtra) {
+		return
+	}
+	var o options
+	var waitSec float64
+	flag.IntVar(&o.Rows, "rows", 5000000, "rows of the scan dataset")
+	flag.IntVar(&o.Rounds, "rounds", 3, "rounds of each measurement (drivers alternate)")
+	flag.IntVar(&o.MemMult, "mem-mult", 10, "the second memory run streams this many times -rows")
+	flag.IntVar(&o.K, "select1", 200, "SELECT 1 queries per round")
+	flag.Float64Var(&waitSec, "wait-seconds", 60, "duration of the long query of the waiting measurement")
+	flag.BoolVar(&o.Smoke, "smoke", false, "tiny sizes (20,000 rows, 1 round, 3 s wait) for CI")
+	flag.StringVar(&o.Out, "out", "BENCHMARKS.md", "markdown file to write (empty: none)")
+	flag.StringVar(&o.PeerBin, "peer-bin", "", "prebuilt ./cmd/bench/peerclient (default: go build it)")
+	flag.Parse()
+	o.Wait = time.Duration(waitSec * float64(time.Second))
+	o.Command = "go run ./cmd/bench " + strings.Join(os.Args[1:], " ")
+	if o.Smoke {
+		o.Rows, o.Rounds, o.Wait, o.K = 20000, 1, 3*time.Second, 20
+	}
+	if err := run(o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// bench is one run of the benchmark.
+type bench struct {
+	o    options
+	self string
+	peer string
+	srv  *emulator.Server
+	log  io.Writer
+	// samples by metric name.
+	samples map[string][]float64
+	notes   []string
+}
+
+// run runs every measurement and writes the table to w and o.Out.
+func run(o options, w io.Writer) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	b := &bench{o: o, self: self, peer: o.PeerBin, log: os.Stderr, samples: map[string][]float64{}}
+	if b.peer == "" {
+		dir, err := os.MkdirTemp("", "asyncsql-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		b.peer = filepath.Join(dir, "peerclient")
+		b.logf("building the official driver's client")
+		cmd := exec.Command("go", "build", "-o", b.peer, "github.com/asyncsql/databricks/integration/peer/cmd/bench/peerclient")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("building peerclient: %w", err)
+		}
+	}
+	srv, err := emulator.Start()
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	b.srv = srv
+	start := time.Now()
+	b.logf("seeding %d rows (and %d for the memory run)", o.Rows, o.Rows*o.MemMult)
+	if err := seed(srv, o.Rows, o.MemMult); err != nil {
+		return err
+	}
+	if err := b.scans(); err != nil {
+		return err
+	}
+	if err := b.memory(); err != nil {
+		return err
+	}
+	if err := b.select1(); err != nil {
+		return err
+	}
+	if err := b.waiting(); err != nil {
+		return err
+	}
+	b.logf("done in %s", time.Since(start).Round(time.Second))
+	table := b.table()
+	fmt.Fprint(w, table)
+	if o.Out != "" {
+		return os.WriteFile(o.Out, []byte(b.markdown(table)), 0o644)
+	}
+	return nil
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "bench: "+format+"\n", args...)
+}
+
+// seed creates table t (rows rows of the eight column types) and t10
+// (mult times t).
+func seed(s *emulator.Server, rows, mult int) error {
+	stmts := []string{
+		"DROP TABLE IF EXISTS t",
+		fmt.Sprintf(`CREATE TABLE t AS SELECT
+			i::BIGINT AS b,
+			(i * 0.25)::DOUBLE AS d,
+			'value-' || lpad(i::VARCHAR, 14, '0') AS s,
+			((i %% 10000000) / 100)::DECIMAL(18,2) AS dec,
+			TIMESTAMP '2024-01-01 00:00:00' + to_microseconds(i * 1000) AS ts,
+			DATE '2020-01-01' + (i %% 3650)::INTEGER AS dt,
+			i %% 2 = 0 AS bo,
+			CASE WHEN i %% 10 = 0 THEN NULL ELSE (i %% 100000)::INTEGER END AS ni
+			FROM range(%d) r(i)`, rows),
+		"DROP TABLE IF EXISTS t10",
+		fmt.Sprintf("CREATE TABLE t10 AS SELECT t.* FROM t, range(%d)", mult),
+	}
+	for _, q := range stmts {
+		if _, err := s.DB().Exec(q); err != nil {
+			return fmt.Errorf("seeding: %w", err)
+		}
+	}
+	return nil
+}
+
+// child runs spec in bin (this binary for our driver and the ceilings, the
+// peer client for the official driver).
+func (b *bench) child(bin string, s client.Spec) (client.Result, error) {
+	if s.Host == "" && b.srv != nil {
+		s.Host, s.Port, s.Path, s.Token = b.srv.Host(), b.srv.Port(), b.srv.HTTPPath(), b.srv.Token()
+	}
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return client.Result{}, err
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), client.EnvSpec+"="+string(raw))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return client.Result{}, fmt.Errorf("%s %s: %w: %s", filepath.Base(bin), s.Kind, err, strings.TrimSpace(stderr.String()))
+	}
+	var r client.Result
+	if err := json.Unmarshal(out, &r); err != nil {
+		return r, fmt.Errorf("%s %s: %w", filepath.Base(bin), s.Kind, err)
+	}
+	return r, nil
+}
+
+func (b *bench) add(name string, v float64) { b.samples[name] = append(b.samples[name], v) }
+
+// variant is one scan configuration.
+type variant struct {
+	name string
+	bin  func(*bench) string
+	spec client.Spec
+}
+
+func ours(b *bench) string     { return b.self }
+func official(b *bench) string { return b.peer }
+
+// scans measures scan throughput, allocations, time to first row and peak
+// heap over table t, the drivers alternating, and the ceilings.
+func (b *bench) scans() error {
+	q := "SELECT b, d, s, dec, ts, dt, bo, ni FROM t"
+	vs := []variant{
+		{"ours", ours, client.Spec{Kind: "scan", Query: q, LZ4: true}},
+		{"official", official, client.Spec{Kind: "scan", Query: q}},
+		{"ours-nolz4", ours, client.Spec{Kind: "scan", Query: q}},
+		{"ours-driver", ours, client.Spec{Kind: "driverscan", Query: q}},
+		{"arrow", ours, client.Spec{Kind: "arrow", Rows: b.o.Rows}},
+		{"floor", ours, client.Spec{Kind: "floor", Rows: b.o.Rows}},
+	}
+	for round := range b.o.Rounds {
+		order := slices.Clone(vs)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, v := range order {
+			b.logf("round %d: scan %s", round+1, v.name)
+			r, err := b.child(v.bin(b), v.spec)
+			if err != nil {
+				return err
+			}
+			if r.Rows != int64(b.o.Rows) {
+				return fmt.Errorf("%s: %d rows, want %d", v.name, r.Rows, b.o.Rows)
+			}
+			// Streaming throughput: after the first row, so that the
+			// emulator's execution of the query (the same for both
+			// drivers) is not counted; time to first row is reported
+			// on its own.
+			b.add(v.name+"/rps", float64(r.Rows)/(r.Seconds-r.TTFR))
+			b.add(v.name+"/bpr", float64(r.AllocBytes)/float64(r.Rows))
+			b.add(v.name+"/apr", float64(r.Allocs)/float64(r.Rows))
+			b.add(v.name+"/ttfr", r.TTFR)
+			b.add(v.name+"/heap", float64(r.PeakHeap))
+		}
+		a, f := b.samples["arrow/rps"], b.samples["floor/rps"]
+		b.add("combined/rps", 1/(1/a[len(a)-1]+1/f[len(f)-1]))
+	}
+	return nil
+}
+
+// memory streams t10 (MemMult times the rows) once per driver.
+func (b *bench) memory() error {
+	q := "SELECT b, d, s, dec, ts, dt, bo, ni FROM t10"
+	for _, v := range []variant{
+		{"ours", ours, client.Spec{Kind: "scan", Query: q, LZ4: true}},
+		{"official", official, client.Spec{Kind: "scan", Query: q}},
+	} {
+		b.logf("memory: %s streams %d rows", v.name, b.o.Rows*b.o.MemMult)
+		r, err := b.child(v.bin(b), v.spec)
+		if err != nil {
+			return err
+		}
+		b.add(v.name+"/heap10", float64(r.PeakHeap))
+	}
+	return nil
+}
+
+// select1 measures SELECT 1 latency on an open connection and the HTTP
+// requests the emulator counted per query.
+func (b *bench) select1() error {
+	base := map[string]int64{}
+	for _, v := range []variant{{name: "ours", bin: ours}, {name: "official", bin: official}} {
+		// The requests of opening and closing a connection alone (K = 0).
+		b.srv.ResetRequests()
+		if _, err := b.child(v.bin(b), client.Spec{Kind: "select1", K: 0}); err != nil {
+			return err
+		}
+		base[v.name] = total(b.srv.RequestCounts())
+	}
+	for round := range b.o.Rounds {
+		for i, v := range []variant{{name: "ours", bin: ours}, {name: "official", bin: official}} {
+			if round%2 == 1 {
+				v = []variant{{name: "official", bin: official}, {name: "ours", bin: ours}}[i]
+			}
+			b.logf("round %d: SELECT 1 %s", round+1, v.name)
+			b.srv.ResetRequests()
+			r, err := b.child(v.bin(b), client.Spec{Kind: "select1", K: b.o.K})
+			if err != nil {
+				return err
+			}
+			counts := b.srv.RequestCounts()
+			b.add(v.name+"/req1", float64(total(counts)-base[v.name])/float64(b.o.K))
+			if round == 0 {
+				b.notes = append(b.notes, fmt.Sprintf("SELECT 1 ×%d, %s, requests at the server including connect/close: %v", b.o.K, v.name, counts))
+			}
+			lat := slices.Clone(r.Latencies)
+			slices.Sort(lat)
+			b.add(v.name+"/lat1", lat[len(lat)/2])
+		}
+	}
+	return nil
+}
+
+func total(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// waiting runs a long query for both drivers, with the emulator's long poll
+// on (status calls held 5 s, as Databricks) and off (answered at once, as a
+// Spark server without it), all four at once on emulators of their own.
+func (b *bench) waiting() error {
+	q := fmt.Sprintf("SELECT sleep_ms(%d) AS n", b.o.Wait.Milliseconds())
+	type job struct {
+		name string
+		bin  string
+		opts []emulator.Option
+	}
+	off := []emulator.Option{emulator.WithStatusHold(0), emulator.WithDirectResultsHold(0)}
+	jobs := []job{{"ours/on", b.self, nil}, {"official/on", b.peer, nil}, {"ours/off", b.self, off}, {"official/off", b.peer, off}}
+	b.logf("waiting: four %s queries at once", b.o.Wait)
+	var wg sync.WaitGroup
+	errs := make([]error, len(jobs))
+	res := make([][2]float64, len(jobs))
+	for i, j := range jobs {
+		wg.Go(func() {
+			s, err := emulator.Start(j.opts...)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer s.Close()
+			r, err := b.child(j.bin, client.Spec{Kind: "wait", Query: q, Sleep: b.o.Wait,
+				Host: s.Host(), Port: s.Port(), Path: s.HTTPPath(), Token: s.Token()})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			res[i] = [2]float64{r.FirstRowAfter - b.o.Wait.Seconds(), float64(s.Requests("GetOperationStatus"))}
+		})
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return fmt.Errorf("waiting %s: %w", j.name, errs[i])
+		}
+		b.add(j.name+"/noticed", res[i][0])
+		b.add(j.name+"/status", res[i][1]*60/b.o.Wait.Seconds())
+	}
+	return nil
+}
+
+// stat is the median and range of samples.
+type stat struct{ med, lo, hi float64 }
+
+func (b *bench) stat(name string) (stat, bool) {
+	s := slices.Clone(b.samples[name])
+	if len(s) == 0 {
+		return stat{}, false
+	}
+	slices.Sort(s)
+	m := s[len(s)/2]
+	if len(s)%2 == 0 {
+		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return stat{m, s[0], s[len(s)-1]}, true
+}
+
+// cell formats a metric as "median (min–max)" with f.
+func (b *bench) cell(name string, f func(float64) string) string {
+	st, ok := b.stat(name)
+	if !ok {
+		return "—"
+	}
+	if len(b.samples[name]) == 1 || st.lo == st.hi {
+		return f(st.med)
+	}
+	return fmt.Sprintf("%s (%s–%s)", f(st.med), f(st.lo), f(st.hi))
+}
+
+func (b *bench) ratio(num, den string) string {
+	n, ok1 := b.stat(num)
+	d, ok2 := b.stat(den)
+	if !ok1 || !ok2 || d.med == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", n.med/d.med)
+}
+
+func mrows(v float64) string { return fmt.Sprintf("%.3f M/s", v/1e6) }
+func num(v float64) string   { return fmt.Sprintf("%.1f", v) }
+func ms(v float64) string    { return fmt.Sprintf("%.2f ms", v*1000) }
+func secs(v float64) string  { return fmt.Sprintf("%.2f s", v) }
+func mb(v float64) string    { return fmt.Sprintf("%.1f MB", v/(1<<20)) }
+
+// table renders the results as one markdown table.
+func (b *bench) table() string {
+	var sb strings.Builder
+	n := b.o.Rows
+	fmt.Fprintf(&sb, "| measurement (%s rows, %d rounds; median (min–max)) | ours | official | ours/official | ceiling | ours/ceiling | target |\n", commas(n), b.o.Rounds)
+	sb.WriteString("|---|---|---|---|---|---|---|\n")
+	row := func(cols ...string) { sb.WriteString("| " + strings.Join(cols, " | ") + " |\n") }
+	row("scan rows/s, database/sql, LZ4 on (our default)", b.cell("ours/rps", mrows), b.cell("official/rps", mrows), b.ratio("ours/rps", "official/rps"),
+		"combined "+b.cell("combined/rps", mrows), b.ratio("ours/rps", "combined/rps"), "≥ 8× official, ≥ 0.7× combined")
+	row("scan rows/s, database/sql, LZ4 off", b.cell("ours-nolz4/rps", mrows), "", b.ratio("ours-nolz4/rps", "official/rps"),
+		"combined", b.ratio("ours-nolz4/rps", "combined/rps"), "")
+	row("scan rows/s, driver.Rows.Next, LZ4 off", b.cell("ours-driver/rps", mrows), "", "",
+		"arrow-go "+b.cell("arrow/rps", mrows), b.ratio("ours-driver/rps", "arrow/rps"), "≥ 0.8× arrow-go")
+	row("ceiling (b): database/sql floor, trivial driver", "", "", "", b.cell("floor/rps", mrows), "", "")
+	row("bytes allocated per row (LZ4 on)", b.cell("ours/bpr", num), b.cell("official/bpr", num), b.ratio("ours/bpr", "official/bpr"), "floor "+b.cell("floor/bpr", num), "", "")
+	row("allocations per row (LZ4 on)", b.cell("ours/apr", num), b.cell("official/apr", num), b.ratio("ours/apr", "official/apr"), "floor "+b.cell("floor/apr", num), "", "")
+	row("allocations per row (LZ4 off / driver level)", b.cell("ours-nolz4/apr", num)+" / "+b.cell("ours-driver/apr", num), "", "", "arrow-go "+b.cell("arrow/apr", num), "", "")
+	row("SELECT 1 latency", b.cell("ours/lat1", ms), b.cell("official/lat1", ms), b.ratio("ours/lat1", "official/lat1"), "", "", "")
+	row("HTTP requests per SELECT 1", b.cell("ours/req1", num), b.cell("official/req1", num), "", "", "", "exactly 1")
+	row("time to first row", b.cell("ours/ttfr", secs), b.cell("official/ttfr", secs), b.ratio("ours/ttfr", "official/ttfr"), "", "", "")
+	row(fmt.Sprintf("peak heap streaming %s rows", commas(n)), b.cell("ours/heap", mb), b.cell("official/heap", mb), b.ratio("ours/heap", "official/heap"), "", "", "< 64 MB at 5,000,000")
+	row(fmt.Sprintf("peak heap streaming %s rows (%d×)", commas(n*b.o.MemMult), b.o.MemMult), b.cell("ours/heap10", mb), b.cell("official/heap10", mb),
+		b.ratio("ours/heap10", "official/heap10"), "", "", "")
+	row(fmt.Sprintf("heap %d× rows / heap 1×", b.o.MemMult), b.ratio("ours/heap10", "ours/heap"), b.ratio("official/heap10", "official/heap"), "", "", "", "< 1.2×")
+	w := b.o.Wait.Seconds()
+	row(fmt.Sprintf("%.0f s query, long poll on: first row after it finished", w), b.cell("ours/on/noticed", secs), b.cell("official/on/noticed", secs), "", "", "", "≤ 0.2 s")
+	row("… status requests per minute", b.cell("ours/on/status", num), b.cell("official/on/status", num), "", "", "", "≤ 15")
+	row(fmt.Sprintf("%.0f s query, long poll off: first row after it finished", w), b.cell("ours/off/noticed", secs), b.cell("official/off/noticed", secs), "", "", "", "≤ 2 s")
+	row("… status requests per minute", b.cell("ours/off/status", num), b.cell("official/off/status", num), "", "", "", "≤ 25")
+	return sb.String()
+}
+
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// markdown is BENCHMARKS.md: the machine, the command and the table.
+func (b *bench) markdown(table string) string {
+	var sb strings.Builder
+	sb.WriteString("# Benchmarks\n\n")
+	sb.WriteString("Generated by `integration/peer/cmd/bench`; do not edit the table by hand.\n\n")
+	fmt.Fprintf(&sb, "- Machine: %s, %d cores, %s/%s, %s\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(&sb, "- Date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&sb, "- Rerun: `cd integration/peer && %s` (or `make bench`)\n\n", strings.TrimSpace(b.o.Command))
+	sb.WriteString(table)
+	sb.WriteString("\n")
+	for _, n := range b.notes {
+		sb.WriteString("- " + n + "\n")
+	}
+	return sb.String()
+}
+
+func cpuModel() string {
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
