@@ -29,6 +29,7 @@ type options struct {
 	Smoke   bool
 	Out     string
 	PeerBin string
+	Profile string
 	Command string
 }
 
@@ -46,6 +47,7 @@ func main() {
 	flag.BoolVar(&o.Smoke, "smoke", false, "tiny sizes (20,000 rows, 1 round, 3 s wait) for CI")
 	flag.StringVar(&o.Out, "out", "BENCHMARKS.md", "markdown file to write (empty: none)")
 	flag.StringVar(&o.PeerBin, "peer-bin", "", "prebuilt ./cmd/bench/peerclient (default: go build it)")
+	flag.StringVar(&o.Profile, "profile", "", "directory for CPU and allocation profiles of the scan children")
 	flag.Parse()
 	o.Wait = time.Duration(waitSec * float64(time.Second))
 	o.Command = "go run ./cmd/bench " + strings.Join(os.Args[1:], " ")
@@ -165,6 +167,11 @@ func (b *bench) child(bin string, s client.Spec) (client.Result, error) {
 	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), client.EnvSpec+"="+string(raw))
+	if b.o.Profile != "" && strings.Contains(s.Kind, "scan") {
+		name := fmt.Sprintf("%s-%s-lz4=%t", filepath.Base(bin), s.Kind, s.LZ4)
+		cmd.Env = append(cmd.Env, client.EnvCPUProfile+"="+filepath.Join(b.o.Profile, name+".cpu"),
+			client.EnvMemProfile+"="+filepath.Join(b.o.Profile, name+".mem"))
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -190,18 +197,37 @@ type variant struct {
 func ours(b *bench) string     { return b.self }
 func official(b *bench) string { return b.peer }
 
-// scans measures scan throughput, allocations, time to first row and peak
-// heap over table t, the drivers alternating, and the ceilings.
+// scans measures scan throughput and allocations on replays of recorded
+// emulator traffic, the drivers alternating, then time to first row and
+// peak heap live against the emulator, and the ceilings.
 func (b *bench) scans() error {
 	q := "SELECT b, d, s, dec, ts, dt, bo, ni FROM t"
-	vs := []variant{
+	replayed := []variant{
 		{"ours", ours, client.Spec{Kind: "scan", Query: q, LZ4: true}},
 		{"official", official, client.Spec{Kind: "scan", Query: q}},
 		{"ours-nolz4", ours, client.Spec{Kind: "scan", Query: q}},
 		{"ours-driver", ours, client.Spec{Kind: "driverscan", Query: q}},
-		{"arrow", ours, client.Spec{Kind: "arrow", Rows: b.o.Rows}},
-		{"floor", ours, client.Spec{Kind: "floor", Rows: b.o.Rows}},
 	}
+	tapes := map[string]*tape{}
+	for _, v := range replayed {
+		t, err := newTape(fmt.Sprintf("http://%s:%d", b.srv.Host(), b.srv.Port()))
+		if err != nil {
+			return err
+		}
+		defer t.close()
+		b.logf("recording: %s", v.name)
+		if _, err := b.child(v.bin(b), b.onTape(t, v.spec)); err != nil {
+			return err
+		}
+		t.replay()
+		tapes[v.name] = t
+	}
+	vs := slices.Clone(replayed)
+	vs = append(vs,
+		variant{"ours-live", ours, client.Spec{Kind: "scan", Query: q, LZ4: true}},
+		variant{"official-live", official, client.Spec{Kind: "scan", Query: q}},
+		variant{"arrow", ours, client.Spec{Kind: "arrow", Rows: b.o.Rows}},
+		variant{"floor", ours, client.Spec{Kind: "floor", Rows: b.o.Rows}})
 	for round := range b.o.Rounds {
 		order := slices.Clone(vs)
 		if round%2 == 1 {
@@ -209,7 +235,12 @@ func (b *bench) scans() error {
 		}
 		for _, v := range order {
 			b.logf("round %d: scan %s", round+1, v.name)
-			r, err := b.child(v.bin(b), v.spec)
+			spec := v.spec
+			if t := tapes[v.name]; t != nil {
+				t.replay()
+				spec = b.onTape(t, spec)
+			}
+			r, err := b.child(v.bin(b), spec)
 			if err != nil {
 				return err
 			}
@@ -217,9 +248,8 @@ func (b *bench) scans() error {
 				return fmt.Errorf("%s: %d rows, want %d", v.name, r.Rows, b.o.Rows)
 			}
 			// Streaming throughput: after the first row, so that the
-			// emulator's execution of the query (the same for both
-			// drivers) is not counted; time to first row is reported
-			// on its own.
+			// execution of the query is not counted; time to first row is
+			// reported on its own.
 			b.add(v.name+"/rps", float64(r.Rows)/(r.Seconds-r.TTFR))
 			b.add(v.name+"/bpr", float64(r.AllocBytes)/float64(r.Rows))
 			b.add(v.name+"/apr", float64(r.Allocs)/float64(r.Rows))
@@ -230,6 +260,14 @@ func (b *bench) scans() error {
 		b.add("combined/rps", 1/(1/a[len(a)-1]+1/f[len(f)-1]))
 	}
 	return nil
+}
+
+// onTape points s at the tape t (which forwards to or replays the emulator).
+func (b *bench) onTape(t *tape, s client.Spec) client.Spec {
+	host, port, _ := strings.Cut(t.addr, ":")
+	s.Host, s.Path, s.Token = host, b.srv.HTTPPath(), b.srv.Token()
+	fmt.Sscan(port, &s.Port)
+	return s
 }
 
 // memory streams t10 (MemMult times the rows) once per driver.
@@ -399,11 +437,11 @@ func (b *bench) table() string {
 	row("allocations per row (LZ4 off / driver level)", b.cell("ours-nolz4/apr", num)+" / "+b.cell("ours-driver/apr", num), "", "", "arrow-go "+b.cell("arrow/apr", num), "", "")
 	row("SELECT 1 latency", b.cell("ours/lat1", ms), b.cell("official/lat1", ms), b.ratio("ours/lat1", "official/lat1"), "", "", "")
 	row("HTTP requests per SELECT 1", b.cell("ours/req1", num), b.cell("official/req1", num), "", "", "", "exactly 1")
-	row("time to first row", b.cell("ours/ttfr", secs), b.cell("official/ttfr", secs), b.ratio("ours/ttfr", "official/ttfr"), "", "", "")
-	row(fmt.Sprintf("peak heap streaming %s rows", commas(n)), b.cell("ours/heap", mb), b.cell("official/heap", mb), b.ratio("ours/heap", "official/heap"), "", "", "< 64 MB at 5,000,000")
+	row("time to first row", b.cell("ours-live/ttfr", secs), b.cell("official-live/ttfr", secs), b.ratio("ours-live/ttfr", "official-live/ttfr"), "", "", "")
+	row(fmt.Sprintf("peak heap streaming %s rows", commas(n)), b.cell("ours-live/heap", mb), b.cell("official-live/heap", mb), b.ratio("ours-live/heap", "official-live/heap"), "", "", "< 64 MB at 5,000,000")
 	row(fmt.Sprintf("peak heap streaming %s rows (%d×)", commas(n*b.o.MemMult), b.o.MemMult), b.cell("ours/heap10", mb), b.cell("official/heap10", mb),
 		b.ratio("ours/heap10", "official/heap10"), "", "", "")
-	row(fmt.Sprintf("heap %d× rows / heap 1×", b.o.MemMult), b.ratio("ours/heap10", "ours/heap"), b.ratio("official/heap10", "official/heap"), "", "", "", "< 1.2×")
+	row(fmt.Sprintf("heap %d× rows / heap 1×", b.o.MemMult), b.ratio("ours/heap10", "ours-live/heap"), b.ratio("official/heap10", "official-live/heap"), "", "", "", "< 1.2×")
 	w := b.o.Wait.Seconds()
 	row(fmt.Sprintf("%.0f s query, long poll on: first row after it finished", w), b.cell("ours/on/noticed", secs), b.cell("official/on/noticed", secs), "", "", "", "≤ 0.2 s")
 	row("… status requests per minute", b.cell("ours/on/status", num), b.cell("official/on/status", num), "", "", "", "≤ 15")

@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,13 @@ import (
 
 // EnvSpec is the environment variable that carries a Spec to a child.
 const EnvSpec = "ASYNCSQL_BENCH_SPEC"
+
+// EnvCPUProfile and EnvMemProfile name files a child writes a CPU profile
+// and an allocation profile to, for pprof.
+const (
+	EnvCPUProfile = "ASYNCSQL_BENCH_CPUPROFILE"
+	EnvMemProfile = "ASYNCSQL_BENCH_MEMPROFILE"
+)
 
 // Spec says what one child process measures.
 type Spec struct {
@@ -75,6 +83,16 @@ func Main(open Opener, extra func(Spec) (Result, bool, error)) bool {
 		r   Result
 		err error
 	)
+	if path := os.Getenv(EnvCPUProfile); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	handled := false
 	if extra != nil {
 		r, handled, err = extra(s)
@@ -87,6 +105,16 @@ func Main(open Opener, extra func(Spec) (Result, bool, error)) bool {
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
 		fail(err)
+	}
+	if path := os.Getenv(EnvMemProfile); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			fail(err)
+		}
+		f.Close()
 	}
 	return true
 }
