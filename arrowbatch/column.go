@@ -169,12 +169,14 @@ func (c *boolColumn) Value(i int) any {
 type fixedColumn[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64] struct {
 	validity
 	vals []T
+	slab slab[T]
 }
 
 // Reset implements Column.
 func (c *fixedColumn[T]) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[T](arr)
+	c.slab.reset()
 }
 
 // Value implements Column.
@@ -182,7 +184,10 @@ func (c *fixedColumn[T]) Value(i int) any {
 	if c.null(i) {
 		return nil
 	}
-	return c.vals[i]
+	if !c.slab.full {
+		copy(c.slab.alloc(len(c.vals)), c.vals)
+	}
+	return c.slab.box(i)
 }
 
 // fixedValues returns the values of a fixed-width array, offset applied.
@@ -194,17 +199,32 @@ func fixedValues[T arrow.FixedWidthType](arr arrow.Array) []T {
 	return arrow.GetData[T](d.Buffers()[1].Bytes())[d.Offset() : d.Offset()+d.Len()]
 }
 
-type stringColumn struct{ a *array.String }
+type stringColumn struct {
+	a    *array.String
+	slab slab[string]
+}
 
 // Reset implements Column.
-func (c *stringColumn) Reset(arr arrow.Array) { c.a = arr.(*array.String) }
+func (c *stringColumn) Reset(arr arrow.Array) {
+	c.a = arr.(*array.String)
+	c.slab.reset()
+}
 
-// Value implements Column.
+// Value implements Column: one copy per string, made for the whole batch
+// on first use, boxed without a further allocation.
 func (c *stringColumn) Value(i int) any {
 	if c.a.IsNull(i) {
 		return nil
 	}
-	return strings.Clone(c.a.Value(i))
+	if !c.slab.full {
+		dst := c.slab.alloc(c.a.Len())
+		for j := range dst {
+			if !c.a.IsNull(j) {
+				dst[j] = strings.Clone(c.a.Value(j))
+			}
+		}
+	}
+	return c.slab.box(i)
 }
 
 // textArray is implemented by the string arrays other than utf8.
@@ -263,12 +283,14 @@ const secondsPerDay = 86400
 type date32Column struct {
 	validity
 	vals []int32
+	slab slab[time.Time]
 }
 
 // Reset implements Column.
 func (c *date32Column) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[int32](arr)
+	c.slab.reset()
 }
 
 // Value implements Column.
@@ -276,7 +298,15 @@ func (c *date32Column) Value(i int) any {
 	if c.null(i) {
 		return nil
 	}
-	return time.Unix(int64(c.vals[i])*secondsPerDay, 0).UTC()
+	if !c.slab.full {
+		dst := c.slab.alloc(len(c.vals))
+		for j, v := range c.vals {
+			if !c.null(j) {
+				dst[j] = time.Unix(int64(v)*secondsPerDay, 0).UTC()
+			}
+		}
+	}
+	return c.slab.box(i)
 }
 
 type date64Column struct {
@@ -310,6 +340,7 @@ type timestampColumn struct {
 	vals []int64
 	conv func(int64) time.Time
 	loc  *time.Location
+	slab slab[time.Time]
 }
 
 func newTimestampColumn(unit arrow.TimeUnit, loc *time.Location) *timestampColumn {
@@ -331,6 +362,7 @@ func newTimestampColumn(unit arrow.TimeUnit, loc *time.Location) *timestampColum
 func (c *timestampColumn) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[int64](arr)
+	c.slab.reset()
 }
 
 // Value implements Column.
@@ -338,19 +370,29 @@ func (c *timestampColumn) Value(i int) any {
 	if c.null(i) {
 		return nil
 	}
-	return c.conv(c.vals[i]).In(c.loc)
+	if !c.slab.full {
+		dst := c.slab.alloc(len(c.vals))
+		for j, v := range c.vals {
+			if !c.null(j) {
+				dst[j] = c.conv(v).In(c.loc)
+			}
+		}
+	}
+	return c.slab.box(i)
 }
 
 type decimal128Column struct {
 	validity
 	vals  []decimal.Decimal128
 	scale int32
+	slab  slab[string]
 }
 
 // Reset implements Column.
 func (c *decimal128Column) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[decimal.Decimal128](arr)
+	c.slab.reset()
 }
 
 // Value implements Column.
@@ -358,7 +400,15 @@ func (c *decimal128Column) Value(i int) any {
 	if c.null(i) {
 		return nil
 	}
-	return formatDecimal128(c.vals[i], c.scale)
+	if !c.slab.full {
+		dst := c.slab.alloc(len(c.vals))
+		for j, v := range c.vals {
+			if !c.null(j) {
+				dst[j] = formatDecimal128(v, c.scale)
+			}
+		}
+	}
+	return c.slab.box(i)
 }
 
 type decimalIntColumn[T decimal.Decimal32 | decimal.Decimal64] struct {
