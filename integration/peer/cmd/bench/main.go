@@ -50,7 +50,12 @@ func main() {
 	flag.StringVar(&o.Profile, "profile", "", "directory for CPU and allocation profiles of the scan children")
 	flag.Parse()
 	o.Wait = time.Duration(waitSec * float64(time.Second))
-	o.Command = "go run ./cmd/bench " + strings.Join(os.Args[1:], " ")
+	o.Command = "go run ./cmd/bench"
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name != "peer-bin" && f.Name != "profile" && f.Name != "out" {
+			o.Command += " -" + f.Name + "=" + f.Value.String()
+		}
+	})
 	if o.Smoke {
 		o.Rows, o.Rounds, o.Wait, o.K = 20000, 1, 3*time.Second, 20
 	}
@@ -475,6 +480,7 @@ func (b *bench) markdown(table string) string {
 	for _, n := range b.notes {
 		sb.WriteString("- " + n + "\n")
 	}
+	sb.WriteString(method)
 	return sb.String()
 }
 

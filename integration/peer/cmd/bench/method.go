@@ -1,0 +1,42 @@
+package main
+
+// method is the part of BENCHMARKS.md that explains the table; it does not
+// depend on the numbers.
+const method = `
+## How it is measured
+
+- The emulator (DuckDB behind our protocol) runs in the benchmark's process
+  and is seeded with table ` + "`t`" + ` (-rows rows: BIGINT, DOUBLE, a 20-byte
+  STRING, DECIMAL(18,2), TIMESTAMP, DATE, BOOLEAN, INT NULL every tenth row)
+  and ` + "`t10`" + ` (-mem-mult times ` + "`t`" + `). Each driver runs in a child
+  process of its own: both register the database/sql name "databricks", and
+  a child's allocation counters and heap are its own. The official driver is
+  github.com/databricks/databricks-sql-go v1.14.0 with its defaults and
+  100,000-row pages (ours: 100,000 too).
+- **Scan throughput and allocations** are measured on a replay: each driver's
+  HTTP exchange with the emulator for ` + "`SELECT * FROM t`" + ` is recorded once,
+  then served back from memory (the next recorded response per Thrift method,
+  with the request's sequence id). Live, the emulator builds every Arrow page
+  from boxed rows on the same two cores and is the bottleneck for both
+  drivers; a replay measures the drivers. Rows/s counts from the first row to
+  the last (the first page's wait is time to first row). Allocations are the
+  child's runtime.MemStats deltas over the whole query, divided by rows.
+- **Ceilings**, same run: (a) arrow-go alone decoding 10,000-row IPC batches
+  of the same eight types and reading every value without boxing; (b) a
+  trivial database/sql driver whose Next copies pre-built values, scanned
+  into the same typed variables; (c) 1 / (1/a + 1/b).
+- **SELECT 1**: SELECT 1 queries on one open connection; HTTP requests per
+  query are the emulator's counters, minus those of a run that only connects
+  and closes.
+- **Time to first row and peak heap** are live against the emulator (no
+  replay). Peak heap is runtime/metrics /memory/classes/heap/objects:bytes
+  sampled every 2 ms in the child.
+- **Waiting**: SELECT sleep_ms(wait) on four emulators at once (each driver
+  with long poll on — status calls held 5 s, as Databricks — and off —
+  answered at once, no direct-results hold, like a Spark Thrift server).
+  "First row after it finished" is the time from submission to the first row
+  minus the sleep; status requests are the emulator's GetOperationStatus
+  count, per minute of waiting.
+- Drivers alternate within each round, in reverse order every other round;
+  cells show the median and, with several rounds, (min–max).
+`
