@@ -5,7 +5,7 @@ GO      ?= go
 # Every Go module of the repository; each is vetted and tested on its own.
 MODULES := . integration integration/peer
 
-.PHONY: all test vet demo thrift spark-test
+.PHONY: all test vet demo thrift spark-test bench bench-smoke
 
 all: test
 
@@ -52,3 +52,13 @@ thrift:
 	cp thrift/.gen/tcli/*.go thrift/tcli/
 	rm -rf thrift/.gen
 	gofmt -w thrift/tcli
+
+# bench runs the side-by-side benchmark against the official driver
+# (integration/peer/cmd/bench), rewrites BENCHMARKS.md, then the decode
+# micro-benchmarks. bench-smoke is its tiny-size run for CI (under a minute).
+bench:
+	cd integration/peer && $(GO) run ./cmd/bench -out ../../BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem ./arrowbatch ./driver
+
+bench-smoke:
+	cd integration/peer && $(GO) run ./cmd/bench -smoke -out ''
