@@ -15,11 +15,18 @@ import (
 	"github.com/asyncsql/databricks/driver"
 )
 
-// asyncQuery sleeps ten seconds once, then returns 5000 rows.
+// asyncQuery sleeps twenty seconds once, then returns 5000 rows.
 const asyncQuery = `SELECT r.id, s.slept FROM range(5000) r
-	CROSS JOIN (SELECT reflect('java.lang.Thread', 'sleep', 10000L) AS slept) s`
+	CROSS JOIN (SELECT reflect('java.lang.Thread', 'sleep', 20000L) AS slept) s`
 
-const childEnv = "SPARK_ASYNC_CHILD"
+// childEnv selects the helper-process role of the test binary: "kill"
+// (submit, print the token, wait to be killed), "close" (submit, print the
+// token, close the DB gracefully and exit) or "cancel" (cancel the execution
+// whose token is in childTokenEnv and exit).
+const (
+	childEnv      = "SPARK_ASYNC_CHILD"
+	childTokenEnv = "SPARK_ASYNC_TOKEN"
+)
 
 func asyncDB(t *testing.T, opts ...async.Option) *async.DB {
 	t.Helper()
@@ -28,18 +35,12 @@ func asyncDB(t *testing.T, opts ...async.Option) *async.DB {
 	return db
 }
 
-// TestAsyncRestart submits a statement from a child process that prints the
-// execution's token and is then killed with SIGKILL; this process resumes the
-// statement from the token, waits for it and reads every row.
-func TestAsyncRestart(t *testing.T) {
-	if os.Getenv(childEnv) == "1" {
-		asyncChild(t)
-		return
-	}
-	dsn(t)
-	ctx := testCtx(t)
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestAsyncRestart$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+// startChild re-executes the test binary running only test in the given
+// role, with stdout piped back.
+func startChild(t *testing.T, ctx context.Context, test, role string, env ...string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(append(os.Environ(), childEnv+"="+role), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -48,20 +49,56 @@ func TestAsyncRestart(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	token := ""
-	sc := bufio.NewScanner(out)
+	return cmd, bufio.NewScanner(out)
+}
+
+// readToken returns the token a child printed ("TOKEN <token>").
+func readToken(sc *bufio.Scanner) string {
 	for sc.Scan() {
 		if tok, ok := strings.CutPrefix(sc.Text(), "TOKEN "); ok {
-			token = tok
-			break
+			return tok
 		}
 	}
-	// The child is blocked after printing: kill it the hard way, so nothing
-	// of it (deferred closes, connection cleanup) runs.
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
+	return ""
+}
+
+// TestAsyncRestart submits a 20 s statement from a child process (process A)
+// that prints the execution's token and then either is killed with SIGKILL
+// or closes its DB gracefully and exits; this process (B) resumes the
+// statement from the token, waits for it and reads every row. Both variants
+// run in parallel, so the pair takes about 20 s.
+func TestAsyncRestart(t *testing.T) {
+	if role := os.Getenv(childEnv); role == "kill" || role == "close" {
+		asyncChild(t, role)
+		return
 	}
-	_ = cmd.Wait()
+	dsn(t)
+	for _, role := range []string{"kill", "close"} {
+		t.Run(role, func(t *testing.T) {
+			t.Parallel()
+			asyncRestart(t, role)
+		})
+	}
+}
+
+func asyncRestart(t *testing.T, role string) {
+	ctx := testCtx(t)
+	cmd, sc := startChild(t, ctx, "TestAsyncRestart", role)
+	token := readToken(sc)
+	if role == "kill" {
+		// The child is blocked after printing: kill it the hard way, so
+		// nothing of it (deferred closes, connection cleanup) runs.
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+	} else {
+		for sc.Scan() {
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("child after a graceful close: %v", err)
+		}
+	}
 	if token == "" {
 		t.Fatal("child printed no token")
 	}
@@ -105,7 +142,7 @@ func TestAsyncRestart(t *testing.T) {
 	if n != 5000 || sum != 4999*5000/2 {
 		t.Errorf("count %d sum %d, want 5000 and %d", n, sum, 4999*5000/2)
 	}
-	t.Logf("resumed and read %d rows %s after the child submitted", n, time.Since(submitted).Round(time.Millisecond))
+	t.Logf("%s: resumed and read %d rows %s after the child submitted", role, n, time.Since(submitted).Round(time.Millisecond))
 	// Reading to the end closed the operation and its session.
 	gone, err := db.CheckExecution(ctx, last)
 	if err != nil {
@@ -117,10 +154,10 @@ func TestAsyncRestart(t *testing.T) {
 }
 
 // asyncChild is the child side of TestAsyncRestart: submit, print the token,
-// wait to be killed.
-func asyncChild(t *testing.T) {
+// then wait to be killed or close the DB and return.
+func asyncChild(t *testing.T, role string) {
 	submitted := make(chan string, 1)
-	db := asyncDB(t, async.WithWait(0), async.WithOnSubmit(func(e *async.Execution) {
+	db := async.OpenDB(connector(t, ""), async.WithWait(0), async.WithOnSubmit(func(e *async.Execution) {
 		b, err := e.MarshalText()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "marshal:", err)
@@ -143,8 +180,69 @@ func asyncChild(t *testing.T) {
 	}
 	rows.Close()
 	fmt.Printf("TOKEN %s\n", <-submitted)
+	if role == "close" {
+		if err := db.Close(); err != nil {
+			t.Errorf("child: Close: %v", err)
+		}
+		return
+	}
 	time.Sleep(2 * time.Minute)
 	t.Error("child was not killed")
+}
+
+// TestAsyncCancelFromOtherProcess submits the 20 s statement here and has a
+// child process cancel it from the token; this process then sees CANCELED.
+func TestAsyncCancelFromOtherProcess(t *testing.T) {
+	if os.Getenv(childEnv) == "cancel" {
+		cancelChild(t)
+		return
+	}
+	db := asyncDB(t, async.WithWait(0), async.WithPollBackoff(50*time.Millisecond, 500*time.Millisecond))
+	ctx := testCtx(t)
+	exc, err := db.ExecContext(ctx, asyncQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := db.CloseExecution(testCtx(t), exc); err != nil {
+			t.Errorf("CloseExecution: %v", err)
+		}
+	}()
+	token, err := exc.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	start := time.Now()
+	cmd, sc := startChild(t, ctx, "TestAsyncCancelFromOtherProcess", "cancel", childTokenEnv+"="+string(token))
+	for sc.Scan() {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("cancelling child: %v", err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, last, err := db.Wait(waitCtx, exc)
+	if last == nil || last.Status != async.StatusCanceled {
+		t.Fatalf("after the child's cancel: status %v err %v, want CANCELED", last, err)
+	}
+	if !errors.Is(err, async.ErrNoResult) {
+		t.Errorf("after cancel: err %v, want ErrNoResult", err)
+	}
+	t.Logf("CANCELED %s after starting the cancelling child", time.Since(start).Round(time.Millisecond))
+}
+
+// cancelChild is the child side of TestAsyncCancelFromOtherProcess.
+func cancelChild(t *testing.T) {
+	db := asyncDB(t)
+	ctx := testCtx(t)
+	exc, err := db.ParseExecution(os.Getenv(childTokenEnv))
+	if err != nil {
+		t.Fatalf("child ParseExecution: %v", err)
+	}
+	if err := db.CancelExecution(ctx, exc); err != nil {
+		t.Fatalf("child CancelExecution: %v", err)
+	}
 }
 
 // TestAsyncFailureAndCancel checks a failing statement's SQLSTATE through

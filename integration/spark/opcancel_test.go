@@ -1,0 +1,85 @@
+package spark
+
+import (
+	"database/sql"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// TestCancelReachesCanceled submits the 20 s sleep detached (its own
+// session, runAsync), cancels it with Connector.CancelOperation and checks
+// through Connector.OperationStatus that Spark moved the operation to
+// CANCELED_STATE: the Spark job was cancelled, not just abandoned by the
+// client. HiveThriftServer2 keeps the handle after a cancel (it is gone only
+// after CloseOperation), so the state is observable.
+func TestCancelReachesCanceled(t *testing.T) {
+	c := connector(t, "")
+	db := sql.OpenDB(c)
+	t.Cleanup(func() { db.Close() })
+	ctx := testCtx(t)
+
+	d := &driver.Detached{Wait: time.Second}
+	rows, err := db.QueryContext(ctx, slowQuery, d)
+	if err != nil {
+		t.Fatalf("detached submit: %v", err)
+	}
+	if rows.Next() {
+		t.Error("a row from a statement still sleeping")
+	}
+	if !errors.Is(rows.Err(), driver.ErrNotFinished) {
+		t.Errorf("rows.Err() %v, want ErrNotFinished", rows.Err())
+	}
+	rows.Close()
+	ref := d.Ref
+	if s := d.Status.State; s != tcli.TOperationState_RUNNING_STATE && s != tcli.TOperationState_PENDING_STATE {
+		t.Errorf("state after the 1 s wait %v, want RUNNING or PENDING", s)
+	}
+	t.Cleanup(func() {
+		if err := c.CloseOperation(testCtx(t), ref); err != nil {
+			t.Errorf("CloseOperation: %v", err)
+		}
+	})
+
+	start := time.Now()
+	if err := c.CancelOperation(ctx, ref); err != nil {
+		t.Fatalf("CancelOperation: %v", err)
+	}
+	var st driver.OperationStatus
+	for {
+		st, err = c.OperationStatus(ctx, ref)
+		if err != nil {
+			t.Fatalf("OperationStatus after cancel: %v", err)
+		}
+		if st.Terminal() || time.Since(start) > 15*time.Second {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	took := time.Since(start)
+	if st.State != tcli.TOperationState_CANCELED_STATE {
+		t.Fatalf("state %v (err %v) %s after CancelOperation, want CANCELED_STATE", st.State, st.Err, took)
+	}
+	if took > 5*time.Second {
+		t.Errorf("CANCELED only after %s", took)
+	}
+	t.Logf("CANCELED_STATE %s after CancelOperation", took.Round(time.Millisecond))
+
+	// The state stays CANCELED (the sleep does not finish it later).
+	if st, err = c.OperationStatus(ctx, ref); err != nil || st.State != tcli.TOperationState_CANCELED_STATE {
+		t.Errorf("second status %v, %v, want CANCELED_STATE", st.State, err)
+	}
+	// The sleeping task was interrupted: a quick query is answered at once
+	// even with local[2]'s two task slots.
+	q := time.Now()
+	var n int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM range(10) GROUP BY id % 1").Scan(&n); err != nil || n != 10 {
+		t.Fatalf("query after cancel: %d, %v", n, err)
+	}
+	if took := time.Since(q); took > 10*time.Second {
+		t.Errorf("next query took %s", took)
+	}
+}
