@@ -103,6 +103,13 @@ type Config struct {
 	// UseLZ4 asks for LZ4-compressed Arrow results when the server allows
 	// them (DSN: useLZ4; default true).
 	UseLZ4 bool
+	// UseCloudFetch lets servers of protocol SPARK V3 or later answer large
+	// results with links to result files downloaded in parallel (DSN:
+	// useCloudFetch; default true).
+	UseCloudFetch bool
+	// MaxDownloads bounds the result files downloaded or held at once; zero
+	// means 8 (DSN: maxDownloads).
+	MaxDownloads int
 	// RetryMax is the largest number of HTTP requests for one RPC, retries
 	// included; zero means the default of package rpc (DSN: retryMax).
 	RetryMax int
@@ -137,12 +144,13 @@ var (
 // on, polling between 100ms and 5s, timestamps in UTC.
 func NewConfig() *Config {
 	return &Config{
-		MaxRows:  cfgDefaultMaxRows,
-		UseArrow: true,
-		UseLZ4:   true,
-		PollMin:  cfgDefaultPollMin,
-		PollMax:  cfgDefaultPollMax,
-		Location: time.UTC,
+		MaxRows:       cfgDefaultMaxRows,
+		UseArrow:      true,
+		UseLZ4:        true,
+		UseCloudFetch: true,
+		PollMin:       cfgDefaultPollMin,
+		PollMax:       cfgDefaultPollMax,
+		Location:      time.UTC,
 	}
 }
 

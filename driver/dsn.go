@@ -18,7 +18,7 @@ func init() {
 	for _, p := range []string{
 		"authType", "catalog", "clientID", "clientSecret", "location", "maxRows",
 		"pollMax", "pollMin", "protocol", "retryBudget", "retryMax", "schema",
-		"timeout", "useArrow", "useLZ4", "userAgentEntry",
+		"timeout", "useArrow", "useLZ4", "userAgentEntry", "useCloudFetch", "maxDownloads",
 	} {
 		dsnParams[strings.ToLower(p)] = p
 	}
@@ -55,6 +55,8 @@ const authTypeM2M = "oauth-m2m"
 //	location        IANA time zone of TIMESTAMP values (default UTC)
 //	useArrow        true|false: Arrow results (default true)
 //	useLZ4          true|false: LZ4-compressed Arrow results (default true)
+//	useCloudFetch   true|false: results as downloaded files (default true)
+//	maxDownloads    result files downloaded or held at once (default 8)
 //	retryMax        HTTP requests per RPC, retries included
 //	retryBudget     time spent retrying one RPC
 //	pollMin         first interval between status polls (default 100ms)
@@ -259,6 +261,14 @@ func (c *Config) setParam(name, val string) error {
 		c.UseArrow, err = parseBool(name, val)
 	case "useLZ4":
 		c.UseLZ4, err = parseBool(name, val)
+	case "useCloudFetch":
+		c.UseCloudFetch, err = parseBool(name, val)
+	case "maxDownloads":
+		n, perr := strconv.Atoi(val)
+		if perr != nil || n < 0 {
+			return configErr(name, "%.32q is not a non-negative integer", val)
+		}
+		c.MaxDownloads = n
 	case "timeout":
 		c.QueryTimeout, err = parseDuration(name, val)
 	case "retryBudget":
@@ -378,6 +388,8 @@ func (c *Config) FormatDSN() string {
 	set("location", loc, loc == "" || loc == "UTC")
 	set("useArrow", "false", c.UseArrow)
 	set("useLZ4", "false", c.UseLZ4)
+	set("useCloudFetch", "false", c.UseCloudFetch)
+	set("maxDownloads", strconv.Itoa(c.MaxDownloads), c.MaxDownloads == 0)
 	set("retryMax", strconv.Itoa(c.RetryMax), c.RetryMax == 0)
 	set("retryBudget", formatDuration(c.RetryBudget), c.RetryBudget == 0)
 	set("pollMin", formatDuration(c.PollMin), c.PollMin == 0 || c.PollMin == cfgDefaultPollMin)

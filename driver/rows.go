@@ -21,6 +21,8 @@ type rows struct {
 	op   *operation
 	cols []column
 	f    *fetcher
+	// links reads URL_BASED_SET results (nil otherwise).
+	links *linkReader
 
 	arrow   bool
 	ar      *arrowbatch.Reader
@@ -91,11 +93,13 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		format = *meta.ResultFormat
 	}
 	switch format {
-	case tcli.TSparkRowSetType_ARROW_BASED_SET:
+	case tcli.TSparkRowSetType_ARROW_BASED_SET, tcli.TSparkRowSetType_URL_BASED_SET:
 		if len(meta.ArrowSchema) == 0 {
 			return nil, &ServerError{Method: "GetResultSetMetadata", Message: "Arrow result without arrowSchema", StatementID: op.id}
 		}
-		ar, err := arrowbatch.NewReader(meta.ArrowSchema, meta.GetLz4Compressed(), arrowbatch.Options{Location: c.location()})
+		// Link files are LZ4-compressed as a whole, not batch by batch.
+		lz4 := meta.GetLz4Compressed() && format == tcli.TSparkRowSetType_ARROW_BASED_SET
+		ar, err := arrowbatch.NewReader(meta.ArrowSchema, lz4, arrowbatch.Options{Location: c.location()})
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
 		}
@@ -118,6 +122,12 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		r.dec = dec
 	default:
 		return nil, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, format, op.id)
+	}
+	if format == tcli.TSparkRowSetType_URL_BASED_SET {
+		more := !op.serverClosed && (first == nil || first.GetHasMoreRows())
+		r.links = newLinkReader(ctx, c, op.handle, r.ar, meta.GetLz4Compressed(), first, more, orientation)
+		r.f = newFetcher(ctx, c, op.handle, true, nil, true) // pages are the link reader's
+		return r, nil
 	}
 	r.f = newFetcher(ctx, c, op.handle, r.arrow, first, op.serverClosed)
 	r.f.orientation = orientation
@@ -188,6 +198,14 @@ func (r *rows) nextRecord() (arrow.RecordBatch, error) {
 		r.rec.Release()
 		r.rec = nil
 	}
+	if r.links != nil {
+		rec, err := r.links.next()
+		if err == io.EOF {
+			r.finish()
+		}
+		r.rec = rec
+		return rec, err
+	}
 	for r.cur == nil || r.batchIdx >= len(r.cur.ArrowBatches) {
 		rs, err := r.nextPage()
 		if err != nil {
@@ -241,6 +259,9 @@ func (r *rows) finish() {
 
 // exhausted reports whether every row has been returned.
 func (r *rows) exhausted() bool {
+	if r.links != nil {
+		return r.row >= r.n && r.links.drained()
+	}
 	if r.f == nil || r.row < r.n || !r.f.drained() {
 		return false
 	}
@@ -261,6 +282,9 @@ func (r *rows) Close() error {
 	}
 	if r.f != nil {
 		r.f.close()
+	}
+	if r.links != nil {
+		r.links.close()
 	}
 	if r.rec != nil {
 		r.rec.Release()

@@ -24,6 +24,11 @@ type operation struct {
 	rowLimit int64
 	timeout  time.Duration
 	loc      *time.Location // session time zone for TIMESTAMP text
+	// links, store and fileBase: result links, when the client can
+	// download them (links.go).
+	links    *LinkOptions
+	store    *fileStore
+	fileBase string
 
 	cancel   context.CancelFunc
 	terminal chan struct{} // closed once the state is terminal

@@ -26,6 +26,7 @@ type config struct {
 	faults        []Fault
 	logger        *slog.Logger
 	evictionCheck time.Duration
+	links         *LinkOptions
 }
 
 func defaultConfig() config {

@@ -17,6 +17,9 @@ func (op *operation) metadataLocked() *tcli.TGetResultSetMetadataResp {
 	format := tcli.TSparkRowSetType_COLUMN_BASED_SET
 	if op.arrow {
 		format = tcli.TSparkRowSetType_ARROW_BASED_SET
+		if op.useLinksLocked() {
+			format = tcli.TSparkRowSetType_URL_BASED_SET
+		}
 		msg, err := op.schemaLocked()
 		if err != nil {
 			return &tcli.TGetResultSetMetadataResp{Status: errStatus("XX000", "arrow schema: "+err.Error())}
@@ -59,6 +62,9 @@ func (op *operation) fetch(maxRows, maxBytes, pageCap int64, batchRows int, from
 	}
 	if maxRows <= 0 || maxRows > pageCap {
 		maxRows = pageCap
+	}
+	if op.useLinksLocked() {
+		return op.fetchLinksLocked(maxRows)
 	}
 	start := op.cursor
 	end := min(int64(start)+maxRows, int64(len(op.rows)))

@@ -41,6 +41,7 @@ type Server struct {
 	defaultNS namespace
 	counters  counters
 	faults    faultSet
+	files     fileStore
 
 	mu       sync.Mutex
 	sessions map[handleKey]*session

@@ -40,6 +40,9 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 		op.arrowOpt = arrowOptions{decimalAsArrow: t.GetDecimalAsArrow(), nullAsArrow: t.GetNullTypeAsArrow()}
 	}
 	op.rowLimit = req.GetResultRowLimit()
+	if s.cfg.links != nil && op.arrow && spark(proto, 3) && req.GetCanDownloadResult_() {
+		op.links, op.store, op.fileBase = s.cfg.links, &s.files, s.fileBase()
+	}
 	op.loc = sess.loc
 
 	runCtx, cancel := context.WithCancel(s.baseCtx)

@@ -1,0 +1,188 @@
+package e2e_test
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/asyncsql/databricks/integration/emulator"
+)
+
+// startLinks starts an emulator answering results of more than threshold
+// rows with result links.
+func startLinks(t *testing.T, o emulator.LinkOptions) *emulator.Server {
+	t.Helper()
+	s, err := emulator.Start(emulator.WithLinks(o))
+	if err != nil {
+		t.Fatalf("emulator.Start: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// heapPeak samples the heap in use until stop is closed.
+func heapPeak(stop <-chan struct{}, peak *atomic.Uint64, wg *sync.WaitGroup) {
+	defer wg.Done()
+	var ms runtime.MemStats
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse > peak.Load() {
+			peak.Store(ms.HeapInuse)
+		}
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// TestLinksLargeResult reads 2,000,000 rows through result links with
+// injected 500/503s, dropped connections, early expiries and padding rows:
+// exact count and checksum, bounded downloads and heap, no goroutine left.
+func TestLinksLargeResult(t *testing.T) {
+	noLeaks(t)
+	n := int64(2_000_000)
+	if testing.Short() {
+		n = 400_000
+	}
+	for _, lz4 := range []string{"true", "false"} {
+		t.Run("lz4="+lz4, func(t *testing.T) {
+			s := startLinks(t, emulator.LinkOptions{ThresholdRows: 1000, FileRows: 40_000, Latency: 5 * time.Millisecond,
+				FailEvery: 7, DropEvery: 11, ExpireEvery: 5, PadRows: 123, StaleNames: true})
+			db := open(t, s, params("useLZ4", lz4, "maxDownloads", "4"))
+			ctx := testCtx(t)
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			var peak atomic.Uint64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go heapPeak(stop, &peak, &wg)
+
+			rows, err := db.QueryContext(ctx, "SELECT i FROM range(?) t(i)", n)
+			if err != nil {
+				close(stop)
+				wg.Wait()
+				t.Fatalf("query: %v", err)
+			}
+			cols, _ := rows.Columns()
+			if len(cols) != 1 || cols[0] != "i" {
+				t.Errorf("columns = %v, want [i] (from the metadata, not the files)", cols)
+			}
+			var count, sum, want int64
+			for rows.Next() {
+				var v int64
+				if err := rows.Scan(&v); err != nil {
+					t.Fatalf("scan: %v", err)
+				}
+				if v != count {
+					t.Fatalf("row %d = %d: out of order", count, v)
+				}
+				count++
+				sum += v
+			}
+			err = rows.Err()
+			rows.Close()
+			close(stop)
+			wg.Wait()
+			if err != nil {
+				t.Fatalf("rows.Err: %v", err)
+			}
+			want = n * (n - 1) / 2
+			if count != n || sum != want {
+				t.Fatalf("count %d sum %d, want %d and %d", count, sum, n, want)
+			}
+			st := s.LinkStats()
+			t.Logf("links %+v; heap before %d MiB, peak %d MiB", st, before.HeapInuse>>20, peak.Load()>>20)
+			if st.Failed == 0 || st.Forbidden == 0 {
+				t.Errorf("no injected failure or expiry happened: %+v", st)
+			}
+			if st.MaxConcurrent > 4 {
+				t.Errorf("%d downloads at once, maxDownloads is 4", st.MaxConcurrent)
+			}
+			// The emulator holds the whole result in this process; the
+			// driver may add at most a few files (well under 1 MiB each).
+			if grow := int64(peak.Load()) - int64(before.HeapInuse); grow > 512<<20 {
+				t.Errorf("heap grew by %d MiB", grow>>20)
+			}
+		})
+	}
+}
+
+// TestLinksEarlyClose closes rows after a few rows and cancels a context
+// mid-result: every download stops, nothing is left behind.
+func TestLinksEarlyClose(t *testing.T) {
+	noLeaks(t)
+	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 1000, FileRows: 5000, Latency: 50 * time.Millisecond})
+	db := open(t, s, nil)
+	ctx := testCtx(t)
+	rows, err := db.QueryContext(ctx, "SELECT i FROM range(200000) t(i)")
+	if err != nil {
+		t.Fatalf("query: %v", err)
+	}
+	for i := 0; i < 10 && rows.Next(); i++ {
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	rows, err = db.QueryContext(cctx, "SELECT i FROM range(200000) t(i)")
+	if err != nil {
+		cancel()
+		t.Fatalf("query: %v", err)
+	}
+	got := 0
+	for rows.Next() {
+		got++
+		if got == 7000 {
+			cancel()
+		}
+	}
+	if rows.Err() == nil {
+		t.Errorf("cancelled result ended without error after %d rows", got)
+	}
+	rows.Close()
+	cancel()
+	db.Close()
+}
+
+// TestLinksDisabled checks useCloudFetch=false gets inline Arrow batches.
+func TestLinksDisabled(t *testing.T) {
+	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 10})
+	db := open(t, s, params("useCloudFetch", "false"))
+	var c int64
+	if err := db.QueryRowContext(testCtx(t), "SELECT count(*) FROM (SELECT i FROM range(100) t(i))").Scan(&c); err != nil || c != 100 {
+		t.Fatalf("count = %d, %v", c, err)
+	}
+	rows, err := db.QueryContext(testCtx(t), "SELECT i FROM range(100) t(i)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for rows.Next() {
+		k++
+	}
+	rows.Close()
+	if rows.Err() != nil || k != 100 {
+		t.Fatalf("%d rows, %v", k, rows.Err())
+	}
+	if st := s.LinkStats(); st.Links != 0 {
+		t.Fatalf("links issued with useCloudFetch=false: %+v", st)
+	}
+}
+
+// noLeaks checks, after every cleanup of t, that t left no goroutine behind.
+func noLeaks(t *testing.T) {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
