@@ -1,0 +1,384 @@
+package driver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/pierrec/lz4/v4"
+
+	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// storage is an httptest object store for result files. Every file needs
+// the header X-Sig: <its id>; the Authorization header is refused.
+type storage struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	files   map[string][]byte
+	expired map[string]bool // answered 403 once
+	fail    map[string]int  // answers 503 this many times
+	trunc   map[string]int  // sends half the body this many times
+
+	conc, maxConc, gets atomic.Int64
+	latency             time.Duration
+	sawAuth             atomic.Bool
+}
+
+func newStorage(t *testing.T) *storage {
+	s := &storage{t: t, files: map[string][]byte{}, expired: map[string]bool{}, fail: map[string]int{}, trunc: map[string]int{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *storage) serve(w http.ResponseWriter, r *http.Request) {
+	s.gets.Add(1)
+	c := s.conc.Add(1)
+	defer s.conc.Add(-1)
+	for m := s.maxConc.Load(); c > m && !s.maxConc.CompareAndSwap(m, c); m = s.maxConc.Load() {
+	}
+	if r.Header.Get("Authorization") != "" {
+		s.sawAuth.Store(true)
+	}
+	id := strings.TrimPrefix(r.URL.Path, "/")
+	if s.latency > 0 {
+		select {
+		case <-time.After(s.latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	s.mu.Lock()
+	data, ok := s.files[id]
+	expired := s.expired[id]
+	delete(s.expired, id)
+	fail := s.fail[id] > 0
+	if fail {
+		s.fail[id]--
+	}
+	trunc := s.trunc[id] > 0
+	if trunc {
+		s.trunc[id]--
+	}
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		http.Error(w, "no such file", http.StatusNotFound)
+	case expired || r.Header.Get("X-Sig") != id:
+		http.Error(w, "expired", http.StatusForbidden)
+	case fail:
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	case trunc:
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:len(data)/2])
+		panic(http.ErrAbortHandler)
+	default:
+		w.Write(data)
+	}
+}
+
+// file stores an IPC stream of vals (several batches of at most 3 rows) and
+// returns its link for rows [start, start+rowCount).
+func (s *storage) file(id string, start, rowCount int64, vals []int64, compress bool) *tcli.TSparkArrowResultLink {
+	var buf bytes.Buffer
+	schema := arrow.NewSchema([]arrow.Field{{Name: "stale", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	for i := 0; i < len(vals); i += 3 {
+		b := array.NewInt64Builder(alloc)
+		b.AppendValues(vals[i:min(i+3, len(vals))], nil)
+		arr := b.NewArray()
+		rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+		if err := w.Write(rec); err != nil {
+			s.t.Fatal(err)
+		}
+		rec.Release()
+		arr.Release()
+		b.Release()
+	}
+	if err := w.Close(); err != nil {
+		s.t.Fatal(err)
+	}
+	data := buf.Bytes()
+	if compress {
+		var out bytes.Buffer
+		zw := lz4.NewWriter(&out)
+		zw.Write(data)
+		zw.Close()
+		data = out.Bytes()
+	}
+	s.mu.Lock()
+	s.files[id] = data
+	s.mu.Unlock()
+	return &tcli.TSparkArrowResultLink{FileLink: s.srv.URL + "/" + id, ExpiryTime: time.Now().Add(time.Hour).Unix(),
+		StartRowOffset: start, RowCount: rowCount, BytesNum: int64(len(data)), HttpHeaders: map[string]string{"X-Sig": id}}
+}
+
+// linkService answers FetchResults with pages of links; a request with
+// startRowOffset returns the page holding that offset.
+type linkService struct {
+	tcli.TCLIService
+	mu      sync.Mutex
+	pages   [][]*tcli.TSparkArrowResultLink
+	next    int
+	fetches int
+	offsets []int64
+	failAt  int // FetchResults call (1-based) that fails
+}
+
+func (f *linkService) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fetches++
+	if f.fetches == f.failAt {
+		return &tcli.TFetchResultsResp{Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("boom")}}, nil
+	}
+	if req.StartRowOffset != nil {
+		f.offsets = append(f.offsets, *req.StartRowOffset)
+		for i, p := range f.pages {
+			if len(p) > 0 && p[0].StartRowOffset <= *req.StartRowOffset && *req.StartRowOffset < p[len(p)-1].StartRowOffset+p[len(p)-1].RowCount {
+				f.next = i
+			}
+		}
+	}
+	if f.next >= len(f.pages) {
+		return &tcli.TFetchResultsResp{Status: ok(), HasMoreRows: ptr(false), Results: &tcli.TRowSet{}}, nil
+	}
+	p := f.pages[f.next]
+	f.next++
+	var links []*tcli.TSparkArrowResultLink
+	for _, l := range p {
+		c := *l
+		c.ExpiryTime = time.Now().Add(time.Hour).Unix()
+		links = append(links, &c)
+	}
+	return &tcli.TFetchResultsResp{Status: ok(), HasMoreRows: ptr(f.next < len(f.pages)), Results: &tcli.TRowSet{ResultLinks: links}}, nil
+}
+
+// linkEnv builds a link reader over svc and st.
+func linkEnv(t *testing.T, svc *linkService, st *storage, maxDownloads int, compress bool) *linkReader {
+	t.Helper()
+	schema, _ := int64Records()
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	w.Close()
+	msg := bytes.TrimSuffix(buf.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
+	ar, err := arrowbatch.NewReader(msg, false, arrowbatch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ar.Close() })
+	c := &Connector{cfg: &Config{MaxDownloads: maxDownloads}, svc: svc, httpClient: st.srv.Client()}
+	h := &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16), Secret: make([]byte, 16)}}
+	l := newLinkReader(context.Background(), c, h, ar, compress, nil, true, tcli.TFetchOrientation_FETCH_NEXT)
+	t.Cleanup(l.close)
+	return l
+}
+
+// readAll returns every value of l, or the error that stopped it.
+func readAll(l *linkReader) ([]int64, error) {
+	var out []int64
+	for {
+		rec, err := l.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		col := rec.Column(0).(*array.Int64)
+		for i := 0; i < col.Len(); i++ {
+			out = append(out, col.Value(i))
+		}
+		rec.Release()
+	}
+}
+
+// seqPages makes nPages pages of perPage files of fileRows rows each (plus
+// pad padding rows holding -1).
+func seqPages(st *storage, nPages, perPage, fileRows, pad int, compress bool) [][]*tcli.TSparkArrowResultLink {
+	var pages [][]*tcli.TSparkArrowResultLink
+	var row int64
+	for p := 0; p < nPages; p++ {
+		var page []*tcli.TSparkArrowResultLink
+		for f := 0; f < perPage; f++ {
+			vals := make([]int64, fileRows+pad)
+			for i := range vals {
+				vals[i] = row + int64(i)
+				if i >= fileRows {
+					vals[i] = -1
+				}
+			}
+			page = append(page, st.file(fmt.Sprintf("f%d", row), row, int64(fileRows), vals, compress))
+			row += int64(fileRows)
+		}
+		pages = append(pages, page)
+	}
+	return pages
+}
+
+func checkSeq(t *testing.T, got []int64, n int) {
+	t.Helper()
+	if len(got) != n {
+		t.Fatalf("%d rows, want %d", len(got), n)
+	}
+	for i, v := range got {
+		if v != int64(i) {
+			t.Fatalf("row %d = %d", i, v)
+		}
+	}
+}
+
+func TestLinksInOrderWithPadding(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		t.Run(fmt.Sprint("lz4=", compress), func(t *testing.T) {
+			st := newStorage(t)
+			st.latency = 5 * time.Millisecond
+			svc := &linkService{}
+			svc.pages = seqPages(st, 4, 5, 7, 4, compress)
+			l := linkEnv(t, svc, st, 3, compress)
+			got, err := readAll(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSeq(t, got, 4*5*7)
+			if m := st.maxConc.Load(); m > 3 {
+				t.Errorf("%d downloads at once, limit 3", m)
+			}
+			if st.sawAuth.Load() {
+				t.Error("storage saw an Authorization header")
+			}
+		})
+	}
+}
+
+func TestLinksRetriesAndRefresh(t *testing.T) {
+	st := newStorage(t)
+	svc := &linkService{}
+	svc.pages = seqPages(st, 3, 2, 5, 0, false)
+	st.fail["f0"] = 2
+	st.trunc["f5"] = 1
+	st.expired["f10"] = true
+	// A link past its expiryTime is refreshed before any download.
+	svc.pages[2][0].ExpiryTime = time.Now().Add(-time.Minute).Unix()
+	l := linkEnv(t, svc, st, 2, false)
+	got, err := readAll(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeq(t, got, 30)
+	svc.mu.Lock()
+	defer svc.mu.Unlock()
+	if len(svc.offsets) == 0 || svc.offsets[0] != 10 {
+		t.Errorf("refresh offsets %v, want 10 first", svc.offsets)
+	}
+}
+
+func TestLinksErrorsSurface(t *testing.T) {
+	t.Run("missing file", func(t *testing.T) {
+		st := newStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 2, 2, 5, 0, false)
+		delete(st.files, "f10")
+		got, err := readAll(linkEnv(t, svc, st, 2, false))
+		if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+			t.Fatalf("err = %v", err)
+		}
+		if len(got) != 10 {
+			t.Errorf("%d rows before the error, want 10", len(got))
+		}
+	})
+	t.Run("short file", func(t *testing.T) {
+		st := newStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 1, 2, 5, 0, false)
+		svc.pages[0][1].RowCount = 6
+		_, err := readAll(linkEnv(t, svc, st, 2, false))
+		if err == nil || !strings.Contains(err.Error(), "fewer") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("fetch error", func(t *testing.T) {
+		st := newStorage(t)
+		svc := &linkService{failAt: 2}
+		svc.pages = seqPages(st, 3, 1, 5, 0, false)
+		got, err := readAll(linkEnv(t, svc, st, 2, false))
+		if err == nil || len(got) != 5 {
+			t.Fatalf("%d rows, err = %v", len(got), err)
+		}
+	})
+	t.Run("gap", func(t *testing.T) {
+		st := newStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 1, 3, 5, 0, false)
+		svc.pages[0] = append(svc.pages[0][:1], svc.pages[0][2:]...)
+		_, err := readAll(linkEnv(t, svc, st, 2, false))
+		if err == nil || !strings.Contains(err.Error(), "skip") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("retries exhausted", func(t *testing.T) {
+		st := newStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 1, 1, 5, 0, false)
+		st.fail["f0"] = 100
+		_, err := readAll(linkEnv(t, svc, st, 2, false))
+		if err == nil || !strings.Contains(err.Error(), "giving up") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestLinksEarlyCloseStopsDownloads(t *testing.T) {
+	st := newStorage(t)
+	st.latency = time.Hour
+	svc := &linkService{}
+	svc.pages = seqPages(st, 3, 3, 5, 0, false)
+	l := linkEnv(t, svc, st, 4, false)
+	deadline := time.Now().Add(5 * time.Second)
+	for st.conc.Load() < 4 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	done := make(chan struct{})
+	go func() { l.close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("close did not stop the downloads")
+	}
+	if _, err := l.next(); !errors.Is(err, context.Canceled) {
+		t.Errorf("next after close: %v", err)
+	}
+}
+
+func TestSplitIPCCorrupt(t *testing.T) {
+	st := newStorage(t)
+	st.file("x", 0, 10, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false)
+	data := st.files["x"]
+	msgs, err := splitIPC(data)
+	if err != nil || len(msgs) != 4 {
+		t.Fatalf("%d messages, %v", len(msgs), err)
+	}
+	for i := 0; i < len(data); i++ {
+		splitIPC(data[:i])
+		c := bytes.Clone(data)
+		c[i] ^= 0xff
+		splitIPC(c)
+	}
+}
