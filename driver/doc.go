@@ -15,8 +15,19 @@
 // A DSN is [credentials@]host[:port]/http/path[?param=value&...]; see ParseDSN
 // and Config for the parameters (catalog, schema, maxRows, timeout,
 // userAgentEntry, location, useArrow, useLZ4, retryMax, retryBudget, pollMin,
-// pollMax, protocol, authType ...). Unknown parameters become session
-// configuration.
+// pollMax, protocol, authType, useCloudFetch, maxDownloads ...). Unknown
+// parameters become session configuration.
+//
+// # Result links
+//
+// Large results may come as links to Arrow files in cloud storage
+// (CloudFetch; asked for on SPARK V3+ servers unless useCloudFetch=false).
+// Up to maxDownloads files (default 8) are downloaded or held at once, ahead
+// of the rows being read and across FetchResults pages; rows come in order,
+// exactly rowCount per link. Downloads send only the link's headers (never
+// the workspace credentials) through the connector's HTTP client, retry
+// server errors and short bodies with backoff, and refresh expired links.
+// A download that fails for good ends the rows with the error (rows.Err).
 //
 // # Authentication
 //

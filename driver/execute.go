@@ -65,9 +65,10 @@ func (c *Connector) buildExecute(s *session, query string, args []sqldriver.Name
 		if c.cfg.UseLZ4 && s.lz4() {
 			req.CanDecompressLZ4Result_ = ptr(true)
 		}
-		if c.cfg.UseCloudFetch && s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V3 {
-			req.CanDownloadResult_ = ptr(true)
-		}
+	}
+	// Result files are Arrow streams: links need Arrow too.
+	if c.cfg.UseArrow && c.cfg.UseCloudFetch && s.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V3 {
+		req.CanDownloadResult_ = ptr(true)
 	}
 	if len(args) > 0 {
 		if !s.parameters() {
