@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"database/sql"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	dbdriver "github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
 )
 
@@ -185,4 +187,49 @@ func noLeaks(t *testing.T) {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+// TestLinksDetachedResume reads a link result of a detached statement, then
+// again from its first row through Resume (the async API's path).
+func TestLinksDetachedResume(t *testing.T) {
+	noLeaks(t)
+	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 1000, FileRows: 3000, ExpireEvery: 3, PadRows: 5})
+	db := open(t, s, params("maxDownloads", "2"))
+	ctx := testCtx(t)
+	d := &dbdriver.Detached{Wait: 30 * time.Second}
+	sum := func(rows *sql.Rows, err error) (int64, int64) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("query: %v", err)
+		}
+		defer rows.Close()
+		var n, total int64
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			total += v
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("rows.Err: %v", err)
+		}
+		return n, total
+	}
+	rows, err := db.QueryContext(ctx, "SELECT i FROM range(20000) t(i)", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read half, close early: the detached operation stays on the server.
+	for i := 0; i < 10000 && rows.Next(); i++ {
+	}
+	rows.Close()
+	n, total := sum(db.QueryContext(ctx, "", &dbdriver.Resume{Ref: d.Ref}))
+	if n != 20000 || total != 20000*19999/2 {
+		t.Fatalf("resumed: %d rows, sum %d", n, total)
+	}
+	if st := s.LinkStats(); st.Links == 0 {
+		t.Fatalf("no links issued: %+v", st)
+	}
 }

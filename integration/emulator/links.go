@@ -197,6 +197,15 @@ func (f *fileStore) add(data []byte, o *LinkOptions, base string) *tcli.TSparkAr
 		f.files = map[string]*linkFile{}
 	}
 	f.seq++
+	if f.seq%256 == 0 {
+		// Forget files whose links lapsed long ago.
+		now := time.Now()
+		for id, lf := range f.files {
+			if now.Sub(lf.expires) > time.Minute {
+				delete(f.files, id)
+			}
+		}
+	}
 	id := randomHex(12)
 	lf := &linkFile{data: data, header: "X-Emulator-Sig-" + randomHex(3), value: randomHex(16),
 		expires: time.Now().Add(o.Lifetime), expireEarly: o.ExpireEvery > 0 && f.seq%int64(o.ExpireEvery) == 0}
