@@ -234,7 +234,7 @@ func (l *linkReader) download(f *linkFile) {
 				return
 			}
 		}
-		if errors.Is(last, errLinkExpired) || time.Now().Add(linkExpirySkew).Unix() >= lk.ExpiryTime {
+		if errors.Is(last, errLinkExpired) || lk.ExpiryTime > 0 && time.Now().Add(linkExpirySkew).Unix() >= lk.ExpiryTime {
 			fresh, err := l.refresh(lk.StartRowOffset)
 			if err != nil {
 				f.finish(nil, err)
@@ -247,7 +247,7 @@ func (l *linkReader) download(f *linkFile) {
 				return
 			}
 			lk = fresh
-			if time.Now().Unix() >= lk.ExpiryTime {
+			if lk.ExpiryTime > 0 && time.Now().Unix() >= lk.ExpiryTime {
 				f.finish(nil, l.errorf("refreshed link of row %d is already expired", lk.StartRowOffset))
 				return
 			}
@@ -307,10 +307,16 @@ func (l *linkReader) get(lk *tcli.TSparkArrowResultLink) (body []byte, retry boo
 		return nil, false, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	var buf bytes.Buffer
-	if lk.BytesNum > 0 && lk.BytesNum < 1<<31 {
-		buf.Grow(int(lk.BytesNum))
+	var src io.Reader = resp.Body
+	if lk.BytesNum > 0 {
+		// A body longer than the link says is an error: read one byte more
+		// than expected, never an unbounded stream.
+		src = io.LimitReader(resp.Body, lk.BytesNum+1)
+		if lk.BytesNum < 1<<30 {
+			buf.Grow(int(lk.BytesNum))
+		}
 	}
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
+	if _, err := buf.ReadFrom(src); err != nil {
 		return nil, true, fmt.Errorf("reading the body: %v", err)
 	}
 	if lk.BytesNum > 0 && int64(buf.Len()) != lk.BytesNum {

@@ -233,3 +233,40 @@ func TestLinksDetachedResume(t *testing.T) {
 		t.Fatalf("no links issued: %+v", st)
 	}
 }
+
+// BenchmarkLinks reads 1,000,000 rows through result links of 20,000 rows
+// with 20 ms latency per file and reports rows/s.
+func BenchmarkLinks(b *testing.B) {
+	s, err := emulator.Start(emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 20_000, Latency: 20 * time.Millisecond}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("databricks", s.DSN())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	const n = 1_000_000
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		rows, err := db.QueryContext(ctx, "SELECT i FROM range(1000000) t(i)")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var k int64
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				b.Fatal(err)
+			}
+			k++
+		}
+		if err := rows.Err(); err != nil || k != n {
+			b.Fatalf("%d rows, %v", k, err)
+		}
+		rows.Close()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
