@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -33,6 +34,10 @@ const (
 	// expiryTime, so a download does not start on a link about to lapse.
 	linkExpirySkew = 2 * time.Second
 )
+
+// linkStallTimeout ends a download attempt (which is then retried) when no
+// byte arrives for this long; a variable for tests.
+var linkStallTimeout = 60 * time.Second
 
 // errLinkExpired marks a download refused because the link lapsed.
 var errLinkExpired = errors.New("result link expired")
@@ -278,7 +283,17 @@ func (l *linkReader) download(f *linkFile) {
 // get downloads a file, sending only the link's headers. retry reports
 // whether another attempt may succeed.
 func (l *linkReader) get(lk *tcli.TSparkArrowResultLink) (body []byte, retry bool, err error) {
-	req, err := http.NewRequestWithContext(l.ctx, http.MethodGet, lk.FileLink, nil)
+	ctx, cancel := context.WithCancel(l.ctx)
+	defer cancel()
+	var stalled atomic.Bool
+	watchdog := time.AfterFunc(linkStallTimeout, func() { stalled.Store(true); cancel() })
+	defer watchdog.Stop()
+	defer func() {
+		if err != nil && stalled.Load() && l.ctx.Err() == nil {
+			body, retry, err = nil, true, fmt.Errorf("no data for %v", linkStallTimeout)
+		}
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, lk.FileLink, nil)
 	if err != nil {
 		return nil, false, errors.New("invalid link URL")
 	}
@@ -307,11 +322,11 @@ func (l *linkReader) get(lk *tcli.TSparkArrowResultLink) (body []byte, retry boo
 		return nil, false, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	var buf bytes.Buffer
-	var src io.Reader = resp.Body
+	var src io.Reader = &progressReader{r: resp.Body, t: watchdog}
 	if lk.BytesNum > 0 {
 		// A body longer than the link says is an error: read one byte more
 		// than expected, never an unbounded stream.
-		src = io.LimitReader(resp.Body, lk.BytesNum+1)
+		src = io.LimitReader(src, lk.BytesNum+1)
 		if lk.BytesNum < 1<<30 {
 			buf.Grow(int(lk.BytesNum))
 		}
@@ -323,6 +338,21 @@ func (l *linkReader) get(lk *tcli.TSparkArrowResultLink) (body []byte, retry boo
 		return nil, true, fmt.Errorf("body has %d bytes, link says %d", buf.Len(), lk.BytesNum)
 	}
 	return buf.Bytes(), false, nil
+}
+
+// progressReader re-arms the stall watchdog whenever data arrives.
+type progressReader struct {
+	r io.Reader
+	t *time.Timer
+}
+
+// Read implements io.Reader.
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.t.Reset(linkStallTimeout)
+	}
+	return n, err
 }
 
 // split decompresses a file if needed and returns its record-batch

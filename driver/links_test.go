@@ -35,6 +35,7 @@ type storage struct {
 	expired map[string]bool // answered 403 once
 	fail    map[string]int  // answers 503 this many times
 	trunc   map[string]int  // sends half the body this many times
+	stall   map[string]int  // sends half the body and stalls this many times
 
 	conc, maxConc, gets, served atomic.Int64
 	latency                     time.Duration
@@ -42,7 +43,7 @@ type storage struct {
 }
 
 func newStorage(t *testing.T) *storage {
-	s := &storage{t: t, files: map[string][]byte{}, expired: map[string]bool{}, fail: map[string]int{}, trunc: map[string]int{}}
+	s := &storage{t: t, files: map[string][]byte{}, expired: map[string]bool{}, fail: map[string]int{}, trunc: map[string]int{}, stall: map[string]int{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -77,6 +78,10 @@ func (s *storage) serve(w http.ResponseWriter, r *http.Request) {
 	if trunc {
 		s.trunc[id]--
 	}
+	stall := s.stall[id] > 0
+	if stall {
+		s.stall[id]--
+	}
 	s.mu.Unlock()
 	switch {
 	case !ok:
@@ -85,6 +90,11 @@ func (s *storage) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "expired", http.StatusForbidden)
 	case fail:
 		http.Error(w, "busy", http.StatusServiceUnavailable)
+	case stall:
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:len(data)/2])
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
 	case trunc:
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.Write(data[:len(data)/2])
@@ -302,6 +312,24 @@ func TestLinksRetriesAndRefresh(t *testing.T) {
 	defer svc.mu.Unlock()
 	if len(svc.offsets) == 0 || svc.offsets[0] != 10 {
 		t.Errorf("refresh offsets %v, want 10 first", svc.offsets)
+	}
+}
+
+func TestLinksStalledDownloadRetried(t *testing.T) {
+	old := linkStallTimeout
+	linkStallTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { linkStallTimeout = old })
+	st := newStorage(t)
+	svc := &linkService{}
+	svc.pages = seqPages(st, 1, 2, 5, 0, false)
+	st.stall["f5"] = 1
+	got, err := readAll(linkEnv(t, svc, st, 2, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeq(t, got, 10)
+	if g := st.gets.Load(); g != 3 {
+		t.Errorf("%d downloads, want 3", g)
 	}
 }
 
