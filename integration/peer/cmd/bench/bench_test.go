@@ -27,7 +27,7 @@ func TestSmoke(t *testing.T) {
 		t.Skip("the smoke benchmark starts emulators and child processes")
 	}
 	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
-	o := options{Rows: 20000, Rounds: 1, MemMult: 10, K: 20, Wait: 3 * time.Second, Smoke: true, Out: out, Command: "go run ./cmd/bench -smoke"}
+	o := options{Rows: 20000, Rounds: 1, MemMult: 10, K: 20, Wait: 3 * time.Second, Smoke: true, LinkRows: 20000, LinkFileRows: 5000, Out: out, Command: "go run ./cmd/bench -smoke"}
 	var table bytes.Buffer
 	start := time.Now()
 	if err := run(o, &table); err != nil {
@@ -38,7 +38,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"scan rows/s", "HTTP requests per SELECT 1", "long poll off", "Rerun:"} {
+	for _, want := range []string{"scan rows/s", "HTTP requests per SELECT 1", "long poll off", "result links: rows/s", "Rerun:"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, md)
 		}

@@ -31,6 +31,9 @@ type options struct {
 	PeerBin string
 	Profile string
 	Command string
+	// LinkRows and LinkFileRows size the result-link measurement.
+	LinkRows     int
+	LinkFileRows int
 }
 
 func main() {
@@ -44,6 +47,8 @@ func main() {
 	flag.IntVar(&o.MemMult, "mem-mult", 10, "the second memory run streams this many times -rows")
 	flag.IntVar(&o.K, "select1", 200, "SELECT 1 queries per round")
 	flag.Float64Var(&waitSec, "wait-seconds", 60, "duration of the long query of the waiting measurement")
+	flag.IntVar(&o.LinkRows, "link-rows", 2000000, "rows of the result-link measurement")
+	flag.IntVar(&o.LinkFileRows, "link-file-rows", 100000, "rows of one result file of the result-link measurement")
 	flag.BoolVar(&o.Smoke, "smoke", false, "tiny sizes (20,000 rows, 1 round, 3 s wait) for CI")
 	flag.StringVar(&o.Out, "out", "BENCHMARKS.md", "markdown file to write (empty: none)")
 	flag.StringVar(&o.PeerBin, "peer-bin", "", "prebuilt ./cmd/bench/peerclient (default: go build it)")
@@ -58,6 +63,7 @@ func main() {
 	})
 	if o.Smoke {
 		o.Rows, o.Rounds, o.Wait, o.K = 20000, 1, 3*time.Second, 20
+		o.LinkRows, o.LinkFileRows = 20000, 5000
 	}
 	if err := run(o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -113,6 +119,9 @@ func run(o options, w io.Writer) error {
 		return err
 	}
 	if err := b.memory(); err != nil {
+		return err
+	}
+	if err := b.links(); err != nil {
 		return err
 	}
 	if err := b.select1(); err != nil {
@@ -408,6 +417,25 @@ func (b *bench) cell(name string, f func(float64) string) string {
 	return fmt.Sprintf("%s (%s–%s)", f(st.med), f(st.lo), f(st.hi))
 }
 
+// cell8 formats 8 times a byte count metric.
+func (b *bench) cell8(name string) string {
+	st, ok := b.stat(name)
+	if !ok {
+		return "—"
+	}
+	return mb(8 * st.med)
+}
+
+// ratio8 is num / (8 × den): a heap against 8 files.
+func (b *bench) ratio8(num, den string) string {
+	n, ok1 := b.stat(num)
+	d, ok2 := b.stat(den)
+	if !ok1 || !ok2 || d.med == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", n.med/(8*d.med))
+}
+
 func (b *bench) ratio(num, den string) string {
 	n, ok1 := b.stat(num)
 	d, ok2 := b.stat(den)
@@ -443,6 +471,12 @@ func (b *bench) table() string {
 	row("SELECT 1 latency", b.cell("ours/lat1", ms), b.cell("official/lat1", ms), b.ratio("ours/lat1", "official/lat1"), "", "", "")
 	row("HTTP requests per SELECT 1", b.cell("ours/req1", num), b.cell("official/req1", num), "", "", "", "exactly 1")
 	row("time to first row", b.cell("ours-live/ttfr", secs), b.cell("official-live/ttfr", secs), b.ratio("ours-live/ttfr", "official-live/ttfr"), "", "", "")
+	row(fmt.Sprintf("result links: rows/s (%s rows, files of %s rows, %s per file)", commas(b.o.LinkRows), commas(b.o.LinkFileRows), linkLatency),
+		b.cell("ours/links-rps", mrows), b.cell("official/links-rps", mrows), b.ratio("ours/links-rps", "official/links-rps"), "", "", "≥ 3× official")
+	row("… rows/s including execution (query to last row)", b.cell("ours/links-whole-rps", mrows), b.cell("official/links-whole-rps", mrows),
+		b.ratio("ours/links-whole-rps", "official/links-whole-rps"), "", "", "")
+	row("… peak heap", b.cell("ours/links-heap", mb), b.cell("official/links-heap", mb), b.ratio("ours/links-heap", "official/links-heap"),
+		"8 files "+b.cell8("links/filebytes"), b.ratio8("ours/links-heap", "links/filebytes"), "< 8 files")
 	row(fmt.Sprintf("peak heap streaming %s rows", commas(n)), b.cell("ours-live/heap", mb), b.cell("official-live/heap", mb), b.ratio("ours-live/heap", "official-live/heap"), "", "", "< 64 MB at 5,000,000")
 	row(fmt.Sprintf("peak heap streaming %s rows (%d×)", commas(n*b.o.MemMult), b.o.MemMult), b.cell("ours/heap10", mb), b.cell("official/heap10", mb),
 		b.ratio("ours/heap10", "official/heap10"), "", "", "")

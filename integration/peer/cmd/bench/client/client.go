@@ -36,8 +36,12 @@ type Spec struct {
 	Path  string
 	Token string `json:",omitempty"`
 	// LZ4 asks for LZ4-compressed Arrow batches (this project's driver).
-	LZ4   bool
-	Query string
+	LZ4 bool
+	// CloudFetch turns on result links (CloudFetch) in the official
+	// driver, off by default there; this project's driver has them on by
+	// default and ignores it.
+	CloudFetch bool `json:",omitempty"`
+	Query      string
 	// Rows is the expected row count of a scan (ceilings: rows to produce).
 	Rows int
 	// K is the number of SELECT 1 queries.

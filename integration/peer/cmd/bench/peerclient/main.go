@@ -20,7 +20,8 @@ func main() {
 }
 
 // open connects the official driver as its README does for a warehouse;
-// "localhost" makes it use http://. Page size as ours (100,000 rows).
+// "localhost" makes it use http://. Page size as ours (100,000 rows);
+// result links (CloudFetch) when the Spec asks for them.
 func open(s client.Spec) (*sql.DB, error) {
 	c, err := dbsql.NewConnector(
 		dbsql.WithServerHostname("localhost"),
@@ -28,6 +29,7 @@ func open(s client.Spec) (*sql.DB, error) {
 		dbsql.WithHTTPPath(s.Path),
 		dbsql.WithAccessToken(s.Token),
 		dbsql.WithMaxRows(100000),
+		dbsql.WithCloudFetch(s.CloudFetch),
 	)
 	if err != nil {
 		return nil, err
