@@ -56,3 +56,13 @@ func (s *slab[T]) box(i int) any {
 	e.data = unsafe.Pointer(&s.vals[i])
 	return x
 }
+
+// fill converts the batch's values src into the slab, leaving NULLs zero.
+func fill[S, T any](s *slab[T], src []S, null func(int) bool, conv func(S) T) {
+	dst := s.alloc(len(src))
+	for j, v := range src {
+		if !null(j) {
+			dst[j] = conv(v)
+		}
+	}
+}

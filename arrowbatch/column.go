@@ -299,12 +299,7 @@ func (c *date32Column) Value(i int) any {
 		return nil
 	}
 	if !c.slab.full {
-		dst := c.slab.alloc(len(c.vals))
-		for j, v := range c.vals {
-			if !c.null(j) {
-				dst[j] = time.Unix(int64(v)*secondsPerDay, 0).UTC()
-			}
-		}
+		fill(&c.slab, c.vals, c.null, func(v int32) time.Time { return time.Unix(int64(v)*secondsPerDay, 0).UTC() })
 	}
 	return c.slab.box(i)
 }
@@ -371,12 +366,7 @@ func (c *timestampColumn) Value(i int) any {
 		return nil
 	}
 	if !c.slab.full {
-		dst := c.slab.alloc(len(c.vals))
-		for j, v := range c.vals {
-			if !c.null(j) {
-				dst[j] = c.conv(v).In(c.loc)
-			}
-		}
+		fill(&c.slab, c.vals, c.null, func(v int64) time.Time { return c.conv(v).In(c.loc) })
 	}
 	return c.slab.box(i)
 }
@@ -401,12 +391,7 @@ func (c *decimal128Column) Value(i int) any {
 		return nil
 	}
 	if !c.slab.full {
-		dst := c.slab.alloc(len(c.vals))
-		for j, v := range c.vals {
-			if !c.null(j) {
-				dst[j] = formatDecimal128(v, c.scale)
-			}
-		}
+		fill(&c.slab, c.vals, c.null, func(v decimal.Decimal128) string { return formatDecimal128(v, c.scale) })
 	}
 	return c.slab.box(i)
 }
