@@ -47,7 +47,9 @@ var errLinkExpired = errors.New("result link expired")
 type linkFile struct {
 	link *tcli.TSparkArrowResultLink
 	done chan struct{}
-	msgs [][]byte
+	// body is the file as downloaded (an LZ4 frame when compressed); its
+	// messages are decompressed and decoded one at a time while it is read.
+	body []byte
 	err  error
 }
 
@@ -76,7 +78,7 @@ type linkReader struct {
 	moved   bool
 
 	cur       *linkFile
-	msgIdx    int
+	msgs      *ipcStream // the messages of cur still to read
 	remaining int64
 	drainedQ  bool
 	peeked    *linkFile
@@ -215,8 +217,8 @@ func (l *linkReader) refresh(offset int64) (*tcli.TSparkArrowResultLink, error) 
 }
 
 // finish records the outcome of a download.
-func (l *linkFile) finish(msgs [][]byte, err error) {
-	l.msgs, l.err = msgs, err
+func (l *linkFile) finish(body []byte, err error) {
+	l.body, l.err = body, err
 	close(l.done)
 }
 
@@ -259,12 +261,7 @@ func (l *linkReader) download(f *linkFile) {
 		}
 		body, retry, err := l.get(lk)
 		if err == nil {
-			msgs, err := l.split(body)
-			if err != nil {
-				f.finish(nil, l.errorf("result file of row %d: %v", lk.StartRowOffset, err))
-				return
-			}
-			f.finish(msgs, nil)
+			f.finish(body, nil)
 			return
 		}
 		if l.ctx.Err() != nil {
@@ -355,17 +352,18 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// split decompresses a file if needed and returns its record-batch
-// messages, skipping schema messages and the end-of-stream marker.
-func (l *linkReader) split(data []byte) ([][]byte, error) {
+// messages returns the record-batch messages of a downloaded file, read one
+// at a time. A message may not claim more bytes than the file can hold: the
+// body itself, or what LZ4 can expand it to (at most 255 times, plus a frame's
+// worth).
+func (l *linkReader) messages(body []byte) *ipcStream {
+	var r io.Reader = bytes.NewReader(body)
+	limit := int64(len(body))
 	if l.lz4 {
-		var out bytes.Buffer
-		if _, err := out.ReadFrom(lz4.NewReader(bytes.NewReader(data))); err != nil {
-			return nil, fmt.Errorf("corrupt LZ4 frame: %v", err)
-		}
-		data = out.Bytes()
+		r = lz4.NewReader(r)
+		limit = 255*limit + 4<<20
 	}
-	return splitIPC(data)
+	return &ipcStream{r: r, limit: limit}
 }
 
 // errorf formats an error about the statement.
@@ -378,10 +376,15 @@ func (l *linkReader) errorf(format string, args ...any) error {
 func (l *linkReader) next() (arrow.RecordBatch, error) {
 	for {
 		if f := l.cur; f != nil {
-			if l.remaining > 0 && l.msgIdx < len(f.msgs) {
-				msg := f.msgs[l.msgIdx]
-				f.msgs[l.msgIdx] = nil
-				l.msgIdx++
+			if l.remaining > 0 && l.msgs != nil {
+				msg, err := l.msgs.next()
+				if err == io.EOF {
+					l.msgs = nil
+					continue
+				}
+				if err != nil {
+					return nil, l.errorf("result file of row %d: %v", f.link.StartRowOffset, err)
+				}
 				rec, err := l.ar.Decode(msg)
 				if err != nil {
 					return nil, fmt.Errorf("databricks: statement %s: %w", l.id, err)
@@ -431,14 +434,14 @@ func (l *linkReader) next() (arrow.RecordBatch, error) {
 			}
 			return nil, f.err
 		}
-		l.cur, l.msgIdx, l.remaining = f, 0, f.link.RowCount
+		l.cur, l.msgs, l.remaining = f, l.messages(f.body), f.link.RowCount
 	}
 }
 
 // release frees the current file and admits another download.
 func (l *linkReader) release() {
-	l.cur.msgs = nil
-	l.cur = nil
+	l.cur.body = nil
+	l.cur, l.msgs = nil, nil
 	<-l.sem
 }
 

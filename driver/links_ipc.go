@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Arrow IPC framing (format/Message.fbs): a message is an optional
@@ -18,58 +19,91 @@ const (
 	ipcSlotBodyLength = 3
 )
 
-// splitIPC splits an Arrow IPC stream into its record-batch messages (each
-// framed as arrowbatch.Reader.Decode expects), skipping schema messages and
-// stopping at the end-of-stream marker. It never panics on corrupt input.
-func splitIPC(data []byte) ([][]byte, error) {
-	var msgs [][]byte
-	sawSchema := false
-	for len(data) > 0 {
-		start := data
-		if len(data) < 4 {
-			return nil, errors.New("truncated IPC stream")
-		}
-		n := binary.LittleEndian.Uint32(data)
-		data = data[4:]
-		if n == ipcContinuation {
-			if len(data) < 4 {
-				return nil, errors.New("truncated IPC stream")
+// ipcStream reads the record-batch messages of an Arrow IPC stream one at a
+// time (each framed as arrowbatch.Reader.Decode expects), skipping schema
+// messages and stopping at the end-of-stream marker, so that a result file is
+// never held decoded as a whole. It never panics on corrupt input, and no
+// message may claim more than limit bytes.
+type ipcStream struct {
+	r         io.Reader
+	limit     int64
+	sawSchema bool
+	done      bool
+}
+
+// next returns the next record-batch message, or io.EOF at the end.
+func (s *ipcStream) next() ([]byte, error) {
+	for !s.done {
+		var hdr [8]byte
+		if _, err := io.ReadFull(s.r, hdr[:4]); err != nil {
+			if err == io.EOF && s.sawSchema {
+				s.done = true
+				break
 			}
-			n = binary.LittleEndian.Uint32(data)
-			data = data[4:]
+			return nil, truncated(err, "IPC stream")
+		}
+		n := binary.LittleEndian.Uint32(hdr[:4])
+		prefix := 4
+		if n == ipcContinuation {
+			if _, err := io.ReadFull(s.r, hdr[4:8]); err != nil {
+				return nil, truncated(err, "IPC stream")
+			}
+			n = binary.LittleEndian.Uint32(hdr[4:8])
+			prefix = 8
 		}
 		if n == 0 {
+			s.done = true
 			break
 		}
-		if uint64(n) > uint64(len(data)) {
-			return nil, errors.New("truncated IPC message")
+		if int64(n) > s.limit {
+			return nil, errors.New("corrupt IPC message length")
 		}
-		kind, body, ok := ipcMessageInfo(data[:n])
+		meta := make([]byte, n)
+		if _, err := io.ReadFull(s.r, meta); err != nil {
+			return nil, truncated(err, "IPC message")
+		}
+		kind, body, ok := ipcMessageInfo(meta)
 		if !ok {
 			return nil, errors.New("corrupt IPC message metadata")
 		}
-		data = data[n:]
-		if body < 0 || body > int64(len(data)) {
-			return nil, errors.New("truncated IPC message body")
+		if body < 0 || body > s.limit-int64(n) {
+			return nil, errors.New("corrupt IPC message body length")
 		}
-		data = data[body:]
-		msg := start[:len(start)-len(data)]
 		switch kind {
 		case ipcHeaderSchema:
-			sawSchema = true
+			s.sawSchema = true
+			if _, err := io.CopyN(io.Discard, s.r, body); err != nil {
+				return nil, truncated(err, "IPC message body")
+			}
+			continue
 		case ipcHeaderRecordBatch:
-			if !sawSchema {
+			if !s.sawSchema {
 				return nil, errors.New("IPC stream without schema")
 			}
-			msgs = append(msgs, msg)
 		default:
 			return nil, fmt.Errorf("unsupported IPC message type %d", kind)
 		}
+		msg := make([]byte, prefix+int(n)+int(body))
+		copy(msg, hdr[:prefix])
+		copy(msg[prefix:], meta)
+		if _, err := io.ReadFull(s.r, msg[prefix+int(n):]); err != nil {
+			return nil, truncated(err, "IPC message body")
+		}
+		return msg, nil
 	}
-	if !sawSchema {
+	if !s.sawSchema {
 		return nil, errors.New("IPC stream without schema")
 	}
-	return msgs, nil
+	return nil, io.EOF
+}
+
+// truncated names a short read of what; other read errors (a corrupt LZ4
+// frame) keep their text.
+func truncated(err error, what string) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errors.New("truncated " + what)
+	}
+	return fmt.Errorf("reading %s: %v", what, err)
 }
 
 // ipcMessageInfo reads the header type and body length of a Message table.

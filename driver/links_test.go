@@ -410,19 +410,32 @@ func TestLinksEarlyCloseStopsDownloads(t *testing.T) {
 	}
 }
 
-func TestSplitIPCCorrupt(t *testing.T) {
+func TestIPCStreamCorrupt(t *testing.T) {
 	st := newStorage(t)
 	st.file("x", 0, 10, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false)
 	data := st.files["x"]
-	msgs, err := splitIPC(data)
-	if err != nil || len(msgs) != 4 {
-		t.Fatalf("%d messages, %v", len(msgs), err)
+	readAll := func(data []byte) (int, error) {
+		s := &ipcStream{r: bytes.NewReader(data), limit: int64(len(data))}
+		for n := 0; ; n++ {
+			if _, err := s.next(); err != nil {
+				if err == io.EOF {
+					return n, nil
+				}
+				return n, err
+			}
+		}
+	}
+	if n, err := readAll(data); err != nil || n != 4 {
+		t.Fatalf("%d messages, %v", n, err)
 	}
 	for i := 0; i < len(data); i++ {
-		splitIPC(data[:i])
+		readAll(data[:i])
 		c := bytes.Clone(data)
 		c[i] ^= 0xff
-		splitIPC(c)
+		readAll(c)
+	}
+	if _, err := readAll(nil); err == nil {
+		t.Fatal("an empty file gave no error")
 	}
 }
 
