@@ -252,11 +252,7 @@ func (c *Config) setParam(name, val string) error {
 		}
 		c.MaxRows = n
 	case "retryMax":
-		n, perr := strconv.Atoi(val)
-		if perr != nil || n < 0 {
-			return configErr(name, "%.32q is not a non-negative integer", val)
-		}
-		c.RetryMax = n
+		c.RetryMax, err = parseCount(name, val)
 	case "useArrow":
 		c.UseArrow, err = parseBool(name, val)
 	case "useLZ4":
@@ -264,11 +260,7 @@ func (c *Config) setParam(name, val string) error {
 	case "useCloudFetch":
 		c.UseCloudFetch, err = parseBool(name, val)
 	case "maxDownloads":
-		n, perr := strconv.Atoi(val)
-		if perr != nil || n < 0 {
-			return configErr(name, "%.32q is not a non-negative integer", val)
-		}
-		c.MaxDownloads = n
+		c.MaxDownloads, err = parseCount(name, val)
 	case "timeout":
 		c.QueryTimeout, err = parseDuration(name, val)
 	case "retryBudget":
@@ -287,6 +279,16 @@ func (c *Config) setParam(name, val string) error {
 	return err
 }
 
+// parseCount reads a non-negative integer.
+func parseCount(name, val string) (int, error) {
+	n, err := strconv.Atoi(val)
+	if err != nil || n < 0 {
+		return 0, configErr(name, "%.32q is not a non-negative integer", val)
+	}
+	return n, nil
+}
+
+// parseBool reads true or false.
 func parseBool(name, val string) (bool, error) {
 	b, err := strconv.ParseBool(val)
 	if err != nil {
