@@ -44,10 +44,12 @@ func (s *Server) run(ctx context.Context, op *operation) {
 	}()
 	op.setRunning()
 	res, err := s.execute(ctx, op)
-	op.complete(res, err, ctx.Err())
+	// The namespace changes before the statement reports completion, so a
+	// statement the client sends next runs in it.
 	if err == nil && res.ns != nil {
 		s.updateNamespace(op.sessKey, *res.ns)
 	}
+	op.complete(res, err, ctx.Err())
 }
 
 // execute runs the statement: USE the session's namespace, prepare (earlier
