@@ -34,7 +34,15 @@ type options struct {
 	// LinkRows and LinkFileRows size the result-link measurement.
 	LinkRows     int
 	LinkFileRows int
+	// Only names the measurements to run (empty: all).
+	Only map[string]bool
 }
+
+// measurements are the names -only accepts, in the order they run.
+var measurements = []string{"scan", "memory", "links", "select1", "waiting"}
+
+// wants reports whether measurement name runs.
+func (o options) wants(name string) bool { return len(o.Only) == 0 || o.Only[name] }
 
 func main() {
 	if client.Main(openOurs, oursExtra) {
@@ -42,6 +50,7 @@ func main() {
 	}
 	var o options
 	var waitSec float64
+	var only string
 	flag.IntVar(&o.Rows, "rows", 5000000, "rows of the scan dataset")
 	flag.IntVar(&o.Rounds, "rounds", 3, "rounds of each measurement (drivers alternate)")
 	flag.IntVar(&o.MemMult, "mem-mult", 10, "the second memory run streams this many times -rows")
@@ -53,7 +62,18 @@ func main() {
 	flag.StringVar(&o.Out, "out", "BENCHMARKS.md", "markdown file to write (empty: none)")
 	flag.StringVar(&o.PeerBin, "peer-bin", "", "prebuilt ./cmd/bench/peerclient (default: go build it)")
 	flag.StringVar(&o.Profile, "profile", "", "directory for CPU and allocation profiles of the scan children")
+	flag.StringVar(&only, "only", "", "comma-separated measurements to run, of "+strings.Join(measurements, ",")+" (default: all)")
 	flag.Parse()
+	if only != "" {
+		o.Only = map[string]bool{}
+		for _, m := range strings.Split(only, ",") {
+			if !slices.Contains(measurements, m) {
+				fmt.Fprintf(os.Stderr, "bench: -only: unknown measurement %q (have %s)\n", m, strings.Join(measurements, ","))
+				os.Exit(2)
+			}
+			o.Only[m] = true
+		}
+	}
 	o.Wait = time.Duration(waitSec * float64(time.Second))
 	o.Command = "go run ./cmd/bench"
 	flag.Visit(func(f *flag.Flag) {
@@ -111,24 +131,19 @@ func run(o options, w io.Writer) error {
 	defer srv.Close()
 	b.srv = srv
 	start := time.Now()
-	b.logf("seeding %d rows (and %d for the memory run)", o.Rows, o.Rows*o.MemMult)
-	if err := seed(srv, o.Rows, o.MemMult); err != nil {
-		return err
+	if o.wants("scan") || o.wants("memory") {
+		b.logf("seeding %d rows (and %d for the memory run)", o.Rows, o.Rows*o.MemMult)
+		if err := seed(srv, o.Rows, o.MemMult); err != nil {
+			return err
+		}
 	}
-	if err := b.scans(); err != nil {
-		return err
-	}
-	if err := b.memory(); err != nil {
-		return err
-	}
-	if err := b.links(); err != nil {
-		return err
-	}
-	if err := b.select1(); err != nil {
-		return err
-	}
-	if err := b.waiting(); err != nil {
-		return err
+	steps := map[string]func() error{"scan": b.scans, "memory": b.memory, "links": b.links, "select1": b.select1, "waiting": b.waiting}
+	for _, m := range measurements {
+		if o.wants(m) {
+			if err := steps[m](); err != nil {
+				return err
+			}
+		}
 	}
 	b.logf("done in %s", time.Since(start).Round(time.Second))
 	table := b.table()
