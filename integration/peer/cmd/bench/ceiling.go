@@ -7,6 +7,7 @@ import (
 	sqldriver "database/sql/driver"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -65,13 +66,28 @@ func arrowStream() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Ways the arrow-go ceilings treat each value.
+const (
+	// touchValues reads every value without boxing: ceiling (a).
+	touchValues = "touch"
+	// copyStrings is (a) plus one copy of every string value, the copy a
+	// driver makes so that its values do not pin the batch.
+	copyStrings = "copy"
+	// driverValues turns every value into the driver.Value a
+	// database/sql driver returns (int64, float64, string copy, DECIMAL as
+	// exact text, time.Time, bool, int32), boxed one by one as Go does.
+	driverValues = "values"
+)
+
 // arrowCeiling decodes n rows of Arrow batches with arrow-go alone and reads
-// every value: ceiling (a).
-func arrowCeiling(n int) (client.Result, error) {
+// every value as mode says: ceiling (a) and two variants that add what a
+// driver must do with the values.
+func arrowCeiling(n int, mode string) (client.Result, error) {
 	stream, err := arrowStream()
 	if err != nil {
 		return client.Result{}, err
 	}
+	dest := make([]sqldriver.Value, 8)
 	return client.Measure(func() (int64, float64, error) {
 		var rows, sum int64
 		for rows < int64(n) {
@@ -91,17 +107,37 @@ func arrowCeiling(n int) (client.Result, error) {
 				c6 := rec.Column(6).(*array.Boolean)
 				c7 := rec.Column(7).(*array.Int32)
 				for i := 0; i < nr && rows < int64(n); i++ {
-					sum += c0.Value(i)
-					sum += int64(c1.Value(i))
-					sum += int64(len(c2.Value(i)))
-					sum += int64(c3.Value(i).LowBits())
-					sum += int64(c4.Value(i))
-					sum += int64(c5.Value(i))
-					if c6.Value(i) {
-						sum++
-					}
-					if c7.IsValid(i) {
-						sum += int64(c7.Value(i))
+					switch mode {
+					case driverValues:
+						dest[0] = c0.Value(i)
+						dest[1] = c1.Value(i)
+						dest[2] = strings.Clone(c2.Value(i))
+						dest[3] = c3.Value(i).ToString(2)
+						dest[4] = c4.Value(i).ToTime(arrow.Microsecond)
+						dest[5] = c5.Value(i).ToTime()
+						dest[6] = c6.Value(i)
+						dest[7] = nil
+						if c7.IsValid(i) {
+							dest[7] = c7.Value(i)
+						}
+						sum += int64(len(dest[2].(string)))
+					default:
+						s := c2.Value(i)
+						if mode == copyStrings {
+							s = strings.Clone(s)
+						}
+						sum += c0.Value(i)
+						sum += int64(c1.Value(i))
+						sum += int64(len(s))
+						sum += int64(c3.Value(i).LowBits())
+						sum += int64(c4.Value(i))
+						sum += int64(c5.Value(i))
+						if c6.Value(i) {
+							sum++
+						}
+						if c7.IsValid(i) {
+							sum += int64(c7.Value(i))
+						}
 					}
 					rows++
 				}

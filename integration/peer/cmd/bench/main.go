@@ -256,6 +256,8 @@ func (b *bench) scans() error {
 		variant{"ours-live", ours, client.Spec{Kind: "scan", Query: q, LZ4: true}},
 		variant{"official-live", official, client.Spec{Kind: "scan", Query: q}},
 		variant{"arrow", ours, client.Spec{Kind: "arrow", Rows: b.o.Rows}},
+		variant{"arrow-copy", ours, client.Spec{Kind: "arrow-copy", Rows: b.o.Rows}},
+		variant{"arrow-values", ours, client.Spec{Kind: "arrow-values", Rows: b.o.Rows}},
 		variant{"floor", ours, client.Spec{Kind: "floor", Rows: b.o.Rows}})
 	for round := range b.o.Rounds {
 		order := slices.Clone(vs)
@@ -479,6 +481,9 @@ func (b *bench) table() string {
 		"combined", b.ratio("ours-nolz4/rps", "combined/rps"), "")
 	row("scan rows/s, driver.Rows.Next, LZ4 off", b.cell("ours-driver/rps", mrows), "", "",
 		"arrow-go "+b.cell("arrow/rps", mrows), b.ratio("ours-driver/rps", "arrow/rps"), "≥ 0.8× arrow-go")
+	row("… ceiling (a) plus one copy per string value", "", "", "", b.cell("arrow-copy/rps", mrows), b.ratio("ours-driver/rps", "arrow-copy/rps"), "")
+	row("… ceiling (a) producing driver.Value one by one (string copy, DECIMAL text, time.Time)", "", "", "", b.cell("arrow-values/rps", mrows)+", "+b.cell("arrow-values/apr", num)+" allocs/row",
+		b.ratio("ours-driver/rps", "arrow-values/rps"), "")
 	row("ceiling (b): database/sql floor, trivial driver", "", "", "", b.cell("floor/rps", mrows), "", "")
 	row("bytes allocated per row (LZ4 on)", b.cell("ours/bpr", num), b.cell("official/bpr", num), b.ratio("ours/bpr", "official/bpr"), "floor "+b.cell("floor/bpr", num), "", "")
 	row("allocations per row (LZ4 on)", b.cell("ours/apr", num), b.cell("official/apr", num), b.ratio("ours/apr", "official/apr"), "floor "+b.cell("floor/apr", num), "", "")

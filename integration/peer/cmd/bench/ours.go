@@ -37,7 +37,13 @@ func openOurs(s client.Spec) (*sql.DB, error) {
 func oursExtra(s client.Spec) (client.Result, bool, error) {
 	switch s.Kind {
 	case "arrow":
-		r, err := arrowCeiling(s.Rows)
+		r, err := arrowCeiling(s.Rows, touchValues)
+		return r, true, err
+	case "arrow-copy":
+		r, err := arrowCeiling(s.Rows, copyStrings)
+		return r, true, err
+	case "arrow-values":
+		r, err := arrowCeiling(s.Rows, driverValues)
 		return r, true, err
 	case "floor":
 		r, err := floorCeiling(s.Rows)
