@@ -213,18 +213,31 @@ func (c *Client) attempt(ctx context.Context, method string, attempt int, body [
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 		return newHTTPError(method, resp, c.now())
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
-	if resp.ContentLength > 0 && resp.ContentLength < 1<<30 {
-		buf.Grow(int(resp.ContentLength))
-	}
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
+	// The reply is read into memory of its own, not a pooled buffer: the
+	// decoded result's binary values are slices of it.
+	reply, err := readBody(resp)
+	if err != nil {
 		outcome = "transport error"
 		return &transportError{method: method, err: fmt.Errorf("read reply: %w", err)}
 	}
-	if err := decodeReply(buf.Bytes(), method, seqID, result); err != nil {
+	if err := decodeReply(reply, method, seqID, result); err != nil {
 		outcome = "bad reply"
 		return fmt.Errorf("rpc: %s: %w", method, err)
 	}
 	return nil
+}
+
+// readBody reads a reply's body: into one allocation of its exact size when
+// the server announced it, else into a growing buffer.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n < 1<<30 {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(resp.Body)
+	return buf.Bytes(), err
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/stretchr/testify/require"
+
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -466,4 +468,28 @@ func TestConcurrentCalls(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+func TestDecodeReplySlicesBinaryValues(t *testing.T) {
+	a, b := bytes.Repeat([]byte{1}, 1000), bytes.Repeat([]byte{2}, 700)
+	body := reply(t, "FetchResults", thrift.REPLY, 1, &tcli.TCLIServiceFetchResultsResult{
+		Success: &tcli.TFetchResultsResp{Status: okStatus(), Results: &tcli.TRowSet{
+			ArrowBatches: []*tcli.TSparkArrowBatch{{Batch: a, RowCount: 1}, {Batch: b, RowCount: 1}},
+		}},
+	})
+	var res tcli.TCLIServiceFetchResultsResult
+	require.NoError(t, decodeReply(body, "FetchResults", 1, &res))
+	got := res.Success.Results.ArrowBatches
+	require.Len(t, got, 2)
+	require.Equal(t, a, got[0].Batch)
+	require.Equal(t, b, got[1].Batch)
+	require.Equal(t, len(got[0].Batch), cap(got[0].Batch), "capacity clipped")
+	_ = append(got[0].Batch, 9)
+	require.Equal(t, b, got[1].Batch, "appending to one value leaves the next intact")
+
+	// A binary value longer than what is left of the reply is an error.
+	cut := body[:len(body)-800]
+	var short tcli.TCLIServiceFetchResultsResult
+	err := decodeReply(cut, "FetchResults", 1, &short)
+	require.ErrorIs(t, err, errMalformedReply)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/apache/thrift/lib/go/thrift"
@@ -62,9 +63,13 @@ var errMalformedReply = errors.New("malformed reply")
 // decodeReply reads the reply message to the call of method with seqID from
 // body into result. A Thrift application exception is returned as an error
 // wrapping the thrift.TApplicationException.
+//
+// Binary fields of result (Arrow batches above all) are slices of body, not
+// copies: body must not be modified or reused afterwards.
 func decodeReply(body []byte, method string, seqID int32, result thrift.TStruct) error {
 	ctx := context.Background()
-	p := thrift.NewTBinaryProtocolConf(&thrift.TMemoryBuffer{Buffer: bytes.NewBuffer(body)}, thriftConf)
+	in := bytes.NewBuffer(body)
+	p := &sliceProtocol{TBinaryProtocol: thrift.NewTBinaryProtocolConf(&thrift.TMemoryBuffer{Buffer: in}, thriftConf), in: in}
 	name, typ, id, err := p.ReadMessageBegin(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errMalformedReply, err)
@@ -93,4 +98,31 @@ func decodeReply(body []byte, method string, seqID int32, result thrift.TStruct)
 		return fmt.Errorf("%w: %w", errMalformedReply, err)
 	}
 	return nil
+}
+
+// sliceProtocol is the binary protocol reading from an in-memory reply whose
+// binary values are returned as slices of the reply instead of copies. The
+// library's ReadBinary copies every value into a buffer grown by doubling
+// from 512 bytes: for a FetchResults page of Arrow batches that is the
+// page's size copied again, plus as much garbage.
+type sliceProtocol struct {
+	*thrift.TBinaryProtocol
+	in *bytes.Buffer
+}
+
+// ReadBinary returns the next binary value as a slice of the reply, its
+// capacity clipped so that appending to it cannot overwrite what follows.
+func (p *sliceProtocol) ReadBinary(ctx context.Context) ([]byte, error) {
+	size, err := p.ReadI32(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if size < 0 {
+		return nil, thrift.NewTProtocolExceptionWithType(thrift.NEGATIVE_SIZE, fmt.Errorf("binary value of %d bytes", size))
+	}
+	if int(size) > p.in.Len() {
+		return nil, thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA,
+			fmt.Errorf("binary value of %d bytes, %d left in the reply", size, p.in.Len()))
+	}
+	return slices.Clip(p.in.Next(int(size))), nil
 }
