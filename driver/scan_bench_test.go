@@ -87,6 +87,7 @@ func BenchmarkScan8Columns(b *testing.B) {
 				ni      sql.NullInt32
 			)
 			b.ReportAllocs()
+			cpu := processCPUTime()
 			for b.Loop() {
 				rows, err := db.QueryContext(context.Background(), "q")
 				if err != nil {
@@ -102,7 +103,7 @@ func BenchmarkScan8Columns(b *testing.B) {
 				}
 				rows.Close()
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*scanBenchRows), "ns/row")
+			reportPerRow(b, cpu)
 		})
 	}
 }
@@ -120,6 +121,7 @@ func BenchmarkRowsNext8Columns(b *testing.B) {
 	q := cn.(sqldriver.QueryerContext)
 	dest := make([]sqldriver.Value, 8)
 	b.ReportAllocs()
+	cpu := processCPUTime()
 	for b.Loop() {
 		rows, err := q.QueryContext(context.Background(), "q", nil)
 		if err != nil {
@@ -136,5 +138,16 @@ func BenchmarkRowsNext8Columns(b *testing.B) {
 		}
 		rows.Close()
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*scanBenchRows), "ns/row")
+	reportPerRow(b, cpu)
+}
+
+// reportPerRow reports the wall time per row and the CPU time per row, all
+// threads (GC workers included) since cpu: on a shared machine the CPU time
+// varies less with other load than the wall time.
+func reportPerRow(b *testing.B, cpu time.Duration) {
+	rows := float64(b.N * scanBenchRows)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/rows, "ns/row")
+	if cpu > 0 {
+		b.ReportMetric(float64((processCPUTime()-cpu).Nanoseconds())/rows, "cpu-ns/row")
+	}
 }
