@@ -28,7 +28,7 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 type result struct {
 	hasResultSet bool
 	cols         []column
-	rows         [][]any
+	rows         *resultStore
 	modified     int64
 	ns           *namespace // set when the statement may have changed the namespace
 }
@@ -121,17 +121,7 @@ func queryDriver(ctx context.Context, conn *sql.Conn, query string, args []drive
 // reports a bare NULL (Databricks' VOID) as INTEGER.
 func maybeNullType(res *result) bool {
 	for ci, c := range res.cols {
-		if c.typ.kind != kInt32 {
-			continue
-		}
-		allNull := true
-		for _, row := range res.rows {
-			if row[ci] != nil {
-				allNull = false
-				break
-			}
-		}
-		if allNull {
+		if c.typ.kind == kInt32 && res.rows.allNull(ci) {
 			return true
 		}
 	}
@@ -185,49 +175,45 @@ func collect(ctx context.Context, rows driver.Rows, typ duckdb.StmtType, limit i
 		}
 		cols[i] = column{name: n, typ: parseDuckType(tn)}
 	}
-	var data [][]any
-	for limit <= 0 || int64(len(data)) < limit {
-		if len(data)%1024 == 0 {
+	// One reused destination row: the store copies what it keeps.
+	data := newResultStore(len(cols))
+	dst := make([]driver.Value, len(cols))
+	for limit <= 0 || int64(data.Len()) < limit {
+		if data.Len()%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		dst := make([]driver.Value, len(cols))
 		if err := rows.Next(dst); err != nil {
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			return nil, err
 		}
-		row := make([]any, len(cols))
-		for i, v := range dst {
-			if b, ok := v.([]byte); ok {
-				v = append([]byte{}, b...)
-			}
-			row[i] = v
-		}
-		data = append(data, row)
+		data.appendRow(dst)
 	}
+	data.seal()
 	isCount := len(names) == 1 && names[0] == "Count"
 	res := &result{hasResultSet: true, cols: cols, rows: data, modified: -1}
 	switch {
 	case isCount && (typ == duckdb.STATEMENT_TYPE_INSERT || typ == duckdb.STATEMENT_TYPE_UPDATE ||
 		typ == duckdb.STATEMENT_TYPE_DELETE):
 		var n int64
-		if len(data) == 1 {
-			n, _ = toInt64(data[0][0])
+		if data.Len() == 1 {
+			n, _ = toInt64(data.value(0, 0))
 		}
 		res.modified = n
 		bigint := &colType{kind: kInt64, duck: "BIGINT"}
 		res.cols = []column{{name: "num_affected_rows", typ: bigint}}
-		res.rows = [][]any{{n}}
+		row := []driver.Value{n}
 		if typ == duckdb.STATEMENT_TYPE_INSERT {
 			res.cols = append(res.cols, column{name: "num_inserted_rows", typ: bigint})
-			res.rows[0] = append(res.rows[0], n)
+			row = append(row, n)
 		}
+		res.rows = storeOf(len(row), row)
 	case noResultSet[typ]:
-		if isCount && len(data) == 1 {
-			res.modified, _ = toInt64(data[0][0])
+		if isCount && data.Len() == 1 {
+			res.modified, _ = toInt64(data.value(0, 0))
 		}
 		res.hasResultSet, res.cols, res.rows = false, nil, nil
 	}

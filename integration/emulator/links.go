@@ -113,7 +113,7 @@ type linkFile struct {
 // useLinksLocked reports whether op's result is answered with links; op.mu
 // held.
 func (op *operation) useLinksLocked() bool {
-	return op.links != nil && op.arrow && int64(len(op.rows)) > op.links.ThresholdRows
+	return op.links != nil && op.arrow && int64(op.rows.Len()) > op.links.ThresholdRows
 }
 
 // fetchLinksLocked returns a page of links for maxRows rows from op.cursor;
@@ -123,9 +123,9 @@ func (op *operation) fetchLinksLocked(maxRows int64) (*tcli.TRowSet, bool, *tcli
 	start := op.cursor
 	// Files cover whole multiples of FileRows, so a refresh from a link's
 	// offset yields the same file; a page holds files while below maxRows.
-	end := min(int64(start)+maxRows, int64(len(op.rows)))
-	if f := int64(o.FileRows); end < int64(len(op.rows)) && end%f != 0 {
-		end = min((end/f+1)*f, int64(len(op.rows)))
+	end := min(int64(start)+maxRows, int64(op.rows.Len()))
+	if f := int64(o.FileRows); end < int64(op.rows.Len()) && end%f != 0 {
+		end = min((end/f+1)*f, int64(op.rows.Len()))
 	}
 	rs := &tcli.TRowSet{StartRowOffset: int64(start), Rows: []*tcli.TRow{}, ResultLinks: []*tcli.TSparkArrowResultLink{}}
 	schema := arrowSchema(op.cols, op.arrowOpt)
@@ -139,8 +139,8 @@ func (op *operation) fetchLinksLocked(maxRows int64) (*tcli.TRowSet, bool, *tcli
 	}
 	for pos := start; pos < int(end); {
 		stop := min((pos/o.FileRows+1)*o.FileRows, int(end))
-		padEnd := min(stop+o.PadRows, len(op.rows))
-		data, err := fileBytes(schema, op.cols, op.rows[pos:padEnd], op.batchRowsHint(), op.lz4)
+		padEnd := min(stop+o.PadRows, op.rows.Len())
+		data, err := fileBytes(schema, op.cols, op.rows, pos, padEnd, op.batchRowsHint(), op.lz4)
 		if err != nil {
 			return nil, false, errStatus("XX000", "result file: "+err.Error())
 		}
@@ -150,19 +150,19 @@ func (op *operation) fetchLinksLocked(maxRows int64) (*tcli.TRowSet, bool, *tcli
 		pos = stop
 	}
 	op.cursor = int(end)
-	return rs, op.cursor < len(op.rows), nil
+	return rs, op.cursor < op.rows.Len(), nil
 }
 
 // batchRowsHint is the rows of one record batch inside a file.
 func (op *operation) batchRowsHint() int { return 10000 }
 
-// fileBytes writes rows as a complete Arrow IPC stream, as one LZ4 frame
-// when compress is set.
-func fileBytes(schema *arrow.Schema, cols []column, rows [][]any, batchRows int, compress bool) ([]byte, error) {
+// fileBytes writes rows [start,end) of data as a complete Arrow IPC stream,
+// as one LZ4 frame when compress is set.
+func fileBytes(schema *arrow.Schema, cols []column, data *resultStore, start, end, batchRows int, compress bool) ([]byte, error) {
 	var buf bytes.Buffer
 	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
-	for pos := 0; pos < len(rows); pos += batchRows {
-		rec, err := buildRecord(schema, cols, rows[pos:min(pos+batchRows, len(rows))])
+	for pos := start; pos < end; pos += batchRows {
+		rec, err := buildRecord(schema, cols, data, pos, min(pos+batchRows, end))
 		if err != nil {
 			return nil, err
 		}

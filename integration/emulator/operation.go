@@ -42,7 +42,7 @@ type operation struct {
 	hasResultSet bool
 	modified     int64 // -1 when the statement modifies no rows
 	cols         []column
-	rows         [][]any
+	rows         *resultStore
 	cursor       int
 	lastUsed     time.Time
 	schemaMsg    []byte

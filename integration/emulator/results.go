@@ -55,7 +55,7 @@ func (op *operation) fetch(maxRows, maxBytes, pageCap int64, batchRows int, from
 		op.cursor = 0
 	}
 	if offset != nil {
-		if *offset < 0 || *offset > int64(len(op.rows)) {
+		if *offset < 0 || *offset > int64(op.rows.Len()) {
 			return nil, false, errStatus("22003", "startRowOffset out of range")
 		}
 		op.cursor = int(*offset)
@@ -67,13 +67,12 @@ func (op *operation) fetch(maxRows, maxBytes, pageCap int64, batchRows int, from
 		return op.fetchLinksLocked(maxRows)
 	}
 	start := op.cursor
-	end := min(int64(start)+maxRows, int64(len(op.rows)))
+	end := min(int64(start)+maxRows, int64(op.rows.Len()))
 	rs := &tcli.TRowSet{StartRowOffset: int64(start), Rows: []*tcli.TRow{}}
 	if !op.arrow {
-		rows := op.rows[start:end]
-		rs.Columns = buildColumns(op.cols, rows, op.loc)
+		rs.Columns = buildColumns(op.cols, op.rows, start, int(end), op.loc)
 		op.cursor = int(end)
-		return rs, op.cursor < len(op.rows), nil
+		return rs, op.cursor < op.rows.Len(), nil
 	}
 	schemaMsg, err := op.schemaLocked()
 	if err != nil {
@@ -85,7 +84,7 @@ func (op *operation) fetch(maxRows, maxBytes, pageCap int64, batchRows int, from
 	pos := start
 	for pos < int(end) && (maxBytes <= 0 || size < maxBytes || pos == start) {
 		stop := min(pos+batchRows, int(end))
-		rec, err := buildRecord(schema, op.cols, op.rows[pos:stop])
+		rec, err := buildRecord(schema, op.cols, op.rows, pos, stop)
 		if err != nil {
 			return nil, false, errStatus("XX000", "arrow batch: "+err.Error())
 		}
@@ -99,5 +98,5 @@ func (op *operation) fetch(maxRows, maxBytes, pageCap int64, batchRows int, from
 		pos = stop
 	}
 	op.cursor = pos
-	return rs, op.cursor < len(op.rows), nil
+	return rs, op.cursor < op.rows.Len(), nil
 }

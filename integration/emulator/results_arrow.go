@@ -62,17 +62,17 @@ func batchMessage(schemaMsg []byte, rec arrow.RecordBatch, compress bool) ([]byt
 	return out.Bytes(), nil
 }
 
-// buildRecord builds an Arrow record batch of rows for the columns.
-func buildRecord(schema *arrow.Schema, cols []column, rows [][]any) (arrow.RecordBatch, error) {
+// buildRecord builds an Arrow record batch of rows [start,end) of data for
+// the columns.
+func buildRecord(schema *arrow.Schema, cols []column, data *resultStore, start, end int) (arrow.RecordBatch, error) {
 	mem := memory.DefaultAllocator
 	b := array.NewRecordBuilder(mem, schema)
 	defer b.Release()
 	for ci, c := range cols {
 		fb := b.Field(ci)
-		for _, row := range rows {
-			if err := appendArrow(fb, row[ci], c.typ); err != nil {
-				return nil, fmt.Errorf("column %q: %w", c.name, err)
-			}
+		fb.Reserve(end - start)
+		if err := data.appendArrow(fb, ci, c.typ, start, end); err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.name, err)
 		}
 	}
 	return b.NewRecordBatch(), nil

@@ -6,100 +6,129 @@ import (
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// buildColumns builds the column-based row set (one TColumn per column) for
-// clients that cannot read Arrow. Booleans, integers, floating point numbers
-// and binary travel natively; everything else as Hive text, TIMESTAMP
-// values in loc (the session time zone).
-func buildColumns(cols []column, rows [][]any, loc *time.Location) []*tcli.TColumn {
+// buildColumns builds the column-based row set (one TColumn per column) of
+// rows [start,end) of data for clients that cannot read Arrow. Booleans,
+// integers, floating point numbers and binary travel natively; everything
+// else as Hive text, TIMESTAMP values in loc (the session time zone).
+func buildColumns(cols []column, data *resultStore, start, end int, loc *time.Location) []*tcli.TColumn {
+	n := end - start
 	out := make([]*tcli.TColumn, len(cols))
 	for ci, c := range cols {
-		nulls := make([]byte, (len(rows)+7)/8)
-		isNull := func(r int) bool {
-			if rows[r][ci] == nil {
-				nulls[r/8] |= 1 << (r % 8)
-				return true
-			}
-			return false
+		nulls := make([]byte, (n+7)/8)
+		// pieces calls fn for each non-NULL row: its position in the page
+		// and its boxed value; vectors matching the column's wire type
+		// are copied by fast (when not nil) instead, for the whole piece.
+		pieces := func(fast func(v vector, from, to, off int) bool, fn func(r int, v any)) {
+			data.each(ci, start, end, func(cc *colChunk, from, to, off int) {
+				if cc.hasNulls(from, to) {
+					for i := from; i < to; i++ {
+						if cc.isNull(i) {
+							r := off + i - from
+							nulls[r/8] |= 1 << (r % 8)
+						}
+					}
+				}
+				if cc.vec == nil || (fast != nil && fast(cc.vec, from, to, off)) {
+					return
+				}
+				for i := from; i < to; i++ {
+					if !cc.isNull(i) {
+						fn(off+i-from, cc.vec.value(i))
+					}
+				}
+			})
 		}
 		var tc tcli.TColumn
 		switch c.typ.kind {
 		case kBool:
-			vals := make([]bool, len(rows))
-			for r := range rows {
-				if !isNull(r) {
-					vals[r], _ = rows[r][ci].(bool)
+			vals := make([]bool, n)
+			pieces(func(v vector, from, to, off int) bool {
+				bv, ok := v.(*boolVec)
+				if ok {
+					copy(vals[off:], bv.vals[from:to])
 				}
-			}
+				return ok
+			}, func(r int, v any) { vals[r], _ = v.(bool) })
 			tc.BoolVal = &tcli.TBoolColumn{Values: vals, Nulls: nulls}
 		case kInt8:
-			vals := make([]int8, len(rows))
-			for r := range rows {
-				if !isNull(r) {
-					i, _ := toInt64(rows[r][ci])
-					vals[r] = int8(i)
-				}
-			}
+			vals := make([]int8, n)
+			pieces(fastCopy(vals), func(r int, v any) {
+				i, _ := toInt64(v)
+				vals[r] = int8(i)
+			})
 			tc.ByteVal = &tcli.TByteColumn{Values: vals, Nulls: nulls}
 		case kInt16:
-			vals := make([]int16, len(rows))
-			for r := range rows {
-				if !isNull(r) {
-					i, _ := toInt64(rows[r][ci])
-					vals[r] = int16(i)
-				}
-			}
+			vals := make([]int16, n)
+			pieces(fastCopy(vals), func(r int, v any) {
+				i, _ := toInt64(v)
+				vals[r] = int16(i)
+			})
 			tc.I16Val = &tcli.TI16Column{Values: vals, Nulls: nulls}
 		case kInt32:
-			vals := make([]int32, len(rows))
-			for r := range rows {
-				if !isNull(r) {
-					i, _ := toInt64(rows[r][ci])
-					vals[r] = int32(i)
-				}
-			}
+			vals := make([]int32, n)
+			pieces(fastCopy(vals), func(r int, v any) {
+				i, _ := toInt64(v)
+				vals[r] = int32(i)
+			})
 			tc.I32Val = &tcli.TI32Column{Values: vals, Nulls: nulls}
 		case kInt64:
-			vals := make([]int64, len(rows))
-			for r := range rows {
-				if !isNull(r) {
-					vals[r], _ = toInt64(rows[r][ci])
-				}
-			}
+			vals := make([]int64, n)
+			pieces(fastCopy(vals), func(r int, v any) { vals[r], _ = toInt64(v) })
 			tc.I64Val = &tcli.TI64Column{Values: vals, Nulls: nulls}
 		case kFloat32, kFloat64:
-			vals := make([]float64, len(rows))
-			for r := range rows {
-				if !isNull(r) {
-					vals[r], _ = toFloat64(rows[r][ci])
-				}
-			}
+			vals := make([]float64, n)
+			pieces(fastCopy(vals), func(r int, v any) { vals[r], _ = toFloat64(v) })
 			tc.DoubleVal = &tcli.TDoubleColumn{Values: vals, Nulls: nulls}
 		case kBinary:
-			vals := make([][]byte, len(rows))
-			for r := range rows {
-				if !isNull(r) {
-					vals[r], _ = rows[r][ci].([]byte)
-				}
+			vals := make([][]byte, n)
+			pieces(nil, func(r int, v any) { vals[r], _ = v.([]byte) })
+			for r := range vals {
 				if vals[r] == nil {
 					vals[r] = []byte{}
 				}
 			}
 			tc.BinaryVal = &tcli.TBinaryColumn{Values: vals, Nulls: nulls}
 		default:
-			vals := make([]string, len(rows))
-			for r := range rows {
-				if isNull(r) {
-					continue
-				}
-				if tm, ok := rows[r][ci].(time.Time); ok && c.typ.kind == kTimestamp {
-					vals[r] = tm.In(loc).Format(timestampLayout)
-				} else {
-					vals[r] = textValue(rows[r][ci], c.typ)
+			vals := make([]string, n)
+			var fast func(v vector, from, to, off int) bool
+			if c.typ.kind == kString {
+				fast = func(v vector, from, to, off int) bool {
+					bv, ok := v.(*bytesVec)
+					if !ok || bv.isBytes {
+						return false
+					}
+					// Strings are their own text; NULL rows stay "".
+					for i := from; i < to; i++ {
+						if b := bv.bytes(i); len(b) > 0 {
+							vals[off+i-from] = string(b)
+						}
+					}
+					return true
 				}
 			}
+			pieces(fast, func(r int, v any) {
+				if tm, ok := v.(time.Time); ok && c.typ.kind == kTimestamp {
+					vals[r] = tm.In(loc).Format(timestampLayout)
+				} else {
+					vals[r] = textValue(v, c.typ)
+				}
+			})
 			tc.StringVal = &tcli.TStringColumn{Values: vals, Nulls: nulls}
 		}
 		out[ci] = &tc
 	}
 	return out
+}
+
+// fastCopy returns the fast path of buildColumns for a numeric wire type:
+// a vector of exactly that Go type is copied as is (NULL rows hold 0, as
+// the boxed path leaves them).
+func fastCopy[T number](vals []T) func(v vector, from, to, off int) bool {
+	return func(v vector, from, to, off int) bool {
+		nv, ok := v.(*numVec[T])
+		if ok {
+			copy(vals[off:], nv.vals[from:to])
+		}
+		return ok
+	}
 }
