@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/pierrec/lz4/v4"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -42,22 +42,39 @@ var linkStallTimeout = 60 * time.Second
 // errLinkExpired marks a download refused because the link lapsed.
 var errLinkExpired = errors.New("result link expired")
 
-// linkFile is one result link and, once downloaded, its record-batch
-// messages. done is closed when msgs or err is set.
+// linkFile is one result link and, once downloaded, its bytes. done is
+// closed when body or err is set.
 type linkFile struct {
 	link *tcli.TSparkArrowResultLink
 	done chan struct{}
 	// body is the file as downloaded (an LZ4 frame when compressed); its
-	// messages are decompressed and decoded one at a time while it is read.
+	// messages are decompressed and decoded one at a time, and it is dropped
+	// as soon as its last needed message is decoded.
 	body []byte
 	err  error
 }
 
+// linkBatch is a decoded record batch on its way to the consumer, or the
+// error that ends the result. last marks the final batch of a file: its
+// receipt frees the file's place among the maxDownloads.
+type linkBatch struct {
+	rec  arrow.RecordBatch
+	err  error
+	last bool
+}
+
+// linkBatchesAhead is how many decoded batches may wait for the consumer:
+// enough for the decoder to work while the consumer reads rows.
+const linkBatchesAhead = 4
+
 // linkReader delivers the record batches of a URL_BASED_SET result in order.
 // A lister goroutine reads the FetchResults pages and starts one download
-// goroutine per link; at most max files are downloading or waiting to be
-// read at any time, so memory is bounded by max files whatever the result
-// size. Records are decoded one at a time by the consumer.
+// goroutine per link; at most max files are downloading, downloaded or being
+// read at any time, so memory is bounded by max files (held compressed as
+// downloaded) plus a few decoded batches, whatever the result size. A
+// decoder goroutine decompresses and decodes each file's messages in order,
+// on a core of its own while the consumer converts rows, and hands the
+// batches over through a small channel.
 type linkReader struct {
 	c      *Connector
 	handle *tcli.TOperationHandle
@@ -70,6 +87,7 @@ type linkReader struct {
 	cancel context.CancelFunc
 	sem    chan struct{}
 	queue  chan *linkFile
+	out    chan linkBatch
 	wg     sync.WaitGroup
 
 	// fetchMu serializes FetchResults calls of the lister and refreshes;
@@ -77,11 +95,16 @@ type linkReader struct {
 	fetchMu sync.Mutex
 	moved   bool
 
-	cur       *linkFile
-	msgs      *ipcStream // the messages of cur still to read
-	remaining int64
-	drainedQ  bool
-	peeked    *linkFile
+	// The decoder goroutine's state.
+	dec     *arrowbatch.Reader // its own reader: arrowbatch.Reader is not safe for concurrent use
+	decErr  error              // why dec could not be built
+	frames  lz4Frames
+	stream  ipcStream
+	copyMsg bool // records were seen aliasing the input: decode copies
+
+	// The consumer's state.
+	peeked   *linkBatch
+	drainedQ bool
 }
 
 // newLinkReader starts reading the links of an operation. first is the
@@ -93,7 +116,7 @@ func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, 
 		n = defaultMaxDownloads
 	}
 	l := &linkReader{c: c, handle: h, id: statementID(h), ar: ar, lz4: lz4, hc: c.httpClient,
-		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1)}
+		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead)}
 	if l.hc == nil {
 		l.hc = http.DefaultClient
 	}
@@ -102,9 +125,24 @@ func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, 
 	if first != nil && first.Results != nil {
 		links = first.Results.ResultLinks
 	}
-	l.wg.Add(1)
+	l.dec, l.decErr = decoderReader(ar)
+	l.wg.Add(2)
 	go l.list(links, first == nil || more, first != nil, orientation)
+	go l.decode()
 	return l
+}
+
+// decoderReader builds a Reader for the decoder goroutine with the schema of
+// ar (re-encoded as an IPC schema message: ar keeps its own to itself).
+// Only Decode is used on it, so the value options do not matter.
+func decoderReader(ar *arrowbatch.Reader) (*arrowbatch.Reader, error) {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(ar.Schema()))
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	msg := bytes.TrimSuffix(buf.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
+	return arrowbatch.NewReader(msg, false, arrowbatch.Options{})
 }
 
 // list schedules the links of every page in order, fetching pages as the
@@ -318,23 +356,62 @@ func (l *linkReader) get(lk *tcli.TSparkArrowResultLink) (body []byte, retry boo
 	default:
 		return nil, false, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	var buf bytes.Buffer
-	var src io.Reader = &progressReader{r: resp.Body, t: watchdog}
-	if lk.BytesNum > 0 {
-		// A body longer than the link says is an error: read one byte more
-		// than expected, never an unbounded stream.
-		src = io.LimitReader(src, lk.BytesNum+1)
-		if lk.BytesNum < 1<<30 {
-			buf.Grow(int(lk.BytesNum))
+	body, err = readBody(&progressReader{r: resp.Body, t: watchdog}, lk.BytesNum, resp.ContentLength)
+	if err != nil {
+		return nil, true, err
+	}
+	return body, false, nil
+}
+
+// linkMaxPrealloc bounds the buffer allocated up front from a size the link
+// or the response announces.
+const linkMaxPrealloc = 1 << 30
+
+// readBody reads a file of size bytes (the link's bytesNum; when unknown,
+// the Content-Length, or whatever the body holds). A known size is read
+// into one buffer of exactly that size, allocated once: growing a buffer
+// while reading would leave the garbage of every smaller one and, with
+// bytes.Buffer, a capacity of up to twice the file that the held file
+// keeps alive.
+func readBody(r io.Reader, size, contentLength int64) ([]byte, error) {
+	exact := size > 0
+	if !exact && contentLength > 0 {
+		size = contentLength
+	}
+	if size <= 0 || size > linkMaxPrealloc {
+		var buf bytes.Buffer
+		src := r
+		if exact {
+			// A body longer than the link says is an error: read one
+			// byte more than expected, never an unbounded stream.
+			src = io.LimitReader(r, size+1)
 		}
+		if _, err := buf.ReadFrom(src); err != nil {
+			return nil, fmt.Errorf("reading the body: %v", err)
+		}
+		if exact && int64(buf.Len()) != size {
+			return nil, fmt.Errorf("body has %d bytes, link says %d", buf.Len(), size)
+		}
+		return buf.Bytes(), nil
 	}
-	if _, err := buf.ReadFrom(src); err != nil {
-		return nil, true, fmt.Errorf("reading the body: %v", err)
+	body := make([]byte, size)
+	if n, err := io.ReadFull(r, body); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			if exact {
+				return nil, fmt.Errorf("body has %d bytes, link says %d", n, size)
+			}
+			return nil, fmt.Errorf("reading the body: %v", err)
+		}
+		return nil, fmt.Errorf("reading the body: %v", err)
 	}
-	if lk.BytesNum > 0 && int64(buf.Len()) != lk.BytesNum {
-		return nil, true, fmt.Errorf("body has %d bytes, link says %d", buf.Len(), lk.BytesNum)
+	var one [1]byte
+	if n, _ := io.ReadFull(r, one[:]); n > 0 {
+		if exact {
+			return nil, fmt.Errorf("body has more than the %d bytes the link says", size)
+		}
+		return nil, fmt.Errorf("body has more than its Content-Length of %d bytes", size)
 	}
-	return buf.Bytes(), false, nil
+	return body, nil
 }
 
 // progressReader re-arms the stall watchdog whenever data arrives.
@@ -352,125 +429,204 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// messages returns the record-batch messages of a downloaded file, read one
-// at a time. A message may not claim more bytes than the file can hold: the
-// body itself, or what LZ4 can expand it to (at most 255 times, plus a frame's
-// worth).
-func (l *linkReader) messages(body []byte) *ipcStream {
-	var r io.Reader = bytes.NewReader(body)
-	limit := int64(len(body))
-	if l.lz4 {
-		r = lz4.NewReader(r)
-		limit = 255*limit + 4<<20
-	}
-	return &ipcStream{r: r, limit: limit}
-}
-
 // errorf formats an error about the statement.
 func (l *linkReader) errorf(format string, args ...any) error {
 	return fmt.Errorf("databricks: statement %s: %s", l.id, fmt.Sprintf(format, args...))
 }
 
-// next returns the next record, exactly rowCount rows per link; io.EOF after
-// the last. The record is owned by the caller.
-func (l *linkReader) next() (arrow.RecordBatch, error) {
+// decode is the decoder goroutine: it takes the files in order, waits for
+// each download and sends its batches, exactly rowCount rows per link, then
+// closes out. It stops at the first error, which it sends as a batch.
+func (l *linkReader) decode() {
+	defer l.wg.Done()
+	defer close(l.out)
+	if l.dec != nil {
+		defer l.dec.Close()
+	}
 	for {
-		if f := l.cur; f != nil {
-			if l.remaining > 0 && l.msgs != nil {
-				msg, err := l.msgs.next()
-				if err == io.EOF {
-					l.msgs = nil
-					continue
-				}
-				if err != nil {
-					return nil, l.errorf("result file of row %d: %v", f.link.StartRowOffset, err)
-				}
-				rec, err := l.ar.Decode(msg)
-				if err != nil {
-					return nil, fmt.Errorf("databricks: statement %s: %w", l.id, err)
-				}
-				n := rec.NumRows()
-				if n > l.remaining {
-					s := rec.NewSlice(0, l.remaining)
-					rec.Release()
-					rec, n = s, l.remaining
-				}
-				if n == 0 {
-					rec.Release()
-					continue
-				}
-				l.remaining -= n
-				return rec, nil
-			}
-			if l.remaining > 0 {
-				return nil, l.errorf("result file of row %d holds %d rows fewer than its link's %d", f.link.StartRowOffset, l.remaining, f.link.RowCount)
-			}
-			l.release()
-		}
-		if l.drainedQ {
-			return nil, io.EOF
-		}
-		f := l.peeked
-		l.peeked = nil
-		if f == nil {
-			select {
-			case f = <-l.queue:
-			case <-l.ctx.Done():
-				return nil, l.ctx.Err()
-			}
+		var f *linkFile
+		select {
+		case f = <-l.queue:
+		case <-l.ctx.Done():
+			return
 		}
 		if f == nil {
-			l.drainedQ = true
-			return nil, io.EOF
+			return
 		}
 		select {
 		case <-f.done:
 		case <-l.ctx.Done():
-			return nil, l.ctx.Err()
+			return
 		}
-		if f.err != nil {
-			if f.link != nil {
-				<-l.sem
-			}
-			return nil, f.err
+		err := f.err
+		if err == nil && l.dec == nil {
+			err = fmt.Errorf("databricks: statement %s: %w", l.id, l.decErr)
 		}
-		l.cur, l.msgs, l.remaining = f, l.messages(f.body), f.link.RowCount
+		if err == nil {
+			err = l.decodeFile(f)
+		}
+		if err != nil {
+			l.send(linkBatch{err: err, last: f.link != nil})
+			return
+		}
 	}
 }
 
-// release frees the current file and admits another download.
-func (l *linkReader) release() {
-	l.cur.body = nil
-	l.cur, l.msgs = nil, nil
-	<-l.sem
+// decodeFile sends the batches of a downloaded file: exactly its link's
+// rowCount rows (rows past it are padding), the last one marked.
+func (l *linkReader) decodeFile(f *linkFile) error {
+	remaining := f.link.RowCount
+	body := f.body
+	limit := int64(len(body))
+	if l.lz4 {
+		// A message may not claim more than what LZ4 can expand the file
+		// to (at most 255 times, plus a frame's worth).
+		l.frames.reset(body)
+		l.stream.reset(&l.frames, 255*limit+4<<20)
+	} else {
+		l.stream.reset(&wholeFile{b: body}, limit)
+	}
+	defer func() {
+		// Drop every reference to the file's bytes: its place in memory
+		// is free as soon as its last needed message is decoded.
+		f.body = nil
+		l.frames.reset(nil)
+		l.stream.reset(nil, 0)
+	}()
+	for remaining > 0 {
+		msg, err := l.stream.next()
+		if err == io.EOF {
+			return l.errorf("result file of row %d holds %d rows fewer than its link's %d", f.link.StartRowOffset, remaining, f.link.RowCount)
+		}
+		if err != nil {
+			return l.errorf("result file of row %d: %v", f.link.StartRowOffset, err)
+		}
+		rec, err := l.decodeMessage(msg)
+		if err != nil {
+			return fmt.Errorf("databricks: statement %s: %w", l.id, err)
+		}
+		n := rec.NumRows()
+		if n > remaining {
+			s := rec.NewSlice(0, remaining)
+			rec.Release()
+			rec, n = s, remaining
+		}
+		if n == 0 {
+			rec.Release()
+			continue
+		}
+		remaining -= n
+		if remaining == 0 {
+			f.body, body = nil, nil
+			l.frames.reset(nil)
+		}
+		if !l.send(linkBatch{rec: rec, last: remaining == 0}) {
+			rec.Release()
+			return l.ctx.Err()
+		}
+	}
+	return nil
+}
+
+// decodeMessage decodes one message, which lives in a buffer that the
+// stream reuses (see ipcStream). arrowbatch's IPC reader copies the message
+// into buffers of its own; should a record ever point into the input
+// instead, the message is copied before decoding, from then on, so that no
+// record handed out can change under its reader.
+func (l *linkReader) decodeMessage(msg []byte) (arrow.RecordBatch, error) {
+	if l.copyMsg {
+		return l.dec.Decode(bytes.Clone(msg))
+	}
+	rec, err := l.dec.Decode(msg)
+	if err != nil || !recordAliases(rec, msg) {
+		return rec, err
+	}
+	rec.Release()
+	l.copyMsg = true
+	return l.dec.Decode(bytes.Clone(msg))
+}
+
+// send hands b to the consumer; false when the reader is closing.
+func (l *linkReader) send(b linkBatch) bool {
+	select {
+	case l.out <- b:
+		return true
+	case <-l.ctx.Done():
+		return false
+	}
+}
+
+// next returns the next record, exactly rowCount rows per link; io.EOF after
+// the last. The record is owned by the caller.
+func (l *linkReader) next() (arrow.RecordBatch, error) {
+	if err := l.ctx.Err(); err != nil {
+		return nil, err
+	}
+	var b linkBatch
+	if l.peeked != nil {
+		b, l.peeked = *l.peeked, nil
+	} else {
+		if l.drainedQ {
+			return nil, io.EOF
+		}
+		var ok bool
+		select {
+		case b, ok = <-l.out:
+		case <-l.ctx.Done():
+			return nil, l.ctx.Err()
+		}
+		if !ok {
+			l.drainedQ = true
+			if err := l.ctx.Err(); err != nil {
+				return nil, err
+			}
+			return nil, io.EOF
+		}
+	}
+	if b.last {
+		// The file's last batch: another download may start.
+		<-l.sem
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.rec, nil
 }
 
 // drained reports whether every record has been returned. It never blocks.
 func (l *linkReader) drained() bool {
-	if l.cur != nil && l.remaining > 0 || l.peeked != nil {
+	if l.peeked != nil {
 		return false
 	}
 	if l.drainedQ {
 		return true
 	}
 	select {
-	case f, ok := <-l.queue:
+	case b, ok := <-l.out:
 		if !ok {
 			l.drainedQ = true
 			return true
 		}
-		l.peeked = f
+		l.peeked = &b
 		return false
 	default:
 		return false
 	}
 }
 
-// close stops the lister and every download and waits for them.
+// close stops the lister, the decoder and every download and waits for them.
 func (l *linkReader) close() {
 	l.cancel()
 	l.wg.Wait()
-	l.cur, l.peeked = nil, nil
+	if l.peeked != nil && l.peeked.rec != nil {
+		l.peeked.rec.Release()
+	}
+	l.peeked = nil
+	for b := range l.out {
+		if b.rec != nil {
+			b.rec.Release()
+		}
+	}
 }
 
 // closed returns a closed channel.

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // Arrow IPC framing (format/Message.fbs): a message is an optional
@@ -19,36 +23,144 @@ const (
 	ipcSlotBodyLength = 3
 )
 
+// ipcSource yields the bytes of an IPC stream in chunks: a whole
+// uncompressed file, or the decompressed blocks of an LZ4 file. A chunk is
+// valid until the next call; io.EOF after the last.
+type ipcSource interface {
+	chunk() ([]byte, error)
+}
+
+// wholeFile is an ipcSource of one chunk.
+type wholeFile struct{ b []byte }
+
+func (w *wholeFile) chunk() ([]byte, error) {
+	if w.b == nil {
+		return nil, io.EOF
+	}
+	b := w.b
+	w.b = nil
+	return b, nil
+}
+
 // ipcStream reads the record-batch messages of an Arrow IPC stream one at a
 // time (each framed as arrowbatch.Reader.Decode expects), skipping schema
 // messages and stopping at the end-of-stream marker, so that a result file is
 // never held decoded as a whole. It never panics on corrupt input, and no
 // message may claim more than limit bytes.
+//
+// Memory: a message that lies within one chunk is returned as a slice of
+// it, without a copy; one that spans chunks is assembled in a scratch
+// buffer reused for every message. A message is therefore valid only until
+// the next call of next: the caller decodes it at once (arrowbatch's IPC
+// reader copies what it reads; linkReader checks that no record aliases
+// these buffers).
 type ipcStream struct {
-	r         io.Reader
+	src       ipcSource
 	limit     int64
 	sawSchema bool
 	done      bool
+
+	cur     []byte // the unread rest of the current chunk
+	pend    []byte // bytes taken from earlier chunks, read before cur
+	scratch []byte // backing array of pend, reused
+	srcErr  error  // the source's error, once it stopped
 }
 
-// next returns the next record-batch message, or io.EOF at the end.
+// reset starts reading a new stream from src, keeping the scratch buffer.
+func (s *ipcStream) reset(src ipcSource, limit int64) {
+	*s = ipcStream{src: src, limit: limit, scratch: s.scratch[:0]}
+	s.pend = s.scratch[:0]
+}
+
+// fill loads the next chunk into cur; false when the source is exhausted
+// (s.srcErr then says why).
+func (s *ipcStream) fill() bool {
+	if s.srcErr != nil {
+		return false
+	}
+	for {
+		c, err := s.src.chunk()
+		if err != nil {
+			s.srcErr = err
+			return false
+		}
+		if len(c) > 0 {
+			s.cur = c
+			return true
+		}
+	}
+}
+
+// peek returns the next n bytes, contiguous, without consuming them: a
+// slice of the current chunk when it holds them, else of the scratch
+// buffer. err is io.EOF when no byte is left, io.ErrUnexpectedEOF when
+// fewer than n are, or the source's error.
+func (s *ipcStream) peek(n int) ([]byte, error) {
+	if len(s.pend) == 0 && len(s.cur) >= n {
+		return s.cur[:n], nil
+	}
+	for len(s.pend) < n {
+		if len(s.cur) == 0 && !s.fill() {
+			if s.srcErr != io.EOF {
+				return nil, s.srcErr
+			}
+			if len(s.pend) == 0 {
+				return nil, io.EOF
+			}
+			return nil, io.ErrUnexpectedEOF
+		}
+		if len(s.pend) == 0 && len(s.cur) >= n {
+			return s.cur[:n], nil
+		}
+		k := min(n-len(s.pend), len(s.cur))
+		s.pend = append(s.pend, s.cur[:k]...)
+		s.cur = s.cur[k:]
+	}
+	s.scratch = s.pend[:0]
+	return s.pend[:n], nil
+}
+
+// skip consumes n bytes; io.ErrUnexpectedEOF when fewer are left.
+func (s *ipcStream) skip(n int64) error {
+	k := min(n, int64(len(s.pend)))
+	s.pend = s.pend[k:]
+	n -= k
+	if len(s.pend) == 0 {
+		s.pend = s.scratch[:0]
+	}
+	for n > 0 {
+		if len(s.cur) == 0 && !s.fill() {
+			if s.srcErr != io.EOF {
+				return s.srcErr
+			}
+			return io.ErrUnexpectedEOF
+		}
+		k := min(n, int64(len(s.cur)))
+		s.cur = s.cur[k:]
+		n -= k
+	}
+	return nil
+}
+
+// next returns the next record-batch message, or io.EOF at the end. The
+// message is valid until the next call.
 func (s *ipcStream) next() ([]byte, error) {
 	for !s.done {
-		var hdr [8]byte
-		if _, err := io.ReadFull(s.r, hdr[:4]); err != nil {
+		hdr, err := s.peek(4)
+		if err != nil {
 			if err == io.EOF && s.sawSchema {
 				s.done = true
 				break
 			}
 			return nil, truncated(err, "IPC stream")
 		}
-		n := binary.LittleEndian.Uint32(hdr[:4])
+		n := binary.LittleEndian.Uint32(hdr)
 		prefix := 4
 		if n == ipcContinuation {
-			if _, err := io.ReadFull(s.r, hdr[4:8]); err != nil {
+			if hdr, err = s.peek(8); err != nil {
 				return nil, truncated(err, "IPC stream")
 			}
-			n = binary.LittleEndian.Uint32(hdr[4:8])
+			n = binary.LittleEndian.Uint32(hdr[4:])
 			prefix = 8
 		}
 		if n == 0 {
@@ -58,11 +170,11 @@ func (s *ipcStream) next() ([]byte, error) {
 		if int64(n) > s.limit {
 			return nil, errors.New("corrupt IPC message length")
 		}
-		meta := make([]byte, n)
-		if _, err := io.ReadFull(s.r, meta); err != nil {
+		head, err := s.peek(prefix + int(n))
+		if err != nil {
 			return nil, truncated(err, "IPC message")
 		}
-		kind, body, ok := ipcMessageInfo(meta)
+		kind, body, ok := ipcMessageInfo(head[prefix:])
 		if !ok {
 			return nil, errors.New("corrupt IPC message metadata")
 		}
@@ -72,7 +184,7 @@ func (s *ipcStream) next() ([]byte, error) {
 		switch kind {
 		case ipcHeaderSchema:
 			s.sawSchema = true
-			if _, err := io.CopyN(io.Discard, s.r, body); err != nil {
+			if err := s.skip(int64(prefix) + int64(n) + body); err != nil {
 				return nil, truncated(err, "IPC message body")
 			}
 			continue
@@ -83,18 +195,61 @@ func (s *ipcStream) next() ([]byte, error) {
 		default:
 			return nil, fmt.Errorf("unsupported IPC message type %d", kind)
 		}
-		msg := make([]byte, prefix+int(n)+int(body))
-		copy(msg, hdr[:prefix])
-		copy(msg[prefix:], meta)
-		if _, err := io.ReadFull(s.r, msg[prefix+int(n):]); err != nil {
+		size := prefix + int(n) + int(body)
+		msg, err := s.peek(size)
+		if err != nil {
 			return nil, truncated(err, "IPC message body")
 		}
+		s.skip(int64(size))
 		return msg, nil
 	}
 	if !s.sawSchema {
 		return nil, errors.New("IPC stream without schema")
 	}
 	return nil, io.EOF
+}
+
+// recordAliases reports whether any buffer of rec lies in the memory of b.
+func recordAliases(rec arrow.RecordBatch, b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	hi := lo + uintptr(len(b))
+	for _, col := range rec.Columns() {
+		if dataAliases(col.Data(), lo, hi, 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// dataAliases reports whether a buffer of d, its children or its dictionary
+// overlaps [lo, hi).
+func dataAliases(d arrow.ArrayData, lo, hi uintptr, depth int) bool {
+	if d == nil || depth > 64 {
+		return false
+	}
+	for _, buf := range d.Buffers() {
+		if buf == nil || buf.Len() == 0 {
+			continue
+		}
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(buf.Bytes())))
+		if p < hi && lo < p+uintptr(buf.Len()) {
+			return true
+		}
+	}
+	for _, c := range d.Children() {
+		if dataAliases(c, lo, hi, depth+1) {
+			return true
+		}
+	}
+	dict := d.Dictionary()
+	if x, ok := dict.(*array.Data); ok && x == nil {
+		// A nil *array.Data in a non-nil interface: no dictionary.
+		return false
+	}
+	return dataAliases(dict, lo, hi, depth+1)
 }
 
 // truncated names a short read of what; other read errors (a corrupt LZ4

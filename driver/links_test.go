@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/asyncsql/databricks/arrowbatch"
@@ -27,7 +28,7 @@ import (
 // storage is an httptest object store for result files. Every file needs
 // the header X-Sig: <its id>; the Authorization header is refused.
 type storage struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu      sync.Mutex
@@ -40,9 +41,12 @@ type storage struct {
 	conc, maxConc, gets, served atomic.Int64
 	latency                     time.Duration
 	sawAuth                     atomic.Bool
+	// lz4 are the options of compressed files (pierrec's defaults: 4 MiB
+	// blocks).
+	lz4 []lz4.Option
 }
 
-func newStorage(t *testing.T) *storage {
+func newStorage(t testing.TB) *storage {
 	s := &storage{t: t, files: map[string][]byte{}, expired: map[string]bool{}, fail: map[string]int{}, trunc: map[string]int{}, stall: map[string]int{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -130,6 +134,9 @@ func (s *storage) file(id string, start, rowCount int64, vals []int64, compress 
 	if compress {
 		var out bytes.Buffer
 		zw := lz4.NewWriter(&out)
+		if err := zw.Apply(s.lz4...); err != nil {
+			s.t.Fatal(err)
+		}
 		zw.Write(data)
 		zw.Close()
 		data = out.Bytes()
@@ -415,7 +422,8 @@ func TestIPCStreamCorrupt(t *testing.T) {
 	st.file("x", 0, 10, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false)
 	data := st.files["x"]
 	readAll := func(data []byte) (int, error) {
-		s := &ipcStream{r: bytes.NewReader(data), limit: int64(len(data))}
+		s := &ipcStream{}
+		s.reset(&wholeFile{b: data}, int64(len(data)))
 		for n := 0; ; n++ {
 			if _, err := s.next(); err != nil {
 				if err == io.EOF {
@@ -436,6 +444,134 @@ func TestIPCStreamCorrupt(t *testing.T) {
 	}
 	if _, err := readAll(nil); err == nil {
 		t.Fatal("an empty file gave no error")
+	}
+}
+
+// chunked is an ipcSource that cuts b into chunks of n bytes, reusing one
+// buffer for them as the LZ4 decoder does.
+type chunked struct {
+	b   []byte
+	n   int
+	buf []byte
+}
+
+func (c *chunked) chunk() ([]byte, error) {
+	if len(c.b) == 0 {
+		return nil, io.EOF
+	}
+	k := min(c.n, len(c.b))
+	c.buf = append(c.buf[:0], c.b[:k]...)
+	c.b = c.b[k:]
+	return c.buf, nil
+}
+
+func TestIPCStreamChunks(t *testing.T) {
+	st := newStorage(t)
+	vals := make([]int64, 100)
+	for i := range vals {
+		vals[i] = int64(i * i)
+	}
+	st.file("x", 0, 100, vals, false)
+	data := st.files["x"]
+	var want [][]byte
+	var s ipcStream
+	s.reset(&wholeFile{b: data}, int64(len(data)))
+	for {
+		m, err := s.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, bytes.Clone(m))
+	}
+	for _, n := range []int{1, 2, 3, 5, 7, 8, 13, 64, 100, 333, len(data) - 1, len(data)} {
+		s.reset(&chunked{b: data, n: n}, int64(len(data)))
+		for i := 0; ; i++ {
+			m, err := s.next()
+			if err == io.EOF {
+				if i != len(want) {
+					t.Fatalf("chunks of %d: %d messages, want %d", n, i, len(want))
+				}
+				break
+			}
+			if err != nil {
+				t.Fatalf("chunks of %d: %v", n, err)
+			}
+			if i >= len(want) || !bytes.Equal(m, want[i]) {
+				t.Fatalf("chunks of %d: message %d differs", n, i)
+			}
+		}
+		// Every cut of the stream is an error, never a panic.
+		s.reset(&chunked{b: data[:len(data)/2], n: n}, int64(len(data)))
+		for {
+			if _, err := s.next(); err != nil {
+				if err == io.EOF {
+					t.Fatalf("chunks of %d: a truncated stream ended cleanly", n)
+				}
+				break
+			}
+		}
+	}
+}
+
+// TestLinksReusedBuffersKeepRows reads LZ4 files of 64 KiB blocks (so that
+// messages span blocks and go through the scratch buffer) while keeping
+// every record until the end: the decoder's reused buffers must never show
+// through in a record already returned.
+func TestLinksReusedBuffersKeepRows(t *testing.T) {
+	st := newStorage(t)
+	st.lz4 = []lz4.Option{lz4.BlockSizeOption(lz4.Block64Kb)}
+	svc := &linkService{}
+	svc.pages = seqPages(st, 2, 3, 20000, 5, true)
+	l := linkEnv(t, svc, st, 2, true)
+	var recs []arrow.RecordBatch
+	for {
+		rec, err := l.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	// The decoder has stopped (it closed its channel): its buffers can be
+	// looked at.
+	var got []int64
+	for _, rec := range recs {
+		if recordAliases(rec, l.stream.scratch[:cap(l.stream.scratch)]) || recordAliases(rec, l.frames.buf) {
+			t.Fatal("a record points into the decoder's buffers")
+		}
+		got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+		rec.Release()
+	}
+	checkSeq(t, got, 2*3*20000)
+	if l.copyMsg {
+		t.Error("records aliased their messages")
+	}
+}
+
+func TestRecordAliases(t *testing.T) {
+	buf := make([]byte, 64)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	// A record whose values are the bytes of buf itself.
+	data := array.NewData(arrow.PrimitiveTypes.Int64, 8, []*memory.Buffer{nil, memory.NewBufferBytes(buf)}, nil, 0, 0)
+	arr := array.NewInt64Data(data)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{arr}, 8)
+	if !recordAliases(rec, buf) || !recordAliases(rec, buf[60:]) {
+		t.Error("aliasing not seen")
+	}
+	if recordAliases(rec, make([]byte, 64)) || recordAliases(rec, nil) {
+		t.Error("aliasing seen in another buffer")
+	}
+	_, recs := int64Records([]int64{1, 2, 3})
+	if recordAliases(recs[0], buf) {
+		t.Error("aliasing seen in an unrelated record")
 	}
 }
 

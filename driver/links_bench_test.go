@@ -1,0 +1,243 @@
+//go:build linux || darwin
+
+package driver
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/pierrec/lz4/v4"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// linkBenchSchema is the Arrow schema of the eight column types of the
+// repository's benchmarks (BIGINT, DOUBLE, a 20-byte STRING, DECIMAL(18,2),
+// TIMESTAMP, DATE, BOOLEAN, INT NULL every tenth row).
+var linkBenchSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "b", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "d", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "dec", Type: &arrow.Decimal128Type{Precision: 18, Scale: 2}, Nullable: true},
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+	{Name: "dt", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+	{Name: "bo", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "ni", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+}, nil)
+
+// linkBenchFile is an LZ4-compressed IPC stream of the eight columns for rows
+// [start, start+n), in record batches of batchRows rows.
+func linkBenchFile(tb testing.TB, start, n, batchRows int) []byte {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(linkBenchSchema))
+	for pos := start; pos < start+n; pos += batchRows {
+		rb := array.NewRecordBuilder(alloc, linkBenchSchema)
+		for i := pos; i < min(pos+batchRows, start+n); i++ {
+			rb.Field(0).(*array.Int64Builder).Append(int64(i))
+			rb.Field(1).(*array.Float64Builder).Append(float64(i) * 0.25)
+			rb.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("value-%014d", i))
+			rb.Field(3).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i % 10000000)))
+			rb.Field(4).(*array.TimestampBuilder).Append(arrow.Timestamp(1704067200000000 + int64(i)*1000))
+			rb.Field(5).(*array.Date32Builder).Append(arrow.Date32(18262 + i%3650))
+			rb.Field(6).(*array.BooleanBuilder).Append(i%2 == 0)
+			if i%10 == 0 {
+				rb.Field(7).AppendNull()
+			} else {
+				rb.Field(7).(*array.Int32Builder).Append(int32(i % 100000))
+			}
+		}
+		rec := rb.NewRecordBatch()
+		if err := w.Write(rec); err != nil {
+			tb.Fatal(err)
+		}
+		rec.Release()
+		rb.Release()
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := lz4.NewWriter(&out)
+	zw.Write(buf.Bytes())
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// peakHeap samples the heap's object bytes (live and unswept, as the
+// repository's benchmark does) every 2 ms until stop is called.
+func peakHeap() (stop func() (peak, live uint64)) {
+	var done atomic.Bool
+	var peak, live uint64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+		for !done.Load() {
+			metrics.Read(s)
+			peak = max(peak, s[0].Value.Uint64())
+			live = max(live, s[1].Value.Uint64())
+			time.Sleep(2 * time.Millisecond)
+		}
+	})
+	return func() (uint64, uint64) {
+		done.Store(true)
+		wg.Wait()
+		return peak, live
+	}
+}
+
+// BenchmarkLinks8Columns scans 2,000,000 rows of eight column types served
+// as 20 LZ4 result files of 100,000 rows (20 ms per download) through
+// database/sql, like the repository's benchmark: rows/s from the first row
+// to the last and the peak heap.
+func BenchmarkLinks8Columns(b *testing.B) {
+	const files, fileRows, batchRows = 20, 100000, 10000
+	st := newStorage(b)
+	st.latency = 20 * time.Millisecond
+	var links []*tcli.TSparkArrowResultLink
+	for f := range files {
+		id := fmt.Sprintf("f%d", f)
+		data := offHeap(b, linkBenchFile(b, f*fileRows, fileRows, batchRows))
+		st.files[id] = data
+		if f == 0 {
+			b.Logf("file of %d rows: %d bytes compressed", fileRows, len(data))
+		}
+		links = append(links, &tcli.TSparkArrowResultLink{FileLink: st.srv.URL + "/" + id, ExpiryTime: time.Now().Add(time.Hour).Unix(),
+			StartRowOffset: int64(f * fileRows), RowCount: fileRows, BytesNum: int64(len(data)), HttpHeaders: map[string]string{"X-Sig": id}})
+	}
+	var sb bytes.Buffer
+	w := ipc.NewWriter(&sb, ipc.WithSchema(linkBenchSchema))
+	w.Close()
+	s := &script{meta: &tcli.TGetResultSetMetadataResp{
+		Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET), Lz4Compressed: ptr(true),
+		ArrowSchema: sb.Bytes()[:sb.Len()-8],
+		Schema: tableSchema(
+			colDesc{name: "b", typ: tcli.TTypeId_BIGINT_TYPE},
+			colDesc{name: "d", typ: tcli.TTypeId_DOUBLE_TYPE},
+			colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE},
+			colDesc{name: "dec", typ: tcli.TTypeId_DECIMAL_TYPE, precision: 18, scale: 2},
+			colDesc{name: "ts", typ: tcli.TTypeId_TIMESTAMP_TYPE},
+			colDesc{name: "dt", typ: tcli.TTypeId_DATE_TYPE},
+			colDesc{name: "bo", typ: tcli.TTypeId_BOOLEAN_TYPE},
+			colDesc{name: "ni", typ: tcli.TTypeId_INT_TYPE},
+		),
+	}}
+	for _, lk := range links {
+		s.pages = append(s.pages, &tcli.TRowSet{Rows: []*tcli.TRow{}, ResultLinks: []*tcli.TSparkArrowResultLink{lk}})
+	}
+	e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	e.c.httpClient = st.srv.Client()
+	e.fake.set("q", s)
+	db := e.db(b)
+	db.SetMaxOpenConns(1)
+	if err := db.Ping(); err != nil {
+		b.Fatal(err)
+	}
+	var (
+		i64     int64
+		f64     float64
+		str     string
+		dec     string
+		ts, day time.Time
+		bo      bool
+		ni      sql.NullInt32
+	)
+	var rps, heap, liveMax []float64
+	{
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		runtime.GC()
+		metrics.Read(s)
+		b.Logf("live heap before: %.1f MB", float64(s[0].Value.Uint64())/1e6)
+	}
+	runtime.GC()
+	for b.Loop() {
+		runtime.GC()
+		stop := peakHeap()
+		start := time.Now()
+		rows, err := db.QueryContext(context.Background(), "q")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var first time.Time
+		n := 0
+		for rows.Next() {
+			if n == 0 {
+				first = time.Now()
+			}
+			if err := rows.Scan(&i64, &f64, &str, &dec, &ts, &day, &bo, &ni); err != nil {
+				b.Fatal(err)
+			}
+			if n == 1050000 && heapProfile != "" {
+				f, _ := os.Create(heapProfile)
+				runtime.GC()
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+			if i64 != int64(n) {
+				b.Fatalf("row %d holds %d", n, i64)
+			}
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			b.Fatal(err)
+		}
+		rows.Close()
+		el := time.Since(first)
+		_ = start
+		peak, live := stop()
+		liveMax = append(liveMax, float64(live)/1e6)
+		if n != files*fileRows {
+			b.Fatalf("%d rows", n)
+		}
+		rps = append(rps, float64(n)/el.Seconds())
+		heap = append(heap, float64(peak)/1e6)
+	}
+	b.ReportMetric(median(rps)/1e6, "Mrows/s")
+	b.ReportMetric(median(heap), "peakMB")
+	b.ReportMetric(median(liveMax), "maxliveMB")
+}
+
+// heapProfile, when set, is where BenchmarkLinks8Columns writes a heap
+// profile in the middle of the scan.
+var heapProfile = os.Getenv("LINKBENCH_HEAP")
+
+// median returns the median of xs (which it sorts).
+func median(xs []float64) float64 {
+	for i := range xs {
+		for j := i + 1; j < len(xs); j++ {
+			if xs[j] < xs[i] {
+				xs[i], xs[j] = xs[j], xs[i]
+			}
+		}
+	}
+	return xs[len(xs)/2]
+}
+
+// offHeap copies data into memory mapped outside the Go heap, so that the
+// files the test's storage serves do not count in the peak heap measured
+// (in the repository's benchmark the storage is another process).
+func offHeap(tb testing.TB, data []byte) []byte {
+	m, err := syscall.Mmap(-1, 0, len(data), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	copy(m, data)
+	tb.Cleanup(func() { syscall.Munmap(m) })
+	return m
+}
