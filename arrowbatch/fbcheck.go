@@ -41,44 +41,52 @@ var errMetadata = errors.New("invalid message metadata")
 // checkMessages checks the metadata of the IPC messages in data. Input it
 // cannot frame is left for the IPC reader to reject.
 func checkMessages(data []byte) error {
+	_, err := scanMessages(data)
+	return err
+}
+
+// scanMessages is checkMessages that also reports whether data holds a
+// dictionary batch.
+func scanMessages(data []byte) (dicts bool, err error) {
 	for len(data) >= 4 {
 		n := binary.LittleEndian.Uint32(data)
 		data = data[4:]
 		if n == ipcContinuation {
 			if len(data) < 4 {
-				return nil
+				return dicts, nil
 			}
 			n = binary.LittleEndian.Uint32(data)
 			data = data[4:]
 		}
 		if n == 0 || uint64(n) > uint64(len(data)) {
-			return nil
+			return dicts, nil
 		}
 		meta := data[:n]
 		data = data[n:]
-		body, err := checkMessage(meta)
+		kind, body, err := checkMessage(meta)
 		if err != nil {
-			return err
+			return dicts, err
 		}
+		dicts = dicts || kind == headerDictionaryBatch
 		if body < 0 || body > int64(len(data)) {
-			return nil
+			return dicts, nil
 		}
 		data = data[body:]
 	}
-	return nil
+	return dicts, nil
 }
 
-// checkMessage checks one Message table and returns its body length.
-func checkMessage(meta []byte) (int64, error) {
+// checkMessage checks one Message table and returns its header type and
+// body length.
+func checkMessage(meta []byte) (kind byte, body int64, err error) {
 	fb := flatbuf{b: meta}
 	root, ok := fb.offset(0)
 	if !ok {
-		return 0, errMetadata
+		return 0, 0, errMetadata
 	}
 	if err := fb.checkVector(root, slotMessageCustomMeta, 4); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var body int64
 	if pos, ok := fb.field(root, slotMessageBodyLength); ok {
 		if v, ok := fb.u64(pos); ok {
 			body = int64(v)
@@ -86,38 +94,38 @@ func checkMessage(meta []byte) (int64, error) {
 	}
 	pos, ok := fb.field(root, slotMessageHeaderType)
 	if !ok || pos >= len(meta) {
-		return body, nil
+		return 0, body, nil
 	}
-	kind := meta[pos]
+	kind = meta[pos]
 	hpos, ok := fb.field(root, slotMessageHeader)
 	if !ok {
-		return body, nil
+		return kind, body, nil
 	}
 	header, ok := fb.offset(hpos)
 	if !ok {
-		return 0, errMetadata
+		return 0, 0, errMetadata
 	}
 	switch kind {
 	case headerSchema:
 		if err := fb.checkVector(header, slotSchemaCustomMeta, 4); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		count := 0
-		return body, fb.checkFields(header, slotSchemaFields, 0, &count)
+		return kind, body, fb.checkFields(header, slotSchemaFields, 0, &count)
 	case headerRecordBatch:
-		return body, fb.checkBatch(header)
+		return kind, body, fb.checkBatch(header)
 	case headerDictionaryBatch:
 		pos, ok := fb.field(header, slotDictionaryData)
 		if !ok {
-			return body, nil
+			return kind, body, nil
 		}
 		batch, ok := fb.offset(pos)
 		if !ok {
-			return 0, errMetadata
+			return 0, 0, errMetadata
 		}
-		return body, fb.checkBatch(batch)
+		return kind, body, fb.checkBatch(batch)
 	}
-	return body, nil
+	return kind, body, nil
 }
 
 // checkBatch checks a RecordBatch table: its vectors fit the metadata and

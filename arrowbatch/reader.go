@@ -2,10 +2,14 @@ package arrowbatch
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"runtime"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -48,23 +52,23 @@ type Reader struct {
 }
 
 // swapMessages is the message source of the long-lived IPC reader; Decode
-// points it at each batch in turn. Every input gets its own message reader
-// whose metadata and body size limits are the input's length, so a corrupt
-// length field cannot make it allocate more than the input could hold.
+// points it at each input in turn. It frames the input's messages itself
+// and hands them to the IPC reader without copying: a message's metadata and
+// body are slices of the input (capacity clipped), so the arrays of a
+// decoded record refer to the input. Every caller passes input that nobody
+// modifies while a record decoded from it is in use (see Reader.Decode and
+// Reader.DecodeTransient). A message may not claim more bytes than the input
+// holds, so a corrupt length cannot make anything allocate beyond the input.
 type swapMessages struct {
-	in    bytes.Reader
-	inner ipc.MessageReader
+	data  []byte // input not yet read
+	msg   *ipc.Message
 	alloc limitedAllocator
 }
 
 func (s *swapMessages) reset(data []byte) {
-	if s.inner != nil {
-		s.inner.Release()
-	}
-	s.in.Reset(data)
-	limit := int64(len(data))
+	s.Release()
+	s.data = data
 	s.alloc.limit = allocLimit(len(data))
-	s.inner = ipc.NewMessageReader(&s.in, ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit), ipc.WithAllocator(&s.alloc))
 }
 
 // allocLimit bounds single allocations while decoding an input of n bytes.
@@ -98,23 +102,86 @@ func (a *limitedAllocator) Reallocate(size int, b []byte) []byte {
 	return a.GoAllocator.Reallocate(size, b)
 }
 
-// Message implements ipc.MessageReader.
-func (s *swapMessages) Message() (*ipc.Message, error) {
-	if s.inner == nil {
+// errTruncated is wrapped by the errors about input that ends inside a
+// message.
+var errTruncated = errors.New("arrowbatch: truncated IPC message")
+
+// Message implements ipc.MessageReader: the next message of the input, valid
+// until the next call; io.EOF at the end of the input or at an end-of-stream
+// marker.
+func (s *swapMessages) Message() (msg *ipc.Message, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg, err = nil, fmt.Errorf("arrowbatch: invalid message metadata: %v", p)
+		}
+	}()
+	if s.msg != nil {
+		s.msg.Release()
+		s.msg = nil
+	}
+	d := s.data
+	s.data = nil
+	if len(d) == 0 {
 		return nil, io.EOF
 	}
-	return s.inner.Message()
+	if len(d) < 4 {
+		return nil, fmt.Errorf("%w: %d bytes of a message length", errTruncated, len(d))
+	}
+	n := binary.LittleEndian.Uint32(d)
+	d = d[4:]
+	if n == ipcContinuation {
+		if len(d) < 4 {
+			return nil, fmt.Errorf("%w: %d bytes of a message length", errTruncated, len(d))
+		}
+		n = binary.LittleEndian.Uint32(d)
+		d = d[4:]
+	}
+	if n == 0 {
+		return nil, io.EOF
+	}
+	if n < 4 || n > math.MaxInt32 {
+		return nil, fmt.Errorf("arrowbatch: invalid message metadata length %d", int32(n))
+	}
+	if uint64(n) > uint64(len(d)) {
+		return nil, fmt.Errorf("%w: metadata of %d bytes, %d left", errTruncated, n, len(d))
+	}
+	meta := d[:n:n]
+	d = d[n:]
+	_, bodyLen, err := checkMessage(meta)
+	if err != nil {
+		return nil, fmt.Errorf("arrowbatch: %w", err)
+	}
+	if bodyLen < 0 || bodyLen > int64(len(d)) {
+		return nil, fmt.Errorf("%w: body of %d bytes, %d left", errTruncated, bodyLen, len(d))
+	}
+	body := d[:bodyLen:bodyLen]
+	if !unalignedOK && len(body) > 0 && uintptr(unsafe.Pointer(unsafe.SliceData(body)))%8 != 0 {
+		// Arrow buffers are read through typed pointers; where unaligned
+		// loads are not supported the body goes into memory of its own,
+		// which the Go allocator aligns to 8 bytes.
+		body = bytes.Clone(body)
+	}
+	s.data = d[bodyLen:]
+	s.msg = ipc.NewMessage(memory.NewBufferBytes(meta), memory.NewBufferBytes(body))
+	return s.msg, nil
 }
+
+// unalignedOK reports whether the architecture loads integers from
+// unaligned addresses (as the input's buffers may be: a batch sliced from a
+// Thrift reply starts anywhere) without faulting or trapping.
+const unalignedOK = runtime.GOARCH == "amd64" || runtime.GOARCH == "386" || runtime.GOARCH == "arm64" ||
+	runtime.GOARCH == "ppc64le" || runtime.GOARCH == "ppc64" || runtime.GOARCH == "s390x"
 
 // Retain implements ipc.MessageReader; the IPC reader is the only owner.
 func (s *swapMessages) Retain() {}
 
 // Release implements ipc.MessageReader.
 func (s *swapMessages) Release() {
-	if s.inner != nil {
-		s.inner.Release()
-		s.inner = nil
+	if s.msg != nil {
+		s.msg.Release()
+		s.msg = nil
 	}
+	s.data = nil
 }
 
 // NewReader parses schemaIPC, an Arrow IPC schema message, and returns a
@@ -188,8 +255,24 @@ func (r *Reader) Columns() []Column { return r.cols }
 // corrupt or truncated input and never panics.
 //
 // The returned record is validated (buffer sizes, offsets, column lengths)
-// and owned by the caller, who should Release it when done.
-func (r *Reader) Decode(batch []byte) (rec arrow.RecordBatch, err error) {
+// and owned by the caller, who should Release it when done. It refers to a
+// copy of the batch: the caller may reuse batch once Decode returns.
+func (r *Reader) Decode(batch []byte) (arrow.RecordBatch, error) {
+	return r.decode(batch, false)
+}
+
+// DecodeTransient is Decode without copying the batch, for a caller that
+// reads each record before decoding the next: the record's arrays are slices
+// of batch or, for an LZ4 frame, of a buffer that the Reader decompresses
+// every frame into. The record is therefore valid only until the next call
+// of a Decode method or Close, and batch must not be modified until then.
+// Values returned by the Columns are copies and stay valid.
+func (r *Reader) DecodeTransient(batch []byte) (arrow.RecordBatch, error) {
+	return r.decode(batch, true)
+}
+
+// decode implements Decode and, with transient true, DecodeTransient.
+func (r *Reader) decode(batch []byte, transient bool) (rec arrow.RecordBatch, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			// rec, if any, still belongs to the IPC reader, which reopen
@@ -211,8 +294,15 @@ func (r *Reader) Decode(batch []byte) (rec arrow.RecordBatch, err error) {
 	if len(data) == 0 {
 		return nil, errors.New("arrowbatch: empty batch")
 	}
-	if err := checkMessages(data); err != nil {
+	dicts, err := scanMessages(data)
+	if err != nil {
 		return nil, fmt.Errorf("arrowbatch: corrupt batch: %w", err)
+	}
+	if !transient || dicts {
+		// The record must outlive what data refers to: the caller's batch
+		// or the decompression buffer, both reused. Dictionaries are kept
+		// by the IPC reader for later batches, so they need a copy too.
+		data = bytes.Clone(data)
 	}
 	r.msgs.reset(data)
 	rec, err = r.ipc.Read()
@@ -239,8 +329,9 @@ func (r *Reader) reopen() {
 	}
 }
 
-// decompress expands one LZ4 frame into r.buf. The IPC reader copies what it
-// reads, so the buffer is reused for the next batch.
+// decompress expands one LZ4 frame into r.buf, which is reused for the next
+// batch: Decode copies what it returns, DecodeTransient's records are valid
+// only until the next call.
 func (r *Reader) decompress(frame []byte) ([]byte, error) {
 	r.lzIn.Reset(frame)
 	if r.lzr == nil {

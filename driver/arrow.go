@@ -88,6 +88,7 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 			r.Close()
 			return fmt.Errorf("%w (statement %s)", ErrNoArrow, op.id)
 		}
+		r.handsOutRecords = true
 		it = &arrowIter{r: r}
 		return nil
 	})

@@ -24,10 +24,15 @@ type rows struct {
 	// links reads URL_BASED_SET results (nil otherwise).
 	links *linkReader
 
-	arrow   bool
-	ar      *arrowbatch.Reader
-	dec     *colset.Decoder
-	readers []arrowbatch.Column
+	arrow bool
+	// handsOutRecords is set when the records themselves reach the user
+	// (QueryArrow): they are then decoded from copies, valid after the
+	// next batch. Rows.Next reads each record before decoding the next and
+	// hands out copies of its values, so it decodes without copying.
+	handsOutRecords bool
+	ar              *arrowbatch.Reader
+	dec             *colset.Decoder
+	readers         []arrowbatch.Column
 
 	// current page
 	cur      *tcli.TRowSet
@@ -218,7 +223,11 @@ func (r *rows) nextRecord() (arrow.RecordBatch, error) {
 	if b == nil {
 		return nil, fmt.Errorf("databricks: statement %s: nil Arrow batch", r.op.id)
 	}
-	rec, err := r.ar.Decode(b.Batch)
+	decode := r.ar.DecodeTransient // b.Batch is never modified
+	if r.handsOutRecords {
+		decode = r.ar.Decode
+	}
+	rec, err := decode(b.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
 	}
