@@ -84,11 +84,14 @@
 // chunks of 65,536 rows, each column a typed vector (integers, floats,
 // booleans, strings and binary in one buffer per chunk, dates and
 // timestamps as microseconds, decimals up to 18 digits as unscaled int64,
-// other values boxed) with a NULL bitmap. The benchmark's eight-column
-// table (BIGINT, DOUBLE, 20-byte VARCHAR, DECIMAL(18,2), TIMESTAMP, DATE,
-// BOOLEAN, nullable INTEGER) takes about 72 bytes per row, so 50,000,000
-// rows hold about 3.6 GB; nested values, intervals and the like cost
-// several times more. FetchResults returns pages of at most maxRows rows
+// other values boxed) with a NULL bitmap; full chunks move out of the Go
+// heap into anonymous memory mappings (Unix), unmapped when the operation
+// closes. The benchmark's eight-column table (BIGINT, DOUBLE, 20-byte
+// VARCHAR, DECIMAL(18,2), TIMESTAMP, DATE, BOOLEAN, nullable INTEGER)
+// takes about 72 bytes per row, so 50,000,000 rows hold about 3.6 GB;
+// nested values, intervals and the like cost several times more. While a
+// statement runs DuckDB also holds its whole result (about 80 bytes per
+// row of that table) until the emulator has read it. FetchResults returns pages of at most maxRows rows
 // (capped by WithMaxPageRows); hasMoreRows is exact; FETCH_FIRST restarts
 // at row 0 and startRowOffset positions the cursor. Other orientations are
 // refused.

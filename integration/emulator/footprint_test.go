@@ -1,3 +1,5 @@
+//go:build linux
+
 package emulator
 
 import (
@@ -7,6 +9,8 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,9 +53,14 @@ func TestResultFootprint(t *testing.T) {
 		t.Skip("EMULATOR_FOOTPRINT_ROWS not set")
 	}
 	s := start(t)
+	rss0 := procStatus("VmRSS")
 	if _, err := s.DB().Exec(benchTableSQL(n)); err != nil {
 		t.Fatal(err)
 	}
+	heapInUse()
+	rssTable := procStatus("VmRSS")
+	t.Logf("table t: RSS %+.0f MB (%.0f bytes/row in DuckDB)", mb(rssTable-rss0), float64(rssTable-rss0)/float64(n))
+	resetPeakRSS()
 	conn, err := s.db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +68,7 @@ func TestResultFootprint(t *testing.T) {
 	defer conn.Close()
 
 	before := heapInUse()
-	began := time.Now()
+	began, cpu := time.Now(), cpuTime()
 	var res *result
 	err = queryDriver(context.Background(), conn, "SELECT b, d, s, dec, ts, dt, bo, ni FROM t", nil,
 		func(st duckdb.StmtType, rows driver.Rows) error {
@@ -70,17 +79,30 @@ func TestResultFootprint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	collectTime := time.Since(began)
-	held := heapInUse() - before
-	t.Logf("collect: %d rows in %s (%.2f M rows/s); held %.1f MB = %.1f bytes/row",
-		n, collectTime.Round(time.Millisecond), float64(n)/collectTime.Seconds()/1e6,
+	collectTime, collectCPU := time.Since(began), cpuTime()-cpu
+	peak := procStatus("VmHWM")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("collect: Go heap in use %.0f MB, heap from the OS %.0f MB, next GC %.0f MB, %d GCs",
+		float64(ms.HeapInuse)/1e6, float64(ms.HeapSys-ms.HeapReleased)/1e6, float64(ms.NextGC)/1e6, ms.NumGC)
+	heldHeap := heapInUse() - before
+	var mapped int64
+	if m, ok := any(res.rows).(interface{ mappedBytes() int64 }); ok {
+		mapped = m.mappedBytes()
+	}
+	held := heldHeap + uint64(mapped)
+	t.Logf("collect: held on the Go heap %.1f MB, mapped outside it %.1f MB", float64(heldHeap)/1e6, mb(mapped))
+	rssAfter := procStatus("VmRSS")
+	t.Logf("collect: RSS peak %+.0f MB, after GC %+.0f MB over the table's", mb(peak-rssTable), mb(rssAfter-rssTable))
+	t.Logf("collect: %d rows in %s (%.2f M rows/s; %.2f M rows per CPU second); held %.1f MB = %.1f bytes/row",
+		n, collectTime.Round(time.Millisecond), float64(n)/collectTime.Seconds()/1e6, float64(n)/collectCPU.Seconds()/1e6,
 		float64(held)/1e6, float64(held)/float64(n))
 
 	for _, arrow := range []bool{true, false} {
 		op := newOperation(handleKey{}, "", nil, namespace{})
 		op.arrow = arrow
 		op.complete(res, nil, nil)
-		began = time.Now()
+		began, cpu = time.Now(), cpuTime()
 		got := 0
 		for {
 			rs, more, st := op.fetch(100000, 0, 100000, 10000, false, nil)
@@ -98,11 +120,43 @@ func TestResultFootprint(t *testing.T) {
 				break
 			}
 		}
-		el := time.Since(began)
+		el, elCPU := time.Since(began), cpuTime()-cpu
 		if got != n {
 			t.Fatalf("fetched %d rows, want %d", got, n)
 		}
-		t.Logf("fetch arrow=%t: %.2f M rows/s (%s)", arrow, float64(n)/el.Seconds()/1e6, el.Round(time.Millisecond))
+		t.Logf("fetch arrow=%t: %.2f M rows/s (%s; %.2f M rows per CPU second)", arrow, float64(n)/el.Seconds()/1e6,
+			el.Round(time.Millisecond), float64(n)/elCPU.Seconds()/1e6)
 	}
 	runtime.KeepAlive(res)
 }
+
+// cpuTime is the process's user and system CPU time (GC workers included),
+// steadier than wall time on a shared machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func mb(b int64) float64 { return float64(b) / 1e6 }
+
+// procStatus returns a memory field of /proc/self/status in bytes (0 where
+// there is none).
+func procStatus(field string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// resetPeakRSS resets VmHWM to the current RSS (Linux).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }

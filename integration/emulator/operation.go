@@ -114,6 +114,8 @@ func (op *operation) complete(res *result, err error, ctxErr error) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	switch {
+	case err == nil && op.state == tcli.TOperationState_CLOSED_STATE:
+		res.rows.release() // closed while the rows were read: nobody can fetch them
 	case err == nil:
 		op.hasResultSet, op.cols, op.rows, op.modified = res.hasResultSet, res.cols, res.rows, res.modified
 		op.finishLocked(tcli.TOperationState_FINISHED_STATE, nil)
@@ -140,6 +142,7 @@ func (op *operation) closeOp() {
 	op.mu.Lock()
 	op.finishLocked(tcli.TOperationState_CLOSED_STATE, nil)
 	op.state = tcli.TOperationState_CLOSED_STATE
+	op.rows.release()
 	op.rows, op.schemaMsg = nil, nil
 	op.mu.Unlock()
 	op.cancel()

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"runtime"
 	"time"
 
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -91,7 +92,8 @@ func buildColumns(cols []column, data *resultStore, start, end int, loc *time.Lo
 		default:
 			vals := make([]string, n)
 			var fast func(v vector, from, to, off int) bool
-			if c.typ.kind == kString {
+			switch c.typ.kind {
+			case kString:
 				fast = func(v vector, from, to, off int) bool {
 					bv, ok := v.(*bytesVec)
 					if !ok || bv.isBytes {
@@ -101,6 +103,40 @@ func buildColumns(cols []column, data *resultStore, start, end int, loc *time.Lo
 					for i := from; i < to; i++ {
 						if b := bv.bytes(i); len(b) > 0 {
 							vals[off+i-from] = string(b)
+						}
+					}
+					return true
+				}
+			case kDecimal:
+				fast = func(v vector, from, to, off int) bool {
+					dv, ok := v.(*decVec)
+					if !ok || int(dv.scale) != c.typ.scale {
+						return false // rescaling: textValue
+					}
+					var buf []byte
+					for i := from; i < to; i++ {
+						if !nullAt(nulls, off+i-from) {
+							buf = appendDecimal64(buf[:0], dv.vals[i], c.typ.scale)
+							vals[off+i-from] = string(buf)
+						}
+					}
+					return true
+				}
+			case kDate, kTimestamp:
+				fast = func(v vector, from, to, off int) bool {
+					tv, ok := v.(*timeVec)
+					if !ok {
+						return false
+					}
+					zone, layout := time.UTC, dateLayout
+					if c.typ.kind == kTimestamp {
+						zone, layout = loc, timestampLayout
+					}
+					var buf []byte
+					for i := from; i < to; i++ {
+						if !nullAt(nulls, off+i-from) {
+							buf = time.UnixMicro(tv.us[i]).In(zone).AppendFormat(buf[:0], layout)
+							vals[off+i-from] = string(buf)
 						}
 					}
 					return true
@@ -117,8 +153,12 @@ func buildColumns(cols []column, data *resultStore, start, end int, loc *time.Lo
 		}
 		out[ci] = &tc
 	}
+	runtime.KeepAlive(data) // its mappings stay until the values are copied
 	return out
 }
+
+// nullAt reports whether page row r is marked NULL in nulls.
+func nullAt(nulls []byte, r int) bool { return nulls[r/8]&(1<<(r%8)) != 0 }
 
 // fastCopy returns the fast path of buildColumns for a numeric wire type:
 // a vector of exactly that Go type is copied as is (NULL rows hold 0, as

@@ -362,3 +362,56 @@ func TestStoreEmptyAndSmall(t *testing.T) {
 		t.Errorf("%T", s.chunks[0].cols[0].vec)
 	}
 }
+
+// TestStoreOffHeap checks that full chunks move into memory mappings (on
+// Unix) while the result is read and at seal, that their values survive
+// the move, and that release frees them.
+func TestStoreOffHeap(t *testing.T) {
+	n := (onHeapChunks+2)*chunkRows + 3
+	canMap := false
+	if b := mapMemory(4096); b != nil {
+		unmapMemory(b)
+		canMap = true
+	}
+	s := newResultStore(2)
+	row := make([]driver.Value, 2)
+	for r := range n {
+		row[0], row[1] = int64(r), fmt.Sprint(r)
+		if r%1000 == 7 {
+			row[0] = nil
+		}
+		s.appendRow(row)
+		if r == (onHeapChunks+1)*chunkRows && canMap && s.mappedBytes() == 0 {
+			t.Errorf("no chunk mapped after %d rows", r)
+		}
+	}
+	s.seal()
+	full := n / chunkRows
+	if canMap {
+		// 8 bytes per int64, the text and 4 bytes of end offset per row,
+		// the NULL bitmap: per full chunk.
+		if min := int64(full * chunkRows * 12); s.mappedBytes() < min {
+			t.Errorf("mapped %d bytes, want at least %d", s.mappedBytes(), min)
+		}
+		if s.chunks[full].cols[0].vec.(*numVec[int64]).vals == nil {
+			t.Error("last chunk empty")
+		}
+	}
+	for r := range n {
+		want := any(int64(r))
+		if r%1000 == 7 {
+			want = nil
+		}
+		if got := s.value(r, 0); got != want {
+			t.Fatalf("row %d: %v, want %v", r, got, want)
+		}
+		if got := s.value(r, 1); got != fmt.Sprint(r) {
+			t.Fatalf("row %d: %v", r, got)
+		}
+	}
+	s.release()
+	if s.mappedBytes() != 0 || s.Len() != 0 {
+		t.Errorf("after release: %d bytes, %d rows", s.mappedBytes(), s.Len())
+	}
+	s.release()
+}
