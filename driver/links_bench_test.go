@@ -105,7 +105,8 @@ func peakHeap() (stop func() (peak, live uint64)) {
 // BenchmarkLinks8Columns scans 2,000,000 rows of eight column types served
 // as 20 LZ4 result files of 100,000 rows (20 ms per download) through
 // database/sql, like the repository's benchmark: rows/s from the first row
-// to the last and the peak heap.
+// to the last, the process's CPU time per row (the storage's included) and
+// the peak heap.
 func BenchmarkLinks8Columns(b *testing.B) {
 	const files, fileRows, batchRows = 20, 100000, 10000
 	st := newStorage(b)
@@ -158,7 +159,7 @@ func BenchmarkLinks8Columns(b *testing.B) {
 		bo      bool
 		ni      sql.NullInt32
 	)
-	var rps, heap, liveMax []float64
+	var rps, heap, liveMax, cpu []float64
 	{
 		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		runtime.GC()
@@ -169,7 +170,7 @@ func BenchmarkLinks8Columns(b *testing.B) {
 	for b.Loop() {
 		runtime.GC()
 		stop := peakHeap()
-		start := time.Now()
+		cpu0 := processCPUTime()
 		rows, err := db.QueryContext(context.Background(), "q")
 		if err != nil {
 			b.Fatal(err)
@@ -199,7 +200,7 @@ func BenchmarkLinks8Columns(b *testing.B) {
 		}
 		rows.Close()
 		el := time.Since(first)
-		_ = start
+		cpu = append(cpu, float64((processCPUTime() - cpu0).Nanoseconds())/float64(n))
 		peak, live := stop()
 		liveMax = append(liveMax, float64(live)/1e6)
 		if n != files*fileRows {
@@ -211,6 +212,7 @@ func BenchmarkLinks8Columns(b *testing.B) {
 	b.ReportMetric(median(rps)/1e6, "Mrows/s")
 	b.ReportMetric(median(heap), "peakMB")
 	b.ReportMetric(median(liveMax), "maxliveMB")
+	b.ReportMetric(median(cpu), "cpu-ns/row")
 }
 
 // heapProfile, when set, is where BenchmarkLinks8Columns writes a heap

@@ -622,3 +622,71 @@ func TestCloudFetchDSN(t *testing.T) {
 		t.Fatal("maxDownloads=-1 accepted")
 	}
 }
+
+// TestDecoderReaderSchemas checks that the decoder goroutine's own reader,
+// built from the consumer's schema re-encoded, decodes records that bind to
+// the consumer's reader, for every kind of Arrow type a server sends.
+func TestDecoderReaderSchemas(t *testing.T) {
+	fields := []arrow.Field{
+		{Name: "b", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "i8", Type: arrow.PrimitiveTypes.Int8},
+		{Name: "f", Type: arrow.PrimitiveTypes.Float32},
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "bin", Type: arrow.BinaryTypes.Binary},
+		{Name: "dec", Type: &arrow.Decimal128Type{Precision: 38, Scale: 10}},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
+		{Name: "tsntz", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+		{Name: "dt", Type: arrow.FixedWidthTypes.Date32},
+		{Name: "bo", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "n", Type: arrow.Null, Nullable: true},
+		{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+		{Name: "m", Type: arrow.MapOf(arrow.BinaryTypes.String, arrow.PrimitiveTypes.Float64)},
+		{Name: "st", Type: arrow.StructOf(arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int16}, arrow.Field{Name: "y", Type: arrow.BinaryTypes.String, Nullable: true})},
+	}
+	md := arrow.MetadataFrom(map[string]string{"k": "v"})
+	schema := arrow.NewSchema(fields, &md)
+	var sb bytes.Buffer
+	w := ipc.NewWriter(&sb, ipc.WithSchema(schema))
+	w.Close()
+	ar, err := arrowbatch.NewReader(bytes.TrimSuffix(sb.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}), false, arrowbatch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ar.Close()
+	dec, err := decoderReader(ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	rb := array.NewRecordBuilder(alloc, schema)
+	defer rb.Release()
+	for i := range fields {
+		rb.Field(i).AppendEmptyValue()
+		rb.Field(i).AppendNull()
+	}
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	var mb bytes.Buffer
+	w = ipc.NewWriter(&mb, ipc.WithSchema(schema))
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var s ipcStream
+	s.reset(&wholeFile{b: mb.Bytes()}, int64(mb.Len()))
+	msg, err := s.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dec.Decode(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	if err := ar.Bind(got); err != nil {
+		t.Fatal(err)
+	}
+	if v := ar.Columns()[3].Value(0); v != "" {
+		t.Errorf("string column row 0 = %#v", v)
+	}
+}
