@@ -200,7 +200,7 @@ func BenchmarkLinks8Columns(b *testing.B) {
 		}
 		rows.Close()
 		el := time.Since(first)
-		cpu = append(cpu, float64((processCPUTime() - cpu0).Nanoseconds())/float64(n))
+		cpu = append(cpu, float64((processCPUTime()-cpu0).Nanoseconds())/float64(n))
 		peak, live := stop()
 		liveMax = append(liveMax, float64(live)/1e6)
 		if n != files*fileRows {
