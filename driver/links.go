@@ -108,6 +108,7 @@ type linkReader struct {
 	// The consumer's state.
 	peeked   *linkBatch
 	drainedQ bool
+	err      error // the error that ended the result, returned again
 }
 
 // newLinkReader starts reading the links of an operation. first is the
@@ -562,6 +563,9 @@ func (l *linkReader) send(b linkBatch) bool {
 // next returns the next record, exactly rowCount rows per link; io.EOF after
 // the last. The record is owned by the caller.
 func (l *linkReader) next() (arrow.RecordBatch, error) {
+	if l.err != nil {
+		return nil, l.err
+	}
 	if err := l.ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -591,6 +595,7 @@ func (l *linkReader) next() (arrow.RecordBatch, error) {
 		<-l.sem
 	}
 	if b.err != nil {
+		l.err = b.err
 		return nil, b.err
 	}
 	return b.rec, nil

@@ -346,9 +346,13 @@ func TestLinksErrorsSurface(t *testing.T) {
 		svc := &linkService{}
 		svc.pages = seqPages(st, 2, 2, 5, 0, false)
 		delete(st.files, "f10")
-		got, err := readAll(linkEnv(t, svc, st, 2, false))
+		l := linkEnv(t, svc, st, 2, false)
+		got, err := readAll(l)
 		if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 			t.Fatalf("err = %v", err)
+		}
+		if _, again := l.next(); again != err {
+			t.Errorf("next after the error: %v", again)
 		}
 		if len(got) != 10 {
 			t.Errorf("%d rows before the error, want 10", len(got))
