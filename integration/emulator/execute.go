@@ -181,6 +181,7 @@ func collect(ctx context.Context, rows driver.Rows, typ duckdb.StmtType, limit i
 	for limit <= 0 || int64(data.Len()) < limit {
 		if data.Len()%1024 == 0 {
 			if err := ctx.Err(); err != nil {
+				data.release()
 				return nil, err
 			}
 		}
@@ -188,6 +189,7 @@ func collect(ctx context.Context, rows driver.Rows, typ duckdb.StmtType, limit i
 			if errors.Is(err, io.EOF) {
 				break
 			}
+			data.release()
 			return nil, err
 		}
 		data.appendRow(dst)
@@ -210,11 +212,13 @@ func collect(ctx context.Context, rows driver.Rows, typ duckdb.StmtType, limit i
 			res.cols = append(res.cols, column{name: "num_inserted_rows", typ: bigint})
 			row = append(row, n)
 		}
+		data.release()
 		res.rows = storeOf(len(row), row)
 	case noResultSet[typ]:
 		if isCount && data.Len() == 1 {
 			res.modified, _ = toInt64(data.value(0, 0))
 		}
+		data.release()
 		res.hasResultSet, res.cols, res.rows = false, nil, nil
 	}
 	return res, nil

@@ -39,7 +39,7 @@ import (
 // exactly (another Go type, a decimal beyond int64, a time with nanoseconds
 // or another location, a chunk's text beyond 4 GB) turns that chunk column
 // into []any, so the store always gives back exactly what the driver
-// returned. For the benchmark's table this is about 75 bytes per row.
+// returned. For the benchmark's table this is about 72 bytes per row.
 //
 // Chunks bound the cost of growing (a full chunk is never copied again) and
 // of that fallback; a power of two makes finding a row a shift.
@@ -47,9 +47,9 @@ import (
 // A chunk is built on the Go heap; once full, its pointer-free slices (all
 // but []any vectors) move into one anonymous memory mapping outside the Go
 // heap (on Unix; the last onHeapChunks only when the store is complete),
-// released when the operation closes its result (release)
-// or, failing that, when the store becomes unreachable (a cleanup). The Go
-// heap then holds one chunk being built, not the result: the garbage
+// released when the operation closes its result (release) or, failing
+// that, when the store becomes unreachable (a cleanup). The Go heap then
+// holds a bounded window of chunks, not the result: the garbage
 // collector's heap goal (twice the live heap) no longer doubles the memory
 // of a large result, the 10x benchmark's 50,000,000 rows do not leave
 // gigabytes of freed heap behind for the next statement, and the bytes held
