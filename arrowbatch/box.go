@@ -57,12 +57,8 @@ func (s *slab[T]) box(i int) any {
 	return x
 }
 
-// fill converts the batch's values src into the slab, leaving NULLs zero.
-func fill[S, T any](s *slab[T], src []S, null func(int) bool, conv func(S) T) {
-	dst := s.alloc(len(src))
-	for j, v := range src {
-		if !null(j) {
-			dst[j] = conv(v)
-		}
-	}
+// plan describes the slab, with the column's validity, to Reader.Row.
+func (s *slab[T]) plan(v validity) rowColumn {
+	var zero T
+	return rowColumn{kind: rowSlab, typ: s.typ, base: unsafe.Pointer(unsafe.SliceData(s.vals)), size: unsafe.Sizeof(zero), valid: v}
 }

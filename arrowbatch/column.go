@@ -152,10 +152,25 @@ func (nullColumn) Reset(arrow.Array) {}
 // Value implements Column.
 func (nullColumn) Value(int) any { return nil }
 
-type boolColumn struct{ a *array.Boolean }
+// rowPlan implements rowSource.
+func (nullColumn) rowPlan() rowColumn { return rowColumn{kind: rowNull} }
+
+type boolColumn struct {
+	validity
+	a *array.Boolean
+}
 
 // Reset implements Column.
-func (c *boolColumn) Reset(arr arrow.Array) { c.a = arr.(*array.Boolean) }
+func (c *boolColumn) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.a = arr.(*array.Boolean)
+}
+
+// rowPlan implements rowSource: Row boxes the bits of the value bitmap.
+func (c *boolColumn) rowPlan() rowColumn {
+	d := c.a.Data()
+	return rowColumn{kind: rowBool, typ: boolType, valid: c.validity, bits: bufferBytes(d.Buffers(), 1), boff: d.Offset()}
+}
 
 // Value implements Column.
 func (c *boolColumn) Value(i int) any {
@@ -185,9 +200,19 @@ func (c *fixedColumn[T]) Value(i int) any {
 		return nil
 	}
 	if !c.slab.full {
-		copy(c.slab.alloc(len(c.vals)), c.vals)
+		c.fill()
 	}
 	return c.slab.box(i)
+}
+
+func (c *fixedColumn[T]) fill() { copy(c.slab.alloc(len(c.vals)), c.vals) }
+
+// rowPlan implements rowSource.
+func (c *fixedColumn[T]) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
 }
 
 // fixedValues returns the values of a fixed-width array, offset applied.
@@ -200,12 +225,14 @@ func fixedValues[T arrow.FixedWidthType](arr arrow.Array) []T {
 }
 
 type stringColumn struct {
+	validity
 	a    *array.String
 	slab slab[string]
 }
 
 // Reset implements Column.
 func (c *stringColumn) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
 	c.a = arr.(*array.String)
 	c.slab.reset()
 }
@@ -213,43 +240,121 @@ func (c *stringColumn) Reset(arr arrow.Array) {
 // Value implements Column: one copy per string, made for the whole batch
 // on first use, boxed without a further allocation.
 func (c *stringColumn) Value(i int) any {
-	if c.a.IsNull(i) {
+	if c.null(i) {
 		return nil
 	}
 	if !c.slab.full {
-		dst := c.slab.alloc(c.a.Len())
-		for j := range dst {
-			if !c.a.IsNull(j) {
-				dst[j] = strings.Clone(c.a.Value(j))
-			}
-		}
+		c.fill()
 	}
 	return c.slab.box(i)
 }
 
+// fill copies every string of the batch into memory of its own: a string
+// kept by the user pins only itself, not the batch.
+func (c *stringColumn) fill() {
+	dst := c.slab.alloc(c.a.Len())
+	for j := range dst {
+		if !c.null(j) {
+			dst[j] = strings.Clone(c.a.Value(j))
+		}
+	}
+}
+
+// rowPlan implements rowSource.
+func (c *stringColumn) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
+}
+
 // textArray is implemented by the string arrays other than utf8.
 type textArray interface {
+	Len() int
 	IsNull(i int) bool
 	Value(i int) string
 }
 
-type textColumn struct{ a textArray }
+type textColumn struct {
+	validity
+	a    textArray
+	slab slab[string]
+}
 
 // Reset implements Column.
-func (c *textColumn) Reset(arr arrow.Array) { c.a = arr.(textArray) }
+func (c *textColumn) Reset(arr arrow.Array) {
+	c.validity.reset(arr)
+	c.a = arr.(textArray)
+	c.slab.reset()
+}
 
 // Value implements Column.
 func (c *textColumn) Value(i int) any {
-	if c.a.IsNull(i) {
+	if c.null(i) {
 		return nil
 	}
-	return strings.Clone(c.a.Value(i))
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.box(i)
 }
 
-type binaryColumn struct{ a *array.Binary }
+// fill copies every string of the batch, as stringColumn.fill does.
+func (c *textColumn) fill() {
+	dst := c.slab.alloc(c.a.Len())
+	for j := range dst {
+		if !c.null(j) {
+			dst[j] = strings.Clone(c.a.Value(j))
+		}
+	}
+}
+
+// rowPlan implements rowSource.
+func (c *textColumn) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
+}
+
+// byteSlab holds a copy of every value of a binary column for Reader.Row,
+// so that boxing a []byte costs no allocation beyond its copy. Value itself
+// returns a new copy at every call: the caller may modify a slice it was
+// given, which must not change what another call returns.
+type byteSlab struct {
+	validity
+	slab slab[[]byte]
+}
+
+// reset forgets the previous batch.
+func (b *byteSlab) reset(arr arrow.Array) {
+	b.validity.reset(arr)
+	b.slab.reset()
+}
+
+// plan copies the values of a on first use and describes them to Row.
+func (b *byteSlab) plan(a bytesArray) rowColumn {
+	if !b.slab.full {
+		dst := b.slab.alloc(a.Len())
+		for j := range dst {
+			if !b.null(j) {
+				dst[j] = append([]byte{}, a.Value(j)...)
+			}
+		}
+	}
+	return b.slab.plan(b.validity)
+}
+
+type binaryColumn struct {
+	a    *array.Binary
+	rows byteSlab
+}
 
 // Reset implements Column.
-func (c *binaryColumn) Reset(arr arrow.Array) { c.a = arr.(*array.Binary) }
+func (c *binaryColumn) Reset(arr arrow.Array) {
+	c.a = arr.(*array.Binary)
+	c.rows.reset(arr)
+}
 
 // Value implements Column.
 func (c *binaryColumn) Value(i int) any {
@@ -259,16 +364,29 @@ func (c *binaryColumn) Value(i int) any {
 	return append([]byte{}, c.a.Value(i)...)
 }
 
-// bytesArray is implemented by the binary arrays other than binary.
+// rowPlan implements rowSource.
+func (c *binaryColumn) rowPlan() rowColumn { return c.rows.plan(c.a) }
+
+// bytesArray is implemented by the binary arrays.
 type bytesArray interface {
+	Len() int
 	IsNull(i int) bool
 	Value(i int) []byte
 }
 
-type bytesColumn struct{ a bytesArray }
+type bytesColumn struct {
+	a    bytesArray
+	rows byteSlab
+}
 
 // Reset implements Column.
-func (c *bytesColumn) Reset(arr arrow.Array) { c.a = arr.(bytesArray) }
+func (c *bytesColumn) Reset(arr arrow.Array) {
+	c.a = arr.(bytesArray)
+	c.rows.reset(arr)
+}
+
+// rowPlan implements rowSource.
+func (c *bytesColumn) rowPlan() rowColumn { return c.rows.plan(c.a) }
 
 // Value implements Column.
 func (c *bytesColumn) Value(i int) any {
@@ -299,20 +417,40 @@ func (c *date32Column) Value(i int) any {
 		return nil
 	}
 	if !c.slab.full {
-		fill(&c.slab, c.vals, c.null, func(v int32) time.Time { return time.Unix(int64(v)*secondsPerDay, 0).UTC() })
+		c.fill()
 	}
 	return c.slab.box(i)
+}
+
+// fill converts the days since the epoch to midnight UTC.
+func (c *date32Column) fill() {
+	dst := c.slab.alloc(len(c.vals))
+	for j, v := range c.vals {
+		if !c.null(j) {
+			dst[j] = time.Unix(int64(v)*secondsPerDay, 0).UTC()
+		}
+	}
+}
+
+// rowPlan implements rowSource.
+func (c *date32Column) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
 }
 
 type date64Column struct {
 	validity
 	vals []int64
+	slab slab[time.Time]
 }
 
 // Reset implements Column.
 func (c *date64Column) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[int64](arr)
+	c.slab.reset()
 }
 
 // Value implements Column.
@@ -320,37 +458,60 @@ func (c *date64Column) Value(i int) any {
 	if c.null(i) {
 		return nil
 	}
-	const msPerDay = secondsPerDay * 1000
-	ms := c.vals[i]
-	days := ms / msPerDay
-	if ms%msPerDay < 0 {
-		days--
+	if !c.slab.full {
+		c.fill()
 	}
-	return time.Unix(days*secondsPerDay, 0).UTC()
+	return c.slab.box(i)
+}
+
+// fill converts milliseconds since the epoch to midnight UTC of their day.
+func (c *date64Column) fill() {
+	const msPerDay = secondsPerDay * 1000
+	dst := c.slab.alloc(len(c.vals))
+	for j, ms := range c.vals {
+		if !c.null(j) {
+			days := ms / msPerDay
+			if ms%msPerDay < 0 {
+				days--
+			}
+			dst[j] = time.Unix(days*secondsPerDay, 0).UTC()
+		}
+	}
+}
+
+// rowPlan implements rowSource.
+func (c *date64Column) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
 }
 
 // timestampColumn converts instants of any unit to time.Time in loc.
 type timestampColumn struct {
 	validity
 	vals []int64
-	conv func(int64) time.Time
+	unit arrow.TimeUnit
 	loc  *time.Location
 	slab slab[time.Time]
 }
 
 func newTimestampColumn(unit arrow.TimeUnit, loc *time.Location) *timestampColumn {
-	c := &timestampColumn{loc: loc}
+	return &timestampColumn{unit: unit, loc: loc}
+}
+
+// instant returns the time v units after the Unix epoch (in time.Local;
+// callers set the location).
+func instant(unit arrow.TimeUnit, v int64) time.Time {
 	switch unit {
 	case arrow.Second:
-		c.conv = func(v int64) time.Time { return time.Unix(v, 0) }
+		return time.Unix(v, 0)
 	case arrow.Millisecond:
-		c.conv = time.UnixMilli
+		return time.UnixMilli(v)
 	case arrow.Nanosecond:
-		c.conv = func(v int64) time.Time { return time.Unix(0, v) }
-	default:
-		c.conv = time.UnixMicro
+		return time.Unix(0, v)
 	}
-	return c
+	return time.UnixMicro(v)
 }
 
 // Reset implements Column.
@@ -366,9 +527,50 @@ func (c *timestampColumn) Value(i int) any {
 		return nil
 	}
 	if !c.slab.full {
-		fill(&c.slab, c.vals, c.null, func(v int64) time.Time { return c.conv(v).In(c.loc) })
+		c.fill()
 	}
 	return c.slab.box(i)
+}
+
+// fill converts the batch's instants, one loop per unit so that the
+// conversion inlines.
+func (c *timestampColumn) fill() {
+	dst := c.slab.alloc(len(c.vals))
+	loc := c.loc
+	switch c.unit {
+	case arrow.Second:
+		for j, v := range c.vals {
+			if !c.null(j) {
+				dst[j] = time.Unix(v, 0).In(loc)
+			}
+		}
+	case arrow.Millisecond:
+		for j, v := range c.vals {
+			if !c.null(j) {
+				dst[j] = time.UnixMilli(v).In(loc)
+			}
+		}
+	case arrow.Nanosecond:
+		for j, v := range c.vals {
+			if !c.null(j) {
+				dst[j] = time.Unix(0, v).In(loc)
+			}
+		}
+	default:
+		for j, v := range c.vals {
+			if !c.null(j) {
+				dst[j] = time.UnixMicro(v).In(loc)
+			}
+		}
+	}
+}
+
+// rowPlan implements rowSource.
+func (c *timestampColumn) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
 }
 
 type decimal128Column struct {
@@ -391,21 +593,40 @@ func (c *decimal128Column) Value(i int) any {
 		return nil
 	}
 	if !c.slab.full {
-		fill(&c.slab, c.vals, c.null, func(v decimal.Decimal128) string { return formatDecimal128(v, c.scale) })
+		c.fill()
 	}
 	return c.slab.box(i)
+}
+
+func (c *decimal128Column) fill() {
+	dst := c.slab.alloc(len(c.vals))
+	for j, v := range c.vals {
+		if !c.null(j) {
+			dst[j] = formatDecimal128(v, c.scale)
+		}
+	}
+}
+
+// rowPlan implements rowSource.
+func (c *decimal128Column) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
 }
 
 type decimalIntColumn[T decimal.Decimal32 | decimal.Decimal64] struct {
 	validity
 	vals  []T
 	scale int32
+	slab  slab[string]
 }
 
 // Reset implements Column.
 func (c *decimalIntColumn[T]) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[T](arr)
+	c.slab.reset()
 }
 
 // Value implements Column.
@@ -413,7 +634,27 @@ func (c *decimalIntColumn[T]) Value(i int) any {
 	if c.null(i) {
 		return nil
 	}
-	return formatDecimalInt(int64(c.vals[i]), c.scale)
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.box(i)
+}
+
+func (c *decimalIntColumn[T]) fill() {
+	dst := c.slab.alloc(len(c.vals))
+	for j, v := range c.vals {
+		if !c.null(j) {
+			dst[j] = formatDecimalInt(int64(v), c.scale)
+		}
+	}
+}
+
+// rowPlan implements rowSource.
+func (c *decimalIntColumn[T]) rowPlan() rowColumn {
+	if !c.slab.full {
+		c.fill()
+	}
+	return c.slab.plan(c.validity)
 }
 
 type decimalBigColumn struct {

@@ -178,9 +178,20 @@ func checkRecord(t testing.TB, r *Reader, rec arrow.RecordBatch) {
 		t.Fatalf("Bind of a decoded record: %v", err)
 	}
 	rows := int(min(rec.NumRows(), 1<<16))
+	want := make([][]any, rows)
 	for _, c := range r.Columns() {
 		for i := range rows {
-			c.Value(i)
+			want[i] = append(want[i], c.Value(i))
+		}
+	}
+	// Row returns what Value does.
+	dest := make([]any, r.NumColumns())
+	for i := range rows {
+		r.Row(i, dest)
+		for c, v := range dest {
+			if !sameValue(v, want[i][c]) {
+				t.Fatalf("Row(%d)[%d] = %#v, Value = %#v", i, c, v, want[i][c])
+			}
 		}
 	}
 }

@@ -29,7 +29,13 @@
 // [Reader.Columns] returns one [Column] per schema field, chosen once per
 // schema from the field's Arrow type. [Reader.Bind] points every column at
 // the arrays of a decoded batch, after which [Column.Value] returns the value
-// of a row without any per-row type switch.
+// of a row without any per-row type switch. [Reader.Row] returns a whole row
+// at once: it converts every column of the batch on its first call and then
+// only boxes values in place.
+//
+// [Reader.Decode] copies each batch before arrow-go reads it;
+// [Reader.DecodeTransient] does not, for callers that read a record before
+// decoding the next, as a row scanner does.
 //
 // # Values
 //

@@ -63,7 +63,7 @@ func appendJSON(dst []byte, arr arrow.Array, i int, loc *time.Location) []byte {
 		return appendQuoted(dst, t.Format(time.DateOnly))
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
-		t := newTimestampColumn(unit, loc).conv(int64(a.Value(i))).In(loc)
+		t := instant(unit, int64(a.Value(i))).In(loc)
 		return appendQuoted(dst, t.Format(jsonTimeLayout))
 	case *array.Decimal128:
 		return append(dst, formatDecimal128(a.Value(i), a.DataType().(arrow.DecimalType).GetScale())...)

@@ -44,6 +44,12 @@ type Reader struct {
 	schema *arrow.Schema
 	cols   []Column
 
+	// rows is the row count of the bound batch; plan describes its columns
+	// to Row once planned.
+	rows    int
+	plan    []rowColumn
+	planned bool
+
 	closed bool
 
 	lzr  *lz4.Reader
@@ -369,6 +375,8 @@ func (r *Reader) Bind(rec arrow.RecordBatch) error {
 	for i, c := range r.cols {
 		c.Reset(rec.Column(i))
 	}
+	r.rows, r.planned = int(rows), false
+	clear(r.plan) // drop the previous batch's slabs
 	return nil
 }
 

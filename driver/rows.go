@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"unsafe"
 
 	sqldriver "database/sql/driver"
 
@@ -32,7 +33,6 @@ type rows struct {
 	handsOutRecords bool
 	ar              *arrowbatch.Reader
 	dec             *colset.Decoder
-	readers         []arrowbatch.Column
 
 	// current page
 	cur      *tcli.TRowSet
@@ -108,7 +108,7 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
 		}
-		r.arrow, r.ar, r.readers = true, ar, ar.Columns()
+		r.arrow, r.ar = true, ar
 		r.cols = newPlan(meta.Schema, ar.Schema())
 		if len(r.cols) != ar.NumColumns() {
 			ar.Close()
@@ -159,9 +159,9 @@ func (r *rows) Next(dest []sqldriver.Value) error {
 		}
 	}
 	if r.arrow {
-		for i := range dest {
-			dest[i] = r.readers[i].Value(r.row)
-		}
+		// driver.Value is declared as any: a []driver.Value is a []any
+		// with the same layout, only its element type has another name.
+		r.ar.Row(r.row, *(*[]any)(unsafe.Pointer(&dest)))
 	} else {
 		for i := range dest {
 			dest[i] = r.cp.Value(i, r.row)
