@@ -82,7 +82,6 @@ type linkReader struct {
 	c      *Connector
 	handle *tcli.TOperationHandle
 	id     string
-	ar     *arrowbatch.Reader
 	lz4    bool
 	hc     *http.Client
 
@@ -112,14 +111,16 @@ type linkReader struct {
 }
 
 // newLinkReader starts reading the links of an operation. first is the
-// direct-results page (nil if none); more says whether pages follow it.
+// direct-results page (nil if none); more says whether pages follow it. ar
+// is the consumer's reader: the records returned bind to it, but are
+// decoded with a reader of the decoder's own.
 func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, ar *arrowbatch.Reader, lz4 bool,
 	first *tcli.TFetchResultsResp, more bool, orientation tcli.TFetchOrientation) *linkReader {
 	n := c.cfg.MaxDownloads
 	if n <= 0 {
 		n = defaultMaxDownloads
 	}
-	l := &linkReader{c: c, handle: h, id: statementID(h), ar: ar, lz4: lz4, hc: c.httpClient,
+	l := &linkReader{c: c, handle: h, id: statementID(h), lz4: lz4, hc: c.httpClient,
 		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead)}
 	if l.hc == nil {
 		l.hc = http.DefaultClient
