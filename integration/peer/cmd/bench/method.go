@@ -8,7 +8,7 @@ const method = `
 - The emulator (DuckDB behind our protocol) runs in the benchmark's process
   and is seeded with table ` + "`t`" + ` (-rows rows: BIGINT, DOUBLE, a 20-byte
   STRING, DECIMAL(18,2), TIMESTAMP, DATE, BOOLEAN, INT NULL every tenth row)
-  and ` + "`t10`" + ` (-mem-mult times ` + "`t`" + `). Each driver runs in a child
+  and the view ` + "`t10`" + ` (-mem-mult times ` + "`t`" + `). Each driver runs in a child
   process of its own: both register the database/sql name "databricks", and
   a child's allocation counters and heap are its own. The official driver is
   github.com/databricks/databricks-sql-go v1.14.0 with its defaults and
@@ -17,12 +17,15 @@ const method = `
   HTTP exchange with the emulator for ` + "`SELECT * FROM t`" + ` is recorded once,
   then served back from memory (the next recorded response per Thrift method,
   with the request's sequence id). Live, the emulator builds every Arrow page
-  from boxed rows on the same two cores and is the bottleneck for both
-  drivers; a replay measures the drivers. Rows/s counts from the first row to
+  on the same two cores and is a bottleneck for both drivers; a replay
+  measures the drivers. Rows/s counts from the first row to
   the last (the first page's wait is time to first row). Allocations are the
   child's runtime.MemStats deltas over the whole query, divided by rows.
 - **Ceilings**, same run: (a) arrow-go alone decoding 10,000-row IPC batches
-  of the same eight types and reading every value without boxing; (b) a
+  of the same eight types and reading every value without boxing, and two
+  variants of it: plus one copy per string value (the copy our driver makes
+  so a string does not pin its batch), and producing a driver.Value per
+  value one by one as a straightforward driver would; (b) a
   trivial database/sql driver whose Next copies pre-built values, scanned
   into the same typed variables; (c) 1 / (1/a + 1/b).
 - **SELECT 1**: SELECT 1 queries on one open connection; HTTP requests per
