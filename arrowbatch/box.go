@@ -57,6 +57,16 @@ func (s *slab[T]) box(i int) any {
 	return x
 }
 
+// boxAt returns *p as an interface that points at it. p must point at a
+// value that is never modified again, as a slab's elements are not.
+func (s *slab[T]) boxAt(p *T) any {
+	var x any
+	e := (*eface)(unsafe.Pointer(&x))
+	e.typ = s.typ
+	e.data = unsafe.Pointer(p)
+	return x
+}
+
 // plan describes the slab, with the column's validity, to Reader.Row.
 func (s *slab[T]) plan(v validity) rowColumn {
 	var zero T

@@ -2,6 +2,7 @@ package arrowbatch
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -398,10 +399,18 @@ func (c *bytesColumn) Value(i int) any {
 
 const secondsPerDay = 86400
 
+// date32Column converts days since the epoch to midnight UTC. Dates of a
+// batch often span fewer days than the batch has rows; the batch then gets
+// a table of one time.Time per day of its span instead of one per row, and
+// a value points at its day's entry.
 type date32Column struct {
 	validity
 	vals []int32
 	slab slab[time.Time]
+	// days, when not nil, is the table of days from first on; the slab is
+	// then unused (but full).
+	days  []time.Time
+	first int32
 }
 
 // Reset implements Column.
@@ -409,6 +418,7 @@ func (c *date32Column) Reset(arr arrow.Array) {
 	c.validity.reset(arr)
 	c.vals = fixedValues[int32](arr)
 	c.slab.reset()
+	c.days = nil
 }
 
 // Value implements Column.
@@ -419,11 +429,30 @@ func (c *date32Column) Value(i int) any {
 	if !c.slab.full {
 		c.fill()
 	}
+	if c.days != nil {
+		return c.slab.boxAt(&c.days[int(c.vals[i])-int(c.first)])
+	}
 	return c.slab.box(i)
 }
 
-// fill converts the days since the epoch to midnight UTC.
+// fill converts the batch: into a table of its span of days when that is
+// shorter than the batch, else into one time.Time per row.
 func (c *date32Column) fill() {
+	lo, hi, some := int32(math.MaxInt32), int32(math.MinInt32), false
+	for j, v := range c.vals {
+		if !c.null(j) {
+			lo, hi, some = min(lo, v), max(hi, v), true
+		}
+	}
+	if some && int64(hi)-int64(lo) < int64(len(c.vals)) {
+		days := make([]time.Time, int(int64(hi)-int64(lo))+1)
+		for k := range days {
+			days[k] = time.Unix((int64(lo)+int64(k))*secondsPerDay, 0).UTC()
+		}
+		c.days, c.first = days, lo
+		c.slab.full = true
+		return
+	}
 	dst := c.slab.alloc(len(c.vals))
 	for j, v := range c.vals {
 		if !c.null(j) {
@@ -436,6 +465,9 @@ func (c *date32Column) fill() {
 func (c *date32Column) rowPlan() rowColumn {
 	if !c.slab.full {
 		c.fill()
+	}
+	if c.days != nil {
+		return rowColumn{kind: rowDays, typ: c.slab.typ, valid: c.validity, dayVals: c.vals, days: c.days, first: c.first}
 	}
 	return c.slab.plan(c.validity)
 }

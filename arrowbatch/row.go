@@ -2,6 +2,7 @@ package arrowbatch
 
 import (
 	"fmt"
+	"time"
 	"unsafe"
 )
 
@@ -13,6 +14,7 @@ const (
 	rowSlab                 // element i of a slab, boxed in place
 	rowBool                 // bit i of a value bitmap, boxed from boolValues
 	rowNull                 // always nil
+	rowDays                 // the entry of a table of dates for day dayVals[i]
 )
 
 // rowColumn describes one column of the bound batch to Reader.Row.
@@ -23,8 +25,12 @@ type rowColumn struct {
 	size  uintptr        // rowSlab: the size of an element
 	bits  []byte         // rowBool: the value bitmap
 	boff  int            // rowBool: the array's offset into bits
-	valid validity       // rowSlab, rowBool: NULLs
+	valid validity       // rowSlab, rowBool, rowDays: NULLs
 	col   Column         // rowValue
+
+	dayVals []int32     // rowDays: the days since the epoch of the batch
+	days    []time.Time // rowDays: midnight UTC of every day from first on
+	first   int32
 }
 
 // rowSource is implemented by the columns whose values Row boxes itself,
@@ -77,6 +83,12 @@ func (r *Reader) Row(i int, dest []any) {
 			e := (*eface)(unsafe.Pointer(&x))
 			e.typ = p.typ
 			e.data = unsafe.Pointer(&boolValues[p.bits[j>>3]>>(j&7)&1])
+		case rowDays:
+			// The table is filled before it is planned and never written
+			// again; the index is bounds-checked.
+			e := (*eface)(unsafe.Pointer(&x))
+			e.typ = p.typ
+			e.data = unsafe.Pointer(&p.days[int(p.dayVals[i])-int(p.first)])
 		case rowNull:
 		default:
 			x = p.col.Value(i)

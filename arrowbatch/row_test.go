@@ -215,3 +215,60 @@ func BenchmarkRow(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
 }
+
+// TestDateTable reads DATE batches whose days span fewer days than rows
+// (converted through a table of days), more days than rows, and only
+// NULLs, through Value and Row.
+func TestDateTable(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: arrow.FixedWidthTypes.Date32, Nullable: true}}, nil)
+	r, err := NewReader(encodeSchema(t, schema), false, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for name, day := range map[string]func(i int) (int32, bool){
+		"narrow":   func(i int) (int32, bool) { return 19000 + int32(i%7), i%5 != 0 },
+		"negative": func(i int) (int32, bool) { return -3 + int32(i%4), true },
+		"wide":     func(i int) (int32, bool) { return int32(i * 1000), i%3 != 0 },
+		"extremes": func(i int) (int32, bool) { return [2]int32{math.MinInt32, math.MaxInt32}[i%2], true },
+		"nulls":    func(i int) (int32, bool) { return 0, false },
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := array.NewDate32Builder(memory.DefaultAllocator)
+			defer b.Release()
+			var want []any
+			for i := range 100 {
+				d, ok := day(i)
+				if !ok {
+					b.AppendNull()
+					want = append(want, nil)
+					continue
+				}
+				b.Append(arrow.Date32(d))
+				want = append(want, time.Unix(int64(d)*secondsPerDay, 0).UTC())
+			}
+			arr := b.NewArray()
+			defer arr.Release()
+			rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+			defer rec.Release()
+			for _, viaRow := range []bool{false, true} {
+				if err := r.Bind(rec); err != nil {
+					t.Fatal(err)
+				}
+				dest := make([]any, 1)
+				for i, w := range want {
+					var got any
+					if viaRow {
+						r.Row(i, dest)
+						got = dest[0]
+					} else {
+						got = r.Columns()[0].Value(i)
+					}
+					if !reflect.DeepEqual(got, w) {
+						t.Fatalf("row %d = %#v, want %#v", i, got, w)
+					}
+				}
+			}
+		})
+	}
+}
