@@ -67,33 +67,37 @@ func (r *Reader) Row(i int, dest []any) {
 			dest[c] = nil
 			continue
 		}
-		var x any
+		var data unsafe.Pointer
 		switch p.kind {
 		case rowSlab:
 			// Sound for the reasons given in box.go: the slab is filled
 			// before any of its elements is boxed and never written again,
 			// and i < r.rows, the slab's length (checked above).
-			e := (*eface)(unsafe.Pointer(&x))
-			e.typ = p.typ
-			e.data = unsafe.Add(p.base, uintptr(i)*p.size)
+			data = unsafe.Add(p.base, uintptr(i)*p.size)
 		case rowBool:
 			// A bool interface that points at a bool that never changes,
 			// as the runtime boxes small values itself.
 			j := p.boff + i
-			e := (*eface)(unsafe.Pointer(&x))
-			e.typ = p.typ
-			e.data = unsafe.Pointer(&boolValues[p.bits[j>>3]>>(j&7)&1])
+			data = unsafe.Pointer(&boolValues[p.bits[j>>3]>>(j&7)&1])
 		case rowDays:
 			// The table is filled before it is planned and never written
 			// again; the index is bounds-checked.
-			e := (*eface)(unsafe.Pointer(&x))
-			e.typ = p.typ
-			e.data = unsafe.Pointer(&p.days[int(p.dayVals[i])-int(p.first)])
+			data = unsafe.Pointer(&p.days[int(p.dayVals[i])-int(p.first)])
 		case rowNull:
+			dest[c] = nil
+			continue
 		default:
-			x = p.col.Value(i)
+			dest[c] = p.col.Value(i)
+			continue
 		}
-		dest[c] = x
+		// The interface is written in place, its two words straight from
+		// registers (building it in a local first costs a round trip
+		// through the stack). The stores are of unsafe.Pointer fields, so
+		// the compiler emits the garbage collector's write barriers as it
+		// does for dest[c] = x; the type word points at a type compiled
+		// into the binary.
+		e := (*eface)(unsafe.Pointer(&dest[c]))
+		e.typ, e.data = p.typ, data
 	}
 }
 
