@@ -35,6 +35,27 @@ const (
 	linkExpirySkew = 2 * time.Second
 )
 
+// linkReadyAhead is how many result bodies, downloaded or being
+// downloaded, may wait ahead of the one being decoded before the bodies of
+// further files are read. Requests still start for up to maxDownloads
+// files, so the time to the first byte of every file overlaps as before,
+// but a response whose body is not needed yet is left unread (parked): its
+// buffer is only allocated when the body is read. When the consumer is the
+// bottleneck this holds 1+linkReadyAhead bodies instead of maxDownloads;
+// when the network is, the decoder finds its next file still arriving and
+// the allowance grows by one file each time, up to maxDownloads.
+// BenchmarkLinks8Columns (20 ms per file, consumer-bound): two ahead keep
+// the consumer fed as well as eight did.
+const linkReadyAhead = 2
+
+// linkParkLimit is how long a response may wait unread for the consumer;
+// then it is closed (a storage server may drop an idle connection) and
+// requested again once its body is needed. A variable for tests.
+var linkParkLimit = 5 * time.Second
+
+// errLinkParked marks a response closed unread after linkParkLimit.
+var errLinkParked = errors.New("response closed unread")
+
 // linkStallTimeout ends a download attempt (which is then retried) when no
 // byte arrives for this long; a variable for tests.
 var linkStallTimeout = 60 * time.Second
@@ -47,6 +68,15 @@ var errLinkExpired = errors.New("result link expired")
 type linkFile struct {
 	link *tcli.TSparkArrowResultLink
 	done chan struct{}
+	// seq is the file's place in the result (0 first).
+	seq int
+	// admit is closed when the file may read its body; admitted (under
+	// linkReader.mu) is set then, and the file counts among the held bodies
+	// until the decoder releases it.
+	admit    chan struct{}
+	admitted bool
+	parked   bool
+	released bool
 	// body is the file as downloaded (an LZ4 frame when compressed); its
 	// messages are decompressed and decoded one at a time, and it is dropped
 	// as soon as its last needed message is decoded.
@@ -72,9 +102,11 @@ const linkBatchesAhead = 4
 
 // linkReader delivers the record batches of a URL_BASED_SET result in order.
 // A lister goroutine reads the FetchResults pages and starts one download
-// goroutine per link; at most max files are downloading, downloaded or being
+// goroutine per link; at most max files are requested, downloaded or being
 // read at any time, so memory is bounded by max files (held compressed as
-// downloaded) plus a few decoded batches, whatever the result size. A
+// downloaded) plus a few decoded batches, whatever the result size. Of
+// those, only the bodies needed soon are read (see linkReadyAhead): a slow
+// consumer holds about three files, not max. A
 // decoder goroutine decompresses and decodes each file's messages in order,
 // on a core of its own while the consumer converts rows, and hands the
 // batches over through a small channel.
@@ -91,6 +123,21 @@ type linkReader struct {
 	queue  chan *linkFile
 	out    chan linkBatch
 	wg     sync.WaitGroup
+
+	// mu guards the body admissions: held is the number of files admitted
+	// and not yet released by the decoder, allow how many may be held
+	// (between base and max, see linkReadyAhead), decSeq the file the
+	// decoder is on, parked the responses waiting to read their bodies, in
+	// file order; peakHeld is the most bodies held at once (for tests).
+	mu       sync.Mutex
+	held     int
+	allow    int
+	base     int
+	max      int
+	decSeq   int
+	decoded  int
+	parked   []*linkFile
+	peakHeld int
 
 	// fetchMu serializes FetchResults calls of the lister and refreshes;
 	// moved is set when a refresh repositioned the server's cursor.
@@ -121,7 +168,9 @@ func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, 
 		n = defaultMaxDownloads
 	}
 	l := &linkReader{c: c, handle: h, id: statementID(h), lz4: lz4, hc: c.httpClient,
-		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead)}
+		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead),
+		base: min(n, 1+linkReadyAhead), max: n}
+	l.allow = l.base
 	if l.hc == nil {
 		l.hc = http.DefaultClient
 	}
@@ -156,6 +205,7 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 	defer l.wg.Done()
 	defer close(l.queue)
 	var next int64 = -1
+	seq := 0
 	for {
 		for _, lk := range links {
 			if lk == nil || lk.RowCount < 0 {
@@ -175,7 +225,8 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 			case <-l.ctx.Done():
 				return
 			}
-			f := &linkFile{link: lk, done: make(chan struct{})}
+			f := &linkFile{link: lk, done: make(chan struct{}), seq: seq, admit: make(chan struct{})}
+			seq++
 			if !l.push(f) {
 				<-l.sem
 				return
@@ -265,14 +316,112 @@ func (l *linkFile) finish(body []byte, err error) {
 	close(l.done)
 }
 
+// park waits until f may read its body: at once when fewer than allow
+// bodies are held or when the decoder is waiting for f. It gives up after
+// limit (if positive), reporting false, and returns the context's error
+// when the reader is closing.
+func (l *linkReader) park(f *linkFile, limit time.Duration) (bool, error) {
+	l.mu.Lock()
+	if !f.admitted && !f.parked {
+		f.parked = true
+		i := len(l.parked)
+		for i > 0 && l.parked[i-1].seq > f.seq {
+			i--
+		}
+		l.parked = append(l.parked, nil)
+		copy(l.parked[i+1:], l.parked[i:])
+		l.parked[i] = f
+		l.admitLocked()
+	}
+	admitted := f.admitted
+	l.mu.Unlock()
+	if admitted {
+		return true, nil
+	}
+	var expire <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		expire = t.C
+	}
+	select {
+	case <-f.admit:
+		return true, nil
+	case <-expire:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return f.admitted, nil
+	case <-l.ctx.Done():
+		return false, l.ctx.Err()
+	}
+}
+
+// admitLocked lets parked files read their bodies, in file order, while
+// fewer than allow are held; the file the decoder waits for is always let
+// through. mu held.
+func (l *linkReader) admitLocked() {
+	kept := l.parked[:0]
+	for _, f := range l.parked {
+		if f.seq == l.decSeq || l.held < l.allow {
+			f.admitted, f.parked = true, false
+			l.held++
+			l.peakHeld = max(l.peakHeld, l.held)
+			close(f.admit)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	clear(l.parked[len(kept):])
+	l.parked = kept
+}
+
+// release frees f's place among the held bodies once the decoder is done
+// with its bytes.
+func (l *linkReader) release(f *linkFile) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f.admitted && !f.released {
+		f.released = true
+		l.held--
+		l.admitLocked()
+	}
+}
+
+// starting is called by the decoder when it turns to f: f becomes the file
+// always admitted, and the allowance adapts. Found still arriving (its body
+// admitted but not complete) while other responses wait unread, the
+// network is behind: one more body may be read at once. Found complete,
+// the allowance shrinks back by one towards base.
+func (l *linkReader) starting(f *linkFile) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.decSeq = f.seq
+	l.admitLocked()
+	if l.decoded > 0 {
+		select {
+		case <-f.done:
+			if l.allow > l.base {
+				l.allow--
+			}
+		default:
+			if f.admitted && len(l.parked) > 0 && l.allow < l.max {
+				l.allow++
+				l.admitLocked()
+			}
+		}
+	}
+	l.decoded++
+}
+
 // download fetches one file with retries and splits it into messages.
 func (l *linkReader) download(f *linkFile) {
 	defer l.wg.Done()
 	lk := f.link
 	backoff := linkMinBackoff
 	var last error
+	pause := false
 	for attempt := 0; attempt < linkAttempts; attempt++ {
-		if attempt > 0 {
+		if pause {
 			d := backoff/2 + rand.N(backoff/2+1)
 			backoff = min(backoff*2, linkMaxBackoff)
 			t := time.NewTimer(d)
@@ -302,11 +451,22 @@ func (l *linkReader) download(f *linkFile) {
 				return
 			}
 		}
-		body, retry, err := l.get(lk)
+		body, retry, err := l.get(f, lk)
 		if err == nil {
 			f.finish(body, nil)
 			return
 		}
+		if err == errLinkParked {
+			// Not a failure: request again once the body is needed.
+			if _, err := l.park(f, 0); err != nil {
+				f.finish(nil, err)
+				return
+			}
+			attempt--
+			pause = false
+			continue
+		}
+		pause = true
 		if l.ctx.Err() != nil {
 			f.finish(nil, l.ctx.Err())
 			return
@@ -321,8 +481,9 @@ func (l *linkReader) download(f *linkFile) {
 }
 
 // get downloads a file, sending only the link's headers. retry reports
-// whether another attempt may succeed.
-func (l *linkReader) get(lk *tcli.TSparkArrowResultLink) (body []byte, retry bool, err error) {
+// whether another attempt may succeed. The body is read only once f is
+// admitted (see park); errLinkParked when it was not within linkParkLimit.
+func (l *linkReader) get(f *linkFile, lk *tcli.TSparkArrowResultLink) (body []byte, retry bool, err error) {
 	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
 	var stalled atomic.Bool
@@ -361,6 +522,16 @@ func (l *linkReader) get(lk *tcli.TSparkArrowResultLink) (body []byte, retry boo
 	default:
 		return nil, false, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
+	// No byte is read while parked: the watchdog rests.
+	watchdog.Stop()
+	admitted, err := l.park(f, linkParkLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	if !admitted {
+		return nil, false, errLinkParked
+	}
+	watchdog.Reset(linkStallTimeout)
 	body, err = readBody(&progressReader{r: resp.Body, t: watchdog}, lk.BytesNum, resp.ContentLength)
 	if err != nil {
 		return nil, true, err
@@ -458,6 +629,7 @@ func (l *linkReader) decode() {
 		if f == nil {
 			return
 		}
+		l.starting(f)
 		select {
 		case <-f.done:
 		case <-l.ctx.Done():
@@ -470,6 +642,7 @@ func (l *linkReader) decode() {
 		if err == nil {
 			err = l.decodeFile(f)
 		}
+		l.release(f)
 		if err != nil {
 			l.send(linkBatch{err: err, last: f.link != nil})
 			return
@@ -524,6 +697,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		if remaining == 0 {
 			f.body, body = nil, nil
 			l.frames.reset(nil)
+			l.release(f)
 		}
 		if !l.send(linkBatch{rec: rec, last: remaining == 0}) {
 			rec.Release()

@@ -106,11 +106,15 @@ func peakHeap() (stop func() (peak, live uint64)) {
 // as 20 LZ4 result files of 100,000 rows (20 ms per download) through
 // database/sql, like the repository's benchmark: rows/s from the first row
 // to the last, the process's CPU time per row (the storage's included) and
-// the peak heap.
+// the peak heap. LINKBENCH_LATENCY (a Go duration) sets another delay per
+// download, e.g. 200ms for a network-bound read.
 func BenchmarkLinks8Columns(b *testing.B) {
 	const files, fileRows, batchRows = 20, 100000, 10000
 	st := newStorage(b)
 	st.latency = 20 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("LINKBENCH_LATENCY")); err == nil {
+		st.latency = d
+	}
 	var links []*tcli.TSparkArrowResultLink
 	for f := range files {
 		id := fmt.Sprintf("f%d", f)
