@@ -79,28 +79,39 @@ func BenchmarkValues(b *testing.B) {
 	}
 }
 
-// BenchmarkDecode measures decoding one batch, plain and LZ4-compressed.
+// BenchmarkDecode measures decoding one batch, plain and LZ4-compressed,
+// with Decode (which copies the batch) and DecodeTransient (which does not).
 func BenchmarkDecode(b *testing.B) {
 	rec := benchRecord()
 	defer rec.Release()
 	schema := encodeSchema(b, rec.Schema())
 	for _, compress := range []bool{false, true} {
-		b.Run(fmt.Sprint("lz4=", compress), func(b *testing.B) {
-			batch := encodeBatch(b, rec, compress)
-			r, err := NewReader(schema, compress, Options{})
-			if err != nil {
-				b.Fatal(err)
+		for _, transient := range []bool{false, true} {
+			name := fmt.Sprint("lz4=", compress)
+			if transient {
+				name += "/transient"
 			}
-			defer r.Close()
-			b.SetBytes(int64(len(batch)))
-			b.ReportAllocs()
-			for b.Loop() {
-				got, err := r.Decode(batch)
+			b.Run(name, func(b *testing.B) {
+				batch := encodeBatch(b, rec, compress)
+				r, err := NewReader(schema, compress, Options{})
 				if err != nil {
 					b.Fatal(err)
 				}
-				got.Release()
-			}
-		})
+				defer r.Close()
+				decode := r.Decode
+				if transient {
+					decode = r.DecodeTransient
+				}
+				b.SetBytes(int64(len(batch)))
+				b.ReportAllocs()
+				for b.Loop() {
+					got, err := decode(batch)
+					if err != nil {
+						b.Fatal(err)
+					}
+					got.Release()
+				}
+			})
+		}
 	}
 }
