@@ -14,7 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/pierrec/lz4/v4"
+
+	"github.com/asyncsql/databricks/internal/lz4frame"
 )
 
 // Options configures how values are produced.
@@ -52,9 +53,8 @@ type Reader struct {
 
 	closed bool
 
-	lzr  *lz4.Reader
-	lzIn bytes.Reader
-	buf  bytes.Buffer
+	frames lz4frame.Reader
+	buf    []byte // decompressed batch, reused
 }
 
 // swapMessages is the message source of the long-lived IPC reader; Decode
@@ -339,17 +339,12 @@ func (r *Reader) reopen() {
 // batch: Decode copies what it returns, DecodeTransient's records are valid
 // only until the next call.
 func (r *Reader) decompress(frame []byte) ([]byte, error) {
-	r.lzIn.Reset(frame)
-	if r.lzr == nil {
-		r.lzr = lz4.NewReader(&r.lzIn)
-	} else {
-		r.lzr.Reset(&r.lzIn)
-	}
-	r.buf.Reset()
-	if _, err := r.buf.ReadFrom(r.lzr); err != nil {
+	out, err := r.frames.Decode(r.buf[:0], frame)
+	r.buf = out
+	if err != nil {
 		return nil, fmt.Errorf("arrowbatch: corrupt LZ4 frame: %w", err)
 	}
-	return r.buf.Bytes(), nil
+	return out, nil
 }
 
 // Bind points every column reader at the arrays of rec, which must have the

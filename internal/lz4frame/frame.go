@@ -1,0 +1,237 @@
+package lz4frame
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+
+	"github.com/pierrec/lz4/v4"
+)
+
+// LZ4 frame format (lz4_Frame_format.md): a magic number, a frame
+// descriptor (FLG, BD, optional content size and dictionary ID, a header
+// checksum), blocks each prefixed by a little-endian uint32 size (high bit:
+// stored uncompressed; zero: end of the frame) and optionally followed by a
+// block checksum, then an optional content checksum. Checksums are XXH32
+// with seed 0. A file may hold several frames, and skippable frames.
+const (
+	frameMagic     = 0x184D2204
+	skippableMagic = 0x184D2A50 // the low 4 bits are free
+	maxDict        = 64 << 10
+)
+
+// Reader decompresses the LZ4 frames of input held in memory one block at
+// a time. The zero value is ready for Reset.
+//
+// Memory: every block is decompressed into one buffer of the frame's block
+// maximum size, reused for every block of every input the Reader reads; the
+// compressed blocks are read in place from the input. Blocks stored
+// uncompressed are returned as slices of the input itself, without a copy.
+type Reader struct {
+	src []byte // input not yet read
+
+	inFrame     bool
+	independent bool
+	blockSum    bool
+	contentSum  bool
+	blockMax    int
+	sum         xxh32
+
+	buf  []byte // reused decompression buffer
+	dict []byte // the last 64 KiB of output, for dependent blocks
+}
+
+// reset starts reading the frames of src.
+func (z *Reader) Reset(src []byte) {
+	z.src, z.inFrame = src, false
+	z.dict = z.dict[:0]
+}
+
+// chunk returns the decompressed bytes of the next block, valid until the
+// next call of chunk or reset; io.EOF after the last frame.
+func (z *Reader) Next() ([]byte, error) {
+	for {
+		if !z.inFrame {
+			if len(z.src) == 0 {
+				return nil, io.EOF
+			}
+			if err := z.header(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if len(z.src) < 4 {
+			return nil, ErrTruncated
+		}
+		size := binary.LittleEndian.Uint32(z.src)
+		z.src = z.src[4:]
+		if size == 0 {
+			if err := z.end(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		stored := size&0x80000000 != 0
+		size &= 0x7FFFFFFF
+		if int64(size) > int64(z.blockMax) {
+			return nil, errors.New("lz4frame: block larger than the frame's maximum")
+		}
+		n := int(size)
+		if len(z.src) < n {
+			return nil, ErrTruncated
+		}
+		data := z.src[:n]
+		z.src = z.src[n:]
+		if z.blockSum {
+			if len(z.src) < 4 {
+				return nil, ErrTruncated
+			}
+			if xxh32Sum(data) != binary.LittleEndian.Uint32(z.src) {
+				return nil, errors.New("lz4frame: block checksum mismatch")
+			}
+			z.src = z.src[4:]
+		}
+		var out []byte
+		if stored {
+			out = data
+		} else {
+			if cap(z.buf) < z.blockMax {
+				z.buf = make([]byte, z.blockMax)
+			}
+			var m int
+			var err error
+			if z.independent || len(z.dict) == 0 {
+				m, err = lz4.UncompressBlock(data, z.buf[:z.blockMax])
+			} else {
+				m, err = lz4.UncompressBlockWithDict(data, z.buf[:z.blockMax], z.dict)
+			}
+			if err != nil {
+				return nil, errors.New("lz4frame: corrupt block")
+			}
+			out = z.buf[:m]
+		}
+		if !z.independent {
+			// The next block may refer to the last 64 KiB of this one,
+			// which the next decompression overwrites: keep a copy.
+			z.keepDict(out)
+		}
+		if z.contentSum {
+			z.sum.write(out)
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
+}
+
+// keepDict appends out to the dictionary, keeping its last 64 KiB.
+func (z *Reader) keepDict(out []byte) {
+	if len(out) >= maxDict {
+		z.dict = append(z.dict[:0], out[len(out)-maxDict:]...)
+		return
+	}
+	if keep := maxDict - len(out); len(z.dict) > keep {
+		z.dict = append(z.dict[:0], z.dict[len(z.dict)-keep:]...)
+	}
+	z.dict = append(z.dict, out...)
+}
+
+// ErrTruncated is returned for input that ends inside a frame.
+var ErrTruncated = errors.New("lz4frame: truncated frame")
+
+// header reads a frame header (skipping skippable frames).
+func (z *Reader) header() error {
+	if len(z.src) < 4 {
+		return ErrTruncated
+	}
+	magic := binary.LittleEndian.Uint32(z.src)
+	if magic&0xFFFFFFF0 == skippableMagic {
+		if len(z.src) < 8 {
+			return ErrTruncated
+		}
+		n := int64(binary.LittleEndian.Uint32(z.src[4:]))
+		if int64(len(z.src))-8 < n {
+			return ErrTruncated
+		}
+		z.src = z.src[8+n:]
+		return nil
+	}
+	if magic != frameMagic {
+		return errors.New("lz4frame: not an LZ4 frame")
+	}
+	if len(z.src) < 7 {
+		return ErrTruncated
+	}
+	flg, bd := z.src[4], z.src[5]
+	if flg>>6 != 1 {
+		return errors.New("lz4frame: unsupported frame version")
+	}
+	if flg&0x02 != 0 || bd&0x8F != 0 {
+		return errors.New("lz4frame: reserved frame bits set")
+	}
+	if flg&0x01 != 0 {
+		return errors.New("lz4frame: frames with a dictionary are not supported")
+	}
+	desc := 2
+	if flg&0x08 != 0 {
+		desc += 8 // content size, not needed
+	}
+	if len(z.src) < 4+desc+1 {
+		return ErrTruncated
+	}
+	if byte(xxh32Sum(z.src[4:4+desc])>>8) != z.src[4+desc] {
+		return errors.New("lz4frame: frame header checksum mismatch")
+	}
+	switch bd >> 4 {
+	case 4:
+		z.blockMax = 64 << 10
+	case 5:
+		z.blockMax = 256 << 10
+	case 6:
+		z.blockMax = 1 << 20
+	case 7:
+		z.blockMax = 4 << 20
+	default:
+		return errors.New("lz4frame: invalid block maximum size")
+	}
+	z.independent = flg&0x20 != 0
+	z.blockSum = flg&0x10 != 0
+	z.contentSum = flg&0x04 != 0
+	z.sum.reset()
+	z.dict = z.dict[:0]
+	z.src = z.src[4+desc+1:]
+	z.inFrame = true
+	return nil
+}
+
+// end checks the content checksum after a frame's end mark.
+func (z *Reader) end() error {
+	z.inFrame = false
+	if !z.contentSum {
+		return nil
+	}
+	if len(z.src) < 4 {
+		return ErrTruncated
+	}
+	if z.sum.sum() != binary.LittleEndian.Uint32(z.src) {
+		return errors.New("lz4frame: content checksum mismatch")
+	}
+	z.src = z.src[4:]
+	return nil
+}
+
+// Decode appends the decompressed content of every frame of src to dst and
+// returns it.
+func (z *Reader) Decode(dst, src []byte) ([]byte, error) {
+	z.Reset(src)
+	for {
+		b, err := z.Next()
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, b...)
+	}
+}

@@ -1,0 +1,175 @@
+package lz4frame
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pierrec/lz4/v4"
+)
+
+// compress compresses data as a frame written by pierrec/lz4 with opts.
+func compress(t testing.TB, data []byte, opts ...lz4.Option) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w := lz4.NewWriter(&out)
+	if err := w.Apply(opts...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// decodeAll decompresses every frame of src with z.Next.
+func decodeAll(z *Reader, src []byte) ([]byte, error) {
+	z.Reset(src)
+	var out []byte
+	for {
+		c, err := z.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c...)
+	}
+}
+
+// compressible returns n bytes that LZ4 compresses, with some noise.
+func compressible(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 1))
+	b := make([]byte, n)
+	for i := range b {
+		if r.IntN(8) == 0 {
+			b[i] = byte(r.IntN(256))
+		} else {
+			b[i] = "columnar data "[i%14]
+		}
+	}
+	return b
+}
+
+func TestXXH32(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want uint32
+	}{
+		{"", 0x02CC5D05},
+		{"a", 0x550D7456},
+		{"abc", 0x32D153FF},
+		{"Nobody inspects the spammish repetition", 0xE2293B2F},
+	} {
+		if got := xxh32Sum([]byte(tc.in)); got != tc.want {
+			t.Errorf("xxh32(%q) = %#x, want %#x", tc.in, got, tc.want)
+		}
+	}
+	// Streaming in pieces of any size gives the one-shot sum.
+	data := compressible(1000, 7)
+	want := xxh32Sum(data)
+	for step := 1; step < 40; step++ {
+		var x xxh32
+		x.reset()
+		for p := data; len(p) > 0; {
+			k := min(step, len(p))
+			x.write(p[:k])
+			p = p[k:]
+		}
+		if got := x.sum(); got != want {
+			t.Fatalf("step %d: %#x, want %#x", step, got, want)
+		}
+	}
+}
+
+func TestReaderMatchPierrec(t *testing.T) {
+	var z Reader // reused across every case, as the decoder does
+	for _, size := range []lz4.BlockSize{lz4.Block64Kb, lz4.Block256Kb, lz4.Block1Mb, lz4.Block4Mb} {
+		for _, blockSum := range []bool{false, true} {
+			for _, sum := range []bool{false, true} {
+				for _, n := range []int{0, 1, 70000, 300001} {
+					name := fmt.Sprintf("block=%d/blocksum=%v/sum=%v/n=%d", size, blockSum, sum, n)
+					data := compressible(n, uint64(n))
+					if n == 300001 {
+						// Incompressible: stored blocks.
+						r := rand.New(rand.NewPCG(3, 3))
+						for i := range data {
+							data[i] = byte(r.Uint32())
+						}
+					}
+					frame := compress(t, data, lz4.BlockSizeOption(size), lz4.BlockChecksumOption(blockSum), lz4.ChecksumOption(sum))
+					got, err := decodeAll(&z, frame)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					if !bytes.Equal(got, data) {
+						t.Fatalf("%s: decompressed %d bytes differ from the %d written", name, len(got), len(data))
+					}
+				}
+			}
+		}
+	}
+	// Concatenated frames, with a skippable frame between them.
+	a, b := compressible(5000, 1), compressible(7000, 2)
+	skip := binary.LittleEndian.AppendUint32(nil, skippableMagic|3)
+	skip = binary.LittleEndian.AppendUint32(skip, 3)
+	skip = append(skip, 1, 2, 3)
+	cat := append(append(compress(t, a), skip...), compress(t, b)...)
+	got, err := decodeAll(&z, cat)
+	if err != nil || !bytes.Equal(got, append(bytes.Clone(a), b...)) {
+		t.Fatalf("concatenated frames: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestReaderDependentBlocks decodes a hand-made frame whose second block
+// copies bytes from the first (block independence off).
+func TestReaderDependentBlocks(t *testing.T) {
+	first := []byte("abcdefgh12345678")
+	// Block 2: no literals, a match of 16 bytes at offset 16 (back into
+	// block 1), then 5 final literals.
+	second := []byte{0x0C, 16, 0, 0x50, 'Z', 'Z', 'Z', 'Z', 'Z'}
+	desc := []byte{0x40, 0x40} // version 1, dependent blocks, no checksums; 64 KiB blocks
+	frame := binary.LittleEndian.AppendUint32(nil, frameMagic)
+	frame = append(frame, desc...)
+	frame = append(frame, byte(xxh32Sum(desc)>>8))
+	frame = binary.LittleEndian.AppendUint32(frame, uint32(len(first))|0x80000000)
+	frame = append(frame, first...)
+	frame = binary.LittleEndian.AppendUint32(frame, uint32(len(second)))
+	frame = append(frame, second...)
+	frame = binary.LittleEndian.AppendUint32(frame, 0)
+	var z Reader
+	got, err := decodeAll(&z, frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "abcdefgh12345678abcdefgh12345678ZZZZZ"; string(got) != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestReaderCorrupt(t *testing.T) {
+	data := compressible(3000, 9)
+	frame := compress(t, data, lz4.BlockSizeOption(lz4.Block64Kb), lz4.BlockChecksumOption(true))
+	var z Reader
+	for i := 0; i < len(frame); i++ {
+		if _, err := decodeAll(&z, frame[:i]); err == nil && i > 0 {
+			t.Fatalf("frame cut at %d bytes of %d decoded without error", i, len(frame))
+		}
+		c := bytes.Clone(frame)
+		c[i] ^= 0x5a
+		got, err := decodeAll(&z, c)
+		if err == nil && !bytes.Equal(got, data) {
+			t.Fatalf("byte %d flipped: wrong data without an error", i)
+		}
+	}
+	if _, err := decodeAll(&z, []byte("not lz4 at all")); err == nil {
+		t.Fatal("garbage decoded")
+	}
+}
