@@ -610,6 +610,7 @@ type decimal128Column struct {
 	vals  []decimal.Decimal128
 	scale int32
 	slab  slab[string]
+	text  textArena
 }
 
 // Reset implements Column.
@@ -632,11 +633,14 @@ func (c *decimal128Column) Value(i int) any {
 
 func (c *decimal128Column) fill() {
 	dst := c.slab.alloc(len(c.vals))
+	buf := c.text.begin(len(c.vals))
 	for j, v := range c.vals {
 		if !c.null(j) {
-			dst[j] = formatDecimal128(v, c.scale)
+			buf = appendDecimal128(buf, v, c.scale)
 		}
+		c.text.ends[j] = len(buf)
 	}
+	c.text.finish(buf, dst)
 }
 
 // rowPlan implements rowSource.
@@ -652,6 +656,7 @@ type decimalIntColumn[T decimal.Decimal32 | decimal.Decimal64] struct {
 	vals  []T
 	scale int32
 	slab  slab[string]
+	text  textArena
 }
 
 // Reset implements Column.
@@ -674,11 +679,14 @@ func (c *decimalIntColumn[T]) Value(i int) any {
 
 func (c *decimalIntColumn[T]) fill() {
 	dst := c.slab.alloc(len(c.vals))
+	buf := c.text.begin(len(c.vals))
 	for j, v := range c.vals {
 		if !c.null(j) {
-			dst[j] = formatDecimalInt(int64(v), c.scale)
+			buf = appendDecimalInt(buf, int64(v), c.scale)
 		}
+		c.text.ends[j] = len(buf)
 	}
+	c.text.finish(buf, dst)
 }
 
 // rowPlan implements rowSource.

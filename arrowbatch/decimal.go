@@ -81,6 +81,23 @@ func formatDecimalInt(v int64, scale int32) string {
 	return formatBig(big.NewInt(v), scale)
 }
 
+// appendDecimalInt appends the text formatDecimalInt returns to dst.
+func appendDecimalInt(dst []byte, v int64, scale int32) []byte {
+	if scale >= -smallScale && scale <= smallScale {
+		var buf [smallDecimalLen]byte
+		return append(dst, buf[putDecimalInt(buf[:], v, scale):]...)
+	}
+	return append(dst, formatDecimalInt(v, scale)...)
+}
+
+// appendDecimal128 appends the text formatDecimal128 returns to dst.
+func appendDecimal128(dst []byte, n decimal.Decimal128, scale int32) []byte {
+	if lo, hi := n.LowBits(), n.HighBits(); hi == int64(lo)>>63 {
+		return appendDecimalInt(dst, int64(lo), scale)
+	}
+	return append(dst, formatDecimal128(n, scale)...)
+}
+
 // smallScale is the largest scale, positive or negative, whose text fits
 // a buffer of smallDecimalLen bytes: a sign, 20 digits, the point and
 // smallScale digits.

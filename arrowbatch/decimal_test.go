@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // refDecimal is the reference text of unscaled × 10^-scale, built from
@@ -175,4 +178,61 @@ func BenchmarkFormatDecimal(b *testing.B) {
 			_ = formatDecimal128(n, 10)
 		}
 	})
+}
+
+// TestDecimalTextOutlivesBatch keeps the DECIMAL strings of several batches
+// (their text shares one buffer per batch) and checks them after later
+// batches were decoded, with NULLs and values wider than 64 bits between.
+func TestDecimalTextOutlivesBatch(t *testing.T) {
+	typ := &arrow.Decimal128Type{Precision: 38, Scale: 2}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: typ, Nullable: true}}, nil)
+	r, err := NewReader(encodeSchema(t, schema), true, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got, want []any
+	for batch := range 4 {
+		b := array.NewDecimal128Builder(memory.DefaultAllocator, typ)
+		var exp []any
+		for i := range 1000 {
+			switch {
+			case i%7 == 0:
+				b.AppendNull()
+				exp = append(exp, nil)
+			case i%11 == 0:
+				n := decimal128.New(int64(batch+1), uint64(i)) // above 2^64
+				b.Append(n)
+				exp = append(exp, formatBig(n.BigInt(), 2))
+			default:
+				v := int64(batch*1_000_000 - i*12345)
+				b.Append(decimal128.FromI64(v))
+				exp = append(exp, formatBig(big.NewInt(v), 2))
+			}
+		}
+		arr := b.NewArray()
+		b.Release()
+		rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+		arr.Release()
+		dec, err := r.DecodeTransient(encodeBatch(t, rec, true))
+		rec.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Bind(dec); err != nil {
+			t.Fatal(err)
+		}
+		dest := make([]any, 1)
+		for i := range exp {
+			r.Row(i, dest)
+			got = append(got, dest[0])
+		}
+		dec.Release()
+		want = append(want, exp...)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("value %d = %#v, want %#v", i, got[i], want[i])
+		}
+	}
 }

@@ -66,13 +66,13 @@ func appendJSON(dst []byte, arr arrow.Array, i int, loc *time.Location) []byte {
 		t := instant(unit, int64(a.Value(i))).In(loc)
 		return appendQuoted(dst, t.Format(jsonTimeLayout))
 	case *array.Decimal128:
-		return append(dst, formatDecimal128(a.Value(i), a.DataType().(arrow.DecimalType).GetScale())...)
+		return appendDecimal128(dst, a.Value(i), a.DataType().(arrow.DecimalType).GetScale())
 	case *array.Decimal256:
 		return append(dst, formatBig(a.Value(i).BigInt(), a.DataType().(arrow.DecimalType).GetScale())...)
 	case *array.Decimal64:
-		return append(dst, formatDecimalInt(int64(a.Value(i)), a.DataType().(arrow.DecimalType).GetScale())...)
+		return appendDecimalInt(dst, int64(a.Value(i)), a.DataType().(arrow.DecimalType).GetScale())
 	case *array.Decimal32:
-		return append(dst, formatDecimalInt(int64(a.Value(i)), a.DataType().(arrow.DecimalType).GetScale())...)
+		return appendDecimalInt(dst, int64(a.Value(i)), a.DataType().(arrow.DecimalType).GetScale())
 	case *array.Map:
 		start, end := a.ValueOffsets(i)
 		keys, items := a.Keys(), a.Items()
