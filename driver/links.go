@@ -124,20 +124,24 @@ type linkReader struct {
 	out    chan linkBatch
 	wg     sync.WaitGroup
 
-	// mu guards the body admissions: held is the number of files admitted
-	// and not yet released by the decoder, allow how many may be held
-	// (between base and max, see linkReadyAhead), decSeq the file the
-	// decoder is on, parked the responses waiting to read their bodies, in
-	// file order; peakHeld is the most bodies held at once (for tests).
-	mu       sync.Mutex
-	held     int
-	allow    int
-	base     int
-	max      int
-	decSeq   int
-	decoded  int
-	parked   []*linkFile
-	peakHeld int
+	// mu guards the body admissions: decSeq is the file the decoder is on,
+	// allow how many files from it may read their bodies (between base and
+	// max, see linkReadyAhead), parked the responses waiting to read
+	// theirs, in file order. held counts the files admitted and not yet
+	// released by the decoder; peakHeld, peakAllow, started and landed
+	// (admitted files whose download ended) are for tests.
+	mu        sync.Mutex
+	decSeq    int
+	decoded   int
+	allow     int
+	base      int
+	max       int
+	parked    []*linkFile
+	held      int
+	peakHeld  int
+	peakAllow int
+	started   int
+	landed    int
 
 	// fetchMu serializes FetchResults calls of the lister and refreshes;
 	// moved is set when a refresh repositioned the server's cursor.
@@ -170,7 +174,7 @@ func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, 
 	l := &linkReader{c: c, handle: h, id: statementID(h), lz4: lz4, hc: c.httpClient,
 		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead),
 		base: min(n, 1+linkReadyAhead), max: n}
-	l.allow = l.base
+	l.allow, l.peakAllow = l.base, l.base
 	if l.hc == nil {
 		l.hc = http.DefaultClient
 	}
@@ -231,6 +235,9 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 				<-l.sem
 				return
 			}
+			l.mu.Lock()
+			l.started++
+			l.mu.Unlock()
 			l.wg.Add(1)
 			go l.download(f)
 		}
@@ -316,8 +323,7 @@ func (l *linkFile) finish(body []byte, err error) {
 	close(l.done)
 }
 
-// park waits until f may read its body: at once when fewer than allow
-// bodies are held or when the decoder is waiting for f. It gives up after
+// park waits until f may read its body (see admitLocked). It gives up after
 // limit (if positive), reporting false, and returns the context's error
 // when the reader is closing.
 func (l *linkReader) park(f *linkFile, limit time.Duration) (bool, error) {
@@ -356,13 +362,16 @@ func (l *linkReader) park(f *linkFile, limit time.Duration) (bool, error) {
 	}
 }
 
-// admitLocked lets parked files read their bodies, in file order, while
-// fewer than allow are held; the file the decoder waits for is always let
-// through. mu held.
+// admitLocked lets parked files read their bodies when they are among the
+// allow files from the one the decoder is on: a window of file numbers, not
+// a count of bodies, so that a later file answering first never takes the
+// place of an earlier one, and the file the decoder waits for is always
+// admitted. The decoder releases a file before it turns to the next, so at
+// most allow bodies are held. mu held.
 func (l *linkReader) admitLocked() {
 	kept := l.parked[:0]
 	for _, f := range l.parked {
-		if f.seq == l.decSeq || l.held < l.allow {
+		if f.seq < l.decSeq+l.allow {
 			f.admitted, f.parked = true, false
 			l.held++
 			l.peakHeld = max(l.peakHeld, l.held)
@@ -376,15 +385,19 @@ func (l *linkReader) admitLocked() {
 }
 
 // release frees f's place among the held bodies once the decoder is done
-// with its bytes.
+// with its bytes: the window moves on to the next file at once, even while
+// the decoder waits to hand f's last batch over.
 func (l *linkReader) release(f *linkFile) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if f.admitted && !f.released {
 		f.released = true
 		l.held--
-		l.admitLocked()
 	}
+	if f.seq == l.decSeq {
+		l.decSeq++
+	}
+	l.admitLocked()
 }
 
 // starting is called by the decoder when it turns to f: f becomes the file
@@ -406,6 +419,7 @@ func (l *linkReader) starting(f *linkFile) {
 		default:
 			if f.admitted && len(l.parked) > 0 && l.allow < l.max {
 				l.allow++
+				l.peakAllow = max(l.peakAllow, l.allow)
 				l.admitLocked()
 			}
 		}
@@ -416,6 +430,13 @@ func (l *linkReader) starting(f *linkFile) {
 // download fetches one file with retries and splits it into messages.
 func (l *linkReader) download(f *linkFile) {
 	defer l.wg.Done()
+	defer func() {
+		l.mu.Lock()
+		if f.admitted {
+			l.landed++
+		}
+		l.mu.Unlock()
+	}()
 	lk := f.link
 	backoff := linkMinBackoff
 	var last error
