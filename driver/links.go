@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/internal/lz4frame"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -154,7 +155,7 @@ type linkReader struct {
 	// The decoder goroutine's state.
 	dec     *arrowbatch.Reader // its own reader: arrowbatch.Reader is not safe for concurrent use
 	decErr  error              // why dec could not be built
-	frames  lz4Frames
+	frames  lz4frame.Reader
 	stream  ipcStream
 	copyMsg bool // records were seen aliasing the input: decode copies
 
@@ -686,7 +687,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 	if l.lz4 {
 		// A message may not claim more than what LZ4 can expand the file
 		// to (at most 255 times, plus a frame's worth).
-		l.frames.reset(body)
+		l.frames.Reset(body)
 		l.stream.reset(&l.frames, 255*limit+4<<20)
 	} else {
 		l.stream.reset(&wholeFile{b: body}, limit)
@@ -695,7 +696,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		// Drop every reference to the file's bytes: its place in memory
 		// is free as soon as its last needed message is decoded.
 		f.body = nil
-		l.frames.reset(nil)
+		l.frames.Reset(nil)
 		l.stream.reset(nil, 0)
 	}()
 	for remaining > 0 {
@@ -723,7 +724,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		remaining -= n
 		if remaining == 0 {
 			f.body, body = nil, nil
-			l.frames.reset(nil)
+			l.frames.Reset(nil)
 			l.release(f)
 		}
 		if !l.send(linkBatch{rec: rec, last: remaining == 0}) {

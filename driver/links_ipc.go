@@ -27,13 +27,13 @@ const (
 // uncompressed file, or the decompressed blocks of an LZ4 file. A chunk is
 // valid until the next call; io.EOF after the last.
 type ipcSource interface {
-	chunk() ([]byte, error)
+	Next() ([]byte, error)
 }
 
 // wholeFile is an ipcSource of one chunk.
 type wholeFile struct{ b []byte }
 
-func (w *wholeFile) chunk() ([]byte, error) {
+func (w *wholeFile) Next() ([]byte, error) {
 	if w.b == nil {
 		return nil, io.EOF
 	}
@@ -79,7 +79,7 @@ func (s *ipcStream) fill() bool {
 		return false
 	}
 	for {
-		c, err := s.src.chunk()
+		c, err := s.src.Next()
 		if err != nil {
 			s.srcErr = err
 			return false

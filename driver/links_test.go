@@ -482,7 +482,7 @@ type chunked struct {
 	buf []byte
 }
 
-func (c *chunked) chunk() ([]byte, error) {
+func (c *chunked) Next() ([]byte, error) {
 	if len(c.b) == 0 {
 		return nil, io.EOF
 	}
@@ -568,7 +568,7 @@ func TestLinksReusedBuffersKeepRows(t *testing.T) {
 	// looked at.
 	var got []int64
 	for _, rec := range recs {
-		if recordAliases(rec, l.stream.scratch[:cap(l.stream.scratch)]) || recordAliases(rec, l.frames.buf) {
+		if recordAliases(rec, l.stream.scratch[:cap(l.stream.scratch)]) || recordAliases(rec, l.frames.Buffer()) {
 			t.Fatal("a record points into the decoder's buffers")
 		}
 		got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)

@@ -235,3 +235,7 @@ func (z *Reader) Decode(dst, src []byte) ([]byte, error) {
 		dst = append(dst, b...)
 	}
 }
+
+// Buffer returns the reused decompression buffer at its full capacity, for
+// callers that check that nothing they keep refers to it.
+func (z *Reader) Buffer() []byte { return z.buf[:cap(z.buf)] }
