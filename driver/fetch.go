@@ -2,9 +2,11 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/asyncsql/databricks/colset"
+	"github.com/asyncsql/databricks/internal/lz4frame"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -20,6 +22,8 @@ type page struct {
 // from direct results. Later pages are fetched by one goroutine that reads at
 // most one page ahead of the consumer: it blocks handing a page over until
 // the consumer asks for it, so memory holds the page being read plus one.
+// LZ4-compressed Arrow batches are decompressed by a second goroutine and
+// handed over one batch at a time (see start).
 type fetcher struct {
 	c       *Connector
 	handle  *tcli.TOperationHandle
@@ -34,12 +38,24 @@ type fetcher struct {
 	hasFirst bool
 	done     bool // no page left on the server
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	ch      chan page
-	stop    chan struct{}
-	exited  chan struct{}
-	started bool
+	// inflate, when the batches are LZ4 frames, decompresses them: the
+	// first page on the consumer's goroutine, later ones batch by batch in
+	// a goroutine of their own (inflateRun), beside the consumer. lastSize
+	// is the size of the last batch decompressed.
+	inflate  *lz4frame.Reader
+	lastSize int
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	ch     chan page
+	stop   chan struct{}
+	exited chan struct{}
+	// raw carries the fetched pages to the inflating goroutine, which hands
+	// their batches over on ch one at a time; inflated is closed when it
+	// has stopped.
+	raw      chan page
+	inflated chan struct{}
+	started  bool
 }
 
 // newFetcher makes a fetcher. first is the direct-results page (nil if none),
@@ -72,6 +88,11 @@ func (f *fetcher) next() (*tcli.TRowSet, error) {
 		f.hasFirst = false
 		rs := f.first
 		f.first = nil
+		rs, err := f.inflatePage(rs)
+		if err != nil {
+			f.done = true
+			return nil, err
+		}
 		if !f.done {
 			f.start()
 		}
@@ -102,15 +123,27 @@ func (f *fetcher) start() {
 		return
 	}
 	f.started = true
-	f.ch = make(chan page)
 	f.stop = make(chan struct{})
 	f.exited = make(chan struct{})
-	go f.run()
+	if f.inflate == nil {
+		f.ch = make(chan page)
+		go f.run(f.ch)
+		return
+	}
+	// Fetching stays a page ahead (unbuffered raw) while the batches of
+	// the page before are decompressed one at a time, two waiting for the
+	// consumer: decompression runs beside the consumer, and memory holds
+	// compressed pages plus a few decompressed batches.
+	f.raw, f.ch, f.inflated = make(chan page), make(chan page, 2), make(chan struct{})
+	go f.run(f.raw)
+	go f.inflateRun()
 }
 
-func (f *fetcher) run() {
+// run fetches pages and sends them on out until the last one, an error or
+// stop.
+func (f *fetcher) run(out chan<- page) {
 	defer close(f.exited)
-	defer close(f.ch)
+	defer close(out)
 	orientation := f.orientation
 	for {
 		resp, err := f.c.svc.FetchResults(f.ctx, &tcli.TFetchResultsReq{
@@ -138,7 +171,7 @@ func (f *fetcher) run() {
 		p.last = !more
 		if p.err != nil || rowSetLen(p.rows) > 0 || hasBatches(p.rows) {
 			select {
-			case f.ch <- p:
+			case out <- p:
 			case <-f.stop:
 				return
 			}
@@ -147,6 +180,72 @@ func (f *fetcher) run() {
 			return
 		}
 	}
+}
+
+// inflateRun hands over the batches of the pages on raw, decompressed, on ch.
+func (f *fetcher) inflateRun() {
+	defer close(f.inflated)
+	defer close(f.ch)
+	for p := range f.raw {
+		if p.err == nil && hasBatches(p.rows) {
+			if !f.sendInflated(p.rows, p.last) {
+				return
+			}
+			continue
+		}
+		select {
+		case f.ch <- p:
+		case <-f.stop:
+			return
+		}
+	}
+}
+
+// sendInflated decompresses the batches of rs one at a time and hands each
+// over as a page of its own, so that memory holds the compressed page, one
+// decompressed batch waiting and the consumer's, not two decompressed pages.
+// It reports whether the caller should go on (false after an error or when
+// stopped).
+func (f *fetcher) sendInflated(rs *tcli.TRowSet, last bool) bool {
+	for i, b := range rs.ArrowBatches {
+		if b == nil {
+			continue
+		}
+		one, err := f.inflatePage(&tcli.TRowSet{StartRowOffset: rs.StartRowOffset, ArrowBatches: []*tcli.TSparkArrowBatch{b}})
+		p := page{rows: one, err: err, last: err != nil || last && i == len(rs.ArrowBatches)-1}
+		select {
+		case f.ch <- p:
+		case <-f.stop:
+			return false
+		}
+		if err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// inflatePage returns rs with the LZ4 frames of its Arrow batches replaced
+// by their decompressed bytes, each in memory of its own (the consumer's
+// records refer to it); rs itself is left as it is.
+func (f *fetcher) inflatePage(rs *tcli.TRowSet) (*tcli.TRowSet, error) {
+	if f.inflate == nil || rs == nil || len(rs.ArrowBatches) == 0 {
+		return rs, nil
+	}
+	out := *rs
+	out.ArrowBatches = make([]*tcli.TSparkArrowBatch, len(rs.ArrowBatches))
+	for i, b := range rs.ArrowBatches {
+		if b == nil {
+			continue
+		}
+		data, err := f.inflate.Decode(make([]byte, 0, f.lastSize+f.lastSize/8), b.Batch)
+		if err != nil {
+			return nil, fmt.Errorf("databricks: statement %s: corrupt LZ4 frame: %w", f.id, err)
+		}
+		out.ArrowBatches[i] = &tcli.TSparkArrowBatch{Batch: data, RowCount: b.RowCount}
+		f.lastSize = len(data)
+	}
+	return &out, nil
 }
 
 // drained reports whether every page has been handed out.
@@ -158,6 +257,9 @@ func (f *fetcher) close() {
 	if f.started {
 		close(f.stop)
 		<-f.exited
+		if f.inflated != nil {
+			<-f.inflated
+		}
 		f.started = false
 	}
 	f.done = true

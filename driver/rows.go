@@ -13,6 +13,7 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
+	"github.com/asyncsql/databricks/internal/lz4frame"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -102,9 +103,10 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		if len(meta.ArrowSchema) == 0 {
 			return nil, &ServerError{Method: "GetResultSetMetadata", Message: "Arrow result without arrowSchema", StatementID: op.id}
 		}
-		// Link files are LZ4-compressed as a whole, not batch by batch.
-		lz4 := meta.GetLz4Compressed() && format == tcli.TSparkRowSetType_ARROW_BASED_SET
-		ar, err := arrowbatch.NewReader(meta.ArrowSchema, lz4, arrowbatch.Options{Location: c.location()})
+		// Batches are LZ4 frames when lz4Compressed; the fetcher decompresses
+		// them (link files are decompressed by the link reader), so the
+		// Reader always sees plain IPC messages.
+		ar, err := arrowbatch.NewReader(meta.ArrowSchema, false, arrowbatch.Options{Location: c.location()})
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
 		}
@@ -136,6 +138,9 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 	}
 	r.f = newFetcher(ctx, c, op.handle, r.arrow, first, op.serverClosed)
 	r.f.orientation = orientation
+	if r.arrow && meta.GetLz4Compressed() {
+		r.f.inflate = new(lz4frame.Reader)
+	}
 	return r, nil
 }
 
