@@ -291,6 +291,12 @@ func (b *bench) scans() error {
 		}
 		a, f := b.samples["arrow/rps"], b.samples["floor/rps"]
 		b.add("combined/rps", 1/(1/a[len(a)-1]+1/f[len(f)-1]))
+		// Ratios are taken within a round, between measurements made
+		// minutes apart at most, so that the machine's drift between
+		// rounds does not enter them.
+		for _, p := range scanRatios {
+			b.add(p[0]+"÷"+p[1], b.last(p[0])/b.last(p[1]))
+		}
 	}
 	return nil
 }
@@ -455,6 +461,24 @@ func (b *bench) ratio8(num, den string) string {
 	return fmt.Sprintf("%.2f×", n.med/(8*d.med))
 }
 
+// scanRatios are the ratios of the scan measurements, taken per round.
+var scanRatios = [][2]string{
+	{"ours/rps", "official/rps"}, {"ours/rps", "combined/rps"},
+	{"ours-nolz4/rps", "official/rps"}, {"ours-nolz4/rps", "combined/rps"},
+	{"ours-driver/rps", "arrow/rps"}, {"ours-driver/rps", "arrow-copy/rps"}, {"ours-driver/rps", "arrow-values/rps"},
+}
+
+// last is the latest sample of name.
+func (b *bench) last(name string) float64 {
+	s := b.samples[name]
+	return s[len(s)-1]
+}
+
+// pratio formats the per-round ratios of num to den: median (min–max).
+func (b *bench) pratio(num, den string) string {
+	return b.cell(num+"÷"+den, func(v float64) string { return fmt.Sprintf("%.2f×", v) })
+}
+
 func (b *bench) ratio(num, den string) string {
 	n, ok1 := b.stat(num)
 	d, ok2 := b.stat(den)
@@ -477,15 +501,15 @@ func (b *bench) table() string {
 	fmt.Fprintf(&sb, "| measurement (%s rows, %d rounds; median (min–max)) | ours | official | ours/official | ceiling | ours/ceiling | target |\n", commas(n), b.o.Rounds)
 	sb.WriteString("|---|---|---|---|---|---|---|\n")
 	row := func(cols ...string) { sb.WriteString("| " + strings.Join(cols, " | ") + " |\n") }
-	row("scan rows/s, database/sql, LZ4 on (our default)", b.cell("ours/rps", mrows), b.cell("official/rps", mrows), b.ratio("ours/rps", "official/rps"),
-		"combined "+b.cell("combined/rps", mrows), b.ratio("ours/rps", "combined/rps"), "≥ 8× official, ≥ 0.7× combined")
-	row("scan rows/s, database/sql, LZ4 off", b.cell("ours-nolz4/rps", mrows), "", b.ratio("ours-nolz4/rps", "official/rps"),
-		"combined", b.ratio("ours-nolz4/rps", "combined/rps"), "")
+	row("scan rows/s, database/sql, LZ4 on (our default)", b.cell("ours/rps", mrows), b.cell("official/rps", mrows), b.pratio("ours/rps", "official/rps"),
+		"combined "+b.cell("combined/rps", mrows), b.pratio("ours/rps", "combined/rps"), "≥ 8× official, ≥ 0.7× combined")
+	row("scan rows/s, database/sql, LZ4 off", b.cell("ours-nolz4/rps", mrows), "", b.pratio("ours-nolz4/rps", "official/rps"),
+		"combined", b.pratio("ours-nolz4/rps", "combined/rps"), "")
 	row("scan rows/s, driver.Rows.Next, LZ4 off", b.cell("ours-driver/rps", mrows), "", "",
-		"arrow-go "+b.cell("arrow/rps", mrows), b.ratio("ours-driver/rps", "arrow/rps"), "≥ 0.8× arrow-go")
-	row("… ceiling (a) plus one copy per string value", "", "", "", b.cell("arrow-copy/rps", mrows), b.ratio("ours-driver/rps", "arrow-copy/rps"), "")
+		"arrow-go "+b.cell("arrow/rps", mrows), b.pratio("ours-driver/rps", "arrow/rps"), "≥ 0.8× arrow-go")
+	row("… ceiling (a) plus one copy per string value", "", "", "", b.cell("arrow-copy/rps", mrows), b.pratio("ours-driver/rps", "arrow-copy/rps"), "")
 	row("… ceiling (a) producing driver.Value one by one (string copy, DECIMAL text, time.Time)", "", "", "", b.cell("arrow-values/rps", mrows)+", "+b.cell("arrow-values/apr", num)+" allocs/row",
-		b.ratio("ours-driver/rps", "arrow-values/rps"), "")
+		b.pratio("ours-driver/rps", "arrow-values/rps"), "")
 	row("ceiling (b): database/sql floor, trivial driver", "", "", "", b.cell("floor/rps", mrows), "", "")
 	row("bytes allocated per row (LZ4 on)", b.cell("ours/bpr", num), b.cell("official/bpr", num), b.ratio("ours/bpr", "official/bpr"), "floor "+b.cell("floor/bpr", num), "", "")
 	row("allocations per row (LZ4 on)", b.cell("ours/apr", num), b.cell("official/apr", num), b.ratio("ours/apr", "official/apr"), "floor "+b.cell("floor/apr", num), "", "")

@@ -52,6 +52,9 @@ const method = `
   the last, and also from the query. "8 files" is 8 times the size of one
   uncompressed file, estimated from the 10,000-row Arrow stream of the
   ceiling scaled to -link-file-rows rows.
+- Scan ratios are taken within each round (between measurements seconds
+  apart), then summarized like the rest, so drift of the shared machine between
+  rounds stays out of them.
 - Drivers alternate within each round, in reverse order every other round;
   cells show the median and, with several rounds, (min–max).
 `
