@@ -17,49 +17,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// linkBenchSchema is the Arrow schema of the eight column types of the
-// repository's benchmarks (BIGINT, DOUBLE, a 20-byte STRING, DECIMAL(18,2),
-// TIMESTAMP, DATE, BOOLEAN, INT NULL every tenth row).
-var linkBenchSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "b", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	{Name: "d", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "dec", Type: &arrow.Decimal128Type{Precision: 18, Scale: 2}, Nullable: true},
-	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
-	{Name: "dt", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
-	{Name: "bo", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-	{Name: "ni", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-}, nil)
-
 // linkBenchFile is an LZ4-compressed IPC stream of the eight columns for rows
 // [start, start+n), in record batches of batchRows rows.
 func linkBenchFile(tb testing.TB, start, n, batchRows int) []byte {
 	var buf bytes.Buffer
-	w := ipc.NewWriter(&buf, ipc.WithSchema(linkBenchSchema))
+	w := ipc.NewWriter(&buf, ipc.WithSchema(eightColumnSchema))
 	for pos := start; pos < start+n; pos += batchRows {
-		rb := array.NewRecordBuilder(alloc, linkBenchSchema)
+		rb := array.NewRecordBuilder(alloc, eightColumnSchema)
 		for i := pos; i < min(pos+batchRows, start+n); i++ {
-			rb.Field(0).(*array.Int64Builder).Append(int64(i))
-			rb.Field(1).(*array.Float64Builder).Append(float64(i) * 0.25)
-			rb.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("value-%014d", i))
-			rb.Field(3).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i % 10000000)))
-			rb.Field(4).(*array.TimestampBuilder).Append(arrow.Timestamp(1704067200000000 + int64(i)*1000))
-			rb.Field(5).(*array.Date32Builder).Append(arrow.Date32(18262 + i%3650))
-			rb.Field(6).(*array.BooleanBuilder).Append(i%2 == 0)
-			if i%10 == 0 {
-				rb.Field(7).AppendNull()
-			} else {
-				rb.Field(7).(*array.Int32Builder).Append(int32(i % 100000))
-			}
+			appendEightColumnRow(rb, i)
 		}
 		rec := rb.NewRecordBatch()
 		if err := w.Write(rec); err != nil {
@@ -127,7 +100,7 @@ func BenchmarkLinks8Columns(b *testing.B) {
 			StartRowOffset: int64(f * fileRows), RowCount: fileRows, BytesNum: int64(len(data)), HttpHeaders: map[string]string{"X-Sig": id}})
 	}
 	var sb bytes.Buffer
-	w := ipc.NewWriter(&sb, ipc.WithSchema(linkBenchSchema))
+	w := ipc.NewWriter(&sb, ipc.WithSchema(eightColumnSchema))
 	w.Close()
 	s := &script{meta: &tcli.TGetResultSetMetadataResp{
 		Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET), Lz4Compressed: ptr(true),

@@ -793,6 +793,20 @@ func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
 	}
 }
 
+// holdFiles returns the ids of every file of svc's pages in order, and a
+// channel per file for the storage to wait on until the test closes it.
+func holdFiles(svc *linkService) ([]string, map[string]chan struct{}) {
+	var ids []string
+	holds := map[string]chan struct{}{}
+	for _, p := range svc.pages {
+		for _, lk := range p {
+			ids = append(ids, fileID(lk))
+			holds[fileID(lk)] = make(chan struct{})
+		}
+	}
+	return ids, holds
+}
+
 // When downloads are slower than the consumer, maxDownloads requests are in
 // flight at every step. The storage answers a file only when the test lets
 // it, in order, each time after seeing maxDownloads requests waiting.
@@ -801,14 +815,8 @@ func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
 	st := newStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 3, 4, fileRows, 0, false)
-	st.holdHead = map[string]chan struct{}{}
-	var ids []string
-	for _, p := range svc.pages {
-		for _, lk := range p {
-			ids = append(ids, fileID(lk))
-			st.holdHead[fileID(lk)] = make(chan struct{})
-		}
-	}
+	ids, holds := holdFiles(svc)
+	st.holdHead = holds
 	l := linkEnv(t, svc, st, max, false)
 	var got []int64
 	for k := range files {
@@ -849,14 +857,8 @@ func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
 	st := newStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 4, 4, fileRows, 0, false)
-	st.holdBody = map[string]chan struct{}{}
-	var ids []string
-	for _, p := range svc.pages {
-		for _, lk := range p {
-			ids = append(ids, fileID(lk))
-			st.holdBody[fileID(lk)] = make(chan struct{})
-		}
-	}
+	ids, holds := holdFiles(svc)
+	st.holdBody = holds
 	l := linkEnv(t, svc, st, max, false)
 	base := 1 + linkReadyAhead
 	// Every request answered: the first base files read their bodies,

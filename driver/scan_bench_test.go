@@ -35,38 +35,49 @@ func eightColumnScript(b *testing.B, compress bool) *script {
 		colDesc{name: "bo", typ: tcli.TTypeId_BOOLEAN_TYPE},
 		colDesc{name: "ni", typ: tcli.TTypeId_INT_TYPE},
 	)
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "b", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-		{Name: "d", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "dec", Type: &arrow.Decimal128Type{Precision: 18, Scale: 2}, Nullable: true},
-		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
-		{Name: "dt", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
-		{Name: "bo", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-		{Name: "ni", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	}, nil)
+	schema := eightColumnSchema
 	var recs []arrow.RecordBatch
 	for k := range 10 {
 		rb := array.NewRecordBuilder(alloc, schema)
 		for j := range scanBenchRows / 10 {
-			i := k*scanBenchRows/10 + j
-			rb.Field(0).(*array.Int64Builder).Append(int64(i))
-			rb.Field(1).(*array.Float64Builder).Append(float64(i) * 0.25)
-			rb.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("value-%014d", i))
-			rb.Field(3).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i)))
-			rb.Field(4).(*array.TimestampBuilder).Append(arrow.Timestamp(1704067200000000 + int64(i)*1000))
-			rb.Field(5).(*array.Date32Builder).Append(arrow.Date32(18262 + i%3650))
-			rb.Field(6).(*array.BooleanBuilder).Append(i%2 == 0)
-			if i%10 == 0 {
-				rb.Field(7).AppendNull()
-			} else {
-				rb.Field(7).(*array.Int32Builder).Append(int32(i))
-			}
+			appendEightColumnRow(rb, k*scanBenchRows/10+j)
 		}
 		recs = append(recs, rb.NewRecordBatch())
 		rb.Release()
 	}
 	return arrowScript(b, ts, schema, compress, recs)
+}
+
+// eightColumnSchema is the Arrow schema of the eight column types of the
+// repository's benchmarks (BIGINT, DOUBLE, a 20-byte STRING, DECIMAL(18,2),
+// TIMESTAMP, DATE, BOOLEAN, INT NULL every tenth row), as Databricks sends
+// them.
+var eightColumnSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "b", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "d", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "dec", Type: &arrow.Decimal128Type{Precision: 18, Scale: 2}, Nullable: true},
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+	{Name: "dt", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+	{Name: "bo", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "ni", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+}, nil)
+
+// appendEightColumnRow appends row i of the benchmark dataset to rb, a
+// builder of eightColumnSchema.
+func appendEightColumnRow(rb *array.RecordBuilder, i int) {
+	rb.Field(0).(*array.Int64Builder).Append(int64(i))
+	rb.Field(1).(*array.Float64Builder).Append(float64(i) * 0.25)
+	rb.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("value-%014d", i))
+	rb.Field(3).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i % 10000000)))
+	rb.Field(4).(*array.TimestampBuilder).Append(arrow.Timestamp(1704067200000000 + int64(i)*1000))
+	rb.Field(5).(*array.Date32Builder).Append(arrow.Date32(18262 + i%3650))
+	rb.Field(6).(*array.BooleanBuilder).Append(i%2 == 0)
+	if i%10 == 0 {
+		rb.Field(7).AppendNull()
+	} else {
+		rb.Field(7).(*array.Int32Builder).Append(int32(i % 100000))
+	}
 }
 
 // BenchmarkScan8Columns scans one 100,000-row page of eight column types
