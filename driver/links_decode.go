@@ -1,0 +1,134 @@
+package driver
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// decode is the decoder goroutine: it takes the files in order, waits for
+// each download and sends its batches, exactly rowCount rows per link, then
+// closes out. It stops at the first error, which it sends as a batch.
+func (l *linkReader) decode() {
+	defer l.wg.Done()
+	defer close(l.out)
+	if l.dec != nil {
+		defer l.dec.Close()
+	}
+	for {
+		var f *linkFile
+		select {
+		case f = <-l.queue:
+		case <-l.ctx.Done():
+			return
+		}
+		if f == nil {
+			return
+		}
+		l.starting(f)
+		select {
+		case <-f.done:
+		case <-l.ctx.Done():
+			return
+		}
+		err := f.err
+		if err == nil && l.dec == nil {
+			err = fmt.Errorf("databricks: statement %s: %w", l.id, l.decErr)
+		}
+		if err == nil {
+			err = l.decodeFile(f)
+		}
+		l.release(f)
+		if err != nil {
+			l.send(linkBatch{err: err, last: f.link != nil})
+			return
+		}
+	}
+}
+
+// decodeFile sends the batches of a downloaded file: exactly its link's
+// rowCount rows (rows past it are padding), the last one marked.
+func (l *linkReader) decodeFile(f *linkFile) error {
+	remaining := f.link.RowCount
+	body := f.body
+	limit := int64(len(body))
+	if l.lz4 {
+		// A message may not claim more than what LZ4 can expand the file
+		// to (at most 255 times, plus a frame's worth).
+		l.frames.Reset(body)
+		l.stream.reset(&l.frames, 255*limit+4<<20)
+	} else {
+		l.stream.reset(&wholeFile{b: body}, limit)
+	}
+	defer func() {
+		// Drop every reference to the file's bytes: its place in memory
+		// is free as soon as its last needed message is decoded.
+		f.body = nil
+		l.frames.Reset(nil)
+		l.stream.reset(nil, 0)
+	}()
+	for remaining > 0 {
+		msg, err := l.stream.next()
+		if err == io.EOF {
+			return l.errorf("result file of row %d holds %d rows fewer than its link's %d", f.link.StartRowOffset, remaining, f.link.RowCount)
+		}
+		if err != nil {
+			return l.errorf("result file of row %d: %v", f.link.StartRowOffset, err)
+		}
+		rec, err := l.decodeMessage(msg)
+		if err != nil {
+			return fmt.Errorf("databricks: statement %s: %w", l.id, err)
+		}
+		n := rec.NumRows()
+		if n > remaining {
+			s := rec.NewSlice(0, remaining)
+			rec.Release()
+			rec, n = s, remaining
+		}
+		if n == 0 {
+			rec.Release()
+			continue
+		}
+		remaining -= n
+		if remaining == 0 {
+			f.body, body = nil, nil
+			l.frames.Reset(nil)
+			l.release(f)
+		}
+		if !l.send(linkBatch{rec: rec, last: remaining == 0}) {
+			rec.Release()
+			return l.ctx.Err()
+		}
+	}
+	return nil
+}
+
+// decodeMessage decodes one message, which lives in a buffer that the
+// stream reuses (see ipcStream). arrowbatch's IPC reader copies the message
+// into buffers of its own; should a record ever point into the input
+// instead, the message is copied before decoding, from then on, so that no
+// record handed out can change under its reader.
+func (l *linkReader) decodeMessage(msg []byte) (arrow.RecordBatch, error) {
+	if l.copyMsg {
+		return l.dec.Decode(bytes.Clone(msg))
+	}
+	rec, err := l.dec.Decode(msg)
+	if err != nil || !recordAliases(rec, msg) {
+		return rec, err
+	}
+	rec.Release()
+	l.copyMsg = true
+	return l.dec.Decode(bytes.Clone(msg))
+}
+
+// send hands b to the consumer; false when the reader is closing.
+func (l *linkReader) send(b linkBatch) bool {
+	select {
+	case l.out <- b:
+		return true
+	case <-l.ctx.Done():
+		return false
+	}
+}
