@@ -1,0 +1,106 @@
+package driver
+
+import (
+	"bytes"
+	"io"
+	"testing"
+)
+
+func TestIPCStreamCorrupt(t *testing.T) {
+	st := newStorage(t)
+	st.file("x", 0, 10, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false)
+	data := st.files["x"]
+	readAll := func(data []byte) (int, error) {
+		s := &ipcStream{}
+		s.reset(&wholeFile{b: data}, int64(len(data)))
+		for n := 0; ; n++ {
+			if _, err := s.next(); err != nil {
+				if err == io.EOF {
+					return n, nil
+				}
+				return n, err
+			}
+		}
+	}
+	if n, err := readAll(data); err != nil || n != 4 {
+		t.Fatalf("%d messages, %v", n, err)
+	}
+	for i := 0; i < len(data); i++ {
+		readAll(data[:i])
+		c := bytes.Clone(data)
+		c[i] ^= 0xff
+		readAll(c)
+	}
+	if _, err := readAll(nil); err == nil {
+		t.Fatal("an empty file gave no error")
+	}
+}
+
+// chunked is an ipcSource that cuts b into chunks of n bytes, reusing one
+// buffer for them as the LZ4 decoder does.
+type chunked struct {
+	b   []byte
+	n   int
+	buf []byte
+}
+
+func (c *chunked) Next() ([]byte, error) {
+	if len(c.b) == 0 {
+		return nil, io.EOF
+	}
+	k := min(c.n, len(c.b))
+	c.buf = append(c.buf[:0], c.b[:k]...)
+	c.b = c.b[k:]
+	return c.buf, nil
+}
+
+func TestIPCStreamChunks(t *testing.T) {
+	st := newStorage(t)
+	vals := make([]int64, 100)
+	for i := range vals {
+		vals[i] = int64(i * i)
+	}
+	st.file("x", 0, 100, vals, false)
+	data := st.files["x"]
+	var want [][]byte
+	var s ipcStream
+	s.reset(&wholeFile{b: data}, int64(len(data)))
+	for {
+		m, err := s.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, bytes.Clone(m))
+	}
+	for _, n := range []int{1, 2, 3, 5, 7, 8, 13, 64, 100, 333, len(data) - 1, len(data)} {
+		s.reset(&chunked{b: data, n: n}, int64(len(data)))
+		for i := 0; ; i++ {
+			m, err := s.next()
+			if err == io.EOF {
+				if i != len(want) {
+					t.Fatalf("chunks of %d: %d messages, want %d", n, i, len(want))
+				}
+				break
+			}
+			if err != nil {
+				t.Fatalf("chunks of %d: %v", n, err)
+			}
+			if i >= len(want) || !bytes.Equal(m, want[i]) {
+				t.Fatalf("chunks of %d: message %d differs", n, i)
+			}
+		}
+		// Every cut of the stream is an error, never a panic.
+		s.reset(&chunked{b: data[:len(data)/2], n: n}, int64(len(data)))
+		for {
+			if _, err := s.next(); err != nil {
+				if err == io.EOF {
+					t.Fatalf("chunks of %d: a truncated stream ended cleanly", n)
+				}
+				break
+			}
+		}
+	}
+}

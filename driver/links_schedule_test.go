@@ -1,0 +1,238 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// fileID is the storage name of a link's file.
+func fileID(lk *tcli.TSparkArrowResultLink) string {
+	return lk.FileLink[strings.LastIndexByte(lk.FileLink, '/')+1:]
+}
+
+// waitLinks polls l's admission state until cond (called with l.mu held)
+// holds, failing the test after a generous deadline: it waits for events,
+// not for time to pass.
+func waitLinks(t *testing.T, l *linkReader, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		l.mu.Lock()
+		ok := cond()
+		l.mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Fatalf("waiting for %s: started %d, parked %d, landed %d, held %d, decoder on %d, allow %d",
+				what, l.started, len(l.parked), l.landed, l.held, l.decSeq, l.allow)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A consumer slower than the downloads holds no more than 1+linkReadyAhead
+// result bodies, while requests still run maxDownloads ahead. Before every
+// record the consumer waits until every download has either parked unread
+// or ended, so that the decoder never finds its next file still arriving.
+func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
+	const files, fileRows, max = 24, 50, 8
+	st := newStorage(t)
+	svc := &linkService{}
+	svc.pages = seqPages(st, 6, 4, fileRows, 3, true)
+	l := linkEnv(t, svc, st, max, true)
+	base := 1 + linkReadyAhead
+	var got []int64
+	for {
+		done := len(got) / fileRows
+		want := min(files, done+max)
+		waitLinks(t, l, "settled downloads", func() bool {
+			return l.started == want && l.started == len(l.parked)+l.landed
+		})
+		// The files from the decoder's on have their bodies, read
+		// ahead; the others wait unread.
+		l.mu.Lock()
+		held, parked, on := l.held, len(l.parked), l.decSeq
+		l.mu.Unlock()
+		if ahead := min(base, files-on); held != ahead || parked != want-on-held {
+			t.Fatalf("after %d rows, decoder on file %d: %d bodies held, want %d; %d parked of %d started", len(got), on, held, ahead, parked, want)
+		}
+		rec, err := l.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+		rec.Release()
+	}
+	checkSeq(t, got, files*fileRows)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.peakHeld > base || l.peakAllow != base {
+		t.Errorf("at most %d bodies held, allowance up to %d; want %d", l.peakHeld, l.peakAllow, base)
+	}
+	if m := st.maxConc.Load(); m > max {
+		t.Errorf("%d downloads at once, limit %d", m, max)
+	}
+}
+
+// holdFiles returns the ids of every file of svc's pages in order, and a
+// channel per file for the storage to wait on until the test closes it.
+func holdFiles(svc *linkService) ([]string, map[string]chan struct{}) {
+	var ids []string
+	holds := map[string]chan struct{}{}
+	for _, p := range svc.pages {
+		for _, lk := range p {
+			ids = append(ids, fileID(lk))
+			holds[fileID(lk)] = make(chan struct{})
+		}
+	}
+	return ids, holds
+}
+
+// When downloads are slower than the consumer, maxDownloads requests are in
+// flight at every step. The storage answers a file only when the test lets
+// it, in order, each time after seeing maxDownloads requests waiting.
+func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
+	const files, fileRows, max = 12, 7, 4
+	st := newStorage(t)
+	svc := &linkService{}
+	svc.pages = seqPages(st, 3, 4, fileRows, 0, false)
+	ids, holds := holdFiles(svc)
+	st.holdHead = holds
+	l := linkEnv(t, svc, st, max, false)
+	var got []int64
+	for k := range files {
+		want := int64(min(max, files-k))
+		deadline := time.Now().Add(20 * time.Second)
+		for st.conc.Load() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("before file %d: %d downloads waiting, want %d", k, st.conc.Load(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		close(st.holdHead[ids[k]])
+		for len(got) < (k+1)*fileRows {
+			rec, err := l.next()
+			if err != nil {
+				t.Fatalf("file %d: %v", k, err)
+			}
+			got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+			rec.Release()
+		}
+	}
+	if _, err := l.next(); err != io.EOF {
+		t.Fatalf("after the last file: %v", err)
+	}
+	checkSeq(t, got, files*fileRows)
+	if m := st.maxConc.Load(); m != max {
+		t.Errorf("%d downloads at once, want %d", m, max)
+	}
+}
+
+// When the decoder finds the body it needs still arriving while other
+// responses wait unread, more bodies are read at once: the allowance grows
+// by one each time. The storage sends every file's headers at once and its
+// body only when the test lets it, in order, after the decoder has turned to
+// it.
+func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
+	const files, fileRows, max = 16, 7, 8
+	st := newStorage(t)
+	svc := &linkService{}
+	svc.pages = seqPages(st, 4, 4, fileRows, 0, false)
+	ids, holds := holdFiles(svc)
+	st.holdBody = holds
+	l := linkEnv(t, svc, st, max, false)
+	base := 1 + linkReadyAhead
+	// Every request answered: the first base files read their bodies,
+	// the others wait unread.
+	waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-base })
+	var got []int64
+	for k := range files {
+		waitLinks(t, l, fmt.Sprintf("the decoder on file %d", k), func() bool { return l.decoded == k+1 })
+		close(st.holdBody[ids[k]])
+		for len(got) < (k+1)*fileRows {
+			rec, err := l.next()
+			if err != nil {
+				t.Fatalf("file %d: %v", k, err)
+			}
+			got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+			rec.Release()
+		}
+	}
+	if _, err := l.next(); err != io.EOF {
+		t.Fatalf("after the last file: %v", err)
+	}
+	checkSeq(t, got, files*fileRows)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// Files 1 and 2 found arriving with files 3-7 unread: at least two
+	// more bodies at once.
+	if l.peakAllow < base+2 {
+		t.Errorf("allowance grew to %d, want at least %d", l.peakAllow, base+2)
+	}
+	if l.peakHeld > l.peakAllow {
+		t.Errorf("%d bodies held, allowance %d", l.peakHeld, l.peakAllow)
+	}
+}
+
+// A response left unread longer than linkParkLimit is closed and requested
+// again when its body is needed; the rows are unchanged and no attempt is
+// spent.
+func TestLinksParkedResponseRequestedAgain(t *testing.T) {
+	old := linkParkLimit
+	linkParkLimit = 10 * time.Millisecond
+	t.Cleanup(func() { linkParkLimit = old })
+	const files, fileRows, max = 12, 20, 8
+	st := newStorage(t)
+	svc := &linkService{}
+	svc.pages = seqPages(st, 3, 4, fileRows, 0, true)
+	l := linkEnv(t, svc, st, max, true)
+	waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-1-linkReadyAhead })
+	time.Sleep(50 * time.Millisecond)
+	got, err := readAll(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeq(t, got, files*fileRows)
+	if n := st.gets.Load(); n <= files {
+		t.Errorf("%d requests for %d files: no parked response was requested again", n, files)
+	}
+}
+
+// Closing the reader while responses wait unread stops every download.
+func TestLinksEarlyCloseWithParkedResponses(t *testing.T) {
+	st := newStorage(t)
+	svc := &linkService{}
+	svc.pages = seqPages(st, 3, 4, 5, 0, true)
+	l := linkEnv(t, svc, st, 8, true)
+	waitLinks(t, l, "parked responses", func() bool { return l.started == 8 && len(l.parked) > 0 })
+	rec, err := l.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	done := make(chan struct{})
+	go func() { l.close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("close did not stop the downloads")
+	}
+	if _, err := l.next(); !errors.Is(err, context.Canceled) {
+		t.Errorf("next after close: %v", err)
+	}
+}
