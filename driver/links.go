@@ -150,11 +150,10 @@ type linkReader struct {
 	moved   bool
 
 	// The decoder goroutine's state.
-	dec     *arrowbatch.Reader // its own reader: arrowbatch.Reader is not safe for concurrent use
-	decErr  error              // why dec could not be built
-	frames  lz4frame.Reader
-	stream  ipcStream
-	copyMsg bool // records were seen aliasing the input: decode copies
+	dec    *arrowbatch.Reader // its own reader: arrowbatch.Reader is not safe for concurrent use
+	decErr error              // why dec could not be built
+	frames lz4frame.Reader
+	stream ipcStream
 
 	// The consumer's state.
 	peeked   *linkBatch

