@@ -21,8 +21,10 @@ var thriftConf = &thrift.TConfiguration{
 	TBinaryStrictWrite: thrift.BoolPtr(true),
 }
 
-// maxPooledBuffer is the largest buffer returned to bufPool; larger ones are
-// left to the garbage collector so a single big reply is not kept alive.
+// maxPooledBuffer is the largest request buffer returned to bufPool; larger
+// ones are left to the garbage collector so a single big request (a long
+// statement, many parameters) is not kept alive. Replies are not pooled:
+// decoded results refer to them (see decodeReply).
 const maxPooledBuffer = 4 << 20
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
