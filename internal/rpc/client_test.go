@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -492,4 +493,19 @@ func TestDecodeReplySlicesBinaryValues(t *testing.T) {
 	var short tcli.TCLIServiceFetchResultsResult
 	err := decodeReply(cut, "FetchResults", 1, &short)
 	require.ErrorIs(t, err, errMalformedReply)
+}
+
+func TestReadBody(t *testing.T) {
+	reply := func(body string, length int64) *http.Response {
+		return &http.Response{ContentLength: length, Body: io.NopCloser(strings.NewReader(body))}
+	}
+	got, err := readBody(reply("abcdef", 6))
+	require.NoError(t, err)
+	require.Equal(t, "abcdef", string(got))
+	require.Equal(t, 6, cap(got), "announced size: one exact allocation")
+	got, err = readBody(reply("abcdef", -1)) // chunked: size unknown
+	require.NoError(t, err)
+	require.Equal(t, "abcdef", string(got))
+	_, err = readBody(reply("abc", 6)) // shorter than announced
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
