@@ -1,6 +1,9 @@
 package arrowbatch
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Boxing a number or a time.Time into an interface allocates once per value:
 // the interface's data word points at a heap copy. For a batch read row by
@@ -106,4 +109,36 @@ func (a *textArena) finish(buf []byte, dst []string) {
 	if n := len(a.ends); n > 0 {
 		a.avg = len(buf)/n + 1
 	}
+}
+
+// Strings of the data are copied out of the batch so that a string kept by
+// the caller does not keep the batch alive. Copying each into an allocation
+// of its own costs an allocation per value; a stringCopier instead packs the
+// short ones into blocks of copyBlockSize bytes, so a kept string keeps at
+// most its block alive, and copies longer ones on their own.
+const (
+	copyBlockSize = 2048
+	copyShortMax  = 128 // longer strings get an allocation of their own
+)
+
+// stringCopier copies strings into shared blocks. The bytes of a block are
+// written once, before the string that covers them is handed out, and never
+// again: a block is only appended to.
+type stringCopier struct{ block []byte }
+
+// clone returns a copy of v that does not share memory with v.
+func (s *stringCopier) clone(v string) string {
+	n := len(v)
+	switch {
+	case n == 0:
+		return ""
+	case n > copyShortMax:
+		return strings.Clone(v)
+	}
+	if cap(s.block)-len(s.block) < n {
+		s.block = make([]byte, 0, copyBlockSize)
+	}
+	at := len(s.block)
+	s.block = append(s.block, v...)
+	return unsafe.String(&s.block[at], n)
 }

@@ -2,7 +2,6 @@ package arrowbatch
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -228,6 +227,7 @@ type stringColumn struct {
 	validity
 	a    *array.String
 	slab slab[string]
+	cp   stringCopier
 }
 
 // Reset implements Column.
@@ -237,8 +237,8 @@ func (c *stringColumn) Reset(arr arrow.Array) {
 	c.slab.reset()
 }
 
-// Value implements Column: one copy per string, made for the whole batch
-// on first use, boxed without a further allocation.
+// Value implements Column: the strings of the batch are copied on first use,
+// and boxed without a further allocation.
 func (c *stringColumn) Value(i int) any {
 	if c.null(i) {
 		return nil
@@ -249,13 +249,13 @@ func (c *stringColumn) Value(i int) any {
 	return c.slab.box(i)
 }
 
-// fill copies every string of the batch into memory of its own: a string
-// kept by the user pins only itself, not the batch.
+// fill copies every string of the batch out of it (see stringCopier): a
+// string kept by the user pins at most a block of copies, not the batch.
 func (c *stringColumn) fill() {
 	dst := c.slab.alloc(c.a.Len())
 	for j := range dst {
 		if !c.null(j) {
-			dst[j] = strings.Clone(c.a.Value(j))
+			dst[j] = c.cp.clone(c.a.Value(j))
 		}
 	}
 }
@@ -279,6 +279,7 @@ type textColumn struct {
 	validity
 	a    textArray
 	slab slab[string]
+	cp   stringCopier
 }
 
 // Reset implements Column.
@@ -304,7 +305,7 @@ func (c *textColumn) fill() {
 	dst := c.slab.alloc(c.a.Len())
 	for j := range dst {
 		if !c.null(j) {
-			dst[j] = strings.Clone(c.a.Value(j))
+			dst[j] = c.cp.clone(c.a.Value(j))
 		}
 	}
 }
