@@ -2,6 +2,7 @@ package arrowbatch
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -419,7 +420,8 @@ func (c *jsonColumn) Value(i int) any {
 }
 
 // textFallbackColumn returns the text form of types outside the value
-// conventions.
+// conventions, copied: arrow-go's text of a string-backed type (an extension
+// type, a dictionary) may be a slice of the batch.
 type textFallbackColumn struct{ arr arrow.Array }
 
 // Reset implements Column.
@@ -430,5 +432,5 @@ func (c *textFallbackColumn) Value(i int) any {
 	if c.arr.IsNull(i) {
 		return nil
 	}
-	return c.arr.ValueStr(i)
+	return strings.Clone(c.arr.ValueStr(i))
 }
