@@ -38,12 +38,16 @@ type fetcher struct {
 	hasFirst bool
 	done     bool // no page left on the server
 
-	// inflate, when the batches are LZ4 frames, decompresses them: the
-	// first page on the consumer's goroutine, later ones batch by batch in
-	// a goroutine of their own (inflateRun), beside the consumer. lastSize
-	// is the size of the last batch decompressed.
-	inflate  *lz4frame.Reader
-	lastSize int
+	// lz4 is set when the batches are LZ4 frames. They are decompressed
+	// one at a time: those of the direct-results page by the consumer as
+	// it reaches them (firstFrames), later ones in a goroutine of their own
+	// (inflateRun, with runFrames), beside the consumer.
+	lz4         bool
+	firstFrames inflater
+	runFrames   inflater
+	// spare holds decompressed batches the consumer has finished reading
+	// (see recycle), to be decompressed into again instead of allocating.
+	spare chan []byte
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -72,6 +76,44 @@ func newFetcher(ctx context.Context, c *Connector, h *tcli.TOperationHandle, arr
 	return f
 }
 
+// inflater decompresses LZ4 frames on one goroutine; lastSize is the size
+// of the last batch it decompressed.
+type inflater struct {
+	frames   lz4frame.Reader
+	lastSize int
+}
+
+// decompressLZ4 makes the fetcher decompress the LZ4 frames of Arrow batches.
+func (f *fetcher) decompressLZ4() {
+	f.lz4 = true
+	// Decompressed batches live in ch (2), with the inflating goroutine
+	// (1) and with the consumer (the batch it reads and the one before).
+	f.spare = make(chan []byte, 4)
+}
+
+// recycle hands back a decompressed batch that nothing refers to any more:
+// the consumer has decoded the batch after it, and its values are copies.
+func (f *fetcher) recycle(batch []byte) {
+	if f.spare == nil || cap(batch) == 0 {
+		return
+	}
+	select {
+	case f.spare <- batch[:0]:
+	default:
+	}
+}
+
+// buffer returns memory to decompress a batch into: a recycled batch, or a
+// new buffer of about size bytes.
+func (f *fetcher) buffer(size int) []byte {
+	select {
+	case b := <-f.spare:
+		return b
+	default:
+		return make([]byte, 0, size+size/8)
+	}
+}
+
 // more decides whether pages may follow resp: Arrow servers report
 // hasMoreRows reliably; column-based servers (Spark) always say false, so for
 // column sets only an empty page ends the result.
@@ -85,10 +127,17 @@ func (f *fetcher) more(resp *tcli.TFetchResultsResp) bool {
 // next returns the next page, or io.EOF after the last one.
 func (f *fetcher) next() (*tcli.TRowSet, error) {
 	if f.hasFirst {
-		f.hasFirst = false
 		rs := f.first
-		f.first = nil
-		rs, err := f.inflatePage(rs)
+		if f.lz4 && rs != nil && len(rs.ArrowBatches) > 1 {
+			// Compressed batches of the direct-results page are
+			// decompressed one at a time too, as the consumer reaches
+			// them, into the batches it has finished with.
+			f.first = &tcli.TRowSet{ArrowBatches: rs.ArrowBatches[1:]}
+			rs = &tcli.TRowSet{ArrowBatches: rs.ArrowBatches[:1]}
+		} else {
+			f.hasFirst, f.first = false, nil
+		}
+		rs, err := f.inflatePage(&f.firstFrames, rs)
 		if err != nil {
 			f.done = true
 			return nil, err
@@ -125,7 +174,7 @@ func (f *fetcher) start() {
 	f.started = true
 	f.stop = make(chan struct{})
 	f.exited = make(chan struct{})
-	if f.inflate == nil {
+	if !f.lz4 {
 		f.ch = make(chan page)
 		go f.run(f.ch)
 		return
@@ -211,7 +260,7 @@ func (f *fetcher) sendInflated(rs *tcli.TRowSet, last bool) bool {
 		if b == nil {
 			continue
 		}
-		one, err := f.inflatePage(&tcli.TRowSet{StartRowOffset: rs.StartRowOffset, ArrowBatches: []*tcli.TSparkArrowBatch{b}})
+		one, err := f.inflatePage(&f.runFrames, &tcli.TRowSet{ArrowBatches: []*tcli.TSparkArrowBatch{b}})
 		p := page{rows: one, err: err, last: err != nil || last && i == len(rs.ArrowBatches)-1}
 		select {
 		case f.ch <- p:
@@ -226,10 +275,10 @@ func (f *fetcher) sendInflated(rs *tcli.TRowSet, last bool) bool {
 }
 
 // inflatePage returns rs with the LZ4 frames of its Arrow batches replaced
-// by their decompressed bytes, each in memory of its own (the consumer's
-// records refer to it); rs itself is left as it is.
-func (f *fetcher) inflatePage(rs *tcli.TRowSet) (*tcli.TRowSet, error) {
-	if f.inflate == nil || rs == nil || len(rs.ArrowBatches) == 0 {
+// by their decompressed bytes, each in memory of its own until the consumer
+// recycles it (its records refer to it); rs itself is left as it is.
+func (f *fetcher) inflatePage(z *inflater, rs *tcli.TRowSet) (*tcli.TRowSet, error) {
+	if !f.lz4 || rs == nil || len(rs.ArrowBatches) == 0 {
 		return rs, nil
 	}
 	out := *rs
@@ -238,12 +287,12 @@ func (f *fetcher) inflatePage(rs *tcli.TRowSet) (*tcli.TRowSet, error) {
 		if b == nil {
 			continue
 		}
-		data, err := f.inflate.Decode(make([]byte, 0, f.lastSize+f.lastSize/8), b.Batch)
+		data, err := z.frames.Decode(f.buffer(z.lastSize), b.Batch)
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: corrupt LZ4 frame: %w", f.id, err)
 		}
 		out.ArrowBatches[i] = &tcli.TSparkArrowBatch{Batch: data, RowCount: b.RowCount}
-		f.lastSize = len(data)
+		z.lastSize = len(data)
 	}
 	return &out, nil
 }

@@ -105,16 +105,7 @@ func BenchmarkLinks8Columns(b *testing.B) {
 	s := &script{meta: &tcli.TGetResultSetMetadataResp{
 		Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET), Lz4Compressed: ptr(true),
 		ArrowSchema: sb.Bytes()[:sb.Len()-8],
-		Schema: tableSchema(
-			colDesc{name: "b", typ: tcli.TTypeId_BIGINT_TYPE},
-			colDesc{name: "d", typ: tcli.TTypeId_DOUBLE_TYPE},
-			colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE},
-			colDesc{name: "dec", typ: tcli.TTypeId_DECIMAL_TYPE, precision: 18, scale: 2},
-			colDesc{name: "ts", typ: tcli.TTypeId_TIMESTAMP_TYPE},
-			colDesc{name: "dt", typ: tcli.TTypeId_DATE_TYPE},
-			colDesc{name: "bo", typ: tcli.TTypeId_BOOLEAN_TYPE},
-			colDesc{name: "ni", typ: tcli.TTypeId_INT_TYPE},
-		),
+		Schema:      eightColumnTableSchema(),
 	}}
 	for _, lk := range links {
 		s.pages = append(s.pages, &tcli.TRowSet{Rows: []*tcli.TRow{}, ResultLinks: []*tcli.TSparkArrowResultLink{lk}})

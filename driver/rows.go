@@ -13,7 +13,6 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
-	"github.com/asyncsql/databricks/internal/lz4frame"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -38,9 +37,12 @@ type rows struct {
 	// current page
 	cur      *tcli.TRowSet
 	batchIdx int
-	rec      arrow.RecordBatch
-	cp       *colset.Page
-	n, row   int
+	// prev is the batch of the record before rec, recycled once the next
+	// record is decoded.
+	prev   []byte
+	rec    arrow.RecordBatch
+	cp     *colset.Page
+	n, row int
 
 	// keepOnEarlyClose leaves the operation on the server when Close comes
 	// before EOF (Detached and Resume results).
@@ -139,7 +141,7 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 	r.f = newFetcher(ctx, c, op.handle, r.arrow, first, op.serverClosed)
 	r.f.orientation = orientation
 	if r.arrow && meta.GetLz4Compressed() {
-		r.f.inflate = new(lz4frame.Reader)
+		r.f.decompressLZ4()
 	}
 	return r, nil
 }
@@ -236,6 +238,11 @@ func (r *rows) nextRecord() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
 	}
+	// The record before no longer refers to its batch (DecodeTransient's
+	// records live until the next call), and what Next returned from it
+	// are copies: its memory can take a later batch.
+	r.f.recycle(r.prev)
+	r.prev = b.Batch
 	r.rec = rec
 	return rec, nil
 }

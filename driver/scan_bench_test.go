@@ -25,16 +25,7 @@ const scanBenchRows = 100000
 // eight column types: BIGINT, DOUBLE, STRING of 20 bytes, DECIMAL(18,2),
 // TIMESTAMP, DATE, BOOLEAN and a nullable INT (every tenth NULL).
 func eightColumnScript(b *testing.B, compress bool) *script {
-	ts := tableSchema(
-		colDesc{name: "b", typ: tcli.TTypeId_BIGINT_TYPE},
-		colDesc{name: "d", typ: tcli.TTypeId_DOUBLE_TYPE},
-		colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE},
-		colDesc{name: "dec", typ: tcli.TTypeId_DECIMAL_TYPE, precision: 18, scale: 2},
-		colDesc{name: "ts", typ: tcli.TTypeId_TIMESTAMP_TYPE},
-		colDesc{name: "dt", typ: tcli.TTypeId_DATE_TYPE},
-		colDesc{name: "bo", typ: tcli.TTypeId_BOOLEAN_TYPE},
-		colDesc{name: "ni", typ: tcli.TTypeId_INT_TYPE},
-	)
+	ts := eightColumnTableSchema()
 	schema := eightColumnSchema
 	var recs []arrow.RecordBatch
 	for k := range 10 {
@@ -46,6 +37,20 @@ func eightColumnScript(b *testing.B, compress bool) *script {
 		rb.Release()
 	}
 	return arrowScript(b, ts, schema, compress, recs)
+}
+
+// eightColumnTableSchema is the TTableSchema of eightColumnSchema.
+func eightColumnTableSchema() *tcli.TTableSchema {
+	return tableSchema(
+		colDesc{name: "b", typ: tcli.TTypeId_BIGINT_TYPE},
+		colDesc{name: "d", typ: tcli.TTypeId_DOUBLE_TYPE},
+		colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE},
+		colDesc{name: "dec", typ: tcli.TTypeId_DECIMAL_TYPE, precision: 18, scale: 2},
+		colDesc{name: "ts", typ: tcli.TTypeId_TIMESTAMP_TYPE},
+		colDesc{name: "dt", typ: tcli.TTypeId_DATE_TYPE},
+		colDesc{name: "bo", typ: tcli.TTypeId_BOOLEAN_TYPE},
+		colDesc{name: "ni", typ: tcli.TTypeId_INT_TYPE},
+	)
 }
 
 // eightColumnSchema is the Arrow schema of the eight column types of the
