@@ -39,8 +39,8 @@ func oursExtra(s client.Spec) (client.Result, bool, error) {
 	case "arrow":
 		r, err := arrowCeiling(s.Rows, touchValues)
 		return r, true, err
-	case "arrow-copy":
-		r, err := arrowCeiling(s.Rows, copyStrings)
+	case "arrow-work":
+		r, err := arrowCeiling(s.Rows, requiredWork)
 		return r, true, err
 	case "arrow-values":
 		r, err := arrowCeiling(s.Rows, driverValues)
