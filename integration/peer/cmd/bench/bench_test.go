@@ -47,3 +47,27 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("no table printed:\n%s", table.String())
 	}
 }
+
+// TestWriteMarkdownKeepsHandWritten: a new run replaces the generated part
+// of BENCHMARKS.md and keeps the part written by hand.
+func TestWriteMarkdownKeepsHandWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	if err := writeMarkdown(path, "# Benchmarks\n\nrun 1\n"); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(path)
+	if string(md) != "# Benchmarks\n\nrun 1\n" {
+		t.Fatalf("new file: %q", md)
+	}
+	notes := handWritten + "\nWhat the runs mean.\n"
+	if err := os.WriteFile(path, append(md, notes...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeMarkdown(path, "# Benchmarks\n\nrun 2\n\n"); err != nil {
+		t.Fatal(err)
+	}
+	md, _ = os.ReadFile(path)
+	if want := "# Benchmarks\n\nrun 2\n" + notes; string(md) != want {
+		t.Fatalf("rewritten: %q, want %q", md, want)
+	}
+}

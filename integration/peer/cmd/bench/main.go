@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,9 +151,26 @@ func run(o options, w io.Writer) error {
 	table := b.table()
 	fmt.Fprint(w, table)
 	if o.Out != "" {
-		return os.WriteFile(o.Out, []byte(b.markdown(table)), 0o644)
+		return writeMarkdown(o.Out, b.markdown(table))
 	}
 	return nil
+}
+
+// handWritten starts the part of BENCHMARKS.md written by hand, which a new
+// run keeps.
+const handWritten = "\n## Reading the runs (written by hand)\n"
+
+// writeMarkdown writes md to path, followed by the hand-written part of the
+// file already there, if any.
+func writeMarkdown(path, md string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if i := strings.Index(string(old), handWritten); i >= 0 {
+		md = strings.TrimRight(md, "\n") + "\n" + string(old[i:])
+	}
+	return os.WriteFile(path, []byte(md), 0o644)
 }
 
 func (b *bench) logf(format string, args ...any) {
