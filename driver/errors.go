@@ -179,7 +179,10 @@ type stmtError struct {
 	err error
 }
 
+// Error is the wrapped error's text followed by the statement ID.
 func (e *stmtError) Error() string { return e.err.Error() + " (statement " + e.id + ")" }
+
+// Unwrap returns the wrapped error.
 func (e *stmtError) Unwrap() error { return e.err }
 
 // badConn marks err so that database/sql retries on another connection. Only used

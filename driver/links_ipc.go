@@ -29,6 +29,7 @@ type ipcSource interface {
 // wholeFile is an ipcSource of one chunk.
 type wholeFile struct{ b []byte }
 
+// Next returns the file once, then io.EOF.
 func (w *wholeFile) Next() ([]byte, error) {
 	if w.b == nil {
 		return nil, io.EOF

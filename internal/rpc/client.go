@@ -156,7 +156,10 @@ type transportError struct {
 	err    error
 }
 
+// Error names the method and the transport's error.
 func (e *transportError) Error() string { return fmt.Sprintf("rpc: %s: %v", e.method, e.err) }
+
+// Unwrap returns the transport's error.
 func (e *transportError) Unwrap() error { return e.err }
 
 // NotProcessed reports whether err shows that the server did not process the
