@@ -173,3 +173,12 @@ func TestReaderCorrupt(t *testing.T) {
 		t.Fatal("garbage decoded")
 	}
 }
+
+// BenchmarkXXH32 measures the checksum over a 1 MB batch.
+func BenchmarkXXH32(b *testing.B) {
+	data := compressible(1<<20, 3)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		xxh32Sum(data)
+	}
+}

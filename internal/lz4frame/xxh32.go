@@ -35,14 +35,16 @@ func xxhRound(v, lane uint32) uint32 {
 // stripes consumes whole 16-byte stripes of p and returns the rest.
 func (x *xxh32) stripes(p []byte) []byte {
 	v0, v1, v2, v3 := x.v[0], x.v[1], x.v[2], x.v[3]
-	for ; len(p) >= 16; p = p[16:] {
-		v0 = xxhRound(v0, binary.LittleEndian.Uint32(p))
-		v1 = xxhRound(v1, binary.LittleEndian.Uint32(p[4:]))
-		v2 = xxhRound(v2, binary.LittleEndian.Uint32(p[8:]))
-		v3 = xxhRound(v3, binary.LittleEndian.Uint32(p[12:]))
+	n := len(p) &^ 15
+	for i := 0; i < n; i += 16 {
+		s := (*[16]byte)(p[i : i+16]) // one bounds check per stripe
+		v0 = xxhRound(v0, binary.LittleEndian.Uint32(s[0:]))
+		v1 = xxhRound(v1, binary.LittleEndian.Uint32(s[4:]))
+		v2 = xxhRound(v2, binary.LittleEndian.Uint32(s[8:]))
+		v3 = xxhRound(v3, binary.LittleEndian.Uint32(s[12:]))
 	}
 	x.v = [4]uint32{v0, v1, v2, v3}
-	return p
+	return p[n:]
 }
 
 func (x *xxh32) write(p []byte) {
