@@ -47,80 +47,110 @@ func (z *Reader) Reset(src []byte) {
 	z.dict = z.dict[:0]
 }
 
-// chunk returns the decompressed bytes of the next block, valid until the
-// next call of chunk or reset; io.EOF after the last frame.
+// Next returns the decompressed bytes of the next block, valid until the
+// next call of Next or Reset; io.EOF after the last frame.
 func (z *Reader) Next() ([]byte, error) {
+	for {
+		data, stored, err := z.block()
+		if err != nil {
+			return nil, err
+		}
+		out := data
+		if !stored {
+			if out, err = z.inflate(data); err != nil {
+				return nil, err
+			}
+		}
+		z.consumed(out)
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
+}
+
+// block returns the next block of the input, compressed unless stored is
+// set, after checking its size and checksum; io.EOF after the last frame.
+func (z *Reader) block() (data []byte, stored bool, err error) {
 	for {
 		if !z.inFrame {
 			if len(z.src) == 0 {
-				return nil, io.EOF
+				return nil, false, io.EOF
 			}
 			if err := z.header(); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			continue
 		}
 		if len(z.src) < 4 {
-			return nil, ErrTruncated
+			return nil, false, ErrTruncated
 		}
 		size := binary.LittleEndian.Uint32(z.src)
 		z.src = z.src[4:]
 		if size == 0 {
 			if err := z.end(); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			continue
 		}
-		stored := size&0x80000000 != 0
+		stored = size&0x80000000 != 0
 		size &= 0x7FFFFFFF
 		if int64(size) > int64(z.blockMax) {
-			return nil, errors.New("lz4frame: block larger than the frame's maximum")
+			return nil, false, errors.New("lz4frame: block larger than the frame's maximum")
 		}
 		n := int(size)
 		if len(z.src) < n {
-			return nil, ErrTruncated
+			return nil, false, ErrTruncated
 		}
-		data := z.src[:n]
+		data = z.src[:n]
 		z.src = z.src[n:]
 		if z.blockSum {
 			if len(z.src) < 4 {
-				return nil, ErrTruncated
+				return nil, false, ErrTruncated
 			}
 			if xxh32Sum(data) != binary.LittleEndian.Uint32(z.src) {
-				return nil, errors.New("lz4frame: block checksum mismatch")
+				return nil, false, errors.New("lz4frame: block checksum mismatch")
 			}
 			z.src = z.src[4:]
 		}
-		var out []byte
-		if stored {
-			out = data
-		} else {
-			if cap(z.buf) < z.blockMax {
-				z.buf = make([]byte, z.blockMax)
-			}
-			var m int
-			var err error
-			if z.independent || len(z.dict) == 0 {
-				m, err = lz4.UncompressBlock(data, z.buf[:z.blockMax])
-			} else {
-				m, err = lz4.UncompressBlockWithDict(data, z.buf[:z.blockMax], z.dict)
-			}
-			if err != nil {
-				return nil, errors.New("lz4frame: corrupt block")
-			}
-			out = z.buf[:m]
-		}
-		if !z.independent {
-			// The next block may refer to the last 64 KiB of this one,
-			// which the next decompression overwrites: keep a copy.
-			z.keepDict(out)
-		}
-		if z.contentSum {
-			z.sum.write(out)
-		}
-		if len(out) > 0 {
-			return out, nil
-		}
+		return data, stored, nil
+	}
+}
+
+// errCorruptBlock is returned for a block that does not decompress.
+var errCorruptBlock = errors.New("lz4frame: corrupt block")
+
+// inflate decompresses a block into the reused buffer.
+func (z *Reader) inflate(data []byte) ([]byte, error) {
+	if cap(z.buf) < z.blockMax {
+		z.buf = make([]byte, z.blockMax)
+	}
+	m, err := z.uncompress(data, z.buf[:z.blockMax])
+	if err != nil {
+		return nil, errCorruptBlock
+	}
+	return z.buf[:m], nil
+}
+
+// uncompress decompresses a block into dst, with the dictionary of the
+// blocks before it when blocks are dependent. It fails, without writing
+// past dst, when dst is too short.
+func (z *Reader) uncompress(data, dst []byte) (int, error) {
+	if z.independent || len(z.dict) == 0 {
+		return lz4.UncompressBlock(data, dst)
+	}
+	return lz4.UncompressBlockWithDict(data, dst, z.dict)
+}
+
+// consumed records the output of a block: for the content checksum and, when
+// blocks are dependent, as the dictionary of the next.
+func (z *Reader) consumed(out []byte) {
+	if !z.independent {
+		// The next block may refer to the last 64 KiB of this one,
+		// which the next decompression overwrites: keep a copy.
+		z.keepDict(out)
+	}
+	if z.contentSum {
+		z.sum.write(out)
 	}
 }
 
@@ -221,18 +251,37 @@ func (z *Reader) end() error {
 }
 
 // Decode appends the decompressed content of every frame of src to dst and
-// returns it.
+// returns it. A block is decompressed straight into the spare capacity of dst
+// when that holds it, and otherwise into the reused buffer and copied: a dst
+// with room for the whole content costs no copy.
 func (z *Reader) Decode(dst, src []byte) ([]byte, error) {
 	z.Reset(src)
 	for {
-		b, err := z.Next()
+		data, stored, err := z.block()
 		if err == io.EOF {
 			return dst, nil
 		}
 		if err != nil {
 			return dst, err
 		}
-		dst = append(dst, b...)
+		at := len(dst)
+		switch room := min(cap(dst)-at, z.blockMax); {
+		case stored:
+			dst = append(dst, data...)
+		case room > 0:
+			if m, err := z.uncompress(data, dst[at:at+room]); err == nil {
+				dst = dst[:at+m]
+				break
+			}
+			fallthrough // too short for the block, or corrupt: try the buffer
+		default:
+			out, err := z.inflate(data)
+			if err != nil {
+				return dst, err
+			}
+			dst = append(dst, out...)
+		}
+		z.consumed(dst[at:])
 	}
 }
 

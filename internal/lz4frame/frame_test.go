@@ -182,3 +182,72 @@ func BenchmarkXXH32(b *testing.B) {
 		xxh32Sum(data)
 	}
 }
+
+// TestDecodeIntoDst decodes frames into destinations of every kind: no
+// capacity, capacity for part of the content, for all of it, and after
+// other bytes. The content is the same each time; with room for all of it
+// the blocks are decompressed in place, without the reused buffer.
+func TestDecodeIntoDst(t *testing.T) {
+	data := compressible(300000, 5)
+	frames := map[string][]byte{
+		"64KiB blocks, checksums": compress(t, data, lz4.BlockSizeOption(lz4.Block64Kb), lz4.BlockChecksumOption(true), lz4.ChecksumOption(true)),
+		"4MiB block":              compress(t, data, lz4.BlockSizeOption(lz4.Block4Mb)),
+	}
+	for name, frame := range frames {
+		for _, tc := range []struct {
+			kind    string
+			dst     []byte
+			inPlace bool
+		}{
+			{"nil", nil, false},
+			{"part", make([]byte, 0, 100000), false},
+			{"all", make([]byte, 0, len(data)+4<<20), true},
+			{"after a prefix", append(make([]byte, 0, len(data)+4<<20+3), "abc"...), true},
+		} {
+			var z Reader
+			prefix := string(tc.dst)
+			got, err := z.Decode(tc.dst, frame)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, tc.kind, err)
+			}
+			if string(got[:len(prefix)]) != prefix || !bytes.Equal(got[len(prefix):], data) {
+				t.Fatalf("%s, %s: content differs", name, tc.kind)
+			}
+			if tc.inPlace && (&got[0] != &tc.dst[:1][0] || len(z.Buffer()) != 0) {
+				t.Fatalf("%s, %s: not decompressed in place", name, tc.kind)
+			}
+		}
+	}
+	// Dependent blocks in place: the second refers to the first.
+	first := []byte("abcdefgh12345678")
+	desc := []byte{0x40, 0x40}
+	frame := binary.LittleEndian.AppendUint32(nil, frameMagic)
+	frame = append(frame, desc...)
+	frame = append(frame, byte(xxh32Sum(desc)>>8))
+	frame = binary.LittleEndian.AppendUint32(frame, uint32(len(first))|0x80000000)
+	frame = append(frame, first...)
+	second := []byte{0x0C, 16, 0, 0x50, 'Z', 'Z', 'Z', 'Z', 'Z'}
+	frame = binary.LittleEndian.AppendUint32(frame, uint32(len(second)))
+	frame = append(frame, second...)
+	frame = binary.LittleEndian.AppendUint32(frame, 0)
+	var z Reader
+	got, err := z.Decode(make([]byte, 0, 1<<20), frame)
+	if want := "abcdefgh12345678abcdefgh12345678ZZZZZ"; err != nil || string(got) != want {
+		t.Fatalf("dependent blocks: %q, %v", got, err)
+	}
+	// A block whose match reaches before the output is an error whatever
+	// the room.
+	desc = []byte{0x60, 0x40} // independent blocks, 64 KiB
+	bad := binary.LittleEndian.AppendUint32(nil, frameMagic)
+	bad = append(bad, desc...)
+	bad = append(bad, byte(xxh32Sum(desc)>>8))
+	block := []byte{0x14, 'a', 100, 0, 0x10, 'b'} // "a", then a match at offset 100
+	bad = binary.LittleEndian.AppendUint32(bad, uint32(len(block)))
+	bad = append(bad, block...)
+	bad = binary.LittleEndian.AppendUint32(bad, 0)
+	for _, dst := range [][]byte{nil, make([]byte, 0, 1<<20)} {
+		if _, err := z.Decode(dst, bad); err == nil {
+			t.Fatal("corrupt frame decoded")
+		}
+	}
+}
