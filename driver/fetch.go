@@ -287,7 +287,12 @@ func (f *fetcher) inflatePage(z *inflater, rs *tcli.TRowSet) (*tcli.TRowSet, err
 		if b == nil {
 			continue
 		}
-		data, err := z.frames.Decode(f.buffer(z.lastSize), b.Batch)
+		size := z.lastSize
+		if size == 0 {
+			// A first guess: too small only costs a copy.
+			size = 4 * len(b.Batch)
+		}
+		data, err := z.frames.Decode(f.buffer(size), b.Batch)
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: corrupt LZ4 frame: %w", f.id, err)
 		}
