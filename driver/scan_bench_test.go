@@ -119,7 +119,7 @@ func BenchmarkScan8Columns(b *testing.B) {
 				}
 				rows.Close()
 			}
-			reportPerRow(b, cpu)
+			reportPerRow(b, cpu, scanBenchRows)
 		})
 	}
 }
@@ -127,8 +127,29 @@ func BenchmarkScan8Columns(b *testing.B) {
 // BenchmarkRowsNext8Columns is BenchmarkScan8Columns at the driver level:
 // driver.Rows.Next without database/sql.
 func BenchmarkRowsNext8Columns(b *testing.B) {
+	benchRowsNext(b, eightColumnScript(b, false), scanBenchRows)
+}
+
+// BenchmarkRowsNext8ColumnsPages reads 20 pages of 100,000 rows at the
+// driver level: the read-ahead and, with LZ4, the decompression beside the
+// consumer into recycled batches.
+func BenchmarkRowsNext8ColumnsPages(b *testing.B) {
+	const pages = 20
+	for _, compress := range []bool{false, true} {
+		b.Run(fmt.Sprintf("lz4=%t", compress), func(b *testing.B) {
+			s := eightColumnScript(b, compress)
+			for range pages - 1 {
+				s.pages = append(s.pages, s.pages[0])
+			}
+			benchRowsNext(b, s, pages*scanBenchRows)
+		})
+	}
+}
+
+// benchRowsNext reads the result of s, rows rows, with driver.Rows.Next.
+func benchRowsNext(b *testing.B, s *script, rows int) {
 	e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("q", eightColumnScript(b, false))
+	e.fake.set("q", s)
 	cn, err := e.c.Connect(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -139,12 +160,12 @@ func BenchmarkRowsNext8Columns(b *testing.B) {
 	b.ReportAllocs()
 	cpu := processCPUTime()
 	for b.Loop() {
-		rows, err := q.QueryContext(context.Background(), "q", nil)
+		rs, err := q.QueryContext(context.Background(), "q", nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for {
-			err := rows.Next(dest)
+			err := rs.Next(dest)
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -152,18 +173,18 @@ func BenchmarkRowsNext8Columns(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		rows.Close()
+		rs.Close()
 	}
-	reportPerRow(b, cpu)
+	reportPerRow(b, cpu, rows)
 }
 
 // reportPerRow reports the wall time per row and the CPU time per row, all
-// threads (GC workers included) since cpu: on a shared machine the CPU time
-// varies less with other load than the wall time.
-func reportPerRow(b *testing.B, cpu time.Duration) {
-	rows := float64(b.N * scanBenchRows)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/rows, "ns/row")
+// threads (GC workers included) since cpu, for rows rows per operation: on a
+// shared machine the CPU time varies less with other load than the wall time.
+func reportPerRow(b *testing.B, cpu time.Duration, rows int) {
+	n := float64(b.N * rows)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/row")
 	if cpu > 0 {
-		b.ReportMetric(float64((processCPUTime()-cpu).Nanoseconds())/rows, "cpu-ns/row")
+		b.ReportMetric(float64((processCPUTime()-cpu).Nanoseconds())/n, "cpu-ns/row")
 	}
 }
