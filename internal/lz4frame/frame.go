@@ -23,10 +23,11 @@ const (
 // Reader decompresses the LZ4 frames of input held in memory one block at
 // a time. The zero value is ready for Reset.
 //
-// Memory: every block is decompressed into one buffer of the frame's block
-// maximum size, reused for every block of every input the Reader reads; the
-// compressed blocks are read in place from the input. Blocks stored
-// uncompressed are returned as slices of the input itself, without a copy.
+// Memory: every block is decompressed into one buffer, which grows up to the
+// frame's block maximum size as blocks need, reused for every block of every
+// input the Reader reads; the compressed blocks are read in place from the
+// input. Blocks stored uncompressed are returned as slices of the input
+// itself, without a copy.
 type Reader struct {
 	src []byte // input not yet read
 
@@ -119,12 +120,21 @@ func (z *Reader) block() (data []byte, stored bool, err error) {
 // errCorruptBlock is returned for a block that does not decompress.
 var errCorruptBlock = errors.New("lz4frame: corrupt block")
 
-// inflate decompresses a block into the reused buffer.
+// inflate decompresses a block into the reused buffer. The buffer starts
+// at a guess from the block's compressed size, not at the frame's block
+// maximum (4 MiB for most writers), so that a small result does not cost a
+// large buffer; a block that does not fit is decompressed again into a
+// buffer of the maximum.
 func (z *Reader) inflate(data []byte) ([]byte, error) {
-	if cap(z.buf) < z.blockMax {
-		z.buf = make([]byte, z.blockMax)
+	if cap(z.buf) == 0 {
+		z.buf = make([]byte, min(z.blockMax, max(64<<10, 4*len(data))))
 	}
-	m, err := z.uncompress(data, z.buf[:z.blockMax])
+	room := min(cap(z.buf), z.blockMax)
+	m, err := z.uncompress(data, z.buf[:room])
+	if err != nil && room < z.blockMax {
+		z.buf = make([]byte, z.blockMax)
+		m, err = z.uncompress(data, z.buf)
+	}
 	if err != nil {
 		return nil, errCorruptBlock
 	}
@@ -251,37 +261,18 @@ func (z *Reader) end() error {
 }
 
 // Decode appends the decompressed content of every frame of src to dst and
-// returns it. A block is decompressed straight into the spare capacity of dst
-// when that holds it, and otherwise into the reused buffer and copied: a dst
-// with room for the whole content costs no copy.
+// returns it.
 func (z *Reader) Decode(dst, src []byte) ([]byte, error) {
 	z.Reset(src)
 	for {
-		data, stored, err := z.block()
+		b, err := z.Next()
 		if err == io.EOF {
 			return dst, nil
 		}
 		if err != nil {
 			return dst, err
 		}
-		at := len(dst)
-		switch room := min(cap(dst)-at, z.blockMax); {
-		case stored:
-			dst = append(dst, data...)
-		case room > 0:
-			if m, err := z.uncompress(data, dst[at:at+room]); err == nil {
-				dst = dst[:at+m]
-				break
-			}
-			fallthrough // too short for the block, or corrupt: try the buffer
-		default:
-			out, err := z.inflate(data)
-			if err != nil {
-				return dst, err
-			}
-			dst = append(dst, out...)
-		}
-		z.consumed(dst[at:])
+		dst = append(dst, b...)
 	}
 }
 

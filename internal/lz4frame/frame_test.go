@@ -185,8 +185,8 @@ func BenchmarkXXH32(b *testing.B) {
 
 // TestDecodeIntoDst decodes frames into destinations of every kind: no
 // capacity, capacity for part of the content, for all of it, and after
-// other bytes. The content is the same each time; with room for all of it
-// the blocks are decompressed in place, without the reused buffer.
+// other bytes; the content is the same each time. A small frame does not
+// grow the reused buffer to the frame's 4 MiB block maximum.
 func TestDecodeIntoDst(t *testing.T) {
 	data := compressible(300000, 5)
 	frames := map[string][]byte{
@@ -195,14 +195,13 @@ func TestDecodeIntoDst(t *testing.T) {
 	}
 	for name, frame := range frames {
 		for _, tc := range []struct {
-			kind    string
-			dst     []byte
-			inPlace bool
+			kind string
+			dst  []byte
 		}{
-			{"nil", nil, false},
-			{"part", make([]byte, 0, 100000), false},
-			{"all", make([]byte, 0, len(data)+4<<20), true},
-			{"after a prefix", append(make([]byte, 0, len(data)+4<<20+3), "abc"...), true},
+			{"nil", nil},
+			{"part", make([]byte, 0, 100000)},
+			{"all", make([]byte, 0, len(data))},
+			{"after a prefix", append(make([]byte, 0, len(data)+3), "abc"...)},
 		} {
 			var z Reader
 			prefix := string(tc.dst)
@@ -213,12 +212,21 @@ func TestDecodeIntoDst(t *testing.T) {
 			if string(got[:len(prefix)]) != prefix || !bytes.Equal(got[len(prefix):], data) {
 				t.Fatalf("%s, %s: content differs", name, tc.kind)
 			}
-			if tc.inPlace && (&got[0] != &tc.dst[:1][0] || len(z.Buffer()) != 0) {
-				t.Fatalf("%s, %s: not decompressed in place", name, tc.kind)
-			}
 		}
 	}
-	// Dependent blocks in place: the second refers to the first.
+	var small Reader
+	if got, err := small.Decode(nil, compress(t, []byte("a small result"), lz4.BlockSizeOption(lz4.Block4Mb))); err != nil || string(got) != "a small result" {
+		t.Fatalf("small frame: %q, %v", got, err)
+	}
+	if n := cap(small.Buffer()); n >= 4<<20 {
+		t.Fatalf("a 14-byte frame grew the buffer to %d bytes", n)
+	}
+	// A block larger than the first guess grows the buffer once.
+	big := compressible(3<<20, 6)
+	if got, err := small.Decode(nil, compress(t, big, lz4.BlockSizeOption(lz4.Block4Mb))); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("3 MiB after a small frame: %d bytes, %v", len(got), err)
+	}
+	// Dependent blocks: the second refers to the first.
 	first := []byte("abcdefgh12345678")
 	desc := []byte{0x40, 0x40}
 	frame := binary.LittleEndian.AppendUint32(nil, frameMagic)

@@ -16,7 +16,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0x04, 0x22, 0x4d, 0x18})
 	var z Reader
 	f.Fuzz(func(t *testing.T, in []byte) {
-		// Into the reused buffer, and in place into spare capacity.
+		// Into an empty destination and into one with room.
 		_, _ = z.Decode(nil, in)
 		_, _ = z.Decode(make([]byte, 0, 4*len(in)+64), in)
 		frame := compress(t, in, lz4.BlockSizeOption(lz4.Block64Kb))
