@@ -84,7 +84,9 @@
 // Results are read once to the end: after the last row the driver closes the
 // operation and its session, and the execution becomes StatusGone. Rows
 // closed early leave the result on the server, to be read again from the
-// first row with GetExecutionRows or Wait. The driver also closes at once a
+// first row with GetExecutionRows or Wait; their Close waits (up to 5 s) for
+// a page request already sent, so that the server cannot count it after the
+// next reader has started from the first row. The driver also closes at once a
 // statement that failed while QueryContext or ExecContext waited, and a
 // statement without rows that ExecContext saw finish. Close every other
 // execution you do not read to the end with CloseExecution (CancelExecution

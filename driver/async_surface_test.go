@@ -162,6 +162,53 @@ func TestDetachedEarlyCloseLeavesOperation(t *testing.T) {
 	}
 }
 
+// TestDetachedEarlyCloseSettlesFetch closes a detached result while the
+// read-ahead's FetchResults is still being handled by the server: Close
+// lets it finish, so that it cannot move the cursor of a reader that
+// resumes from the first row right after.
+func TestDetachedEarlyCloseSettlesFetch(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	schema, p1 := int64Records([]int64{1, 2})
+	_, p2 := int64Records([]int64{3})
+	_, p3 := int64Records([]int64{4})
+	_, p4 := int64Records([]int64{5})
+	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3, p4))
+	d := &Detached{Wait: time.Minute}
+	db := e.db(t)
+	rows, err := db.QueryContext(context.Background(), "q", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first page comes at once; the server takes its time over the
+	// read-ahead's request for the second.
+	fetches := e.fake.count("FetchResults")
+	e.fake.mu.Lock()
+	e.fake.lag["FetchResults"] = []time.Duration{0, 300 * time.Millisecond}
+	e.fake.mu.Unlock()
+	if !rows.Next() {
+		t.Fatal(rows.Err())
+	}
+	for e.fake.count("FetchResults") < fetches+2 {
+		time.Sleep(time.Millisecond)
+	}
+	rows.Close()
+	rows, err = db.QueryContext(context.Background(), "", &Resume{Ref: d.Ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	// The first page comes at once and the read-ahead asks for the next: a
+	// request of the closed result landing now would move the cursor past
+	// a page.
+	if !rows.Next() {
+		t.Fatal(rows.Err())
+	}
+	time.Sleep(400 * time.Millisecond)
+	if got := collectInts(t, rows); fmt.Sprint(got) != "[2 3 4 5]" {
+		t.Fatalf("got %v after the first row", got)
+	}
+}
+
 func TestDetachedError(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s := intScript(1)

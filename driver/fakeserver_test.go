@@ -43,6 +43,10 @@ type fakeServer struct {
 	statusFail map[string][]*tcli.TStatus
 	// latency delays each call of a method (honouring the request context).
 	latency map[string]time.Duration
+	// lag delays calls of a method, one delay per call in order, whatever
+	// the request context: a server still handling a request its client
+	// abandoned.
+	lag map[string][]time.Duration
 	// header is the header of the last HTTP request.
 	header http.Header
 }
@@ -100,6 +104,7 @@ func newFakeServer(proto tcli.TProtocolVersion) *fakeServer {
 		httpFail:   map[string][]httpFailure{},
 		statusFail: map[string][]*tcli.TStatus{},
 		latency:    map[string]time.Duration{},
+		lag:        map[string][]time.Duration{},
 	}
 }
 
@@ -202,11 +207,16 @@ func (f *fakeServer) begin(ctx context.Context, method string, req any) (*tcli.T
 	f.mu.Lock()
 	f.calls = append(f.calls, call{method, req, time.Now()})
 	d := f.latency[method]
+	var lag time.Duration
+	if q := f.lag[method]; len(q) > 0 {
+		lag, f.lag[method] = q[0], q[1:]
+	}
 	var st *tcli.TStatus
 	if q := f.statusFail[method]; len(q) > 0 {
 		st, f.statusFail[method] = q[0], q[1:]
 	}
 	f.mu.Unlock()
+	time.Sleep(lag)
 	if d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()

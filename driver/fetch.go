@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/internal/lz4frame"
@@ -195,6 +196,11 @@ func (f *fetcher) run(out chan<- page) {
 	defer close(out)
 	orientation := f.orientation
 	for {
+		select {
+		case <-f.stop:
+			return
+		default:
+		}
 		resp, err := f.c.svc.FetchResults(f.ctx, &tcli.TFetchResultsReq{
 			OperationHandle: f.handle,
 			Orientation:     orientation,
@@ -302,21 +308,44 @@ func (f *fetcher) inflatePage(z *inflater, rs *tcli.TRowSet) (*tcli.TRowSet, err
 	return &out, nil
 }
 
+// settleTimeout bounds how long closing a result kept on the server waits
+// for a FetchResults in flight (see fetcher.close).
+const settleTimeout = 5 * time.Second
+
 // drained reports whether every page has been handed out.
 func (f *fetcher) drained() bool { return !f.hasFirst && f.done }
 
-// close stops the read-ahead goroutine and waits for it.
-func (f *fetcher) close() {
-	f.cancel()
+// close stops the read-ahead goroutines and waits for them. A FetchResults
+// in flight is cancelled, unless settle is set: then it may finish first,
+// for up to settleTimeout. A result kept on the server to be read again from
+// its first row needs that: the server may handle a request the client
+// abandoned after the FETCH_FIRST of the next reader, and move that reader's
+// cursor past a page.
+func (f *fetcher) close(settle bool) {
 	if f.started {
 		close(f.stop)
+		if settle {
+			waitUpTo(f.exited, settleTimeout)
+		}
+		f.cancel()
 		<-f.exited
 		if f.inflated != nil {
 			<-f.inflated
 		}
 		f.started = false
 	}
+	f.cancel()
 	f.done = true
+}
+
+// waitUpTo waits until done is closed or d has passed.
+func waitUpTo(done <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // rowSetLen returns the number of rows in a row set.

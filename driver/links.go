@@ -120,10 +120,14 @@ type linkReader struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	sem    chan struct{}
-	queue  chan *linkFile
-	out    chan linkBatch
-	wg     sync.WaitGroup
+	// fetchCtx is the context of FetchResults calls, cancelled after ctx
+	// when closing lets them settle (see close).
+	fetchCtx    context.Context
+	fetchCancel context.CancelFunc
+	sem         chan struct{}
+	queue       chan *linkFile
+	out         chan linkBatch
+	wg          sync.WaitGroup
 
 	// mu guards the body admissions: decSeq is the file the decoder is on,
 	// allow how many files from it may read their bodies (between base and
@@ -179,6 +183,7 @@ func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, 
 		l.hc = http.DefaultClient
 	}
 	l.ctx, l.cancel = context.WithCancel(ctx)
+	l.fetchCtx, l.fetchCancel = context.WithCancel(ctx)
 	var links []*tcli.TSparkArrowResultLink
 	if first != nil && first.Results != nil {
 		links = first.Results.ResultLinks
@@ -273,10 +278,10 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 
 // fetch calls FetchResults and checks the status; fetchMu held.
 func (l *linkReader) fetch(req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	resp, err := l.c.svc.FetchResults(l.ctx, req)
+	resp, err := l.c.svc.FetchResults(l.fetchCtx, req)
 	if err != nil {
-		if l.ctx.Err() != nil {
-			err = l.ctx.Err()
+		if l.fetchCtx.Err() != nil {
+			err = l.fetchCtx.Err()
 		}
 		return nil, wrapRPC(err, l.id)
 	}
@@ -498,8 +503,21 @@ func (l *linkReader) drained() bool {
 }
 
 // close stops the lister, the decoder and every download and waits for them.
-func (l *linkReader) close() {
+// A FetchResults in flight is cancelled too, unless settle is set: then it
+// may finish first, for up to settleTimeout (see fetcher.close).
+func (l *linkReader) close(settle bool) {
 	l.cancel()
+	if settle {
+		stopped := make(chan struct{})
+		go func() {
+			l.wg.Wait()
+			close(stopped)
+		}()
+		waitUpTo(stopped, settleTimeout)
+		l.fetchCancel()
+		<-stopped
+	}
+	l.fetchCancel()
 	l.wg.Wait()
 	if l.peeked != nil && l.peeked.rec != nil {
 		l.peeked.rec.Release()

@@ -226,7 +226,7 @@ func TestLinksEarlyCloseWithParkedResponses(t *testing.T) {
 	}
 	rec.Release()
 	done := make(chan struct{})
-	go func() { l.close(); close(done) }()
+	go func() { l.close(false); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

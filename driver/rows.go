@@ -298,14 +298,16 @@ func (r *rows) Close() error {
 	r.closed = true
 	if !r.eof && r.exhausted() {
 		// The last row was read even if Next never returned io.EOF (QueryRow).
-		r.f.close()
+		r.f.close(false)
 		r.finish()
 	}
+	// A result left on the server lets its page requests in flight finish.
+	settle := r.keepOnEarlyClose && !r.eof
 	if r.f != nil {
-		r.f.close()
+		r.f.close(settle)
 	}
 	if r.links != nil {
-		r.links.close()
+		r.links.close(settle)
 	}
 	if r.rec != nil {
 		r.rec.Release()
