@@ -4,11 +4,52 @@
 // Standalone, it prints the DSN and the environment lines and serves until
 // interrupted:
 //
-//	emulator [-addr 127.0.0.1:0] [-token T] [-db file.duckdb] [-hold 5s]
+//	emulator [flags]
 //
 // Around a child process, it starts the emulator, runs the command with
 // DATABRICKS_HOST (127.0.0.1:port), DATABRICKS_HTTP_PATH, DATABRICKS_TOKEN and
 // DATABRICKS_DSN set, and exits with the child's status:
 //
 //	emulator [flags] -- go run ./examples/basic
+//
+// Every serving mode of the package's options has a flag:
+//
+//	-addr 127.0.0.1:0        listen address
+//	-token T                 access token accepted (default: random)
+//	-warehouse-id ID         warehouse ID of /sql/1.0/warehouses/<ID> (default: random)
+//	-db file.duckdb          DuckDB database file (default: in memory)
+//	-hold 5s                 direct-results hold and status long-poll hold
+//	-direct-hold D           direct-results hold of ExecuteStatement alone
+//	-status-hold D           long-poll hold of GetOperationStatus alone
+//	-idle-eviction 20m       evict operations nobody polls or fetches for this long
+//	-max-protocol spark-v8   highest protocol version (spark-v1..v9, hive-v1..v11,
+//	                         a TProtocolVersion name or number); a Hive version
+//	                         serves like Apache Spark's Thrift server
+//	-page-rows 100000        largest FetchResults page
+//	-batch-rows 10000        rows of one Arrow batch
+//	-max-body-bytes 67108864 largest request body (HTTP 413 above)
+//	-v                       log requests and operation events to stderr
+//
+// Result links (CloudFetch), off unless -link-threshold is given:
+//
+//	-link-threshold N        Arrow results of more than N rows are served as links
+//	-link-file-rows 50000    rows of one file
+//	-link-lifetime 15m       how long a link stays valid
+//	-link-latency D          delay of every download
+//	-link-bandwidth B        bytes per second of each download (0: unlimited)
+//	-link-fail-every N       every N-th download fails with HTTP 500 or 503
+//	-link-drop-every N       every N-th download is cut off half-way
+//	-link-expire-every N     every N-th link is refused (403) on its first download
+//	-link-pad-rows N         extra rows in every file beyond the link's rowCount
+//	-link-stale-names        files carry column names other than the metadata's
+//
+// Fault injection, repeatable, applied in order (see emulator.Fault):
+//
+//	-fault method=ExecuteStatement,times=2,status=503,retry-after=1s
+//	-fault method=FetchResults,skip=1,drop-response
+//	-fault latency=200ms,times=-1
+//
+// Fields: method=NAME (default every method), skip=N, times=N (-1: every
+// later request), latency=D, status=CODE, retry-after=D, drop,
+// drop-response.
 package main

@@ -23,23 +23,17 @@ func main() {
 // run parses the flags, starts the emulator and either serves until a
 // signal or runs the command after "--"; it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:0", "listen address")
-	token := fs.String("token", "", "access token to accept (default: random)")
-	db := fs.String("db", "", "DuckDB database file (default: in memory)")
-	hold := fs.Duration("hold", 5*time.Second, "direct-results and status long-poll hold")
-	if err := fs.Parse(args); err != nil {
+	opts, child, err := parseArgs(args, stderr, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errSyntax): // the flag package printed it
+		return 2
+	case err != nil:
+		fmt.Fprintln(stderr, "emulator:", err)
 		return 2
 	}
-	child := fs.Args()
-	s, err := emulator.Start(
-		emulator.WithAddr(*addr),
-		emulator.WithToken(*token),
-		emulator.WithDatabase(*db),
-		emulator.WithDirectResultsHold(*hold),
-		emulator.WithStatusHold(*hold),
-	)
+	s, err := emulator.Start(opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, "emulator:", err)
 		return 1

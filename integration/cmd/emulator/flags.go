@@ -1,0 +1,182 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/asyncsql/databricks/integration/emulator"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// errSyntax marks a command line the flag package rejected (and reported).
+var errSyntax = errors.New("bad command line")
+
+// parseArgs turns the command line into emulator options and the child
+// command after "--" (nil when there is none). Logs, when asked for, go to
+// logTo.
+func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []string, error) {
+	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: emulator [flags] [-- command args...]")
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	token := fs.String("token", "", "access token to accept (default: random)")
+	warehouse := fs.String("warehouse-id", "", "warehouse ID of the HTTP path /sql/1.0/warehouses/<id> (default: random)")
+	db := fs.String("db", "", "DuckDB database file (default: in memory)")
+	hold := fs.Duration("hold", 5*time.Second, "direct-results and status long-poll hold (both)")
+	directHold := fs.Duration("direct-hold", -1, "direct-results hold of ExecuteStatement (default: -hold)")
+	statusHold := fs.Duration("status-hold", -1, "long-poll hold of GetOperationStatus (default: -hold)")
+	idle := fs.Duration("idle-eviction", 20*time.Minute, "evict operations nobody polls or fetches for this long")
+	proto := fs.String("max-protocol", "spark-v8", "highest protocol version negotiated: spark-v1..spark-v9, hive-v1..hive-v11, a TProtocolVersion name or a number")
+	pageRows := fs.Int64("page-rows", 100000, "largest number of rows of one FetchResults page")
+	batchRows := fs.Int("batch-rows", 10000, "rows of one Arrow batch")
+	maxBody := fs.Int64("max-body-bytes", 64<<20, "largest request body accepted (HTTP 413 above)")
+	verbose := fs.Bool("v", false, "log requests and operation events to stderr")
+
+	linkThreshold := fs.Int64("link-threshold", -1, "serve Arrow results of more than this many rows as result links (CloudFetch); negative: never")
+	var lo emulator.LinkOptions
+	fs.IntVar(&lo.FileRows, "link-file-rows", 50000, "rows of one result-link file")
+	fs.DurationVar(&lo.Lifetime, "link-lifetime", 15*time.Minute, "how long a result link stays valid")
+	fs.DurationVar(&lo.Latency, "link-latency", 0, "delay before every download")
+	fs.Int64Var(&lo.BytesPerSecond, "link-bandwidth", 0, "bytes per second of each download (0: unlimited)")
+	fs.IntVar(&lo.FailEvery, "link-fail-every", 0, "every n-th download fails with HTTP 500 or 503, alternately (0: never)")
+	fs.IntVar(&lo.DropEvery, "link-drop-every", 0, "every n-th download sends half of the file and drops the connection (0: never)")
+	fs.IntVar(&lo.ExpireEvery, "link-expire-every", 0, "every n-th link is refused with HTTP 403 on its first download (0: never)")
+	fs.IntVar(&lo.PadRows, "link-pad-rows", 0, "extra rows appended to every file beyond the link's rowCount")
+	fs.BoolVar(&lo.StaleNames, "link-stale-names", false, "files carry column names that differ from the result's metadata")
+
+	var faults []emulator.Fault
+	fs.Func("fault", "fault rule, repeatable: comma-separated method=M, skip=N, times=N (-1: all), latency=D, status=CODE, retry-after=D, drop, drop-response", func(s string) error {
+		f, err := parseFault(s)
+		if err != nil {
+			return err
+		}
+		faults = append(faults, f)
+		return nil
+	})
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("%w: %w", errSyntax, err)
+	}
+	version, err := parseProtocol(*proto)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-max-protocol: %w", err)
+	}
+	switch {
+	case *idle <= 0:
+		return nil, nil, errors.New("-idle-eviction must be positive")
+	case *pageRows <= 0:
+		return nil, nil, errors.New("-page-rows must be positive")
+	case *batchRows <= 0:
+		return nil, nil, errors.New("-batch-rows must be positive")
+	case *maxBody <= 0:
+		return nil, nil, errors.New("-max-body-bytes must be positive")
+	case *hold < 0:
+		return nil, nil, errors.New("-hold must not be negative")
+	}
+	if *directHold < 0 {
+		*directHold = *hold
+	}
+	if *statusHold < 0 {
+		*statusHold = *hold
+	}
+	opts := []emulator.Option{
+		emulator.WithAddr(*addr),
+		emulator.WithToken(*token),
+		emulator.WithWarehouseID(*warehouse),
+		emulator.WithDatabase(*db),
+		emulator.WithDirectResultsHold(*directHold),
+		emulator.WithStatusHold(*statusHold),
+		emulator.WithIdleEviction(*idle),
+		emulator.WithMaxProtocol(version),
+		emulator.WithMaxPageRows(*pageRows),
+		emulator.WithBatchRows(*batchRows),
+		emulator.WithMaxBodyBytes(*maxBody),
+	}
+	if *linkThreshold >= 0 {
+		lo.ThresholdRows = *linkThreshold
+		opts = append(opts, emulator.WithLinks(lo))
+	}
+	if len(faults) > 0 {
+		opts = append(opts, emulator.WithFaults(faults...))
+	}
+	if *verbose {
+		opts = append(opts, emulator.WithLogger(slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	return opts, fs.Args(), nil
+}
+
+// parseProtocol reads a protocol version: "spark-v8", "hive-v10", a
+// TProtocolVersion name such as SPARK_CLI_SERVICE_PROTOCOL_V8, or its number
+// (decimal or 0x hexadecimal).
+func parseProtocol(s string) (tcli.TProtocolVersion, error) {
+	if n, err := strconv.ParseInt(s, 0, 32); err == nil {
+		v := tcli.TProtocolVersion(n)
+		if _, err := tcli.TProtocolVersionFromString(v.String()); err != nil {
+			return 0, fmt.Errorf("unknown protocol version %d", n)
+		}
+		return v, nil
+	}
+	name := strings.ToUpper(s)
+	if family, num, ok := strings.Cut(name, "-V"); ok && (family == "SPARK" || family == "HIVE") {
+		name = family + "_CLI_SERVICE_PROTOCOL_V" + num
+	}
+	v, err := tcli.TProtocolVersionFromString(name)
+	if err != nil {
+		return 0, fmt.Errorf("unknown protocol version %q", s)
+	}
+	return v, nil
+}
+
+// parseFault reads one -fault rule.
+func parseFault(s string) (emulator.Fault, error) {
+	var f emulator.Fault
+	for field := range strings.SplitSeq(s, ",") {
+		key, val, hasVal := strings.Cut(strings.TrimSpace(field), "=")
+		var err error
+		switch key {
+		case "method":
+			f.Method = val
+		case "skip":
+			f.Skip, err = strconv.Atoi(val)
+			if err == nil && f.Skip < 0 {
+				err = errors.New("negative")
+			}
+		case "times":
+			f.Times, err = strconv.Atoi(val)
+		case "latency":
+			f.Latency, err = time.ParseDuration(val)
+		case "status":
+			f.Status, err = strconv.Atoi(val)
+			if err == nil && (f.Status < 100 || f.Status > 599) {
+				err = errors.New("not an HTTP status")
+			}
+		case "retry-after":
+			f.RetryAfter, err = time.ParseDuration(val)
+		case "drop":
+			f.Drop = true
+		case "drop-response":
+			f.DropResponse = true
+		default:
+			return f, fmt.Errorf("unknown fault field %q", key)
+		}
+		if (key == "drop" || key == "drop-response") && hasVal {
+			err = errors.New("takes no value")
+		}
+		if err != nil {
+			return f, fmt.Errorf("fault field %q: %w", field, err)
+		}
+	}
+	return f, nil
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/integration/emulator"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// startWith starts an emulator from a command line and opens our driver on
+// it.
+func startWith(t *testing.T, args ...string) (*emulator.Server, *sql.DB) {
+	t.Helper()
+	opts, child, err := parseArgs(args, io.Discard, io.Discard)
+	if err != nil || len(child) != 0 {
+		t.Fatalf("parseArgs(%q): child %q, %v", args, child, err)
+	}
+	s, err := emulator.Start(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("databricks", s.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		s.Close()
+	})
+	return s, db
+}
+
+// count reads every row of query and returns their number.
+func count(t *testing.T, db *sql.DB, query string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestFlagsWarehouseAndToken(t *testing.T) {
+	s, db := startWith(t, "-warehouse-id", "wh-fixed", "-token", "tok")
+	if s.HTTPPath() != "/sql/1.0/warehouses/wh-fixed" || s.Token() != "tok" {
+		t.Fatalf("path %q token %q", s.HTTPPath(), s.Token())
+	}
+	if n := count(t, db, "SELECT * FROM range(3)"); n != 3 {
+		t.Fatalf("%d rows", n)
+	}
+}
+
+func TestFlagsResultLinks(t *testing.T) {
+	s, db := startWith(t, "-link-threshold", "100", "-link-file-rows", "250", "-link-pad-rows", "3", "-link-stale-names")
+	if n := count(t, db, "SELECT * FROM range(1000)"); n != 1000 {
+		t.Fatalf("%d rows", n)
+	}
+	if st := s.LinkStats(); st.Links < 4 || st.Served < 4 {
+		t.Fatalf("link stats %+v, want 4 files of 250 rows", st)
+	}
+	// At or below the threshold the result is inline.
+	before := s.LinkStats().Links
+	if n := count(t, db, "SELECT * FROM range(100)"); n != 100 || s.LinkStats().Links != before {
+		t.Fatalf("%d rows, links %d -> %d", n, before, s.LinkStats().Links)
+	}
+}
+
+func TestFlagsLinkFaults(t *testing.T) {
+	// Pages of 500 rows: the first page (direct results) is not the whole
+	// result, so the operation stays open for refreshing expired links.
+	s, db := startWith(t, "-link-threshold", "0", "-link-file-rows", "100", "-page-rows", "500",
+		"-link-fail-every", "3", "-link-drop-every", "4", "-link-expire-every", "5")
+	if n := count(t, db, "SELECT * FROM range(2000)"); n != 2000 {
+		t.Fatalf("%d rows", n)
+	}
+	if st := s.LinkStats(); st.Failed == 0 || st.Forbidden == 0 {
+		t.Fatalf("link stats %+v: no failure was injected", st)
+	}
+}
+
+func TestFlagsNoLinksByDefault(t *testing.T) {
+	s, db := startWith(t)
+	if n := count(t, db, "SELECT * FROM range(200000)"); n != 200000 || s.LinkStats().Links != 0 {
+		t.Fatalf("%d rows, %d links", n, s.LinkStats().Links)
+	}
+}
+
+func TestFlagsPageRows(t *testing.T) {
+	s, db := startWith(t, "-page-rows", "100", "-batch-rows", "7")
+	if n := count(t, db, "SELECT * FROM range(1000)"); n != 1000 {
+		t.Fatalf("%d rows", n)
+	}
+	// The first page comes with ExecuteStatement, the other nine fetched.
+	if got := s.Requests("FetchResults"); got < 9 {
+		t.Fatalf("%d FetchResults for 1000 rows in pages of 100", got)
+	}
+}
+
+func TestFlagsMaxProtocolHive(t *testing.T) {
+	_, db := startWith(t, "-max-protocol", "hive-v10")
+	if n := count(t, db, "SELECT * FROM range(5)"); n != 5 {
+		t.Fatalf("%d rows", n)
+	}
+	if _, err := db.Exec("SELECT ?", 1); !errors.Is(err, driver.ErrParametersNotSupported) {
+		t.Fatalf("parameters on a Hive protocol: %v", err)
+	}
+}
+
+func TestFlagsHolds(t *testing.T) {
+	// No direct-results hold: ExecuteStatement answers at once and the
+	// driver polls, each poll held up to 20 ms.
+	s, db := startWith(t, "-direct-hold", "0", "-status-hold", "20ms")
+	if n := count(t, db, "SELECT sleep_ms(600)"); n != 1 {
+		t.Fatalf("%d rows", n)
+	}
+	if got := s.Requests("GetOperationStatus"); got < 2 {
+		t.Fatalf("%d status polls for a 600 ms statement", got)
+	}
+}
+
+func TestFlagsIdleEviction(t *testing.T) {
+	s, db := startWith(t, "-idle-eviction", "200ms", "-page-rows", "10")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rows, err := db.QueryContext(ctx, "SELECT * FROM range(1000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	// Nobody fetches past the read-ahead: the operation is evicted.
+	for s.OpenOperations() > 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the idle operation was never evicted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for rows.Next() {
+	}
+	if err := rows.Err(); err == nil || !strings.Contains(err.Error(), "inactivity") {
+		t.Fatalf("reading an evicted result: %v", err)
+	}
+}
+
+func TestFlagsFault(t *testing.T) {
+	s, db := startWith(t, "-fault", "method=OpenSession,times=2,status=503")
+	if err := db.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Requests("OpenSession"); got != 3 {
+		t.Fatalf("%d OpenSession requests, want 2 refused and 1 served", got)
+	}
+}
+
+func TestFlagsVerbose(t *testing.T) {
+	var logs bytes.Buffer
+	opts, _, err := parseArgs([]string{"-v", "-token", "very-secret-token"}, io.Discard, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := emulator.Start(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := sql.Open("databricks", s.DSN())
+	err = db.Ping()
+	db.Close()
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() == 0 || strings.Contains(logs.String(), "very-secret-token") {
+		t.Fatalf("logs %q", logs.String())
+	}
+}
+
+func TestParseProtocol(t *testing.T) {
+	for in, want := range map[string]tcli.TProtocolVersion{
+		"spark-v7":                      tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V7,
+		"SPARK-V8":                      tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8,
+		"hive-v10":                      tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10,
+		"SPARK_CLI_SERVICE_PROTOCOL_V3": tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V3,
+		"0xa506":                        tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V6,
+		"9":                             tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10,
+	} {
+		if got, err := parseProtocol(in); err != nil || got != want {
+			t.Errorf("parseProtocol(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "spark-v99", "v8", "12345", "hive"} {
+		if _, err := parseProtocol(in); err == nil {
+			t.Errorf("parseProtocol(%q) accepted", in)
+		}
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	f, err := parseFault("method=FetchResults, skip=2,times=-1,latency=5ms,status=429,retry-after=2s")
+	want := emulator.Fault{Method: "FetchResults", Skip: 2, Times: -1, Latency: 5 * time.Millisecond, Status: 429, RetryAfter: 2 * time.Second}
+	if err != nil || f != want {
+		t.Fatalf("%+v, %v", f, err)
+	}
+	if f, err := parseFault("drop-response"); err != nil || !f.DropResponse || f.Drop {
+		t.Fatalf("%+v, %v", f, err)
+	}
+	for _, in := range []string{"status=42", "skip=-1", "times=x", "drop=yes", "latency=fast", "colour=red"} {
+		if _, err := parseFault(in); err == nil {
+			t.Errorf("parseFault(%q) accepted", in)
+		}
+	}
+}
+
+func TestRunBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"-idle-eviction", "0"}, {"-page-rows", "0"}, {"-batch-rows", "-1"},
+		{"-max-protocol", "spark-v42"}, {"-fault", "status=1"}, {"-hold", "-1s"},
+	} {
+		var errb bytes.Buffer
+		if code := run(args, io.Discard, &errb); code != 2 || errb.Len() == 0 {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+}
