@@ -127,13 +127,27 @@
 //
 // # Parameters
 //
-// Native parameters (SPARK V8) are bound as DuckDB parameters with Go values
-// from their type (BOOLEAN, TINYINT..BIGINT, FLOAT, DOUBLE, STRING, DATE,
-// TIMESTAMP, BINARY as hex text, VOID = NULL). Named parameters are written
-// `:name` in the statement and rewritten to DuckDB's `$name` outside string
-// literals, quoted identifiers and comments; positional ones are `?`.
-// DECIMAL(p,s) and INTERVAL parameters are bound as text inside
-// CAST(marker AS type), which keeps decimals exact.
+// Native parameters are accepted on every session at a SPARK protocol version
+// when the server's maximum (WithMaxProtocol) is SPARK V8 or above: like a
+// warehouse, the emulator binds them whatever version the session
+// negotiated (the Python connector asks for SPARK V7 and sends them); a Hive
+// session, or a server limited below SPARK V8, refuses them with
+// [UNSUPPORTED_FEATURE.PARAMETERIZED_QUERIES] (SQLSTATE 0A000). Named
+// parameters are bound by name to `:name` markers (outside string literals,
+// quoted identifiers and comments); positional ones to `?` markers in the
+// order of the parameter list, whatever their ordinal field says (the Python
+// connector sends ordinal 1 for every one). A marker without a parameter is
+// [UNBOUND_SQL_PARAMETER] (42P02); a value that does not parse as its type
+// is [INVALID_PARAMETER_VALUE] (22023).
+//
+// Values are bound as DuckDB parameters from their type (BOOLEAN,
+// TINYINT..BIGINT, FLOAT, DOUBLE, STRING, DATE, TIMESTAMP, BINARY as hex
+// text, VOID = NULL); DECIMAL(p,s) and INTERVAL parameters are bound as
+// text inside CAST(marker AS type), which keeps decimals exact. ARRAY and
+// MAP parameters carry their elements as arguments (a MAP's keys and values
+// alternately, elements of any of the types above or nested ARRAY and MAP,
+// at most 16 levels deep); they become DuckDB list and map expressions.
+// STRUCT parameters are refused.
 //
 // # Fault injection and counters
 //

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -15,7 +16,45 @@ type opError struct {
 	sqlState string
 	code     int32
 	message  string
+	details  string // errorDetailsJson, when the failure has an error class
 }
+
+// classError is a failure with a warehouse error class. Its text is what a
+// warehouse reports: "[CLASS] message SQLSTATE: state".
+type classError struct {
+	class  string
+	state  string
+	msg    string
+	params map[string]string // messageParameters of errorDetailsJson
+}
+
+func (e *classError) Error() string { return "[" + e.class + "] " + e.msg + " SQLSTATE: " + e.state }
+
+// detailsJSON is the errorDetailsJson of the failure, in Apache Spark's
+// minimal JSON form of an error with a class.
+func (e *classError) detailsJSON() string {
+	params := e.params
+	if params == nil {
+		params = map[string]string{}
+	}
+	b, err := json.Marshal(struct {
+		ErrorClass        string            `json:"errorClass"`
+		SQLState          string            `json:"sqlState"`
+		MessageParameters map[string]string `json:"messageParameters"`
+	}{e.class, e.state, params})
+	if err != nil { // a map of strings always marshals
+		return ""
+	}
+	return string(b)
+}
+
+// opErr is the statement failure of e.
+func (e *classError) opErr() *opError {
+	return &opError{sqlState: e.state, message: e.Error(), details: e.detailsJSON()}
+}
+
+// classStatus is an ERROR_STATUS TStatus for a failure with an error class.
+func classStatus(e *classError) *tcli.TStatus { return opErrStatus(e.opErr()) }
 
 // inactivityMessage is the errorMessage of a call with an evicted handle.
 const inactivityMessage = "Query has been timed out due to inactivity"
@@ -89,6 +128,9 @@ func opErrStatus(e *opError) *tcli.TStatus {
 	st := errStatus(e.sqlState, e.message)
 	code := e.code
 	st.ErrorCode = &code
+	if e.details != "" {
+		st.ErrorDetailsJson = &e.details
+	}
 	return st
 }
 

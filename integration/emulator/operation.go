@@ -199,6 +199,9 @@ func (op *operation) statusResp() *tcli.TGetOperationStatusResp {
 		e := op.err
 		code := e.code
 		r.SqlState, r.ErrorCode, r.ErrorMessage, r.DisplayMessage = &e.sqlState, &code, &e.message, &e.message
+		if e.details != "" {
+			r.ErrorDetailsJson = &e.details
+		}
 	}
 	return r
 }

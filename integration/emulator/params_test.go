@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -108,14 +109,39 @@ func TestBadParameter(t *testing.T) {
 }
 
 func TestRewriteMarkers(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"SELECT :a, :b::INT", "SELECT $a, $b::INT"},
-		{`SELECT ':a', ":a", /* :a */ :a -- :a`, `SELECT ':a', ":a", /* :a */ $a -- :a`},
-		{"SELECT x::a, ?", "SELECT x::a, CAST(? AS DECIMAL(3,1))"},
-		{"SELECT 'it''s :a' || :a", "SELECT 'it''s :a' || $a"},
+	dec := binding{value: "1.5", cast: "DECIMAL(3,1)"}
+	for _, tc := range []struct {
+		in, want string
+		named    map[string]binding
+		pos      []binding
+		args     int
+	}{
+		{"SELECT :a, :b::INT, :A", "SELECT $1, $2::INT, $1", map[string]binding{"a": {value: 1}, "b": {value: 2}}, nil, 2},
+		{`SELECT ':a', ":a", /* :a */ :a -- :a`, `SELECT ':a', ":a", /* :a */ $1 -- :a`, map[string]binding{"a": {value: 1}}, nil, 1},
+		{"SELECT x::a, ?, ?", "SELECT x::a, CAST($1 AS DECIMAL(3,1)), $2", nil, []binding{dec, {value: 1}}, 2},
+		{"SELECT 'it''s :a' || :a", "SELECT 'it''s :a' || $1", map[string]binding{"a": {value: 1}}, nil, 1},
+		// An ARRAY parameter is an expression: the next value is still $1.
+		{"SELECT ?, ?", "SELECT [1, 2], $1", nil, []binding{{expr: "[1, 2]"}, {value: 3}}, 1},
+		// Without named parameters :x is not a marker (a slice bound, say).
+		{"SELECT l[a:b], ?", "SELECT l[a:b], $1", nil, []binding{{value: 3}}, 1},
 	} {
-		if got := rewriteMarkers(tc.in, map[string]string{"#1": "DECIMAL(3,1)"}); got != tc.want {
-			t.Errorf("%s → %s, want %s", tc.in, got, tc.want)
+		got, args, err := rewriteMarkers(tc.in, tc.named, tc.pos)
+		if err != nil || got != tc.want || len(args) != tc.args {
+			t.Errorf("%s → %s with %d args (%v), want %s with %d", tc.in, got, len(args), err, tc.want, tc.args)
+		}
+	}
+	for _, tc := range []struct {
+		in    string
+		named map[string]binding
+		pos   []binding
+	}{
+		{"SELECT :a, :b", map[string]binding{"a": {value: 1}}, nil},
+		{"SELECT ?, ?", nil, []binding{{value: 1}}},
+	} {
+		_, _, err := rewriteMarkers(tc.in, tc.named, tc.pos)
+		if err == nil || !strings.HasPrefix(err.Error(), "[UNBOUND_SQL_PARAMETER] Found the unbound parameter: ") ||
+			!strings.HasSuffix(err.Error(), "SQLSTATE: 42P02") {
+			t.Errorf("%s: %v", tc.in, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -20,13 +21,21 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 	query := req.Statement
 	op := newOperation(sess.h.guid, req.Statement, nil, namespace{})
 	if len(req.Parameters) > 0 {
-		if !spark(proto, 8) {
-			return &tcli.TExecuteStatementResp{Status: errStatus("0A000",
-				"Parameterized queries need protocol SPARK_CLI_SERVICE_PROTOCOL_V8")}
+		// A warehouse binds native parameters whatever version the session
+		// negotiated (the Python connector asks for SPARK V7 and sends them);
+		// servers without the Databricks extensions, or emulating a runtime
+		// before SPARK V8, refuse them.
+		if !spark(proto, 1) || !spark(s.cfg.maxProtocol, 8) {
+			return &tcli.TExecuteStatementResp{Status: classStatus(&classError{class: "UNSUPPORTED_FEATURE.PARAMETERIZED_QUERIES",
+				state: "0A000", msg: "The feature is not supported: parameterized queries on a server below SPARK_CLI_SERVICE_PROTOCOL_V8."})}
 		}
 		q, nargs, err := bindParams(req.Statement, req.Parameters)
 		if err != nil {
-			return &tcli.TExecuteStatementResp{Status: errStatus("22023", err.Error())}
+			var ce *classError
+			if !errors.As(err, &ce) {
+				ce = &classError{class: "INVALID_PARAMETER_VALUE", state: "22023", msg: err.Error() + "."}
+			}
+			return &tcli.TExecuteStatementResp{Status: classStatus(ce)}
 		}
 		query, op.args = q, nargs
 	}
