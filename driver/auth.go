@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/secret"
 )
 
 // oauthScope is the scope asked for by OAuth machine-to-machine.
@@ -37,12 +38,12 @@ func authenticatorFor(cfg *Config, hc *http.Client) (rpc.Authenticator, error) {
 	switch {
 	case cfg.TokenSource != nil:
 		return &tokenSourceAuth{ts: cfg.TokenSource}, nil
-	case cfg.AccessToken != "":
-		return &tokenSourceAuth{ts: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: cfg.AccessToken, TokenType: "Bearer"})}, nil
-	case cfg.Username != "" || cfg.Password != "":
+	case !cfg.AccessToken.IsZero():
+		return &bearerAuth{token: cfg.AccessToken}, nil
+	case cfg.Username != "" || !cfg.Password.IsZero():
 		return &basicAuth{user: cfg.Username, password: cfg.Password}, nil
-	case cfg.ClientID != "" || cfg.ClientSecret != "":
-		if cfg.ClientID == "" || cfg.ClientSecret == "" {
+	case cfg.ClientID != "" || !cfg.ClientSecret.IsZero():
+		if cfg.ClientID == "" || cfg.ClientSecret.IsZero() {
 			return nil, configErr("clientID", "OAuth machine-to-machine authentication needs both clientID and clientSecret")
 		}
 		return &tokenSourceAuth{ts: m2mTokenSource(cfg, hc)}, nil
@@ -66,7 +67,7 @@ func (c *Config) tokenURL() string {
 func m2mTokenSource(cfg *Config, hc *http.Client) oauth2.TokenSource {
 	cc := &clientcredentials.Config{
 		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
+		ClientSecret: cfg.ClientSecret.Reveal(),
 		TokenURL:     cfg.tokenURL(),
 		Scopes:       []string{oauthScope},
 		AuthStyle:    oauth2.AuthStyleInHeader,
@@ -81,6 +82,7 @@ func m2mTokenSource(cfg *Config, hc *http.Client) oauth2.TokenSource {
 
 var (
 	_ rpc.Authenticator = (*tokenSourceAuth)(nil)
+	_ rpc.Authenticator = (*bearerAuth)(nil)
 	_ rpc.Authenticator = (*basicAuth)(nil)
 )
 
@@ -104,11 +106,23 @@ func (a *tokenSourceAuth) Authenticate(r *http.Request) error {
 	return nil
 }
 
+// bearerAuth sends a fixed access token as a Bearer token.
+type bearerAuth struct{ token secret.String }
+
+// Authenticate sets the Authorization header.
+func (a *bearerAuth) Authenticate(r *http.Request) error {
+	r.Header.Set("Authorization", "Bearer "+a.token.Reveal())
+	return nil
+}
+
 // basicAuth sends HTTP Basic authentication.
-type basicAuth struct{ user, password string }
+type basicAuth struct {
+	user     string
+	password secret.String
+}
 
 // Authenticate sets the Authorization header.
 func (a *basicAuth) Authenticate(r *http.Request) error {
-	r.SetBasicAuth(a.user, a.password)
+	r.SetBasicAuth(a.user, a.password.Reveal())
 	return nil
 }

@@ -31,10 +31,10 @@ func authHeader(t *testing.T, c *Config) string {
 }
 
 func TestAuthenticators(t *testing.T) {
-	if got := authHeader(t, &Config{Host: "h", AccessToken: "dapi123"}); got != "Bearer dapi123" {
+	if got := authHeader(t, &Config{Host: "h", AccessToken: NewSecret("dapi123")}); got != "Bearer dapi123" {
 		t.Errorf("token: %q", got)
 	}
-	if got := authHeader(t, &Config{Host: "h", Username: "spark", Password: "pw"}); got != "Basic c3Bhcms6cHc=" {
+	if got := authHeader(t, &Config{Host: "h", Username: "spark", Password: NewSecret("pw")}); got != "Basic c3Bhcms6cHc=" {
 		t.Errorf("basic: %q", got)
 	}
 	if got := authHeader(t, &Config{Host: "h"}); got != "" {
@@ -117,7 +117,7 @@ func (ts *tokenServer) config(t *testing.T) (*Config, *http.Client) {
 	c.Host = u.Hostname()
 	c.Protocol = "http"
 	c.HTTPPath = "/sql/1.0/warehouses/w"
-	c.ClientID, c.ClientSecret = "client-id", "client-SECRET-value"
+	c.ClientID, c.ClientSecret = "client-id", NewSecret("client-SECRET-value")
 	if c.Port, err = strconv.Atoi(u.Port()); err != nil {
 		t.Fatal(err)
 	}

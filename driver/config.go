@@ -2,6 +2,7 @@ package driver
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +30,9 @@ const (
 var ErrInvalidConfig = errors.New("databricks: invalid configuration")
 
 // ConfigError reports an invalid DSN or configuration. Its text names the
-// parameter or field at fault and never contains a secret.
+// parameter or field at fault and says what is wrong without quoting the
+// value: a value may hold a secret (a mistyped DSN can put clientSecret=...
+// into the value of another parameter).
 type ConfigError struct {
 	// Field is the DSN parameter or Config field at fault, e.g. "maxRows",
 	// "host" or "credentials".
@@ -53,6 +57,11 @@ func configErr(field, format string, args ...any) error {
 // field here (see ParseDSN for the DSN parameters); the fields after
 // PollMax are set only in Go, usually through an Option. Use NewConfig for the
 // defaults; a zero Config lacks them (UseArrow and UseLZ4 are false).
+//
+// The credentials are Secrets: a Config prints as its DSN with every secret
+// replaced by "xxxxx" under every fmt verb, in slog and in JSON, and even
+// printed field by field (as fmt does when a Config sits in an unexported
+// field of another struct) it shows no secret.
 type Config struct {
 	// Host is the server host name or IP address (DSN: host).
 	Host string
@@ -69,15 +78,17 @@ type Config struct {
 
 	// AccessToken is a personal access token or an OAuth access token, sent
 	// as a Bearer token (DSN: token:<token>@).
-	AccessToken string
+	AccessToken Secret
 	// Username and Password are sent as HTTP Basic authentication, as
 	// Apache Spark's Thrift server expects (DSN: user:password@ with any
 	// user name other than "token").
-	Username, Password string
+	Username string
+	Password Secret
 	// ClientID and ClientSecret are the OAuth machine-to-machine
 	// credentials of a service principal (DSN:
 	// authType=oauth-m2m&clientID=..&clientSecret=..).
-	ClientID, ClientSecret string
+	ClientID     string
+	ClientSecret Secret
 
 	// Catalog and Schema are the session's initial namespace (DSN: catalog,
 	// schema).
@@ -137,7 +148,9 @@ type Config struct {
 var (
 	_ fmt.Stringer   = Config{}
 	_ fmt.GoStringer = Config{}
+	_ fmt.Formatter  = Config{}
 	_ slog.LogValuer = Config{}
+	_ json.Marshaler = Config{}
 )
 
 // NewConfig returns a Config with the defaults: MaxRows 100000, Arrow and LZ4
@@ -203,7 +216,7 @@ func (c *Config) Validate() error {
 		c.Protocol = defaultProtocol(c.Host)
 	case "http", "https":
 	default:
-		return configErr("protocol", "%.32q is neither http nor https", c.Protocol)
+		return configErr("protocol", "is neither http nor https")
 	}
 	if c.Port == 0 {
 		c.Port = defaultPort(c.Protocol)
@@ -211,8 +224,8 @@ func (c *Config) Validate() error {
 	if c.Port < 0 || c.Port > 65535 {
 		return configErr("port", "%d is out of range", c.Port)
 	}
-	if strings.ContainsAny(c.HTTPPath, "?#") {
-		return configErr("httpPath", "must not contain '?' or '#'")
+	if strings.ContainsAny(c.HTTPPath, pathForbidden) {
+		return configErr("httpPath", "must not contain '?', '#', '&' or '=' (DSN parameters follow the path after a '?')")
 	}
 	if c.MaxRows < 0 {
 		return configErr("maxRows", "must not be negative")
@@ -236,7 +249,8 @@ func (c *Config) Validate() error {
 			return configErr("sessionParams", "empty parameter name")
 		}
 		if _, ok := dsnParam(k); ok {
-			return configErr("sessionParams", "%.64q is a DSN parameter of the driver", k)
+			p, _ := dsnParam(k)
+			return configErr("sessionParams", "%s is a DSN parameter of the driver", p)
 		}
 	}
 	if err := c.validAuth(); err != nil {
@@ -255,12 +269,12 @@ func (c *Config) Validate() error {
 // that it is complete.
 func (c *Config) validAuth() error {
 	n := 0
-	if c.AccessToken != "" {
+	if !c.AccessToken.IsZero() {
 		n++
 	}
-	if c.Username != "" || c.Password != "" {
+	if c.Username != "" || !c.Password.IsZero() {
 		n++
-		if c.Username == "" || c.Password == "" {
+		if c.Username == "" || c.Password.IsZero() {
 			return configErr("credentials", "basic authentication needs both a user name and a password")
 		}
 		if c.Username == "token" {
@@ -270,9 +284,9 @@ func (c *Config) validAuth() error {
 			return configErr("credentials", "the user name must not contain ':'")
 		}
 	}
-	if c.ClientID != "" || c.ClientSecret != "" {
+	if c.ClientID != "" || !c.ClientSecret.IsZero() {
 		n++
-		if c.ClientID == "" || c.ClientSecret == "" {
+		if c.ClientID == "" || c.ClientSecret.IsZero() {
 			return configErr("clientID", "OAuth machine-to-machine authentication needs both clientID and clientSecret")
 		}
 	}
@@ -369,37 +383,47 @@ func (c *Config) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// redacted stands in for a secret in String output.
-const redacted = "xxxxx"
+// pathForbidden are the characters an HTTP path must not hold: a DSN whose
+// '?' is missing would otherwise send its parameters, secrets included, as
+// part of the path, which every transport error prints.
+const pathForbidden = "?#&="
 
-// String returns the DSN of c with every secret replaced by "xxxxx". Session
-// parameters whose name suggests a secret are redacted too.
+// String returns the DSN of c with every secret replaced by "xxxxx": the
+// credentials, the values of session parameters whose name suggests a secret
+// (secret, token, password, pwd, credential), and an invalid host or the part
+// of an invalid HTTP path from its first '?', '#', '&' or '='.
 func (c Config) String() string {
-	r := c.Clone()
-	if r.AccessToken != "" {
-		r.AccessToken = redacted
-	}
-	if r.Password != "" {
-		r.Password = redacted
-	}
-	if r.ClientSecret != "" {
-		r.ClientSecret = redacted
-	}
-	for k := range r.SessionParams {
-		lk := strings.ToLower(k)
-		if strings.Contains(lk, "secret") || strings.Contains(lk, "token") || strings.Contains(lk, "password") {
-			r.SessionParams[k] = redacted
-		}
-	}
-	s := r.FormatDSN()
+	s := c.formatDSN(false)
 	if c.TokenSource != nil {
 		s += " (with a token source)"
 	}
 	return s
 }
 
-// GoString is String, so that %#v does not print secrets either.
-func (c Config) GoString() string { return "driver.Config(" + c.String() + ")" }
+// GoString is String in the form driver.Config("..."), so that %#v does not
+// print secrets either.
+func (c Config) GoString() string { return "driver.Config(" + strconv.Quote(c.String()) + ")" }
+
+// Format writes String under every verb; %q quotes it and %#v writes
+// GoString.
+func (c Config) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, "driver.Config", c.String())
+}
 
 // LogValue makes slog log the redacted String.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON writes the redacted String as a JSON string.
+func (c Config) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
+// secretParam reports whether a session parameter's name suggests that its
+// value is a secret.
+func secretParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"secret", "token", "password", "pwd", "credential"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}

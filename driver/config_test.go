@@ -3,6 +3,7 @@ package driver
 import (
 	"bytes"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,9 @@ func TestValidate(t *testing.T) {
 		{"port", func(c *Config) { c.Port = 70000 }, "port"},
 		{"negative port", func(c *Config) { c.Port = -1 }, "port"},
 		{"path query", func(c *Config) { c.HTTPPath = "/p?x" }, "httpPath"},
+		{"path fragment", func(c *Config) { c.HTTPPath = "/p#x" }, "httpPath"},
+		{"path ampersand", func(c *Config) { c.HTTPPath = "/p&clientSecret" }, "httpPath"},
+		{"path equals", func(c *Config) { c.HTTPPath = "/p=x" }, "httpPath"},
 		{"maxRows", func(c *Config) { c.MaxRows = -1 }, "maxRows"},
 		{"timeout", func(c *Config) { c.QueryTimeout = -time.Second }, "timeout"},
 		{"retryMax", func(c *Config) { c.RetryMax = -1 }, "retryMax"},
@@ -47,16 +51,16 @@ func TestValidate(t *testing.T) {
 		{"poll order", func(c *Config) { c.PollMin = time.Minute }, "pollMin"},
 		{"session key empty", func(c *Config) { c.SessionParams = map[string]string{"": "x"} }, "sessionParams"},
 		{"session key collides", func(c *Config) { c.SessionParams = map[string]string{"MaxRows": "1"} }, "sessionParams"},
-		{"token", func(c *Config) { c.AccessToken = "t" }, ""},
-		{"basic", func(c *Config) { c.Username, c.Password = "u", "p" }, ""},
+		{"token", func(c *Config) { c.AccessToken = NewSecret("t") }, ""},
+		{"basic", func(c *Config) { c.Username, c.Password = "u", NewSecret("p") }, ""},
 		{"basic no password", func(c *Config) { c.Username = "u" }, "credentials"},
-		{"basic no user", func(c *Config) { c.Password = "p" }, "credentials"},
-		{"basic user token", func(c *Config) { c.Username, c.Password = "token", "p" }, "credentials"},
-		{"basic user colon", func(c *Config) { c.Username, c.Password = "a:b", "p" }, "credentials"},
-		{"m2m", func(c *Config) { c.ClientID, c.ClientSecret = "i", "s" }, ""},
+		{"basic no user", func(c *Config) { c.Password = NewSecret("p") }, "credentials"},
+		{"basic user token", func(c *Config) { c.Username, c.Password = "token", NewSecret("p") }, "credentials"},
+		{"basic user colon", func(c *Config) { c.Username, c.Password = "a:b", NewSecret("p") }, "credentials"},
+		{"m2m", func(c *Config) { c.ClientID, c.ClientSecret = "i", NewSecret("s") }, ""},
 		{"m2m no secret", func(c *Config) { c.ClientID = "i" }, "clientID"},
-		{"token and basic", func(c *Config) { c.AccessToken, c.Username, c.Password = "t", "u", "p" }, "credentials"},
-		{"token and source", func(c *Config) { c.AccessToken, c.TokenSource = "t", oauth2.StaticTokenSource(nil) }, "credentials"},
+		{"token and basic", func(c *Config) { c.AccessToken, c.Username, c.Password = NewSecret("t"), "u", NewSecret("p") }, "credentials"},
+		{"token and source", func(c *Config) { c.AccessToken, c.TokenSource = NewSecret("t"), oauth2.StaticTokenSource(nil) }, "credentials"},
 		{"client and transport", func(c *Config) { c.HTTPClient, c.Transport = http.DefaultClient, http.DefaultTransport }, "httpClient"},
 		{"client and tls", func(c *Config) { c.HTTPClient, c.TLSConfig = http.DefaultClient, &tls.Config{} }, "httpClient"},
 		{"transport and tls", func(c *Config) { c.Transport, c.TLSConfig = http.DefaultTransport, &tls.Config{} }, "transport"},
@@ -126,9 +130,9 @@ func TestEndpointURL(t *testing.T) {
 func TestStringRedactsSecrets(t *testing.T) {
 	secrets := []string{"dapiSECRET1", "PASSWORD2", "CLIENTSECRET3", "SESSIONTOKEN4"}
 	configs := []*Config{
-		{Host: "h", HTTPPath: "/p", AccessToken: secrets[0], SessionParams: map[string]string{"my.token": secrets[3]}},
-		{Host: "h", Username: "alice", Password: secrets[1]},
-		{Host: "h", ClientID: "id", ClientSecret: secrets[2]},
+		{Host: "h", HTTPPath: "/p", AccessToken: NewSecret(secrets[0]), SessionParams: map[string]string{"my.token": secrets[3]}},
+		{Host: "h", Username: "alice", Password: NewSecret(secrets[1])},
+		{Host: "h", ClientID: "id", ClientSecret: NewSecret(secrets[2])},
 	}
 	for _, c := range configs {
 		var logged bytes.Buffer
@@ -150,9 +154,57 @@ func TestStringRedactsSecrets(t *testing.T) {
 		t.Errorf("%s", s)
 	}
 	c = NewConfig()
-	c.Host, c.AccessToken = "h", "t"
+	c.Host, c.AccessToken = "h", NewSecret("t")
 	if got := c.String(); got != "token:xxxxx@h" {
 		t.Errorf("String() = %q", got)
+	}
+	// An invalid path or host could hold anything: it is cut.
+	for _, tt := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{Host: "h", HTTPPath: "/sql/1.0&clientSecret=S3CRET"}, "h/sql/1.0xxxxx"},
+		{Config{Host: "h", HTTPPath: "/sql/1.0?x=S3CRET"}, "h/sql/1.0xxxxx"},
+		{Config{Host: "token:S3CRET@h", HTTPPath: "/p"}, "xxxxx/p"},
+		{Config{Host: "h", SessionParams: map[string]string{"a.Password": "S3CRET", "b.credential": "S3CRET", "pwd": "S3CRET", "c": "d"}}, "h?a.Password=xxxxx&b.credential=xxxxx&c=d&pwd=xxxxx"},
+	} {
+		tt.c.UseArrow, tt.c.UseLZ4, tt.c.UseCloudFetch = true, true, true
+		if got := tt.c.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestConfigPrintedForms(t *testing.T) {
+	c := NewConfig()
+	c.Host, c.AccessToken = "h", NewSecret("S3CRET")
+	want := "token:xxxxx@h"
+	for _, tt := range []struct{ format, want string }{
+		{"%v", want}, {"%s", want}, {"%d", want}, {"%x", want}, {"%+v", want},
+		{"%q", `"` + want + `"`}, {"%#v", `driver.Config("` + want + `")`},
+	} {
+		if got := fmt.Sprintf(tt.format, c); got != tt.want {
+			t.Errorf("%s of *Config = %q, want %q", tt.format, got, tt.want)
+		}
+		if got := fmt.Sprintf(tt.format, *c); got != tt.want {
+			t.Errorf("%s of Config = %q, want %q", tt.format, got, tt.want)
+		}
+	}
+	b, err := json.Marshal(struct{ C *Config }{c})
+	if err != nil || string(b) != `{"C":"`+want+`"}` {
+		t.Errorf("json = %s, %v", b, err)
+	}
+	conn, err := NewConnector(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, tt := range []struct{ format, want string }{
+		{"%v", want}, {"%s", want}, {"%d", want}, {"%q", `"` + want + `"`}, {"%#v", `driver.Connector("` + want + `")`},
+	} {
+		if got := fmt.Sprintf(tt.format, conn); got != tt.want {
+			t.Errorf("%s of *Connector = %q, want %q", tt.format, got, tt.want)
+		}
 	}
 }
 

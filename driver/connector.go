@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,8 @@ type Connector struct {
 var (
 	_ sqldriver.Connector = (*Connector)(nil)
 	_ io.Closer           = (*Connector)(nil)
+	_ fmt.Formatter       = (*Connector)(nil)
+	_ slog.LogValuer      = (*Connector)(nil)
 )
 
 // NewConnector returns a connector for cfg, modified by opts. cfg is copied and
@@ -113,6 +116,18 @@ func (c *Connector) Close() error {
 	}
 	return nil
 }
+
+// String is the redacted configuration of the connector (Config.String).
+func (c *Connector) String() string { return c.cfg.String() }
+
+// Format writes String under every verb, so that no verb prints the fields
+// of the connector; %q quotes it and %#v writes driver.Connector("...").
+func (c *Connector) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, "driver.Connector", c.String())
+}
+
+// LogValue makes slog log String.
+func (c *Connector) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Warehouse identifies the warehouse: "host:port/path". Tokens that name an
 // operation are bound to it.

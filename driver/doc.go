@@ -34,8 +34,10 @@
 // "token:<PAT>@" sends a Bearer token; "user:password@" with any other user
 // name sends Basic authentication (Apache Spark's Thrift server); OAuth
 // machine-to-machine uses authType=oauth-m2m with clientID and clientSecret;
-// WithTokenSource plugs in any token source. Secrets never appear in errors,
-// logs or String output.
+// WithTokenSource plugs in any token source. Credentials are held as Secrets
+// (type Secret), which print as "xxxxx" under every fmt verb, in
+// slog and in JSON; Config and Connector print their redacted DSN. Errors
+// never quote a credential nor the URL of a result link.
 //
 // # Sessions
 //

@@ -86,7 +86,7 @@ func TestNewConnectorOptionsAndLogging(t *testing.T) {
 	if logs.Len() == 0 || strings.Contains(logs.String(), "TOPSECRET") {
 		t.Fatalf("logs: %s", logs.String())
 	}
-	if c.Driver() == nil || cfg.AccessToken != "" {
+	if c.Driver() == nil || !cfg.AccessToken.IsZero() {
 		t.Fatal("config mutated by options")
 	}
 	if _, err := NewConnector(&Config{}); err == nil {

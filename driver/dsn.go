@@ -64,9 +64,12 @@ const authTypeM2M = "oauth-m2m"
 //	protocol        http|https (default https; http for localhost)
 //
 // Durations are seconds ("30", "0.5") or Go durations ("1m30s", "250ms"). Any
-// other parameter is sent as session configuration (SessionParams). The
-// result is validated; errors are *ConfigError values that wrap
-// ErrInvalidConfig and never contain a secret.
+// other parameter is sent as session configuration (SessionParams). A raw '='
+// in a value is an error (escape it as %3D): it is most likely a mistyped '&'
+// that would put the next parameter, perhaps a secret, into the value. The
+// HTTP path must not hold '?', '#', '&' or '=', which catches a DSN whose '?'
+// is missing. The result is validated; errors are *ConfigError values that
+// wrap ErrInvalidConfig, name the parameter at fault and never quote a value.
 func ParseDSN(dsn string) (*Config, error) {
 	c := NewConfig()
 	if dsn == "" {
@@ -116,11 +119,11 @@ func (c *Config) parseCredentials(s string) error {
 	case pass == "":
 		return configErr("credentials", "empty password or token")
 	case user == "token":
-		c.AccessToken = pass
+		c.AccessToken = NewSecret(pass)
 	case user == "":
 		return configErr("credentials", "empty user name")
 	default:
-		c.Username, c.Password = user, pass
+		c.Username, c.Password = user, NewSecret(pass)
 	}
 	return nil
 }
@@ -158,10 +161,6 @@ func (c *Config) parseHostPort(s string) error {
 	return nil
 }
 
-// isSecretParam reports whether the value of the DSN parameter must never be
-// quoted.
-func isSecretParam(name string) bool { return name == "clientSecret" }
-
 // parseQuery reads the parameters.
 func (c *Config) parseQuery(query string) error {
 	if query == "" {
@@ -182,18 +181,20 @@ func (c *Config) parseQuery(query string) error {
 		if !known {
 			name = key
 		}
-		val, err := url.QueryUnescape(rawVal)
-		// The name of an unknown parameter is not quoted either: if a
-		// credential holds an unescaped '?', its tail lands here.
+		// The name of an unknown parameter is not quoted: if a credential
+		// holds an unescaped '?', its tail lands here.
 		field := name
 		if !known {
 			field = "sessionParams"
 		}
+		// A second '=' is most likely a missing '&' (clientID=a%clientSecret=..)
+		// and the value then holds the next parameter, perhaps a secret.
+		if strings.Contains(rawVal, "=") {
+			return configErr(field, "a value holds an unescaped '=' (a missing '&'? write '=' in a value as %%3D)")
+		}
+		val, err := url.QueryUnescape(rawVal)
 		if err != nil {
-			if !known || isSecretParam(name) {
-				return configErr(field, "invalid percent-encoding in a value")
-			}
-			return configErr(field, "invalid percent-encoding in %.64q", rawVal)
+			return configErr(field, "invalid percent-encoding in a value")
 		}
 		if seen[strings.ToLower(name)] {
 			return configErr(field, "a parameter is given more than once")
@@ -217,11 +218,11 @@ func (c *Config) parseQuery(query string) error {
 	switch authType {
 	case "":
 	case authTypeM2M:
-		if c.ClientID == "" || c.ClientSecret == "" {
+		if c.ClientID == "" || c.ClientSecret.IsZero() {
 			return configErr("authType", "oauth-m2m needs clientID and clientSecret")
 		}
 	default:
-		return configErr("authType", "%.32q is not supported (want oauth-m2m)", authType)
+		return configErr("authType", "is not supported (want oauth-m2m)")
 	}
 	return nil
 }
@@ -237,18 +238,18 @@ func (c *Config) setParam(name, val string) error {
 	case "clientID":
 		c.ClientID = val
 	case "clientSecret":
-		c.ClientSecret = val
+		c.ClientSecret = NewSecret(val)
 	case "userAgentEntry":
 		c.UserAgentEntry = val
 	case "protocol":
 		if val != "http" && val != "https" {
-			return configErr(name, "%.32q is neither http nor https", val)
+			return configErr(name, "is neither http nor https")
 		}
 		c.Protocol = val
 	case "maxRows":
 		n, perr := strconv.ParseInt(val, 10, 64)
 		if perr != nil || n <= 0 {
-			return configErr(name, "%.32q is not a positive integer", val)
+			return configErr(name, "is not a positive integer")
 		}
 		c.MaxRows = n
 	case "retryMax":
@@ -272,7 +273,7 @@ func (c *Config) setParam(name, val string) error {
 	case "location":
 		loc, lerr := time.LoadLocation(val)
 		if lerr != nil {
-			return configErr(name, "unknown time zone %.64q", val)
+			return configErr(name, "is not a known IANA time zone")
 		}
 		c.Location = loc
 	}
@@ -283,7 +284,7 @@ func (c *Config) setParam(name, val string) error {
 func parseCount(name, val string) (int, error) {
 	n, err := strconv.Atoi(val)
 	if err != nil || n < 0 {
-		return 0, configErr(name, "%.32q is not a non-negative integer", val)
+		return 0, configErr(name, "is not a non-negative integer")
 	}
 	return n, nil
 }
@@ -292,7 +293,7 @@ func parseCount(name, val string) (int, error) {
 func parseBool(name, val string) (bool, error) {
 	b, err := strconv.ParseBool(val)
 	if err != nil {
-		return false, configErr(name, "%.32q is not true or false", val)
+		return false, configErr(name, "is not true or false")
 	}
 	return b, nil
 }
@@ -303,13 +304,13 @@ func parseDuration(name, val string) (time.Duration, error) {
 	if f, err := strconv.ParseFloat(val, 64); err == nil && !strings.ContainsAny(val, "xXpPnNiI_") {
 		sec := f * float64(time.Second)
 		if sec < 0 || sec > math.MaxInt64/2 {
-			return 0, configErr(name, "%.32q is out of range", val)
+			return 0, configErr(name, "is out of range")
 		}
 		d = time.Duration(sec)
 	} else {
 		d, err = time.ParseDuration(val)
 		if err != nil {
-			return 0, configErr(name, "%.32q is neither seconds nor a duration", val)
+			return 0, configErr(name, "is neither seconds nor a duration")
 		}
 	}
 	if d < 0 {
@@ -339,36 +340,55 @@ func formatDuration(d time.Duration) string {
 // FormatDSN returns the DSN of c, secrets included: parameters in sorted
 // order, defaults left out. ParseDSN of the result gives back c's DSN-settable
 // fields. Use String to print a configuration.
-func (c *Config) FormatDSN() string {
+func (c *Config) FormatDSN() string { return c.formatDSN(true) }
+
+// formatDSN writes the DSN of c; unless reveal is set, secrets are written as
+// "xxxxx" and an invalid host or HTTP path is cut where it could hold one.
+func (c *Config) formatDSN(reveal bool) string {
+	show := func(s Secret) string {
+		if reveal {
+			return s.Reveal()
+		}
+		return s.String()
+	}
 	var b strings.Builder
 	switch {
-	case c.AccessToken != "":
+	case !c.AccessToken.IsZero():
 		b.WriteString("token:")
-		b.WriteString(escapeCredential(c.AccessToken))
+		b.WriteString(escapeCredential(show(c.AccessToken)))
 		b.WriteByte('@')
-	case c.Username != "" || c.Password != "":
+	case c.Username != "" || !c.Password.IsZero():
 		b.WriteString(escapeCredential(c.Username))
 		b.WriteByte(':')
-		b.WriteString(escapeCredential(c.Password))
+		b.WriteString(escapeCredential(show(c.Password)))
 		b.WriteByte('@')
 	}
 	proto := c.Protocol
 	if proto == "" {
 		proto = defaultProtocol(c.Host)
 	}
-	host := c.Host
+	host, path := c.Host, c.HTTPPath
+	if !reveal {
+		if validHost(host) != nil {
+			host = redacted
+		}
+		if i := strings.IndexAny(path, pathForbidden); i >= 0 {
+			path = path[:i] + redacted
+		}
+	}
+	hostPort := host
 	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
+		hostPort = "[" + host + "]"
 	}
 	if c.Port != 0 && c.Port != defaultPort(proto) {
-		host = net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
+		hostPort = net.JoinHostPort(host, strconv.Itoa(c.Port))
 	}
-	b.WriteString(host)
-	if c.HTTPPath != "" {
-		if !strings.HasPrefix(c.HTTPPath, "/") {
+	b.WriteString(hostPort)
+	if path != "" {
+		if !strings.HasPrefix(path, "/") {
 			b.WriteByte('/')
 		}
-		b.WriteString(escapePath(c.HTTPPath))
+		b.WriteString(escapePath(path))
 	}
 
 	params := map[string]string{}
@@ -396,13 +416,16 @@ func (c *Config) FormatDSN() string {
 	set("retryBudget", formatDuration(c.RetryBudget), c.RetryBudget == 0)
 	set("pollMin", formatDuration(c.PollMin), c.PollMin == 0 || c.PollMin == cfgDefaultPollMin)
 	set("pollMax", formatDuration(c.PollMax), c.PollMax == 0 || c.PollMax == cfgDefaultPollMax)
-	if c.ClientID != "" || c.ClientSecret != "" {
+	if c.ClientID != "" || !c.ClientSecret.IsZero() {
 		params["authType"] = authTypeM2M
 		params["clientID"] = c.ClientID
-		params["clientSecret"] = c.ClientSecret
+		params["clientSecret"] = show(c.ClientSecret)
 	}
 	for k, v := range c.SessionParams {
 		if _, known := dsnParam(k); !known && k != "" {
+			if !reveal && secretParam(k) {
+				v = redacted
+			}
 			params[k] = v
 		}
 	}
@@ -427,7 +450,7 @@ func escapeCredential(s string) string {
 // escapePath percent-encodes a path, keeping '/' and the characters that are
 // safe in a DSN path.
 func escapePath(s string) string {
-	return escapeExcept(s, "-._~/!$&'()*+,;=:")
+	return escapeExcept(s, "-._~/!$'()*+,;:")
 }
 
 func escapeExcept(s, keep string) string {

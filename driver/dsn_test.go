@@ -25,7 +25,7 @@ var dsnCases = []dsnCase{
 	{
 		dsn: "token:dapi0123456789abcdef@adb-123.4.azuredatabricks.net/sql/1.0/warehouses/abc",
 		want: func(c *Config) {
-			c.AccessToken = "dapi0123456789abcdef"
+			c.AccessToken = NewSecret("dapi0123456789abcdef")
 			c.Host, c.Port, c.Protocol = "adb-123.4.azuredatabricks.net", 443, "https"
 			c.HTTPPath = "/sql/1.0/warehouses/abc"
 		},
@@ -34,7 +34,7 @@ var dsnCases = []dsnCase{
 		dsn:    "token:dapi1@example.cloud.databricks.com:443/sql/1.0/endpoints/e?catalog=main&schema=default",
 		format: "token:dapi1@example.cloud.databricks.com/sql/1.0/endpoints/e?catalog=main&schema=default",
 		want: func(c *Config) {
-			c.AccessToken = "dapi1"
+			c.AccessToken = NewSecret("dapi1")
 			c.Host, c.Port, c.Protocol = "example.cloud.databricks.com", 443, "https"
 			c.HTTPPath = "/sql/1.0/endpoints/e"
 			c.Catalog, c.Schema = "main", "default"
@@ -43,7 +43,7 @@ var dsnCases = []dsnCase{
 	{
 		dsn: "token:t@h.example:8443/p?location=Europe%2FParis&maxRows=500&pollMax=10&pollMin=250ms&retryBudget=90&retryMax=3&timeout=30&useArrow=false&useLZ4=false&userAgentEntry=my+app%2F1.0",
 		want: func(c *Config) {
-			c.AccessToken = "t"
+			c.AccessToken = NewSecret("t")
 			c.Host, c.Port, c.Protocol, c.HTTPPath = "h.example", 8443, "https", "/p"
 			c.Location = mustLoad("Europe/Paris")
 			c.MaxRows = 500
@@ -60,7 +60,7 @@ var dsnCases = []dsnCase{
 		dsn:    "token:t@h/p?MAXROWS=7&Timeout=1.5&useArrow=0",
 		format: "token:t@h/p?maxRows=7&timeout=1.5s&useArrow=false",
 		want: func(c *Config) {
-			c.AccessToken = "t"
+			c.AccessToken = NewSecret("t")
 			c.Host, c.Port, c.Protocol, c.HTTPPath = "h", 443, "https", "/p"
 			c.MaxRows, c.QueryTimeout, c.UseArrow = 7, 1500*time.Millisecond, false
 		},
@@ -69,7 +69,7 @@ var dsnCases = []dsnCase{
 		// Basic authentication; credentials with reserved characters.
 		dsn: "spark:p%40ss%3Aw%2Fd%3F%25@spark-host:10001/cliservice?protocol=http",
 		want: func(c *Config) {
-			c.Username, c.Password = "spark", "p@ss:w/d?%"
+			c.Username, c.Password = "spark", NewSecret("p@ss:w/d?%")
 			c.Host, c.Port, c.Protocol, c.HTTPPath = "spark-host", 10001, "http", "/cliservice"
 		},
 	},
@@ -78,14 +78,14 @@ var dsnCases = []dsnCase{
 		dsn:    "user:pa@ss:w/rd@h/p",
 		format: "user:pa%40ss%3Aw%2Frd@h/p",
 		want: func(c *Config) {
-			c.Username, c.Password = "user", "pa@ss:w/rd"
+			c.Username, c.Password = "user", NewSecret("pa@ss:w/rd")
 			c.Host, c.Port, c.Protocol, c.HTTPPath = "h", 443, "https", "/p"
 		},
 	},
 	{
 		dsn: "h.example/p?authType=oauth-m2m&clientID=abc-123&clientSecret=dose%2Bsecret%26x",
 		want: func(c *Config) {
-			c.ClientID, c.ClientSecret = "abc-123", "dose+secret&x"
+			c.ClientID, c.ClientSecret = "abc-123", NewSecret("dose+secret&x")
 			c.Host, c.Port, c.Protocol, c.HTTPPath = "h.example", 443, "https", "/p"
 		},
 	},
@@ -93,7 +93,7 @@ var dsnCases = []dsnCase{
 		// Loopback hosts default to http on port 80.
 		dsn: "token:t@localhost:8080/sql/1.0/warehouses/w",
 		want: func(c *Config) {
-			c.AccessToken = "t"
+			c.AccessToken = NewSecret("t")
 			c.Host, c.Port, c.Protocol, c.HTTPPath = "localhost", 8080, "http", "/sql/1.0/warehouses/w"
 		},
 	},
@@ -120,9 +120,18 @@ var dsnCases = []dsnCase{
 		// Unknown parameters become session configuration.
 		dsn: "token:t@h/p?ansi_mode=false&spark.sql.shuffle.partitions=8&timezone=Asia%2FTokyo",
 		want: func(c *Config) {
-			c.AccessToken = "t"
+			c.AccessToken = NewSecret("t")
 			c.Host, c.Port, c.Protocol, c.HTTPPath = "h", 443, "https", "/p"
 			c.SessionParams = map[string]string{"ansi_mode": "false", "spark.sql.shuffle.partitions": "8", "timezone": "Asia/Tokyo"}
+		},
+	},
+	{
+		// '=' and '&' in a value are escaped.
+		dsn: "h/p?catalog=a%3Db&x=1%262%3D3",
+		want: func(c *Config) {
+			c.Host, c.Port, c.Protocol, c.HTTPPath = "h", 443, "https", "/p"
+			c.Catalog = "a=b"
+			c.SessionParams = map[string]string{"x": "1&2=3"}
 		},
 	},
 	{
@@ -164,9 +173,9 @@ func sameConfig(a, b *Config) error {
 	}
 	for _, f := range []field{
 		{"Host", a.Host, b.Host}, {"Port", a.Port, b.Port}, {"HTTPPath", a.HTTPPath, b.HTTPPath},
-		{"Protocol", a.Protocol, b.Protocol}, {"AccessToken", a.AccessToken, b.AccessToken},
-		{"Username", a.Username, b.Username}, {"Password", a.Password, b.Password},
-		{"ClientID", a.ClientID, b.ClientID}, {"ClientSecret", a.ClientSecret, b.ClientSecret},
+		{"Protocol", a.Protocol, b.Protocol}, {"AccessToken", a.AccessToken.Reveal(), b.AccessToken.Reveal()},
+		{"Username", a.Username, b.Username}, {"Password", a.Password.Reveal(), b.Password.Reveal()},
+		{"ClientID", a.ClientID, b.ClientID}, {"ClientSecret", a.ClientSecret.Reveal(), b.ClientSecret.Reveal()},
 		{"Catalog", a.Catalog, b.Catalog}, {"Schema", a.Schema, b.Schema}, {"MaxRows", a.MaxRows, b.MaxRows},
 		{"QueryTimeout", a.QueryTimeout, b.QueryTimeout}, {"UserAgentEntry", a.UserAgentEntry, b.UserAgentEntry},
 		{"Location", locName(a.Location), locName(b.Location)}, {"UseArrow", a.UseArrow, b.UseArrow},
@@ -259,6 +268,16 @@ func TestParseDSNErrors(t *testing.T) {
 		{"h/p?=x", "dsn"},
 		{"h/p?a=%zz", "sessionParams"}, {"h/p?a=1&A=2", "sessionParams"},
 		{"token:t@h/p?authType=oauth-m2m&clientID=x&clientSecret=y", "credentials"},
+		// A path holding parameters: the '?' is missing.
+		{"h/sql/1.0&clientSecret=x", "httpPath"},
+		{"h/sql/1.0=x", "httpPath"},
+		{"h/sql/1.0%3Fx", "httpPath"},
+		{"h/sql/1.0%26x", "httpPath"},
+		// A second '=' in a parameter: '%' or nothing typed for '&'.
+		{"h/p?authType=oauth-m2m&clientID=a%clientSecret=b", "clientID"},
+		{"h/p?clientID=aclientSecret=b", "clientID"},
+		{"h/p?catalog=main=x", "catalog"},
+		{"h/p?ansi_mode=true=x", "sessionParams"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dsn, func(t *testing.T) {
@@ -373,7 +392,7 @@ func ExampleConfig_FormatDSN() {
 	cfg := NewConfig()
 	cfg.Host, cfg.HTTPPath = "spark-host", "/cliservice"
 	cfg.Protocol, cfg.Port = "http", 10001
-	cfg.Username, cfg.Password = "spark", "p@ss"
+	cfg.Username, cfg.Password = "spark", NewSecret("p@ss")
 	cfg.PollMax = 2 * time.Second
 	fmt.Println(cfg.FormatDSN())
 	// Output:

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -112,12 +111,8 @@ func (l *linkReader) get(f *linkFile, lk *tcli.TSparkArrowResultLink) (body []by
 	}
 	resp, err := l.hc.Do(req)
 	if err != nil {
-		// The URL may carry a signature: report the failure without it.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, true, fmt.Errorf("request failed: %v", err)
+		// The URL carries a signature: report the failure without it.
+		return nil, true, fmt.Errorf("request failed: %s", redactLink(err, lk.FileLink))
 	}
 	defer resp.Body.Close()
 	switch {

@@ -17,19 +17,19 @@ type Option func(*Config)
 // clearAuth removes every credential, so that the option setting one wins
 // over credentials from a DSN.
 func clearAuth(c *Config) {
-	c.AccessToken, c.Username, c.Password, c.ClientID, c.ClientSecret, c.TokenSource = "", "", "", "", "", nil
+	c.AccessToken, c.Username, c.Password, c.ClientID, c.ClientSecret, c.TokenSource = Secret{}, "", Secret{}, "", Secret{}, nil
 }
 
 // WithAccessToken authenticates with a personal access token or an OAuth
 // access token, replacing any other credentials.
 func WithAccessToken(token string) Option {
-	return func(c *Config) { clearAuth(c); c.AccessToken = token }
+	return func(c *Config) { clearAuth(c); c.AccessToken = NewSecret(token) }
 }
 
 // WithBasicAuth authenticates with HTTP Basic authentication, as Apache
 // Spark's Thrift server expects, replacing any other credentials.
 func WithBasicAuth(user, password string) Option {
-	return func(c *Config) { clearAuth(c); c.Username, c.Password = user, password }
+	return func(c *Config) { clearAuth(c); c.Username, c.Password = user, NewSecret(password) }
 }
 
 // WithClientCredentials authenticates with OAuth machine-to-machine (the
@@ -37,7 +37,7 @@ func WithBasicAuth(user, password string) Option {
 // scope all-apis), replacing any other credentials. Tokens are cached and
 // refreshed a minute before they expire.
 func WithClientCredentials(clientID, clientSecret string) Option {
-	return func(c *Config) { clearAuth(c); c.ClientID, c.ClientSecret = clientID, clientSecret }
+	return func(c *Config) { clearAuth(c); c.ClientID, c.ClientSecret = clientID, NewSecret(clientSecret) }
 }
 
 // WithTokenSource authenticates with Bearer tokens from ts, replacing any other

@@ -48,10 +48,10 @@ func TestAuthOptionsReplaceCredentials(t *testing.T) {
 		opt   Option
 		check func(*Config) bool
 	}{
-		{WithBasicAuth("u", "p"), func(c *Config) bool { return c.Username == "u" && c.Password == "p" }},
-		{WithClientCredentials("i", "s"), func(c *Config) bool { return c.ClientID == "i" && c.ClientSecret == "s" }},
+		{WithBasicAuth("u", "p"), func(c *Config) bool { return c.Username == "u" && c.Password.Reveal() == "p" }},
+		{WithClientCredentials("i", "s"), func(c *Config) bool { return c.ClientID == "i" && c.ClientSecret.Reveal() == "s" }},
 		{WithTokenSource(ts), func(c *Config) bool { return c.TokenSource != nil }},
-		{WithAccessToken("t2"), func(c *Config) bool { return c.AccessToken == "t2" }},
+		{WithAccessToken("t2"), func(c *Config) bool { return c.AccessToken.Reveal() == "t2" }},
 	} {
 		tt.opt(c)
 		if !tt.check(c) {

@@ -56,7 +56,7 @@ func open(opts ...async.Option) (*async.DB, error) {
 		host := strings.TrimPrefix(os.Getenv("DATABRICKS_HOST"), "https://")
 		cfg.Host = strings.TrimSuffix(host, "/")
 		cfg.HTTPPath = os.Getenv("DATABRICKS_HTTP_PATH")
-		cfg.AccessToken = os.Getenv("DATABRICKS_TOKEN")
+		cfg.AccessToken = driver.NewSecret(os.Getenv("DATABRICKS_TOKEN"))
 		if cfg.Host == "" || cfg.HTTPPath == "" {
 			return nil, errors.New("set DATABRICKS_DSN, or DATABRICKS_HOST, DATABRICKS_HTTP_PATH and DATABRICKS_TOKEN")
 		}

@@ -39,7 +39,7 @@ func dsnFromEnv() (string, error) {
 		cfg.Host, cfg.Port = h, p
 	}
 	cfg.HTTPPath = path
-	cfg.AccessToken = token
+	cfg.AccessToken = driver.NewSecret(token)
 	return cfg.FormatDSN(), nil
 }
 
