@@ -106,7 +106,7 @@ func (c *Client) call(ctx context.Context, method string, args, result thrift.TS
 		if ctx.Err() != nil {
 			return fmt.Errorf("rpc: %s: %w", method, ctx.Err())
 		}
-		wait, retry := c.retryWait(method, attempt, err)
+		wait, retry := c.retryWait(method, retryClass(ctx, method), attempt, err)
 		if !retry {
 			return err
 		}
@@ -125,8 +125,9 @@ func (c *Client) call(ctx context.Context, method string, args, result thrift.TS
 }
 
 // retryWait reports whether the failed attempt number attempt may be retried
-// and after what wait.
-func (c *Client) retryWait(method string, attempt int, err error) (time.Duration, bool) {
+// and after what wait; class says which failures allow it.
+func (c *Client) retryWait(method string, class callClass, attempt int, err error) (time.Duration, bool) {
+	safe := class >= safeClass
 	if attempt >= c.retry.MaxAttempts {
 		return 0, false
 	}
@@ -137,11 +138,18 @@ func (c *Client) retryWait(method string, attempt int, err error) (time.Duration
 			if he.RetryAfter > 0 {
 				return min(he.RetryAfter, c.retry.MaxRetryAfter), true
 			}
-		} else if he.StatusCode < 500 || !Safe(method) {
+		} else if he.StatusCode < 500 || !safe {
 			return 0, false
 		}
 	case errors.As(err, new(*transportError)):
-		if !Safe(method) && !notSent(err) {
+		if !safe && !notSent(err) {
+			return 0, false
+		}
+	case errors.Is(err, errMalformedReply):
+		// A reply garbled on the way: a repeatable call is asked
+		// again. Other calls fail at once (a login page answered with
+		// 200, say, is no better the second time).
+		if class != repeatableClass {
 			return 0, false
 		}
 	default:
@@ -230,17 +238,47 @@ func (c *Client) attempt(ctx context.Context, method string, attempt int, body [
 	return nil
 }
 
-// readBody reads a reply's body: into one allocation of its exact size when
-// the server announced it, else into a growing buffer.
+// maxPrealloc bounds the memory reserved from a reply's Content-Length before
+// its bytes arrive: a larger reply grows as it is read.
+const maxPrealloc = 8 << 20
+
+// readBody reads a reply's body. With a Content-Length, exactly that many
+// bytes are read: into one buffer of that size when it is at most
+// maxPrealloc, else into a buffer that doubles as bytes arrive, never past
+// the announced size, so that a length the server (or anything on the way)
+// overstates costs no more memory than the bytes that came. Without one, the
+// body is read into a growing buffer.
 func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n >= 0 && n < 1<<30 {
-		body := make([]byte, n)
-		if _, err := io.ReadFull(resp.Body, body); err != nil {
+	n := resp.ContentLength
+	if n < 0 {
+		var buf bytes.Buffer
+		_, err := buf.ReadFrom(resp.Body)
+		return buf.Bytes(), err
+	}
+	return readExact(resp.Body, n, maxPrealloc)
+}
+
+// readExact reads exactly n bytes from r, reserving at most prealloc bytes
+// before they arrive; io.ErrUnexpectedEOF when r ends early.
+func readExact(r io.Reader, n int64, prealloc int) ([]byte, error) {
+	body := make([]byte, 0, min(n, int64(prealloc)))
+	for int64(len(body)) < n {
+		if len(body) == cap(body) {
+			grown := make([]byte, len(body), min(n, max(2*int64(cap(body)), 4096)))
+			copy(grown, body)
+			body = grown
+		}
+		m, err := r.Read(body[len(body):cap(body)])
+		body = body[:len(body)+m]
+		if err == io.EOF {
+			if int64(len(body)) < n {
+				return nil, io.ErrUnexpectedEOF
+			}
+			break
+		}
+		if err != nil {
 			return nil, err
 		}
-		return body, nil
 	}
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(resp.Body)
-	return buf.Bytes(), err
+	return body, nil
 }

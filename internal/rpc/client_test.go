@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,13 @@ func TestRetryRules(t *testing.T) {
 		{"401 not retried", status(401), callStatus, 1, false},
 		{"302 not retried", status(302, "Location", "/login"), callStatus, 1, false},
 		{"garbage not retried", body([]byte("<html>oops</html>")), callStatus, 1, false},
+		{"502 repeatable FetchResults retried", status(502), callFetchAt, 2, true},
+		{"hang-up repeatable FetchResults retried", hangUp, callFetchAt, 2, true},
+		{"garbage repeatable FetchResults retried", body([]byte("<html>oops</html>")), callFetchAt, 2, true},
+		{"hang-up repeatable ExecuteStatement retried", hangUp, func(c *Client) error {
+			_, err := c.ExecuteStatement(Repeatable(context.Background()), execReq("x"))
+			return err
+		}, 2, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,6 +186,14 @@ func callExec(c *Client) error {
 
 func callFetch(c *Client) error {
 	_, err := c.FetchResults(context.Background(), &tcli.TFetchResultsReq{OperationHandle: testHandle()})
+	return err
+}
+
+// callFetchAt makes a FetchResults call that names its row, marked
+// repeatable as the driver marks it.
+func callFetchAt(c *Client) error {
+	off := int64(0)
+	_, err := c.FetchResults(Repeatable(context.Background()), &tcli.TFetchResultsReq{OperationHandle: testHandle(), StartRowOffset: &off})
 	return err
 }
 
@@ -508,4 +524,36 @@ func TestReadBody(t *testing.T) {
 	require.Equal(t, "abcdef", string(got))
 	_, err = readBody(reply("abc", 6)) // shorter than announced
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	_, err = readBody(reply("", 0))
+	require.NoError(t, err)
+}
+
+// An announced length is not trusted further than the prealloc bound: a
+// reply that claims a gigabyte and carries a few bytes costs a few bytes.
+func TestReadExactBoundsAllocation(t *testing.T) {
+	for _, tt := range []struct {
+		body     string
+		n        int64
+		prealloc int
+		wantErr  error
+	}{
+		{"abcdefghij", 10, 4, nil},
+		{"abcdefghij", 10, 16, nil},
+		{"abc", 1 << 30, 8, io.ErrUnexpectedEOF},
+		{"abcdefghij", 5, 2, nil}, // only the announced bytes are read
+	} {
+		got, err := readExact(strings.NewReader(tt.body), tt.n, tt.prealloc)
+		if tt.wantErr != nil {
+			require.ErrorIs(t, err, tt.wantErr)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, tt.body[:tt.n], string(got))
+		require.Equal(t, int(tt.n), cap(got), "the buffer ends at the announced size")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _ = readExact(strings.NewReader("short"), 1<<30, 8<<20)
+	runtime.ReadMemStats(&after)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "bytes allocated for a 5-byte reply announcing 1 GiB")
 }

@@ -62,11 +62,13 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 }
 
 // Safe reports whether method may be repeated after a failure that leaves it
-// unknown whether the server processed the request (a transport error or an
-// HTTP 5xx other than 503). ExecuteStatement is not safe: it would run the
-// statement twice. FetchResults is not safe: a FETCH_NEXT advances the cursor,
-// so a repeated request would skip a page. Every other method of this package
-// is safe. HTTP 429 and 503 are retried for every method regardless.
+// unknown whether the server processed the request (a transport error, an
+// HTTP 5xx other than 503, or a reply that does not decode). ExecuteStatement
+// is not safe: it would run the statement twice. FetchResults is not safe in
+// general: a FETCH_NEXT advances the cursor, so a repeated request would skip
+// a page; a call that names its row (startRowOffset, on a server that honours
+// it) is, and its caller says so with [Repeatable]. Every other method of this
+// package is safe. HTTP 429 and 503 are retried for every method regardless.
 func Safe(method string) bool {
 	switch method {
 	case "OpenSession", "CloseSession", "GetOperationStatus", "GetResultSetMetadata",
@@ -74,6 +76,40 @@ func Safe(method string) bool {
 		return true
 	}
 	return false
+}
+
+// repeatableKey marks a context whose calls may be repeated (see Repeatable).
+type repeatableKey struct{}
+
+// Repeatable returns a context whose calls the client treats as safe to
+// repeat, whatever the method: the caller guarantees that a second copy of
+// the request cannot change what the first did or returned. The driver uses
+// it for FetchResults calls that name the row they start at.
+func Repeatable(ctx context.Context) context.Context {
+	return context.WithValue(ctx, repeatableKey{}, true)
+}
+
+// callClass says which failures of a call may be retried.
+type callClass uint8
+
+const (
+	// unsafeClass: only failures that show the request was not processed.
+	unsafeClass callClass = iota
+	// safeClass: also transport errors and 5xx (the method is Safe).
+	safeClass
+	// repeatableClass: also replies that do not decode (see Repeatable).
+	repeatableClass
+)
+
+// retryClass returns the class of a call of method made with ctx.
+func retryClass(ctx context.Context, method string) callClass {
+	switch {
+	case ctx.Value(repeatableKey{}) != nil:
+		return repeatableClass
+	case Safe(method):
+		return safeClass
+	}
+	return unsafeClass
 }
 
 // backoff returns the wait before retry number retry (1 for the first retry):
