@@ -35,6 +35,11 @@ var (
 	// ErrUnsupportedResult reports a result format the driver does not read
 	// (row-based or URL-based result sets).
 	ErrUnsupportedResult = errors.New("databricks: unsupported result format")
+	// ErrCorruptResult reports a result the driver will not hand out
+	// because it is not what the server's own account of it says: a page
+	// that does not start at the row after the last one, a batch or file
+	// whose rows or checksum do not match. No row of such data is returned.
+	ErrCorruptResult = errors.New("databricks: corrupt result")
 )
 
 // ServerError is an error reported by the server, either as an ERROR status of a

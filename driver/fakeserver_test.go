@@ -31,6 +31,8 @@ type fakeServer struct {
 	ops     map[string]*fakeOp // by GUID
 	nextID  int
 	lastOp  string
+	// fetchOffsets records the startRowOffset of every FetchResults.
+	fetchOffsets []*int64
 
 	// calls records every request: method name and request struct.
 	calls []call
@@ -39,6 +41,9 @@ type fakeServer struct {
 
 	// httpFail injects HTTP failures per method, consumed in order.
 	httpFail map[string][]httpFailure
+	// dropReply counts the next requests of a method that are processed
+	// and then answered by closing the connection: a lost reply.
+	dropReply map[string]int
 	// statusFail injects error statuses per method, consumed in order.
 	statusFail map[string][]*tcli.TStatus
 	// latency delays each call of a method (honouring the request context).
@@ -75,6 +80,11 @@ type script struct {
 	pages []*tcli.TRowSet
 	// sparkPaging makes hasMoreRows always false (Spark's behaviour).
 	sparkPaging bool
+	// keepOffsets answers the pages with the startRowOffset they carry
+	// instead of the offset of their first row (a misbehaving server).
+	keepOffsets bool
+	// ignoreOffset ignores the startRowOffset of requests (Apache Spark).
+	ignoreOffset bool
 	// closeInline makes direct results close the operation when one page holds
 	// everything.
 	closeInline bool
@@ -102,6 +112,7 @@ func newFakeServer(proto tcli.TProtocolVersion) *fakeServer {
 		ops:        map[string]*fakeOp{},
 		sessions:   map[string]bool{},
 		httpFail:   map[string][]httpFailure{},
+		dropReply:  map[string]int{},
 		statusFail: map[string][]*tcli.TStatus{},
 		latency:    map[string]time.Duration{},
 		lag:        map[string][]time.Duration{},
@@ -432,14 +443,29 @@ func (f *fakeServer) GetResultSetMetadata(ctx context.Context, req *tcli.TGetRes
 	return op.s.meta, nil
 }
 
-// fetch returns the next page of op (lock held).
+// pageStart returns the row page i of op starts at: the rows of the pages
+// before it, unless the script gives the page an offset of its own.
+func (op *fakeOp) pageStart(i int) int64 {
+	var n int64
+	for _, p := range op.s.pages[:i] {
+		n += int64(rowSetLen(p))
+	}
+	return n
+}
+
+// fetch returns the next page of op (lock held). A page is answered with
+// the offset of its first row, as servers do.
 func (f *fakeServer) fetch(op *fakeOp) *tcli.TFetchResultsResp {
 	resp := &tcli.TFetchResultsResp{Status: ok(), HasMoreRows: ptr(false)}
 	if op.fetchIdx < len(op.s.pages) {
-		resp.Results = op.s.pages[op.fetchIdx]
+		rs := *op.s.pages[op.fetchIdx]
+		if !op.s.keepOffsets {
+			rs.StartRowOffset = op.pageStart(op.fetchIdx)
+		}
+		resp.Results = &rs
 		op.fetchIdx++
 	} else {
-		resp.Results = &tcli.TRowSet{Rows: []*tcli.TRow{}}
+		resp.Results = &tcli.TRowSet{StartRowOffset: op.pageStart(len(op.s.pages)), Rows: []*tcli.TRow{}}
 	}
 	if !op.s.sparkPaging {
 		resp.HasMoreRows = ptr(op.fetchIdx < len(op.s.pages))
@@ -464,6 +490,23 @@ func (f *fakeServer) FetchResults(ctx context.Context, req *tcli.TFetchResultsRe
 	if req.Orientation == tcli.TFetchOrientation_FETCH_FIRST {
 		op.fetchIdx = 0
 	}
+	f.fetchOffsets = append(f.fetchOffsets, req.StartRowOffset)
+	if off := req.StartRowOffset; off != nil && f.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 && !op.s.ignoreOffset {
+		// Position the cursor at the page that starts there (the current
+		// one if it does: an empty page starts where the next one does).
+		if op.fetchIdx > len(op.s.pages) || op.pageStart(min(op.fetchIdx, len(op.s.pages))) != *off {
+			found := false
+			for i := 0; i <= len(op.s.pages); i++ {
+				if op.pageStart(i) == *off {
+					op.fetchIdx, found = i, true
+					break
+				}
+			}
+			if !found {
+				return &tcli.TFetchResultsResp{Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("startRowOffset is not at a page")}}, nil
+			}
+		}
+	}
 	return f.fetch(op), nil
 }
 
@@ -481,6 +524,10 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var fail *httpFailure
 	if q := f.httpFail[method]; len(q) > 0 {
 		fail, f.httpFail[method] = &q[0], q[1:]
+	}
+	drop := f.dropReply[method] > 0
+	if drop {
+		f.dropReply[method]--
 	}
 	f.mu.Unlock()
 	if fail != nil {
@@ -501,8 +548,22 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if drop {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "application/x-thrift")
 	w.Write(out.Bytes())
+}
+
+// loseReply makes the next n requests of method processed, their replies
+// lost.
+func (f *fakeServer) loseReply(method string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dropReply[method] += n
 }
 
 // messageName reads the method name of a strict binary Thrift message.

@@ -2,12 +2,14 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/internal/lz4frame"
+	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -34,8 +36,18 @@ type fetcher struct {
 	// orientation of the first FetchResults call (FETCH_NEXT, or FETCH_FIRST
 	// when resuming an operation from its first row).
 	orientation tcli.TFetchOrientation
+	// sparkProto is set for servers of the Spark protocol (Databricks):
+	// they position a FetchResults at its startRowOffset and report
+	// hasMoreRows reliably. Every request then names its row, so it can be
+	// repeated after a failure. Other servers (Apache Spark's Thrift
+	// server) ignore the field; their pages are still checked.
+	sparkProto bool
+	// nextRow is the row the next page must start at: the rows of every page
+	// received so far (see fetchPage).
+	nextRow int64
 
 	first    *tcli.TRowSet // direct-results page not yet delivered
+	firstErr error         // why the direct-results page cannot be read
 	hasFirst bool
 	done     bool // no page left on the server
 
@@ -63,18 +75,28 @@ type fetcher struct {
 	started  bool
 }
 
-// newFetcher makes a fetcher. first is the direct-results page (nil if none),
-// more says whether the server may hold pages after it.
-func newFetcher(ctx context.Context, c *Connector, h *tcli.TOperationHandle, arrow bool, first *tcli.TFetchResultsResp, serverClosed bool) *fetcher {
-	f := &fetcher{c: c, handle: h, id: statementID(h), arrow: arrow, maxRows: c.maxRows(), orientation: tcli.TFetchOrientation_FETCH_NEXT}
+// newFetcher makes a fetcher. first is the direct-results page (nil if none);
+// serverClosed says that the server holds no page after it.
+func newFetcher(ctx context.Context, c *Connector, h *tcli.TOperationHandle, arrow, sparkProto bool, first *tcli.TFetchResultsResp, serverClosed bool) *fetcher {
+	f := &fetcher{c: c, handle: h, id: statementID(h), arrow: arrow, sparkProto: sparkProto, maxRows: c.maxRows(), orientation: tcli.TFetchOrientation_FETCH_NEXT}
 	f.ctx, f.cancel = context.WithCancel(ctx)
 	if first != nil {
 		f.first, f.hasFirst = first.Results, true
 		f.done = serverClosed || !f.more(first)
+		if err := f.check(first.Results); err != nil {
+			f.first, f.firstErr = nil, err
+		}
 	} else if serverClosed {
 		f.done = true
 	}
 	return f
+}
+
+// sparkProtocol reports whether op's server speaks the Spark protocol
+// (Databricks): it positions FetchResults at startRowOffset and reports
+// hasMoreRows reliably.
+func (op *operation) sparkProtocol() bool {
+	return op.sess != nil && op.sess.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1
 }
 
 // inflater decompresses LZ4 frames on one goroutine; lastSize is the size
@@ -115,18 +137,97 @@ func (f *fetcher) buffer(size int) []byte {
 	}
 }
 
-// more decides whether pages may follow resp: Arrow servers report
-// hasMoreRows reliably; column-based servers (Spark) always say false, so for
-// column sets only an empty page ends the result.
+// more decides whether pages may follow resp: servers of the Spark protocol
+// (every server of Arrow results) report hasMoreRows reliably; Apache
+// Spark's Thrift server always says false, so there only an empty page ends
+// the result.
 func (f *fetcher) more(resp *tcli.TFetchResultsResp) bool {
-	if f.arrow {
+	if f.arrow || f.sparkProto {
 		return resp.GetHasMoreRows()
 	}
 	return rowSetLen(resp.Results) > 0
 }
 
+// pageAttempts bounds the requests for one page whose reply starts at
+// another row than asked (a server that honours startRowOffset is asked
+// again).
+const pageAttempts = 3
+
+// check verifies that rs starts at row f.nextRow and that its batches announce
+// sane row counts, then counts its rows as received.
+func (f *fetcher) check(rs *tcli.TRowSet) error {
+	if rs == nil {
+		return nil
+	}
+	for _, b := range rs.ArrowBatches {
+		if b != nil && b.RowCount < 0 {
+			return fmt.Errorf("databricks: statement %s: %w: Arrow batch of %d rows", f.id, ErrCorruptResult, b.RowCount)
+		}
+	}
+	n := int64(rowSetLen(rs))
+	if n == 0 {
+		return nil
+	}
+	if rs.StartRowOffset != f.nextRow {
+		return &pageError{id: f.id, got: rs.StartRowOffset, want: f.nextRow}
+	}
+	f.nextRow += n
+	return nil
+}
+
+// pageError is a page that does not start where the rows received so far
+// end: accepting it would skip or repeat rows.
+type pageError struct {
+	id        string
+	got, want int64
+}
+
+func (e *pageError) Error() string {
+	return fmt.Sprintf("databricks: statement %s: %v: page starts at row %d, not at row %d", e.id, ErrCorruptResult, e.got, e.want)
+}
+
+func (e *pageError) Unwrap() error { return ErrCorruptResult }
+
+// fetchPage fetches the page that starts at row f.nextRow. On a server of the
+// Spark protocol the request names that row, which makes it safe to repeat:
+// the RPC client retries transport errors, 5xx and garbled replies within
+// its retry budget, and a page that starts elsewhere (the server moved its
+// cursor for a request whose reply was lost, or for a reader that gave up) is
+// asked for again. Elsewhere such a page is an error, never accepted.
+func (f *fetcher) fetchPage(orientation tcli.TFetchOrientation) (*tcli.TFetchResultsResp, error) {
+	for attempt := 1; ; attempt++ {
+		req := &tcli.TFetchResultsReq{OperationHandle: f.handle, Orientation: orientation, MaxRows: f.maxRows}
+		ctx := f.ctx
+		if f.sparkProto {
+			off := f.nextRow
+			req.StartRowOffset = &off
+			ctx = rpc.Repeatable(ctx)
+		}
+		resp, err := f.c.svc.FetchResults(ctx, req)
+		if err != nil {
+			if f.ctx.Err() != nil {
+				err = f.ctx.Err()
+			}
+			return nil, wrapRPC(err, f.id)
+		}
+		if serr := checkStatus("FetchResults", resp.Status, f.id); serr != nil {
+			return nil, serr
+		}
+		err = f.check(resp.Results)
+		var pe *pageError
+		if err == nil || !errors.As(err, &pe) || !f.sparkProto || attempt >= pageAttempts {
+			return resp, err
+		}
+		f.c.log.Debug("databricks: page at the wrong row, asking again", "statement", f.id, "got", pe.got, "want", pe.want)
+	}
+}
+
 // next returns the next page, or io.EOF after the last one.
 func (f *fetcher) next() (*tcli.TRowSet, error) {
+	if f.hasFirst && f.firstErr != nil {
+		f.hasFirst, f.done = false, true
+		return nil, f.firstErr
+	}
 	if f.hasFirst {
 		rs := f.first
 		if f.lz4 && rs != nil && len(rs.ArrowBatches) > 1 {
@@ -201,25 +302,13 @@ func (f *fetcher) run(out chan<- page) {
 			return
 		default:
 		}
-		resp, err := f.c.svc.FetchResults(f.ctx, &tcli.TFetchResultsReq{
-			OperationHandle: f.handle,
-			Orientation:     orientation,
-			MaxRows:         f.maxRows,
-		})
+		resp, err := f.fetchPage(orientation)
 		orientation = tcli.TFetchOrientation_FETCH_NEXT
 		var p page
 		more := false
-		switch {
-		case err != nil:
-			if f.ctx.Err() != nil {
-				err = f.ctx.Err()
-			}
-			p.err = wrapRPC(err, f.id)
-		default:
-			if serr := checkStatus("FetchResults", resp.Status, f.id); serr != nil {
-				p.err = serr
-				break
-			}
+		if err != nil {
+			p.err = err
+		} else {
 			p.rows = resp.Results
 			more = f.more(resp)
 		}

@@ -26,6 +26,9 @@ type rows struct {
 	links *linkReader
 
 	arrow bool
+	// noFields marks an Arrow result whose Arrow schema has no fields while
+	// the table schema has columns: it must hold no rows.
+	noFields bool
 	// handsOutRecords is set when the records themselves reach the user
 	// (QueryArrow): they are then decoded from copies, valid after the
 	// next batch. Rows.Next reads each record before decoding the next and
@@ -103,7 +106,9 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 	switch format {
 	case tcli.TSparkRowSetType_ARROW_BASED_SET, tcli.TSparkRowSetType_URL_BASED_SET:
 		if len(meta.ArrowSchema) == 0 {
-			return nil, &ServerError{Method: "GetResultSetMetadata", Message: "Arrow result without arrowSchema", StatementID: op.id}
+			// Not something the server reported as an error: the reply
+			// lacks what the driver needs to read it.
+			return nil, fmt.Errorf("%w: Arrow result without an Arrow schema (statement %s)", ErrUnsupportedResult, op.id)
 		}
 		// Batches are LZ4 frames when lz4Compressed; the fetcher decompresses
 		// them (link files are decompressed by the link reader), so the
@@ -114,7 +119,12 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		}
 		r.arrow, r.ar = true, ar
 		r.cols = newPlan(meta.Schema, ar.Schema())
-		if len(r.cols) != ar.NumColumns() {
+		if ar.NumColumns() == 0 && len(r.cols) > 0 {
+			// Servers answer the empty result of a command so: an Arrow
+			// schema without fields, no batches. The columns are the
+			// table schema's, and a batch with rows is an error.
+			r.cols, r.noFields = newPlan(meta.Schema, nil), true
+		} else if len(r.cols) != ar.NumColumns() {
 			ar.Close()
 			return nil, fmt.Errorf("databricks: statement %s: Arrow schema has %d columns, table schema %d", op.id, ar.NumColumns(), len(r.cols))
 		}
@@ -135,10 +145,10 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 	if format == tcli.TSparkRowSetType_URL_BASED_SET {
 		more := !op.serverClosed && (first == nil || first.GetHasMoreRows())
 		r.links = newLinkReader(ctx, c, op.handle, r.ar, meta.GetLz4Compressed(), first, more, orientation)
-		r.f = newFetcher(ctx, c, op.handle, true, nil, true) // pages are the link reader's
+		r.f = newFetcher(ctx, c, op.handle, true, true, nil, true) // pages are the link reader's
 		return r, nil
 	}
-	r.f = newFetcher(ctx, c, op.handle, r.arrow, first, op.serverClosed)
+	r.f = newFetcher(ctx, c, op.handle, r.arrow, op.sparkProtocol(), first, op.serverClosed)
 	r.f.orientation = orientation
 	if r.arrow && meta.GetLz4Compressed() {
 		r.f.decompressLZ4()
@@ -184,6 +194,9 @@ func (r *rows) advance() error {
 		rec, err := r.nextRecord()
 		if err != nil {
 			return err
+		}
+		if r.noFields && rec.NumRows() > 0 {
+			return fmt.Errorf("databricks: statement %s: %w: %d rows of an Arrow schema without fields", r.op.id, ErrCorruptResult, rec.NumRows())
 		}
 		if err := r.ar.Bind(rec); err != nil {
 			return fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
@@ -237,6 +250,13 @@ func (r *rows) nextRecord() (arrow.RecordBatch, error) {
 	rec, err := decode(b.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
+	}
+	if rec.NumRows() != b.RowCount {
+		// The page's offsets count the announced rows: a batch that holds
+		// others would shift every row after it.
+		n := rec.NumRows()
+		rec.Release()
+		return nil, fmt.Errorf("databricks: statement %s: %w: Arrow batch holds %d rows, its page says %d", r.op.id, ErrCorruptResult, n, b.RowCount)
 	}
 	// The record before no longer refers to its batch (DecodeTransient's
 	// records live until the next call), and what Next returned from it
