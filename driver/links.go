@@ -15,6 +15,7 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/internal/lz4frame"
+	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -148,10 +149,8 @@ type linkReader struct {
 	started   int
 	landed    int
 
-	// fetchMu serializes FetchResults calls of the lister and refreshes;
-	// moved is set when a refresh repositioned the server's cursor.
+	// fetchMu serializes FetchResults calls of the lister and refreshes.
 	fetchMu sync.Mutex
-	moved   bool
 
 	// The decoder goroutine's state.
 	dec    *arrowbatch.Reader // its own reader: arrowbatch.Reader is not safe for concurrent use
@@ -213,7 +212,8 @@ func decoderReader(ar *arrowbatch.Reader) (*arrowbatch.Reader, error) {
 func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched bool, orientation tcli.TFetchOrientation) {
 	defer l.wg.Done()
 	defer close(l.queue)
-	var next int64 = -1
+	// next is the row the next link must start at.
+	var next int64
 	seq := 0
 	for {
 		for _, lk := range links {
@@ -221,8 +221,8 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 				l.push(&linkFile{err: l.errorf("invalid result link"), done: closed()})
 				return
 			}
-			if next >= 0 && lk.StartRowOffset != next {
-				l.push(&linkFile{err: l.errorf("result links skip from row %d to %d", next, lk.StartRowOffset), done: closed()})
+			if lk.StartRowOffset != next {
+				l.push(&linkFile{err: fmt.Errorf("databricks: statement %s: %w: result links skip from row %d to %d", l.id, ErrCorruptResult, next, lk.StartRowOffset), done: closed()})
 				return
 			}
 			next = lk.StartRowOffset + lk.RowCount
@@ -249,18 +249,12 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 		if !more {
 			return
 		}
-		req := &tcli.TFetchResultsReq{OperationHandle: l.handle, Orientation: tcli.TFetchOrientation_FETCH_NEXT, MaxRows: l.c.maxRows()}
+		o := tcli.TFetchOrientation_FETCH_NEXT
 		if !fetched {
-			req.Orientation = orientation
+			o = orientation
 		}
 		fetched = true
-		l.fetchMu.Lock()
-		if l.moved && next >= 0 {
-			req.StartRowOffset = &next
-		}
-		resp, err := l.fetch(req)
-		l.moved = false
-		l.fetchMu.Unlock()
+		resp, err := l.fetchPage(o, next)
 		if err != nil {
 			l.push(&linkFile{err: err, done: closed()})
 			return
@@ -276,9 +270,32 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 	}
 }
 
-// fetch calls FetchResults and checks the status; fetchMu held.
+// fetchPage fetches the page of links that starts at row next. The
+// request names that row (servers of result links honour startRowOffset),
+// so the RPC client may repeat it after a failure; a page whose first link
+// starts elsewhere is asked for again, up to pageAttempts times.
+func (l *linkReader) fetchPage(o tcli.TFetchOrientation, next int64) (*tcli.TFetchResultsResp, error) {
+	l.fetchMu.Lock()
+	defer l.fetchMu.Unlock()
+	for attempt := 1; ; attempt++ {
+		off := next
+		resp, err := l.fetch(&tcli.TFetchResultsReq{OperationHandle: l.handle, Orientation: o, MaxRows: l.c.maxRows(), StartRowOffset: &off})
+		if err != nil {
+			return nil, err
+		}
+		if resp.Results == nil || len(resp.Results.ResultLinks) == 0 || resp.Results.ResultLinks[0] == nil ||
+			resp.Results.ResultLinks[0].StartRowOffset == next || attempt >= pageAttempts {
+			return resp, nil
+		}
+		l.c.log.Debug("databricks: links at the wrong row, asking again", "statement", l.id,
+			"got", resp.Results.ResultLinks[0].StartRowOffset, "want", next)
+	}
+}
+
+// fetch calls FetchResults, marked repeatable (the request names its row),
+// and checks the status; fetchMu held.
 func (l *linkReader) fetch(req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	resp, err := l.c.svc.FetchResults(l.fetchCtx, req)
+	resp, err := l.c.svc.FetchResults(rpc.Repeatable(l.fetchCtx), req)
 	if err != nil {
 		if l.fetchCtx.Err() != nil {
 			err = l.fetchCtx.Err()
@@ -305,7 +322,6 @@ func (l *linkReader) push(f *linkFile) bool {
 func (l *linkReader) refresh(offset int64) (*tcli.TSparkArrowResultLink, error) {
 	l.fetchMu.Lock()
 	defer l.fetchMu.Unlock()
-	l.moved = true
 	off := offset
 	resp, err := l.fetch(&tcli.TFetchResultsReq{OperationHandle: l.handle, Orientation: tcli.TFetchOrientation_FETCH_NEXT,
 		MaxRows: l.c.maxRows(), StartRowOffset: &off})

@@ -52,6 +52,13 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 	body := f.body
 	limit := int64(len(body))
 	if l.lz4 {
+		// The whole file is checked before any of its rows is handed
+		// on: a byte flipped on the way must be an error, not a value.
+		// (The frames' content checksums cover the decompressed bytes,
+		// which are only known at a frame's end.)
+		if err := l.frames.Verify(body); err != nil {
+			return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.StartRowOffset, err)
+		}
 		// A message may not claim more than what LZ4 can expand the file
 		// to (at most 255 times, plus a frame's worth).
 		l.frames.Reset(body)
@@ -91,6 +98,13 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		}
 		remaining -= n
 		if remaining == 0 {
+			// The rest of the file (padding rows, the end-of-stream
+			// marker, the LZ4 end mark) is read to its end, so that a
+			// file cut short or followed by garbage is an error.
+			if err := l.stream.drain(); err != nil {
+				rec.Release()
+				return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.StartRowOffset, err)
+			}
 			f.body, body = nil, nil
 			l.frames.Reset(nil)
 			l.release(f)

@@ -143,53 +143,53 @@ func (l *linkReader) get(f *linkFile, lk *tcli.TSparkArrowResultLink) (body []by
 	return body, false, nil
 }
 
-// linkMaxPrealloc bounds the buffer allocated up front from a size the link
-// or the response announces.
-const linkMaxPrealloc = 1 << 30
+// linkMaxPrealloc bounds the memory reserved for a file from the size its
+// link (bytesNum) or its response (Content-Length) announces, before the
+// bytes arrive. A var for tests.
+var linkMaxPrealloc int64 = 16 << 20
 
 // readBody reads a file of size bytes (the link's bytesNum; when unknown,
-// the Content-Length, or whatever the body holds). A known size is read
-// into one buffer of exactly that size, allocated once: growing a buffer
-// while reading would leave the garbage of every smaller one and, with
-// bytes.Buffer, a capacity of up to twice the file that the held file
-// keeps alive.
+// the Content-Length, or whatever the body holds). An announced size is
+// trusted only as far as the bytes that come: the buffer starts at no more
+// than linkMaxPrealloc and doubles as bytes arrive, never past the size,
+// so an honest file up to that bound costs one exact allocation and a
+// larger one ends in a buffer of exactly its size, while a link claiming a
+// gigabyte for a small file costs the small file. A body longer or shorter
+// than announced is an error.
 func readBody(r io.Reader, size, contentLength int64) ([]byte, error) {
-	exact := size > 0
-	if !exact && contentLength > 0 {
-		size = contentLength
+	what := "the link says"
+	if size <= 0 {
+		size, what = contentLength, "its Content-Length says"
 	}
-	if size <= 0 || size > linkMaxPrealloc {
+	if size <= 0 {
 		var buf bytes.Buffer
-		src := r
-		if exact {
-			// A body longer than the link says is an error: read one
-			// byte more than expected, never an unbounded stream.
-			src = io.LimitReader(r, size+1)
-		}
-		if _, err := buf.ReadFrom(src); err != nil {
+		if _, err := buf.ReadFrom(r); err != nil {
 			return nil, fmt.Errorf("reading the body: %v", err)
-		}
-		if exact && int64(buf.Len()) != size {
-			return nil, fmt.Errorf("body has %d bytes, link says %d", buf.Len(), size)
 		}
 		return buf.Bytes(), nil
 	}
-	body := make([]byte, size)
-	if n, err := io.ReadFull(r, body); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			if exact {
-				return nil, fmt.Errorf("body has %d bytes, link says %d", n, size)
-			}
+	body := make([]byte, 0, min(size, linkMaxPrealloc))
+	for int64(len(body)) < size {
+		if len(body) == cap(body) {
+			grown := make([]byte, len(body), min(size, max(2*int64(cap(body)), 64<<10)))
+			copy(grown, body)
+			body = grown
+		}
+		n, err := r.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			return nil, fmt.Errorf("reading the body: %v", err)
 		}
-		return nil, fmt.Errorf("reading the body: %v", err)
+	}
+	if int64(len(body)) < size {
+		return nil, fmt.Errorf("body has %d bytes, %s %d", len(body), what, size)
 	}
 	var one [1]byte
 	if n, _ := io.ReadFull(r, one[:]); n > 0 {
-		if exact {
-			return nil, fmt.Errorf("body has more than the %d bytes the link says", size)
-		}
-		return nil, fmt.Errorf("body has more than its Content-Length of %d bytes", size)
+		return nil, fmt.Errorf("body has more than the %d bytes %s", size, what)
 	}
 	return body, nil
 }

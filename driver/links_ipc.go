@@ -206,6 +206,30 @@ func (s *ipcStream) next() ([]byte, error) {
 	return nil, io.EOF
 }
 
+// drain reads the rest of the stream to its end without returning its
+// messages: what follows the rows a caller needs must still be a whole
+// stream, and the source is read to its end (an LZ4 file to its end mark
+// and content checksum).
+func (s *ipcStream) drain() error {
+	for {
+		_, err := s.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.cur, s.pend = nil, s.scratch[:0]
+	for s.fill() {
+		s.cur = nil
+	}
+	if s.srcErr != io.EOF {
+		return fmt.Errorf("reading the end of the file: %v", s.srcErr)
+	}
+	return nil
+}
+
 // truncated names a short read of what; other read errors (a corrupt LZ4
 // frame) keep their text.
 func truncated(err error, what string) error {

@@ -279,3 +279,34 @@ func (z *Reader) Decode(dst, src []byte) ([]byte, error) {
 // Buffer returns the reused decompression buffer at its full capacity, for
 // callers that check that nothing they keep refers to it.
 func (z *Reader) Buffer() []byte { return z.buf[:cap(z.buf)] }
+
+// Verify reads every frame of src to its end: headers, block sizes, block
+// checksums and end marks, and, for a frame with a content checksum, the
+// checksum of its decompressed content (each block is decompressed into the
+// reused buffer and dropped). A frame without one is walked without
+// decompressing: there is nothing to compare its content with. Callers that
+// hand decompressed data on before the end of a frame verify it first, so
+// that a corrupt frame gives an error before any of its data is used.
+func (z *Reader) Verify(src []byte) error {
+	z.Reset(src)
+	defer z.Reset(nil)
+	for {
+		data, stored, err := z.block()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !z.contentSum {
+			continue
+		}
+		out := data
+		if !stored {
+			if out, err = z.inflate(data); err != nil {
+				return err
+			}
+		}
+		z.consumed(out)
+	}
+}

@@ -259,3 +259,37 @@ func TestDecodeIntoDst(t *testing.T) {
 		}
 	}
 }
+
+// Verify agrees with Decode on every cut and every flipped byte of a
+// frame with a content checksum: whatever Decode rejects, Verify rejects,
+// and a frame it accepts decodes to the original data.
+func TestVerify(t *testing.T) {
+	data := compressible(3000, 9)
+	frame := compress(t, data, lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true))
+	var z Reader
+	if err := z.Verify(frame); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(frame); i++ {
+		if err := z.Verify(frame[:i]); err == nil && i > 0 {
+			t.Fatalf("frame cut at %d bytes of %d verified", i, len(frame))
+		}
+		c := bytes.Clone(frame)
+		c[i] ^= 0x5a
+		if z.Verify(c) != nil {
+			continue
+		}
+		got, err := decodeAll(&z, c)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("byte %d flipped: verified, but decodes to %d bytes, %v", i, len(got), err)
+		}
+	}
+	// Without a content checksum the frame's structure is still checked.
+	plain := compress(t, data, lz4.ChecksumOption(false))
+	if err := z.Verify(plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Verify(plain[:len(plain)-2]); err == nil {
+		t.Fatal("a frame without its end mark verified")
+	}
+}
