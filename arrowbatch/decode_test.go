@@ -417,10 +417,10 @@ func TestCorruptLengths(t *testing.T) {
 		batch := encodeBatch(t, rec, false)
 		rec.Release()
 		arr.Release()
-		if err := checkMessages(schemaMsg); err != nil {
+		if err := checkMessages(schemaMsg, batchShape{}); err != nil {
 			t.Fatalf("%s: valid schema rejected: %v", c.name, err)
 		}
-		if err := checkMessages(batch); err != nil {
+		if err := checkMessages(batch, batchShape{}); err != nil {
 			t.Fatalf("%s: valid batch rejected: %v", c.name, err)
 		}
 		for _, pat := range corruptPatterns {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // The IPC reader of arrow-go sizes some slices by vector lengths read from a
@@ -38,16 +40,68 @@ const (
 
 var errMetadata = errors.New("invalid message metadata")
 
-// checkMessages checks the metadata of the IPC messages in data. Input it
-// cannot frame is left for the IPC reader to reject.
-func checkMessages(data []byte) error {
-	_, err := scanMessages(data)
+// batchShape is what the schema says every record batch must describe
+// beyond its own metadata: views is the number of binary and string view
+// fields (pre-order, nested fields included, dictionary values excluded),
+// each of which needs an entry in the batch's variadic buffer counts.
+// arrow-go reads entry i of that vector without checking its length: a
+// vector too short makes it read some other bytes as a count and allocate by
+// them.
+type batchShape struct {
+	views int
+}
+
+// shapeOf computes the batchShape of schema. A dictionary whose values
+// hold view fields is refused: its batches would need a shape of their own.
+func shapeOf(schema *arrow.Schema) (batchShape, error) {
+	var s batchShape
+	var walk func(dt arrow.DataType, depth int) error
+	walk = func(dt arrow.DataType, depth int) error {
+		if depth > maxDepth {
+			return fmt.Errorf("%w: fields nested too deep", errMetadata)
+		}
+		switch t := dt.(type) {
+		case arrow.ExtensionType:
+			return walk(t.StorageType(), depth+1)
+		case *arrow.DictionaryType:
+			var inner batchShape
+			inner, s = s, batchShape{}
+			err := walk(t.ValueType, depth+1)
+			inner, s = s, inner
+			if err == nil && inner.views > 0 {
+				err = errors.New("arrowbatch: dictionaries of view types are not supported")
+			}
+			return err
+		case arrow.BinaryViewDataType:
+			s.views++
+		case arrow.NestedType:
+			for _, f := range t.Fields() {
+				if err := walk(f.Type, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, f := range schema.Fields() {
+		if err := walk(f.Type, 0); err != nil {
+			return batchShape{}, err
+		}
+	}
+	return s, nil
+}
+
+// checkMessages checks the metadata of the IPC messages in data, record
+// batches against shape. Input it cannot frame is left for the IPC reader
+// to reject.
+func checkMessages(data []byte, shape batchShape) error {
+	_, err := scanMessages(data, shape)
 	return err
 }
 
 // scanMessages is checkMessages that also reports whether data holds a
 // dictionary batch.
-func scanMessages(data []byte) (dicts bool, err error) {
+func scanMessages(data []byte, shape batchShape) (dicts bool, err error) {
 	for len(data) >= 4 {
 		n := binary.LittleEndian.Uint32(data)
 		data = data[4:]
@@ -63,7 +117,7 @@ func scanMessages(data []byte) (dicts bool, err error) {
 		}
 		meta := data[:n]
 		data = data[n:]
-		kind, body, err := checkMessage(meta)
+		kind, body, err := checkMessage(meta, shape)
 		if err != nil {
 			return dicts, err
 		}
@@ -76,9 +130,9 @@ func scanMessages(data []byte) (dicts bool, err error) {
 	return dicts, nil
 }
 
-// checkMessage checks one Message table and returns its header type and
-// body length.
-func checkMessage(meta []byte) (kind byte, body int64, err error) {
+// checkMessage checks one Message table, a record batch against shape, and
+// returns its header type and body length.
+func checkMessage(meta []byte, shape batchShape) (kind byte, body int64, err error) {
 	fb := flatbuf{b: meta}
 	root, ok := fb.offset(0)
 	if !ok {
@@ -113,7 +167,7 @@ func checkMessage(meta []byte) (kind byte, body int64, err error) {
 		count := 0
 		return kind, body, fb.checkFields(header, slotSchemaFields, 0, &count)
 	case headerRecordBatch:
-		return kind, body, fb.checkBatch(header)
+		return kind, body, fb.checkBatch(header, body, shape)
 	case headerDictionaryBatch:
 		pos, ok := fb.field(header, slotDictionaryData)
 		if !ok {
@@ -123,15 +177,17 @@ func checkMessage(meta []byte) (kind byte, body int64, err error) {
 		if !ok {
 			return 0, 0, errMetadata
 		}
-		return kind, body, fb.checkBatch(batch)
+		// A dictionary's values hold no view field (see shapeOf).
+		return kind, body, fb.checkBatch(batch, body, batchShape{})
 	}
 	return kind, body, nil
 }
 
-// checkBatch checks a RecordBatch table: its vectors fit the metadata and
-// every variadic buffer count (which arrow-go allocates by) is at most the
-// number of buffers.
-func (fb flatbuf) checkBatch(batch int) error {
+// checkBatch checks a RecordBatch table: its vectors fit the metadata,
+// every buffer lies within the body of body bytes, the variadic buffer
+// counts (which arrow-go allocates by) have an entry for each view field of
+// shape and each is at most the number of buffers.
+func (fb flatbuf) checkBatch(batch int, body int64, shape batchShape) error {
 	if err := fb.checkVector(batch, slotBatchNodes, 16); err != nil {
 		return err
 	}
@@ -141,8 +197,18 @@ func (fb flatbuf) checkBatch(batch int) error {
 	if err := fb.checkVector(batch, slotBatchVariadic, 8); err != nil {
 		return err
 	}
-	_, buffers, _ := fb.vector(batch, slotBatchBuffers)
+	bufs, buffers, _ := fb.vector(batch, slotBatchBuffers)
+	for i := range buffers {
+		off, _ := fb.u64(bufs + 16*i)
+		n, _ := fb.u64(bufs + 16*i + 8)
+		if int64(off) < 0 || int64(n) < 0 || int64(off) > body || int64(n) > body-int64(off) {
+			return fmt.Errorf("%w: buffer %d (offset %d, %d bytes) outside the body of %d bytes", errMetadata, i, int64(off), int64(n), body)
+		}
+	}
 	vec, n, ok := fb.vector(batch, slotBatchVariadic)
+	if n < shape.views {
+		return fmt.Errorf("%w: %d variadic buffer counts for %d view fields", errMetadata, n, shape.views)
+	}
 	if !ok {
 		return nil
 	}

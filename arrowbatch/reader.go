@@ -69,6 +69,7 @@ type swapMessages struct {
 	data  []byte // input not yet read
 	msg   *ipc.Message
 	alloc limitedAllocator
+	shape batchShape // of the schema, once known
 }
 
 func (s *swapMessages) reset(data []byte) {
@@ -153,7 +154,7 @@ func (s *swapMessages) Message() (msg *ipc.Message, err error) {
 	}
 	meta := d[:n:n]
 	d = d[n:]
-	_, bodyLen, err := checkMessage(meta)
+	_, bodyLen, err := checkMessage(meta, s.shape)
 	if err != nil {
 		return nil, fmt.Errorf("arrowbatch: %w", err)
 	}
@@ -203,6 +204,12 @@ func NewReader(schemaIPC []byte, lz4 bool, opts Options) (*Reader, error) {
 		return nil, err
 	}
 	r.schema = r.ipc.Schema()
+	shape, err := shapeOf(r.schema)
+	if err != nil {
+		r.ipc.Release()
+		return nil, err
+	}
+	r.msgs.shape = shape
 	cols, err := planColumns(r.schema, opts)
 	if err != nil {
 		r.ipc.Release()
@@ -226,7 +233,7 @@ func (r *Reader) open() (err error) {
 	if len(r.schemaIPC) == 0 {
 		return errors.New("arrowbatch: empty schema")
 	}
-	if err := checkMessages(r.schemaIPC); err != nil {
+	if err := checkMessages(r.schemaIPC, batchShape{}); err != nil {
 		return fmt.Errorf("arrowbatch: invalid schema: %w", err)
 	}
 	r.msgs.reset(r.schemaIPC)
@@ -300,7 +307,7 @@ func (r *Reader) decode(batch []byte, transient bool) (rec arrow.RecordBatch, er
 	if len(data) == 0 {
 		return nil, errors.New("arrowbatch: empty batch")
 	}
-	dicts, err := scanMessages(data)
+	dicts, err := scanMessages(data, r.msgs.shape)
 	if err != nil {
 		return nil, fmt.Errorf("arrowbatch: corrupt batch: %w", err)
 	}

@@ -115,7 +115,7 @@ func splitMessages(t *testing.T, stream []byte) [][]byte {
 		if n == 0 {
 			break
 		}
-		_, body, err := checkMessage(stream[8 : 8+n])
+		_, body, err := checkMessage(stream[8:8+n], batchShape{})
 		if err != nil {
 			t.Fatal(err)
 		}
