@@ -1,28 +1,16 @@
 package driver
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/internal/secret"
 )
-
-// oauthScope is the scope asked for by OAuth machine-to-machine.
-const oauthScope = "all-apis"
-
-// tokenEarlyExpiry is how long before its expiry an OAuth token is refreshed.
-const tokenEarlyExpiry = time.Minute
-
-// tokenFetchTimeout bounds one request to the OAuth token endpoint.
-const tokenFetchTimeout = 30 * time.Second
 
 // authenticator returns the authenticator of c, fetching OAuth tokens with the
 // HTTP client of c. Call it once per connector: the OAuth token cache lives in
@@ -46,7 +34,7 @@ func authenticatorFor(cfg *Config, hc *http.Client) (rpc.Authenticator, error) {
 		if cfg.ClientID == "" || cfg.ClientSecret.IsZero() {
 			return nil, configErr("clientID", "OAuth machine-to-machine authentication needs both clientID and clientSecret")
 		}
-		return &tokenSourceAuth{ts: m2mTokenSource(cfg, hc)}, nil
+		return newM2MAuth(cfg, hc), nil
 	}
 	return nil, nil
 }
@@ -60,24 +48,6 @@ func (c *Config) tokenURL() string {
 	}
 	u.Path, u.RawPath = "/oidc/v1/token", ""
 	return u.String()
-}
-
-// m2mTokenSource is a cached client-credentials token source, refreshed a
-// minute before expiry.
-func m2mTokenSource(cfg *Config, hc *http.Client) oauth2.TokenSource {
-	cc := &clientcredentials.Config{
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret.Reveal(),
-		TokenURL:     cfg.tokenURL(),
-		Scopes:       []string{oauthScope},
-		AuthStyle:    oauth2.AuthStyleInHeader,
-	}
-	client := &http.Client{Timeout: tokenFetchTimeout}
-	if hc != nil {
-		client.Transport = hc.Transport
-	}
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
-	return oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), tokenEarlyExpiry)
 }
 
 var (

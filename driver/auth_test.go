@@ -3,6 +3,7 @@ package driver
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,8 @@ import (
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/asyncsql/databricks/internal/rpc"
 )
 
 func authHeader(t *testing.T, c *Config) string {
@@ -198,5 +201,112 @@ func TestOAuthM2MFailureHidesSecret(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("error shows the secret: %v", err)
+	}
+}
+
+// m2mAgainst returns the OAuth machine-to-machine authenticator of a
+// configuration whose token endpoint is served by h.
+func m2mAgainst(t *testing.T, h http.HandlerFunc) rpc.Authenticator {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	ts := &tokenServer{Server: srv}
+	c, hc := ts.config(t)
+	a, err := authenticatorFor(c, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func authenticate(a rpc.Authenticator) (string, error) {
+	r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
+	err := a.Authenticate(r)
+	return r.Header.Get("Authorization"), err
+}
+
+func TestOAuthM2MConcurrentRequestsShareOneGrant(t *testing.T) {
+	ts := newTokenServer(t, 3600)
+	c, hc := ts.config(t)
+	a, err := authenticatorFor(c, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if got, err := authenticate(a); err != nil || got != "Bearer m2m-token-1" {
+				t.Errorf("Authorization = %q, %v", got, err)
+			}
+		})
+	}
+	wg.Wait()
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.grants != 1 {
+		t.Errorf("%d grants for 8 concurrent requests, want 1", ts.grants)
+	}
+}
+
+func TestOAuthM2MReplies(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		contentType string
+		status      int
+		body        string
+		want        string // the Authorization header, or a part of the error
+		fails       bool
+	}{
+		{"expires_in as a string", "application/json", 200, `{"access_token":"t1","token_type":"bearer","expires_in":"3600"}`, "Bearer t1", false},
+		{"no expiry", "application/json", 200, `{"access_token":"t2"}`, "Bearer t2", false},
+		{"form-encoded", "application/x-www-form-urlencoded", 200, "access_token=t3&token_type=Bearer&expires_in=60", "Bearer t3", false},
+		{"no token", "application/json", 200, `{"token_type":"Bearer"}`, "no access token", true},
+		{"not JSON", "application/json", 200, `<html>`, "not a JSON token", true},
+		{"bad expires_in", "application/json", 200, `{"access_token":"t","expires_in":"soon"}`, "expires_in", true},
+		{"refused", "application/json", 401, `{"error":"invalid_client","error_description":"Client authentication failed\n"}`, "HTTP 401 Unauthorized: invalid_client (Client authentication failed\uFFFD)", true},
+		{"refused without a body", "text/html", 500, `oops`, "HTTP 500 Internal Server Error", true},
+		{"redirected", "text/html", 302, ``, "HTTP 302 Found", true},
+		{"too long", "application/json", 200, `{"access_token":"` + strings.Repeat("a", 70<<10) + `"}`, "exceeds", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := m2mAgainst(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				if tt.status == 302 {
+					w.Header().Set("Location", "/elsewhere")
+				}
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			})
+			got, err := authenticate(a)
+			if tt.fails {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want one saying %q", err, tt.want)
+				}
+				if strings.Contains(err.Error(), "SECRET") {
+					t.Errorf("error shows the client secret: %v", err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Authorization = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOAuthM2MHoldsSecrets(t *testing.T) {
+	ts := newTokenServer(t, 3600)
+	c, hc := ts.config(t)
+	a, err := authenticatorFor(c, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authenticate(a); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q"} {
+		if out := fmt.Sprintf(verb, a); strings.Contains(out, "SECRET") || strings.Contains(out, "m2m-token") {
+			t.Errorf("%s of the authenticator shows a secret: %s", verb, out)
+		}
 	}
 }

@@ -1,0 +1,196 @@
+package driver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/secret"
+)
+
+// oauthScope is the scope asked for by OAuth machine-to-machine.
+const oauthScope = "all-apis"
+
+// tokenEarlyExpiry is how long before its expiry an OAuth token is refreshed.
+const tokenEarlyExpiry = time.Minute
+
+// tokenFetchTimeout bounds one request to the OAuth token endpoint.
+const tokenFetchTimeout = 30 * time.Second
+
+// maxTokenReply bounds the reply of the token endpoint that is read.
+const maxTokenReply = 64 << 10
+
+// maxTokenErrorText bounds the server's error code and description quoted
+// in an error.
+const maxTokenErrorText = 200
+
+// maxExpiresIn bounds expires_in (ten years), so that the expiry cannot
+// overflow.
+const maxExpiresIn = 10 * 365 * 24 * 3600
+
+var _ rpc.Authenticator = (*m2mAuth)(nil)
+
+// m2mAuth authenticates with the OAuth client-credentials grant (RFC 6749,
+// section 4.4) of a service principal: it fetches an access token from the
+// workspace's token endpoint, caches it and fetches a new one a minute
+// before it expires. The client secret and the cached token are Secrets.
+type m2mAuth struct {
+	tokenURL     string
+	clientID     string
+	clientSecret secret.String
+	hc           *http.Client
+
+	// mu is held while a token is fetched, so that concurrent requests
+	// wait for one grant instead of asking for one each.
+	mu        sync.Mutex
+	token     secret.String
+	tokenType string
+	expiry    time.Time // zero: the token does not expire
+}
+
+// newM2MAuth returns the authenticator of cfg's client credentials; token
+// requests go through the transport of hc.
+func newM2MAuth(cfg *Config, hc *http.Client) *m2mAuth {
+	client := &http.Client{Timeout: tokenFetchTimeout, CheckRedirect: noRedirect}
+	if hc != nil {
+		client.Transport = hc.Transport
+	}
+	return &m2mAuth{tokenURL: cfg.tokenURL(), clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: client}
+}
+
+// Authenticate sets the Authorization header from the cached token, fetching
+// one first when there is none or it expires within a minute.
+func (a *m2mAuth) Authenticate(r *http.Request) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.token.IsZero() || !a.expiry.IsZero() && !time.Now().Add(tokenEarlyExpiry).Before(a.expiry) {
+		if err := a.fetch(r.Context()); err != nil {
+			return err
+		}
+	}
+	r.Header.Set("Authorization", a.tokenType+" "+a.token.Reveal())
+	return nil
+}
+
+// tokenReply is the token endpoint's answer (RFC 6749, sections 5.1 and
+// 5.2).
+type tokenReply struct {
+	AccessToken string          `json:"access_token"`
+	TokenType   string          `json:"token_type"`
+	ExpiresIn   json.RawMessage `json:"expires_in"`
+	Error       string          `json:"error"`
+	Description string          `json:"error_description"`
+}
+
+// fetch asks the token endpoint for a token and caches it. Its errors quote
+// neither the client secret nor a token.
+func (a *m2mAuth) fetch(ctx context.Context) error {
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {oauthScope}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("databricks: OAuth token request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	// RFC 6749, section 2.3.1: the credentials are form-encoded first.
+	req.SetBasicAuth(url.QueryEscape(a.clientID), url.QueryEscape(a.clientSecret.Reveal()))
+	sent := time.Now()
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("databricks: OAuth token request: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenReply+1))
+	if err != nil {
+		return fmt.Errorf("databricks: OAuth token request: reading the reply: %w", err)
+	}
+	if len(body) > maxTokenReply {
+		return fmt.Errorf("databricks: OAuth token request: the reply exceeds %d bytes", maxTokenReply)
+	}
+	var t tokenReply
+	if typ, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); typ == "application/x-www-form-urlencoded" || typ == "text/plain" {
+		v, _ := url.ParseQuery(string(body))
+		t = tokenReply{AccessToken: v.Get("access_token"), TokenType: v.Get("token_type"), Error: v.Get("error"), Description: v.Get("error_description")}
+		if e := v.Get("expires_in"); e != "" {
+			t.ExpiresIn = json.RawMessage(e)
+		}
+	} else if jerr := json.Unmarshal(body, &t); jerr != nil && resp.StatusCode == http.StatusOK {
+		return fmt.Errorf("databricks: OAuth token request: the reply is not a JSON token")
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg := "HTTP " + resp.Status
+		if t.Error != "" {
+			msg += ": " + printable(t.Error)
+			if t.Description != "" {
+				msg += " (" + printable(t.Description) + ")"
+			}
+		}
+		return fmt.Errorf("databricks: OAuth token request: %s", msg)
+	}
+	if t.AccessToken == "" {
+		return fmt.Errorf("databricks: OAuth token request: the reply holds no access token")
+	}
+	expiresIn, err := parseExpiresIn(t.ExpiresIn)
+	if err != nil {
+		return err
+	}
+	a.token = secret.NewString(t.AccessToken)
+	a.tokenType = "Bearer"
+	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
+		a.tokenType = printable(t.TokenType)
+	}
+	a.expiry = time.Time{}
+	if expiresIn != 0 {
+		a.expiry = sent.Add(time.Duration(expiresIn) * time.Second)
+	}
+	return nil
+}
+
+// parseExpiresIn reads expires_in, a number of seconds (some servers send it
+// as a string); absent or zero means the token does not expire.
+func parseExpiresIn(raw json.RawMessage) (int64, error) {
+	s := string(bytes.Trim(bytes.TrimSpace(raw), `"`))
+	if s == "" || s == "null" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return 0, fmt.Errorf("databricks: OAuth token request: expires_in is not a number")
+		}
+		n = int64(max(min(f, maxExpiresIn), -1))
+	}
+	return max(min(n, maxExpiresIn), -1), nil
+}
+
+// printable is s with every character that is not printable replaced by
+// U+FFFD and cut to maxTokenErrorText bytes, for quoting a server's word.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return unicode.ReplacementChar
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if len(s) > maxTokenErrorText {
+		cut := maxTokenErrorText
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
