@@ -1,6 +1,9 @@
 package async
 
-import "time"
+import (
+	"math/rand/v2"
+	"time"
+)
 
 // Polling defaults. The server holds a status request up to about 5 s while a
 // statement runs, so most of the waiting happens on the server.
@@ -12,15 +15,25 @@ const (
 	// running statement: the server evicts statements that nobody polls for
 	// about 20 minutes. The maximum poll interval is capped at this value.
 	KeepAliveInterval = 10 * time.Minute
+	// DefaultKeepAlive is how often the keep-alive loop of a DB sends a
+	// status request for each execution it holds (WithKeepAlive).
+	DefaultKeepAlive = 5 * time.Minute
 )
 
-// backoff is the adaptive polling schedule of DB.Wait: the interval between
-// the starts of two status requests begins at min and doubles up to max. The
-// time a request spent on the server (long polling) counts towards the
-// interval, so a request the server held long is followed at once by the
-// next.
+// Retry schedule of a wait through an outage (transport errors, HTTP 5xx
+// and 429): capped exponential backoff with full jitter.
+const (
+	outageMin = 200 * time.Millisecond
+	outageMax = 15 * time.Second
+)
+
+// backoff is the one schedule of every loop of the package that waits: the
+// interval begins at min and doubles up to max. With jitter, each interval
+// is drawn uniformly from its upper half, so that many clients coming back
+// after one outage do not retry in step.
 type backoff struct {
 	min, max, cur time.Duration
+	jitter        bool
 }
 
 func newBackoff(min, max time.Duration) *backoff {
@@ -37,8 +50,14 @@ func (b *backoff) next() time.Duration {
 	if b.cur > b.max || b.cur <= 0 {
 		b.cur = b.max
 	}
+	if b.jitter && d > 1 {
+		d = d/2 + rand.N(d/2+1)
+	}
 	return d
 }
+
+// reset starts the schedule again at min.
+func (b *backoff) reset() { b.cur = 0 }
 
 // sleepFor is how long to sleep before the next request when the last one
 // took spent and the schedule says interval.

@@ -6,16 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+
+	sqldriver "database/sql/driver"
 
 	"github.com/asyncsql/databricks/driver"
 )
 
-// backend is what DB needs from the driver besides database/sql; the driver's
-// *driver.Connector implements it (tests substitute a fake).
+// backend is what DB needs from the driver besides database/sql: the
+// driver's surface for detached statements. *driver.Connector implements it
+// (tests substitute a fake).
 type backend interface {
 	Warehouse() string
+	SubmitDetached(ctx context.Context, query string, args ...any) (driver.OperationRef, driver.OperationStatus, error)
 	OperationStatus(ctx context.Context, ref driver.OperationRef) (driver.OperationStatus, error)
+	OperationRows(ctx context.Context, ref driver.OperationRef) (sqldriver.Rows, error)
 	CancelOperation(ctx context.Context, ref driver.OperationRef) error
 	CloseOperation(ctx context.Context, ref driver.OperationRef) error
 }
@@ -31,25 +37,79 @@ type DB struct {
 	be        backend
 	warehouse uint64
 	opts      options
+	// shared is what DB.With copies share: the rows pool, the keep-alive
+	// loop and what Close releases.
+	shared *shared
+}
+
+type shared struct {
+	rows      *sql.DB
+	keep      *keeper
+	closeOnce sync.Once
+	closeErr  error
+	// closeFn closes what the DB owns (its *sql.DB, its hold on the
+	// connector).
+	closeFn func() error
 }
 
 // OpenDB opens a DB on a driver connector. Like sql.OpenDB it does not
-// connect; Close closes the pool and the connector, but leaves running
-// executions on the server (they run in sessions the pool does not own).
+// connect. The DB holds the connector (driver.Connector.Hold): closing a
+// *sql.DB opened on the same connector does not break the DB, and Close
+// closes the connector only once nothing else uses it. Close leaves running
+// executions on the server: they run in sessions the pool does not own.
 func OpenDB(c *driver.Connector, opts ...Option) *DB {
-	return newDB(sql.OpenDB(c), c, opts)
+	release := c.Hold()
+	sqlDB := sql.OpenDB(c)
+	return newDB(sqlDB, c, opts, func() error {
+		err := sqlDB.Close()
+		release()
+		return err
+	})
 }
 
-func newDB(sqlDB *sql.DB, be backend, opts []Option) *DB {
+// NewDB makes a DB on an existing *sql.DB of this driver, sharing its pool
+// and connector; ctx bounds finding the connector (it may take one pooled
+// connection). Closing the DB does not close sqlDB, and closing sqlDB does
+// not break the DB's own methods: the DB holds the connector until its
+// Close. (The embedded *sql.DB methods are sqlDB's and end with it.)
+func NewDB(ctx context.Context, sqlDB *sql.DB, opts ...Option) (*DB, error) {
+	c, err := driver.ConnectorOf(ctx, sqlDB)
+	if err != nil {
+		return nil, fmt.Errorf("async: %w", err)
+	}
+	release := c.Hold()
+	return newDB(sqlDB, c, opts, func() error { release(); return nil }), nil
+}
+
+// Open parses a DSN of the driver (see driver.ParseDSN), makes a connector
+// and opens a DB on it.
+func Open(dsn string, opts ...Option) (*DB, error) {
+	cfg, err := driver.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	c, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return OpenDB(c, opts...), nil
+}
+
+func newDB(sqlDB *sql.DB, be backend, opts []Option, closeFn func() error) *DB {
 	db := &DB{DB: sqlDB, be: be, warehouse: warehouseHash(be.Warehouse()), opts: defaultOptions()}
 	for _, o := range opts {
 		o(&db.opts)
 	}
+	db.shared = &shared{rows: openRowsDB(be), closeFn: closeFn}
+	if db.opts.keepAlive > 0 {
+		db.shared.keep = newKeeper(be, db.opts.keepAlive)
+	}
 	return db
 }
 
-// With returns a DB that shares db's pool and connector with opts applied on
-// top of db's options. Closing either closes both.
+// With returns a DB that shares db's pool, connector and keep-alive loop,
+// with opts applied on top of db's options (WithKeepAlive excepted: the
+// loop is db's). Closing either closes both.
 func (db *DB) With(opts ...Option) *DB {
 	c := *db
 	for _, o := range opts {
@@ -58,9 +118,22 @@ func (db *DB) With(opts ...Option) *DB {
 	return &c
 }
 
+// Close stops the keep-alive loop and closes what the DB owns (see OpenDB
+// and NewDB). Executions stay on the server, to be resumed from their
+// tokens. Close is safe to call more than once.
+func (db *DB) Close() error {
+	s := db.shared
+	s.closeOnce.Do(func() {
+		s.keep.close()
+		s.closeErr = errors.Join(s.rows.Close(), s.closeFn())
+	})
+	return s.closeErr
+}
+
 // ParseExecution decodes a token made by Execution.MarshalText (or the JSON of
 // MarshalJSON) and checks that it belongs to db's warehouse. It does not
-// contact the server. Leading and trailing white space is ignored.
+// contact the server; from now on the keep-alive loop holds the execution.
+// Leading and trailing white space is ignored.
 func (db *DB) ParseExecution(token string) (*Execution, error) {
 	var e Execution
 	token = strings.TrimSpace(token)
@@ -82,69 +155,111 @@ func (db *DB) ParseExecution(token string) (*Execution, error) {
 // called as soon as the server accepted the query; QueryContext then waits up
 // to the configured wait (WithWait, default 5 s) for it to finish:
 //
-//   - finished: rows streams the result and exc.Status is StatusFinished;
+//   - finished: rows streams the result from the first row and exc.Status is
+//     StatusFinished;
 //   - still pending or running: rows is not nil but has no columns and no rows,
-//     and rows.Err() matches ErrNotFinished; continue with Wait or
+//     and rows.Err() matches ErrNotFinished; continue with Wait, Poll or
 //     CheckExecution and GetExecutionRows, here or in another process from the
 //     token of exc;
-//   - failed: err is the *driver.ServerError, also in exc.Err; the driver has
-//     closed the statement, so its token reports StatusGone afterwards.
+//   - failed: err is the *driver.ServerError, also in exc.Err.
 //
-// If ctx ends during the wait, the driver cancels and closes the statement:
-// use a ctx that lives as long as the statement should. exc is nil only when
-// the statement was never submitted. Whenever err is nil, rows is not nil and
-// must be closed. The driver closes the operation and its session once the
-// last row has been read; rows closed earlier leave the result on the server
-// for GetExecutionRows, until CloseExecution.
+// ctx bounds the call, never the statement: if ctx ends during the wait,
+// QueryContext returns ctx's error with exc, which still resumes; the
+// statement runs on until CancelExecution. exc is nil only when the statement
+// was never submitted. Whenever err is nil, rows is not nil and must be
+// closed. Reading the rows, to the end or not, does not close the
+// execution: its result stays readable until CloseExecution.
 func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, exc *Execution, err error) {
-	d := db.detached()
-	rows, err = db.DB.QueryContext(ctx, query, append(args[:len(args):len(args)], d)...)
-	exc = db.fromDetached(d, err)
+	exc, err = db.submitAndWait(ctx, query, args)
 	if err != nil {
 		return nil, exc, err
 	}
-	if exc == nil {
-		rows.Close()
-		return nil, nil, errors.New("async: the driver reported no operation for the query")
+	if !exc.Status.Terminal() {
+		rows, err = db.shared.rows.QueryContext(ctx, "", pendingArg{id: exc.StatementID()})
+		return rows, exc, err
 	}
-	return rows, exc, nil
+	rows, cur, err := db.rowsOf(ctx, exc)
+	return rows, cur, err
 }
 
 // ExecContext runs a statement that returns no rows as a resumable execution,
 // submitting and waiting for it like QueryContext. When it finished in time,
-// exc.Status is StatusFinished, exc.RowsAffected holds the rows modified, and
-// the driver has already closed the statement (its token reports StatusGone
-// afterwards). Otherwise the status is pending or running: follow it with
-// Wait or CheckExecution. A failure is returned as err (the
-// *driver.ServerError, also in exc.Err).
-func (db *DB) ExecContext(ctx context.Context, stmt string, args ...any) (exc *Execution, err error) {
-	d := db.detached()
-	res, err := db.DB.ExecContext(ctx, stmt, append(args[:len(args):len(args)], d)...)
-	exc = db.fromDetached(d, err)
+// exc.Status is StatusFinished and res.RowsAffected and exc.RowsAffected
+// hold the rows modified. Otherwise the status is pending or running,
+// res.RowsAffected returns an error matching ErrNotFinished, and Wait or
+// CheckExecution follow the statement. A failure is returned as err (the
+// *driver.ServerError, also in exc.Err). ctx bounds the call, not the
+// statement, as for QueryContext.
+func (db *DB) ExecContext(ctx context.Context, stmt string, args ...any) (res sql.Result, exc *Execution, err error) {
+	exc, err = db.submitAndWait(ctx, stmt, args)
 	if err != nil {
-		return exc, err
+		return nil, exc, err
 	}
-	if exc == nil {
-		return nil, errors.New("async: the driver reported no operation for the statement")
-	}
-	if exc.Status == StatusFinished {
-		if n, err := res.RowsAffected(); err == nil {
-			exc.RowsAffected = n
+	if exc.Status != StatusFinished {
+		if err := outcomeErr(exc); !errors.Is(err, ErrNotFinished) {
+			return nil, exc, err
 		}
+		return result{err: &execError{id: exc.StatementID(), what: "has not finished", errs: []error{ErrNotFinished}}}, exc, nil
 	}
-	return exc, nil
+	return result{n: exc.RowsAffected}, exc, nil
+}
+
+// result is the sql.Result of ExecContext.
+type result struct {
+	n   int64
+	err error
+}
+
+// LastInsertId implements sql.Result: the server has none.
+func (r result) LastInsertId() (int64, error) {
+	return 0, errors.New("async: LastInsertId is not supported")
+}
+
+// RowsAffected implements sql.Result.
+func (r result) RowsAffected() (int64, error) { return r.n, r.err }
+
+// submitAndWait submits a statement, calls the OnSubmit hook and waits up to
+// the configured wait. A failure is returned as the error (with exc).
+func (db *DB) submitAndWait(ctx context.Context, query string, args []any) (*Execution, error) {
+	ref, _, err := db.be.SubmitDetached(ctx, query, args...)
+	if ref.IsZero() {
+		if err == nil {
+			err = errors.New("async: the driver reported no operation for the statement")
+		}
+		return nil, err
+	}
+	exc := db.newExecution(ref)
+	db.shared.keep.hold(ref)
+	if hook := db.opts.onSubmit; hook != nil {
+		hook(exc.clone())
+	}
+	if err != nil {
+		return exc, err // ctx ended while the submission was completing
+	}
+	cur, err := db.poll(ctx, exc, time.Now().Add(db.opts.wait))
+	if err != nil {
+		return cur, err
+	}
+	if cur.Status == StatusFailed {
+		return cur, outcomeErr(cur)
+	}
+	return cur, nil
 }
 
 // CheckExecution asks the server once for the status of exc and returns an
 // updated copy. A pending, running, failed or canceled statement is not an
 // error: its state is in the returned Status (and Err). A statement the server
-// no longer knows has StatusGone. Errors are for transport problems and for
-// an execution that is invalid or belongs to another warehouse; the returned
-// execution is then exc itself.
+// no longer knows has StatusGone, with the server's reason in Err. Errors are
+// for transport problems and for an execution that is invalid or belongs to
+// another warehouse; the returned execution is then exc itself.
 func (db *DB) CheckExecution(ctx context.Context, exc *Execution) (*Execution, error) {
 	if err := db.check(exc); err != nil {
 		return exc, err
 	}
+	return db.checkOnce(ctx, exc)
+}
+
+func (db *DB) checkOnce(ctx context.Context, exc *Execution) (*Execution, error) {
 	st, err := db.be.OperationStatus(ctx, exc.Ref)
 	if err == nil && st.Err != nil && errors.Is(st.Err, driver.ErrInvalidHandle) {
 		err = st.Err
@@ -152,8 +267,12 @@ func (db *DB) CheckExecution(ctx context.Context, exc *Execution) (*Execution, e
 	out := exc.clone()
 	switch {
 	case errors.Is(err, driver.ErrInvalidHandle):
-		out.Status, out.Err = StatusGone, nil
+		out.Status, out.Err = StatusGone, err
+		db.shared.keep.release(exc.StatementID())
 	case err != nil:
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return exc, err
 	default:
 		out.apply(st)
@@ -161,12 +280,35 @@ func (db *DB) CheckExecution(ctx context.Context, exc *Execution) (*Execution, e
 	return out, nil
 }
 
+// Poll checks exc once and, when it has finished, returns its rows from the
+// first row as well: the one call of a loop that runs other work between
+// checks. While the statement runs, rows is nil and err is nil; a failed,
+// canceled, timed-out or gone execution gives the error GetExecutionRows
+// gives. It never blocks beyond one status request (which the server may
+// hold up to about 5 s) and, when finished, the first page of the result.
+func (db *DB) Poll(ctx context.Context, exc *Execution) (rows *sql.Rows, last *Execution, err error) {
+	if err := db.check(exc); err != nil {
+		return nil, exc, err
+	}
+	cur := exc
+	if !cur.Status.Terminal() {
+		if cur, err = db.checkOnce(ctx, exc); err != nil {
+			return nil, cur, err
+		}
+		if !cur.Status.Terminal() {
+			return nil, cur, nil
+		}
+	}
+	return db.rowsOf(ctx, cur)
+}
+
 // GetExecutionRows returns the rows of a finished execution, from the first
-// row, on a connection of the pool. When exc is not known to be finished it
-// checks the status first: a statement still running gives an error matching
-// ErrNotFinished, a failed one its *driver.ServerError, one canceled, timed
-// out, closed or gone an error matching ErrNoResult (and ErrGone when gone).
-// The driver closes the operation and its session after the last row.
+// row. It may be called again, from any process, for as long as the result
+// is on the server: until CloseExecution, or until the server expires it.
+// When exc is not known to be finished it checks the status first: a
+// statement still running gives an error matching ErrNotFinished, a failed
+// one its *driver.ServerError, one canceled, timed out, closed or gone an
+// error matching ErrNoResult (and ErrGone when gone).
 func (db *DB) GetExecutionRows(ctx context.Context, exc *Execution) (*sql.Rows, error) {
 	if err := db.check(exc); err != nil {
 		return nil, err
@@ -174,18 +316,30 @@ func (db *DB) GetExecutionRows(ctx context.Context, exc *Execution) (*sql.Rows, 
 	cur := exc
 	if cur.Status != StatusFinished {
 		var err error
-		if cur, err = db.CheckExecution(ctx, exc); err != nil {
+		if cur, err = db.checkOnce(ctx, exc); err != nil {
 			return nil, err
 		}
 	}
-	if err := outcomeErr(cur); err != nil {
-		return nil, err
-	}
-	rows, err := db.DB.QueryContext(ctx, "", &driver.Resume{Ref: cur.Ref})
-	if errors.Is(err, driver.ErrInvalidHandle) {
-		return nil, goneErr(cur, err)
-	}
+	rows, _, err := db.rowsOf(ctx, cur)
 	return rows, err
+}
+
+// rowsOf returns the rows of cur when finished, else the outcome's error.
+func (db *DB) rowsOf(ctx context.Context, cur *Execution) (*sql.Rows, *Execution, error) {
+	if err := outcomeErr(cur); err != nil {
+		return nil, cur, err
+	}
+	rows, err := db.shared.rows.QueryContext(ctx, "", refArg{ref: cur.Ref})
+	if errors.Is(err, driver.ErrInvalidHandle) {
+		gone := cur.clone()
+		gone.Status, gone.Err = StatusGone, err
+		db.shared.keep.release(cur.StatementID())
+		return nil, gone, goneErr(gone)
+	}
+	if err != nil {
+		return nil, cur, err
+	}
+	return rows, cur, nil
 }
 
 // Wait polls exc until it reaches a terminal status, with the adaptive backoff
@@ -193,49 +347,76 @@ func (db *DB) GetExecutionRows(ctx context.Context, exc *Execution) (*sql.Rows, 
 // holds every row from the first one (no columns and no rows for a statement
 // without a result set); whenever err is nil, rows is not nil and must be
 // closed. A failure returns its *driver.ServerError as err; a canceled,
-// timed-out, closed or gone execution an error matching ErrNoResult. When ctx
-// ends first, Wait returns the last status seen and ctx's error; the
-// statement keeps running on the server.
+// timed-out, closed or gone execution an error matching ErrNoResult.
+//
+// Wait rides out outages: transport errors, HTTP 5xx and 429 are retried
+// with capped, jittered backoff for as long as ctx allows (or up to
+// WithOutageLimit). Only definitive answers end it: the server no longer
+// knowing the statement (StatusGone, the server's reason in Err) or an
+// authentication failure (HTTP 401, 403). When ctx ends first, Wait returns
+// the last status seen and ctx's error; the statement keeps running on the
+// server.
 func (db *DB) Wait(ctx context.Context, exc *Execution) (rows *sql.Rows, last *Execution, err error) {
 	if err := db.check(exc); err != nil {
 		return nil, exc, err
 	}
 	cur := exc
 	if !cur.Status.Terminal() {
-		if cur, err = db.poll(ctx, exc); err != nil {
+		if cur, err = db.poll(ctx, exc, time.Time{}); err != nil {
 			return nil, cur, err
 		}
 	}
-	if err := outcomeErr(cur); err != nil {
-		return nil, cur, err
-	}
-	rows, err = db.DB.QueryContext(ctx, "", &driver.Resume{Ref: cur.Ref})
-	if err != nil {
-		if errors.Is(err, driver.ErrInvalidHandle) {
-			cur = cur.clone()
-			cur.Status, cur.Err = StatusGone, nil
-			err = goneErr(cur, err)
-		}
-		return nil, cur, err
-	}
-	return rows, cur, nil
+	return db.rowsOf(ctx, cur)
 }
 
-// poll checks exc until its status is terminal.
-func (db *DB) poll(ctx context.Context, exc *Execution) (*Execution, error) {
+// poll checks exc until its status is terminal, ctx ends or deadline (when
+// not zero) passes, riding out transient failures.
+func (db *DB) poll(ctx context.Context, exc *Execution, deadline time.Time) (*Execution, error) {
 	bo := newBackoff(db.opts.pollMin, db.opts.pollMax)
+	outage := &backoff{min: outageMin, max: outageMax, jitter: true}
+	var outageStart time.Time
 	cur := exc
 	for {
 		start := time.Now()
-		next, err := db.CheckExecution(ctx, cur)
-		if err != nil {
+		callCtx, cancel := ctx, context.CancelFunc(func() {})
+		if !deadline.IsZero() {
+			// A long-polling server may hold the call past the wait.
+			callCtx, cancel = context.WithDeadline(ctx, later(deadline, start.Add(minStatusCall)))
+		}
+		next, err := db.checkOnce(callCtx, cur)
+		cancel()
+		var sleep time.Duration
+		switch {
+		case err == nil:
+			cur, outageStart = next, time.Time{}
+			outage.reset()
+			if cur.Status.Terminal() {
+				return cur, nil
+			}
+			sleep = sleepFor(bo.next(), time.Since(start))
+		case ctx.Err() != nil:
+			return cur, ctx.Err()
+		case !deadline.IsZero() && callCtx.Err() != nil:
+			return cur, nil // the wait ended while the server held the call
+		case driver.IsTransient(err):
+			if outageStart.IsZero() {
+				outageStart = start
+			}
+			if l := db.opts.outageLimit; l > 0 && time.Since(outageStart) >= l {
+				return cur, fmt.Errorf("async: execution %s: outage of %v: %w", cur.StatementID(), time.Since(outageStart).Round(time.Millisecond), err)
+			}
+			sleep = outage.next()
+		default:
 			return cur, err
 		}
-		cur = next
-		if cur.Status.Terminal() {
-			return cur, nil
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return cur, nil
+			}
+			sleep = min(sleep, left)
 		}
-		t := time.NewTimer(sleepFor(bo.next(), time.Since(start)))
+		t := time.NewTimer(sleep)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -243,6 +424,17 @@ func (db *DB) poll(ctx context.Context, exc *Execution) (*Execution, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// minStatusCall is the least time a status call gets under a wait deadline,
+// so that a deadline already close still allows one answer.
+const minStatusCall = 250 * time.Millisecond
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // CancelExecution asks the server to cancel exc. It is idempotent: canceling
@@ -260,80 +452,60 @@ func (db *DB) CancelExecution(ctx context.Context, exc *Execution) error {
 	var se *driver.ServerError
 	if errors.As(err, &se) {
 		// Some servers refuse to cancel a statement that already ended.
-		if cur, cerr := db.CheckExecution(ctx, exc); cerr == nil && cur.Status.Terminal() {
+		if cur, cerr := db.checkOnce(ctx, exc); cerr == nil && cur.Status.Terminal() {
 			return nil
 		}
 	}
 	return err
 }
 
-// CloseExecution releases the server resources of exc: the operation with
-// its result, then its dedicated session. It is idempotent: closing an
-// execution that is already closed or gone succeeds. Close every execution
-// whose rows are not read to the end.
+// CloseExecution is the application's acknowledgement that it is done with
+// exc: it releases the server resources of exc — the operation with its
+// result, then its dedicated session — and stops keeping it alive. It is
+// idempotent: closing an execution that is already closed or gone succeeds.
+// Close every execution once its result is safely processed, failed ones
+// too.
 func (db *DB) CloseExecution(ctx context.Context, exc *Execution) error {
 	if err := db.check(exc); err != nil {
 		return err
 	}
 	err := db.be.CloseOperation(ctx, exc.Ref)
-	if errors.Is(err, driver.ErrInvalidHandle) {
+	if err == nil || errors.Is(err, driver.ErrInvalidHandle) {
+		db.shared.keep.release(exc.StatementID())
 		return nil
 	}
 	return err
 }
 
-// check validates that exc can be used with db.
+// KeptAlive is the number of executions the keep-alive loop holds.
+func (db *DB) KeptAlive() int { return db.shared.keep.count() }
+
+// check validates that exc can be used with db, and holds it in the
+// keep-alive loop.
 func (db *DB) check(exc *Execution) error {
 	switch {
 	case exc == nil:
 		return fmt.Errorf("%w: nil execution", ErrInvalidToken)
 	case exc.warehouse == 0:
 		return errNoBind
-	case len(exc.Ref.Operation.GUID) == 0:
+	case exc.Ref.IsZero():
 		return fmt.Errorf("%w: execution has no operation handle", ErrInvalidToken)
 	case exc.warehouse != db.warehouse:
 		return ErrWrongWarehouse
 	}
+	if exc.Status != StatusGone {
+		db.shared.keep.hold(exc.Ref)
+	}
 	return nil
 }
 
-// detached builds the driver argument that makes a statement resumable.
-func (db *DB) detached() *driver.Detached {
-	d := &driver.Detached{Wait: db.opts.wait}
-	if hook := db.opts.onSubmit; hook != nil {
-		d.OnSubmit = func(ref driver.OperationRef) {
-			hook(db.newExecution(ref))
-		}
-	}
-	return d
-}
-
 func (db *DB) newExecution(ref driver.OperationRef) *Execution {
-	e := &Execution{Ref: ref, warehouse: db.warehouse, Status: StatusInitialized}
-	return e.clone()
-}
-
-// fromDetached builds the execution the driver reported in d; nil when the
-// statement was never submitted.
-func (db *DB) fromDetached(d *driver.Detached, err error) *Execution {
-	if len(d.Ref.Operation.GUID) == 0 {
-		return nil
-	}
-	exc := db.newExecution(d.Ref)
-	exc.apply(d.Status)
-	var se *driver.ServerError
-	switch {
-	case err == nil:
-	case errors.Is(err, driver.ErrInvalidHandle):
-		exc.Status, exc.Err = StatusGone, nil
-	case errors.As(err, &se) && !exc.Status.Terminal():
-		exc.Status, exc.Err = StatusFailed, err
-	}
-	return exc
+	return &Execution{Ref: ref, warehouse: db.warehouse, Status: StatusInitialized}
 }
 
 // outcomeErr is the error reading the result of cur gives, nil when finished.
 func outcomeErr(cur *Execution) error {
+	id := cur.StatementID()
 	switch cur.Status {
 	case StatusFinished:
 		return nil
@@ -341,35 +513,30 @@ func outcomeErr(cur *Execution) error {
 		if cur.Err != nil {
 			return cur.Err
 		}
-		return fmt.Errorf("async: execution %s failed", cur.StatementID())
+		return &execError{id: id, what: "failed", errs: []error{ErrNoResult}}
 	case StatusGone:
-		return goneErr(cur, ErrGone)
+		return goneErr(cur)
 	}
 	if cur.Status.Terminal() {
+		what := "is " + cur.Status.String()
+		errs := []error{ErrNoResult}
 		if cur.Err != nil {
-			return fmt.Errorf("async: execution %s is %s: %w: %w", cur.StatementID(), cur.Status, ErrNoResult, cur.Err)
+			what += ": " + reason(cur.Err)
+			errs = append(errs, cur.Err)
 		}
-		return fmt.Errorf("async: execution %s is %s: %w", cur.StatementID(), cur.Status, ErrNoResult)
+		return &execError{id: id, what: what, errs: errs}
 	}
-	return fmt.Errorf("async: execution %s is %s: %w", cur.StatementID(), cur.Status, ErrNotFinished)
+	return &execError{id: id, what: "is " + cur.Status.String(), errs: []error{ErrNotFinished}}
 }
 
-// Open parses a DSN of the driver (see driver.ParseDSN), makes a connector
-// and opens a DB on it.
-func Open(dsn string, opts ...Option) (*DB, error) {
-	cfg, err := driver.ParseDSN(dsn)
-	if err != nil {
-		return nil, err
+// goneErr reports an execution the server no longer knows; it matches
+// ErrNoResult and ErrGone, and wraps the server's reason when known.
+func goneErr(cur *Execution) error {
+	what := "is gone (closed, evicted or expired)"
+	errs := []error{ErrNoResult, ErrGone}
+	if cur.Err != nil {
+		what += ": " + reason(cur.Err)
+		errs = append(errs, cur.Err)
 	}
-	c, err := driver.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return OpenDB(c, opts...), nil
-}
-
-// goneErr reports an execution the server no longer knows; cause matches
-// ErrGone.
-func goneErr(cur *Execution, cause error) error {
-	return fmt.Errorf("async: execution %s is gone (closed, evicted or expired): %w: %w", cur.StatementID(), ErrNoResult, cause)
+	return &execError{id: cur.StatementID(), what: what, errs: errs}
 }

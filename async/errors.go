@@ -33,3 +33,36 @@ var ErrWrongWarehouse = errors.New("async: execution belongs to another warehous
 // explanation when there is one. A failed execution returns its
 // *driver.ServerError instead.
 var ErrNoResult = errors.New("async: execution ended without a result")
+
+// execError is an error about one execution: its text names the statement
+// once, with one "async:" prefix, and it matches (errors.Is, errors.As) each
+// of errs — the package's sentinels and the driver's error it explains.
+type execError struct {
+	id   string
+	what string
+	errs []error
+}
+
+func (e *execError) Error() string { return "async: execution " + e.id + " " + e.what }
+
+// Unwrap returns the errors e matches.
+func (e *execError) Unwrap() []error { return e.errs }
+
+// reason is the text of a driver error without its prefix and statement
+// ID, for an execError that names the statement itself.
+func reason(err error) string {
+	var se *driver.ServerError
+	if errors.As(err, &se) {
+		msg := se.Message
+		if msg == "" {
+			msg = se.DisplayMessage
+		}
+		if se.SQLState != "" {
+			msg = "[" + se.SQLState + "] " + msg
+		}
+		if msg != "" {
+			return msg
+		}
+	}
+	return err.Error()
+}

@@ -49,12 +49,12 @@ func (e *Execution) StatementID() string {
 	if e == nil {
 		return ""
 	}
-	return e.Ref.Operation.String()
+	return e.Ref.StatementID()
 }
 
 // String describes e with its statement ID and status; never the secret.
 func (e Execution) String() string {
-	s := fmt.Sprintf("execution %s %s", e.Ref.Operation.String(), e.Status)
+	s := fmt.Sprintf("execution %s %s", e.Ref.StatementID(), e.Status)
 	if e.Err != nil {
 		var se *driver.ServerError
 		if errors.As(e.Err, &se) && se.SQLState != "" {
@@ -67,11 +67,21 @@ func (e Execution) String() string {
 // GoString is String, so that %#v does not print the secret either.
 func (e Execution) GoString() string { return e.String() }
 
+// Format writes String under every verb (%v, %+v, %#v, %s, %q, %d, %x,
+// ...): no verb prints the secret or the fields one by one.
+func (e Execution) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", e.String())
+		return
+	}
+	fmt.Fprint(f, e.String())
+}
+
 // LogValue makes log/slog record the statement ID and status, never the
 // token or the secret.
 func (e Execution) LogValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("statement_id", e.Ref.Operation.String()),
+		slog.String("statement_id", e.Ref.StatementID()),
 		slog.String("status", e.Status.String()),
 	}
 	if e.Err != nil {
@@ -80,23 +90,11 @@ func (e Execution) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// clone returns a copy of e that shares no mutable memory with it.
+// clone returns a copy of e. The reference is immutable, so a shallow copy
+// shares no mutable memory.
 func (e *Execution) clone() *Execution {
 	c := *e
-	c.Ref.Operation = cloneHandle(e.Ref.Operation)
-	c.Ref.Session = cloneHandle(e.Ref.Session)
 	return &c
-}
-
-func cloneHandle(h driver.HandleID) driver.HandleID {
-	return driver.HandleID{GUID: cloneBytes(h.GUID), Secret: cloneBytes(h.Secret)}
-}
-
-func cloneBytes(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append([]byte(nil), b...)
 }
 
 // apply updates e with a status reported by the driver.
@@ -110,9 +108,6 @@ func (e *Execution) apply(st driver.OperationStatus) {
 		e.Completed = normTime(st.Completed)
 	}
 	e.RowsAffected = st.RowsAffected
-	if st.HasResultSet {
-		e.Ref.HasResultSet = true
-	}
 }
 
 // normTime keeps what a token can hold: UTC, millisecond precision.

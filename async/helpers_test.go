@@ -3,8 +3,13 @@ package async
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
+	"io"
 	"sync"
 	"time"
+
+	sqldriver "database/sql/driver"
 
 	"github.com/asyncsql/databricks/driver"
 )
@@ -21,13 +26,27 @@ var (
 	testSessSec  = []byte("SESSSECRET-98765")
 )
 
-func testRef() driver.OperationRef {
-	return driver.OperationRef{
-		Operation:      driver.HandleID{GUID: append([]byte(nil), testOpGUID...), Secret: append([]byte(nil), testOpSecret...)},
-		Session:        driver.HandleID{GUID: append([]byte(nil), testSessGUID...), Secret: append([]byte(nil), testSessSec...)},
-		HasResultSet:   true,
-		ServerProtocol: 42248,
+// makeRef builds a reference through its documented binary form.
+func makeRef(opGUID, opSecret, sessGUID, sessSecret []byte, hasResultSet bool, proto int64) driver.OperationRef {
+	var flags byte
+	if hasResultSet {
+		flags = 1
 	}
+	b := []byte{1, flags}
+	for _, p := range [][]byte{opGUID, opSecret, sessGUID, sessSecret} {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	b = binary.AppendVarint(b, proto)
+	var r driver.OperationRef
+	if err := r.UnmarshalBinary(b); err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func testRef() driver.OperationRef {
+	return makeRef(testOpGUID, testOpSecret, testSessGUID, testSessSec, true, 42248)
 }
 
 // testExecution returns a running execution bound to testWarehouse.
@@ -48,6 +67,12 @@ type fakeBackend struct {
 	mu        sync.Mutex
 	steps     []statusStep
 	calls     []time.Time
+	submitRef driver.OperationRef
+	submitErr error
+	lastArgs  []any
+	rows      []int64
+	rowsErr   error
+	rowsCalls int
 	cancelErr error
 	closeErr  error
 	canceled  int
@@ -62,10 +87,20 @@ type statusStep struct {
 
 func (f *fakeBackend) Warehouse() string { return f.warehouse }
 
+func (f *fakeBackend) SubmitDetached(ctx context.Context, query string, args ...any) (driver.OperationRef, driver.OperationStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lastArgs = args
+	return f.submitRef, driver.OperationStatus{State: driver.StateInitialized}, f.submitErr
+}
+
 func (f *fakeBackend) OperationStatus(ctx context.Context, ref driver.OperationRef) (driver.OperationStatus, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, time.Now())
-	step := f.steps[0]
+	step := statusStep{st: driver.OperationStatus{State: driver.StateRunning}}
+	if len(f.steps) > 0 {
+		step = f.steps[0]
+	}
 	if len(f.steps) > 1 {
 		f.steps = f.steps[1:]
 	}
@@ -78,6 +113,16 @@ func (f *fakeBackend) OperationStatus(ctx context.Context, ref driver.OperationR
 		}
 	}
 	return step.st, step.err
+}
+
+func (f *fakeBackend) OperationRows(ctx context.Context, ref driver.OperationRef) (sqldriver.Rows, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rowsCalls++
+	if f.rowsErr != nil {
+		return nil, f.rowsErr
+	}
+	return &intRows{vals: append([]int64(nil), f.rows...)}, nil
 }
 
 func (f *fakeBackend) CancelOperation(ctx context.Context, ref driver.OperationRef) error {
@@ -93,3 +138,32 @@ func (f *fakeBackend) CloseOperation(ctx context.Context, ref driver.OperationRe
 	f.closed++
 	return f.closeErr
 }
+
+func (f *fakeBackend) statusCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
+// intRows is a driver result of one BIGINT column.
+type intRows struct{ vals []int64 }
+
+func (r *intRows) Columns() []string { return []string{"n"} }
+func (r *intRows) Close() error      { return nil }
+func (r *intRows) Next(dest []sqldriver.Value) error {
+	if len(r.vals) == 0 {
+		return io.EOF
+	}
+	dest[0], r.vals = r.vals[0], r.vals[1:]
+	return nil
+}
+
+// newTestDB opens a DB on a fake backend, without a *sql.DB of the driver.
+func newTestDB(be *fakeBackend, opts ...Option) *DB {
+	if be.submitRef.IsZero() && be.submitErr == nil {
+		be.submitRef = testRef()
+	}
+	return newDB(nil, be, opts, func() error { return nil })
+}
+
+var errBoom = errors.New("boom")

@@ -47,7 +47,8 @@ func TestLegacyTokensParse(t *testing.T) {
 	want := tokenCases()
 	for _, lt := range legacyTokens(t) {
 		t.Run(lt.name, func(t *testing.T) {
-			db := newDB(nil, &fakeBackend{warehouse: lt.warehouse}, nil)
+			db := newTestDB(&fakeBackend{warehouse: lt.warehouse})
+			defer db.Close()
 			exc, err := db.ParseExecution(lt.token)
 			if err != nil {
 				t.Fatalf("ParseExecution: %v", err)
@@ -58,7 +59,19 @@ func TestLegacyTokensParse(t *testing.T) {
 			if w, ok := want[lt.name]; ok {
 				sameExecution(t, exc, w)
 			}
-			if _, err := newDB(nil, &fakeBackend{warehouse: otherWarehouse}, nil).ParseExecution(lt.token); err == nil {
+			// Re-encoded, it is a current token for the same execution.
+			tok, err := exc.MarshalText()
+			if err != nil || !strings.HasPrefix(string(tok), tokenPrefix) {
+				t.Fatalf("re-encoding: %q %v", tok, err)
+			}
+			again, err := db.ParseExecution(string(tok))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameExecution(t, again, exc)
+			other := newTestDB(&fakeBackend{warehouse: otherWarehouse})
+			defer other.Close()
+			if _, err := other.ParseExecution(lt.token); err == nil {
 				t.Fatal("a token of another warehouse parsed")
 			}
 		})

@@ -2,17 +2,19 @@ package async
 
 import "time"
 
-// Option configures a DB (OpenDB, DB.With).
+// Option configures a DB (OpenDB, NewDB, Open, DB.With).
 type Option func(*options)
 
 type options struct {
 	wait             time.Duration
 	pollMin, pollMax time.Duration
 	onSubmit         func(*Execution)
+	keepAlive        time.Duration // 0: off
+	outageLimit      time.Duration // 0: as long as ctx allows
 }
 
 func defaultOptions() options {
-	return options{wait: DefaultWait, pollMin: DefaultPollMin, pollMax: DefaultPollMax}
+	return options{wait: DefaultWait, pollMin: DefaultPollMin, pollMax: DefaultPollMax, keepAlive: DefaultKeepAlive}
 }
 
 // WithWait sets how long QueryContext and ExecContext wait for a statement to
@@ -44,11 +46,37 @@ func WithPollBackoff(min, max time.Duration) Option {
 
 // WithOnSubmit sets a function called with the Execution (status
 // StatusInitialized) as soon as the server has accepted a statement, before
-// QueryContext or ExecContext wait for it: the place to save its token so a
-// crash or restart cannot lose the statement. It runs on the goroutine of the
-// query and should return quickly.
+// QueryContext or ExecContext wait for it, even when their ctx has ended
+// meanwhile: the place to save its token so that a crash or restart cannot
+// lose the statement. It runs on the goroutine of the query and should
+// return quickly.
 func WithOnSubmit(f func(*Execution)) Option {
 	return func(o *options) { o.onSubmit = f }
+}
+
+// WithKeepAlive sets how often the DB's keep-alive loop sends a status
+// request for each execution the DB holds (default DefaultKeepAlive, 5
+// min; at most KeepAliveInterval). Zero or a negative value turns the
+// keep-alive off: executions nobody polls are then evicted by the server
+// after about 20 minutes.
+func WithKeepAlive(every time.Duration) Option {
+	return func(o *options) {
+		if every <= 0 {
+			o.keepAlive = 0
+			return
+		}
+		o.keepAlive = clamp(every, time.Millisecond, KeepAliveInterval)
+	}
+}
+
+// WithOutageLimit bounds how long Wait (and the waits of QueryContext and
+// ExecContext) ride out an outage — transport errors, HTTP 5xx and 429 —
+// before returning its error. Zero, the default, rides it out for as long
+// as ctx allows.
+func WithOutageLimit(d time.Duration) Option {
+	return func(o *options) {
+		o.outageLimit = max(d, 0)
+	}
 }
 
 func clamp(d, lo, hi time.Duration) time.Duration {

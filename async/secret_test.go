@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-
-	"github.com/asyncsql/databricks/driver"
 )
 
 func TestTextOutputHidesSecrets(t *testing.T) {
@@ -24,6 +22,10 @@ func TestTextOutputHidesSecrets(t *testing.T) {
 		"%#v":      fmt.Sprintf("%#v", e),
 		"%s value": fmt.Sprintf("%s", *e),
 		"%#v val":  fmt.Sprintf("%#v", *e),
+		"%d":       fmt.Sprintf("%d", *e),
+		"%x":       fmt.Sprintf("%x %X", e, *e),
+		"%+v ref":  fmt.Sprintf("%+v %d %x", e.Ref, e.Ref, e.Ref),
+		"%q":       fmt.Sprintf("%q", e),
 		"slog":     logs.String(),
 	}
 	for name, out := range outputs {
@@ -46,5 +48,4 @@ func TestTextOutputHidesSecrets(t *testing.T) {
 	if nilExc.StatementID() != "" {
 		t.Error("StatementID of nil")
 	}
-	_ = driver.HandleID{}
 }

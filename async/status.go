@@ -3,7 +3,7 @@ package async
 import (
 	"fmt"
 
-	"github.com/asyncsql/databricks/thrift/tcli"
+	"github.com/asyncsql/databricks/driver"
 )
 
 // Status is the state of an execution as last seen by this package. It has one
@@ -103,41 +103,41 @@ func (s *Status) UnmarshalText(b []byte) error {
 }
 
 // StatusFromState maps a server operation state to a Status. Every one of
-// the nine TOperationState values has its own Status; values outside the
-// enumeration map to StatusUnknown.
-func StatusFromState(st tcli.TOperationState) Status {
+// the nine server states has its own Status; values outside the enumeration
+// map to StatusUnknown.
+func StatusFromState(st driver.OperationState) Status {
 	switch st {
-	case tcli.TOperationState_INITIALIZED_STATE:
+	case driver.StateInitialized:
 		return StatusInitialized
-	case tcli.TOperationState_RUNNING_STATE:
+	case driver.StateRunning:
 		return StatusRunning
-	case tcli.TOperationState_FINISHED_STATE:
+	case driver.StateFinished:
 		return StatusFinished
-	case tcli.TOperationState_CANCELED_STATE:
+	case driver.StateCanceled:
 		return StatusCanceled
-	case tcli.TOperationState_CLOSED_STATE:
+	case driver.StateClosed:
 		return StatusClosed
-	case tcli.TOperationState_ERROR_STATE:
+	case driver.StateError:
 		return StatusFailed
-	case tcli.TOperationState_PENDING_STATE:
+	case driver.StatePending:
 		return StatusPending
-	case tcli.TOperationState_TIMEDOUT_STATE:
+	case driver.StateTimedOut:
 		return StatusTimedOut
 	}
 	return StatusUnknown // UKNOWN_STATE and anything unexpected
 }
 
 // stateOf is the server state of a terminal, unsuccessful status.
-func stateOf(s Status) (tcli.TOperationState, bool) {
+func stateOf(s Status) (driver.OperationState, bool) {
 	switch s {
 	case StatusFailed:
-		return tcli.TOperationState_ERROR_STATE, true
+		return driver.StateError, true
 	case StatusCanceled:
-		return tcli.TOperationState_CANCELED_STATE, true
+		return driver.StateCanceled, true
 	case StatusTimedOut:
-		return tcli.TOperationState_TIMEDOUT_STATE, true
+		return driver.StateTimedOut, true
 	case StatusClosed:
-		return tcli.TOperationState_CLOSED_STATE, true
+		return driver.StateClosed, true
 	}
 	return 0, false
 }

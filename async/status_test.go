@@ -3,29 +3,29 @@ package async
 import (
 	"testing"
 
-	"github.com/asyncsql/databricks/thrift/tcli"
+	"github.com/asyncsql/databricks/driver"
 )
 
 func TestStatusFromState(t *testing.T) {
 	tests := []struct {
-		state    tcli.TOperationState
+		state    driver.OperationState
 		want     Status
 		terminal bool
 		name     string
 	}{
-		{tcli.TOperationState_INITIALIZED_STATE, StatusInitialized, false, "INITIALIZED"},
-		{tcli.TOperationState_RUNNING_STATE, StatusRunning, false, "RUNNING"},
-		{tcli.TOperationState_FINISHED_STATE, StatusFinished, true, "FINISHED"},
-		{tcli.TOperationState_CANCELED_STATE, StatusCanceled, true, "CANCELED"},
-		{tcli.TOperationState_CLOSED_STATE, StatusClosed, true, "CLOSED"},
-		{tcli.TOperationState_ERROR_STATE, StatusFailed, true, "FAILED"},
-		{tcli.TOperationState_UKNOWN_STATE, StatusUnknown, false, "UNKNOWN"},
-		{tcli.TOperationState_PENDING_STATE, StatusPending, false, "PENDING"},
-		{tcli.TOperationState_TIMEDOUT_STATE, StatusTimedOut, true, "TIMED_OUT"},
-		{tcli.TOperationState(9), StatusUnknown, false, "UNKNOWN"},
-		{tcli.TOperationState(-1), StatusUnknown, false, "UNKNOWN"},
+		{driver.StateInitialized, StatusInitialized, false, "INITIALIZED"},
+		{driver.StateRunning, StatusRunning, false, "RUNNING"},
+		{driver.StateFinished, StatusFinished, true, "FINISHED"},
+		{driver.StateCanceled, StatusCanceled, true, "CANCELED"},
+		{driver.StateClosed, StatusClosed, true, "CLOSED"},
+		{driver.StateError, StatusFailed, true, "FAILED"},
+		{driver.StateUnknown, StatusUnknown, false, "UNKNOWN"},
+		{driver.StatePending, StatusPending, false, "PENDING"},
+		{driver.StateTimedOut, StatusTimedOut, true, "TIMED_OUT"},
+		{driver.OperationState(9), StatusUnknown, false, "UNKNOWN"},
+		{driver.OperationState(-1), StatusUnknown, false, "UNKNOWN"},
 	}
-	seen := map[tcli.TOperationState]bool{}
+	seen := map[driver.OperationState]bool{}
 	for _, tt := range tests {
 		got := StatusFromState(tt.state)
 		if got != tt.want || got.Terminal() != tt.terminal || got.String() != tt.name {
@@ -34,15 +34,15 @@ func TestStatusFromState(t *testing.T) {
 		seen[tt.state] = true
 	}
 	// The table covers every value of the enumeration.
-	for v := range tcli.TOperationState(9) {
-		if _, err := tcli.TOperationStateFromString(v.String()); err != nil || !seen[v] {
+	for v := range driver.OperationState(9) {
+		if !seen[v] {
 			t.Errorf("state %v (%d) missing from the table", v, v)
 		}
 	}
 	// The nine states map to nine distinct statuses; StatusGone is not
 	// one of them.
 	distinct := map[Status]bool{}
-	for v := range tcli.TOperationState(9) {
+	for v := range driver.OperationState(9) {
 		distinct[StatusFromState(v)] = true
 	}
 	if len(distinct) != 9 || distinct[StatusGone] {

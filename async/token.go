@@ -15,21 +15,16 @@ import (
 	"github.com/asyncsql/databricks/driver"
 )
 
-// Token format, version 1:
+// Token format, version 2:
 //
-//	"dbx1." + base64url-without-padding( payload || CRC-32C(prefix || payload) )
+//	"dbx2." + base64url-without-padding( payload || CRC-32C(prefix || payload) )
 //
 // payload, integers as Go varints (zig-zag) or uvarints:
 //
-//	flags      1 byte: bit 0 the operation has a result set, bit 1 a failure
-//	           follows; other bits must be zero
+//	flags      1 byte: bit 1 a failure follows; other bits must be zero
 //	warehouse  8 bytes big endian, warehouseHash of Connector.Warehouse()
 //	status     1 byte, a Status
-//	op guid    uvarint length + bytes (1..64)
-//	op secret  uvarint length + bytes (0..64)
-//	sess guid  uvarint length + bytes (0..64)
-//	sess secr  uvarint length + bytes (0..64)
-//	protocol   varint, the server protocol version
+//	ref        uvarint length + driver.OperationRef.MarshalBinary (1..300)
 //	started    varint, Unix milliseconds in [0, 253402300800000), 0 when
 //	           unknown
 //	completed  the same
@@ -37,17 +32,27 @@ import (
 //	failure    (when flagged) sqlstate uvarint length + bytes (0..32),
 //	           error code varint (int32), message uvarint length + bytes
 //	           (0..1024, UTF-8)
+//
+// Version 1 ("dbx1.", made before the driver's reference serialised
+// itself) is still read: the same layout with the handles inline instead of
+// ref — flags bit 0 the operation has a result set; after status the
+// operation GUID (1..64 bytes), its secret, the session GUID and secret
+// (0..64 bytes each, uvarint length first), then the protocol version as a
+// varint.
 const (
-	tokenPrefix   = "dbx1."
+	tokenPrefix   = "dbx2."
+	tokenPrefixV1 = "dbx1."
 	maxHandleLen  = 64
+	maxRefLen     = 300
 	maxSQLState   = 32
 	maxMessageLen = 1024
 	maxTokenLen   = 4096
 	maxMillis     = 253402300800000 // 10000-01-01T00:00:00Z
 
-	flagResultSet = 1 << 0
-	flagFailure   = 1 << 1
-	knownFlags    = flagResultSet | flagFailure
+	flagResultSetV1 = 1 << 0
+	flagFailure     = 1 << 1
+	knownFlags      = flagFailure
+	knownFlagsV1    = flagResultSetV1 | flagFailure
 )
 
 var (
@@ -56,11 +61,11 @@ var (
 	errNoBind = fmt.Errorf("%w: execution is not bound to a warehouse (use a DB to create or parse it)", ErrInvalidToken)
 )
 
-// MarshalText encodes e as a compact token: "dbx1." followed by base64url
-// text of a binary encoding of the handles, the warehouse binding, the
-// status, times, rows affected and failure (SQLSTATE, error code and the
-// first 1024 bytes of the message), ending with a CRC-32C checksum. The
-// token contains the operation secret.
+// MarshalText encodes e as a compact token: "dbx2." followed by base64url
+// text of a binary encoding of the driver's reference (handles and
+// secrets), the warehouse binding, the status, times, rows affected and
+// failure (SQLSTATE, error code and the first 1024 bytes of the message),
+// ending with a CRC-32C checksum. The token contains the operation secret.
 func (e Execution) MarshalText() ([]byte, error) {
 	payload, err := e.appendBinary(nil)
 	if err != nil {
@@ -73,7 +78,8 @@ func (e Execution) MarshalText() ([]byte, error) {
 	return out, nil
 }
 
-// UnmarshalText decodes a token made by MarshalText. Any malformed, truncated
+// UnmarshalText decodes a token made by MarshalText, of this version or of
+// version 1 ("dbx1."). Any malformed, truncated
 // or altered token fails with an error wrapping ErrInvalidToken. The warehouse
 // binding is checked when the execution is used with a DB (ErrWrongWarehouse),
 // or at once by DB.ParseExecution.
@@ -81,7 +87,11 @@ func (e *Execution) UnmarshalText(text []byte) error {
 	if len(text) > maxTokenLen {
 		return fmt.Errorf("%w: too long", ErrInvalidToken)
 	}
-	body, ok := bytes.CutPrefix(text, []byte(tokenPrefix))
+	prefix, v1 := tokenPrefix, bytes.HasPrefix(text, []byte(tokenPrefixV1))
+	if v1 {
+		prefix = tokenPrefixV1
+	}
+	body, ok := bytes.CutPrefix(text, []byte(prefix))
 	if !ok {
 		if i := bytes.IndexByte(text, '.'); i > 0 && i < 8 {
 			return fmt.Errorf("%w: unknown version %q", ErrInvalidToken, text[:i])
@@ -104,11 +114,11 @@ func (e *Execution) UnmarshalText(text []byte) error {
 		return fmt.Errorf("%w: truncated", ErrInvalidToken)
 	}
 	payload, sum := raw[:len(raw)-4], binary.BigEndian.Uint32(raw[len(raw)-4:])
-	if crc32Token(payload) != sum {
+	if crc32Prefixed(prefix, payload) != sum {
 		return fmt.Errorf("%w: checksum mismatch (altered or truncated)", ErrInvalidToken)
 	}
 	var d Execution
-	if err := d.decodeBinary(payload); err != nil {
+	if err := d.decodeBinary(payload, v1); err != nil {
 		return err
 	}
 	*e = d
@@ -120,41 +130,38 @@ func isBase64URL(c byte) bool {
 }
 
 // crc32Token is the CRC-32C of the version prefix and the payload.
-func crc32Token(payload []byte) uint32 {
-	return crc32.Update(crc32.Checksum([]byte(tokenPrefix), crcTable), crcTable, payload)
+func crc32Token(payload []byte) uint32 { return crc32Prefixed(tokenPrefix, payload) }
+
+func crc32Prefixed(prefix string, payload []byte) uint32 {
+	return crc32.Update(crc32.Checksum([]byte(prefix), crcTable), crcTable, payload)
 }
 
-// appendBinary appends the version 1 payload of e to b.
+// appendBinary appends the payload of e to b.
 func (e *Execution) appendBinary(b []byte) ([]byte, error) {
 	if e.warehouse == 0 {
 		return nil, errNoBind
 	}
-	if len(e.Ref.Operation.GUID) == 0 {
+	if e.Ref.IsZero() {
 		return nil, fmt.Errorf("%w: execution has no operation handle", ErrInvalidToken)
 	}
 	if !e.Status.valid() {
 		return nil, fmt.Errorf("%w: invalid status %d", ErrInvalidToken, uint8(e.Status))
 	}
-	for _, h := range [][]byte{e.Ref.Operation.GUID, e.Ref.Operation.Secret, e.Ref.Session.GUID, e.Ref.Session.Secret} {
-		if len(h) > maxHandleLen {
-			return nil, fmt.Errorf("%w: handle longer than %d bytes", ErrInvalidToken, maxHandleLen)
-		}
+	ref, err := e.Ref.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if len(ref) > maxRefLen {
+		return nil, fmt.Errorf("%w: reference longer than %d bytes", ErrInvalidToken, maxRefLen)
 	}
 	var flags byte
-	if e.Ref.HasResultSet {
-		flags |= flagResultSet
-	}
 	if e.Err != nil {
 		flags |= flagFailure
 	}
 	b = append(b, flags)
 	b = binary.BigEndian.AppendUint64(b, e.warehouse)
 	b = append(b, byte(e.Status))
-	b = appendBytes(b, e.Ref.Operation.GUID)
-	b = appendBytes(b, e.Ref.Operation.Secret)
-	b = appendBytes(b, e.Ref.Session.GUID)
-	b = appendBytes(b, e.Ref.Session.Secret)
-	b = binary.AppendVarint(b, e.Ref.ServerProtocol)
+	b = appendBytes(b, ref)
 	b = binary.AppendVarint(b, millis(e.Started))
 	b = binary.AppendVarint(b, millis(e.Completed))
 	b = binary.AppendVarint(b, e.RowsAffected)
@@ -167,21 +174,25 @@ func (e *Execution) appendBinary(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// decodeBinary parses a version 1 payload into e.
-func (e *Execution) decodeBinary(p []byte) error {
+// decodeBinary parses a payload (of version 1 when v1 is set) into e.
+func (e *Execution) decodeBinary(p []byte, v1 bool) error {
 	r := tokenReader{b: p}
 	flags := r.byte()
-	if flags&^knownFlags != 0 {
+	known := byte(knownFlags)
+	if v1 {
+		known = knownFlagsV1
+	}
+	if flags&^known != 0 {
 		return fmt.Errorf("%w: unknown flags", ErrInvalidToken)
 	}
-	e.Ref.HasResultSet = flags&flagResultSet != 0
 	e.warehouse = r.uint64()
 	e.Status = Status(r.byte())
-	e.Ref.Operation.GUID = r.bytes(maxHandleLen)
-	e.Ref.Operation.Secret = r.bytes(maxHandleLen)
-	e.Ref.Session.GUID = r.bytes(maxHandleLen)
-	e.Ref.Session.Secret = r.bytes(maxHandleLen)
-	e.Ref.ServerProtocol = r.varint()
+	var ref []byte
+	if v1 {
+		ref = refV1(&r, flags&flagResultSetV1 != 0)
+	} else {
+		ref = r.bytes(maxRefLen)
+	}
 	e.Started = r.time()
 	e.Completed = r.time()
 	e.RowsAffected = r.varint()
@@ -205,8 +216,9 @@ func (e *Execution) decodeBinary(p []byte) error {
 		return fmt.Errorf("%w: no warehouse binding", ErrInvalidToken)
 	case !e.Status.valid():
 		return fmt.Errorf("%w: invalid status", ErrInvalidToken)
-	case len(e.Ref.Operation.GUID) == 0:
-		return fmt.Errorf("%w: no operation handle", ErrInvalidToken)
+	}
+	if err := e.Ref.UnmarshalBinary(ref); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if se, ok := e.Err.(*driver.ServerError); ok {
 		if !utf8.ValidString(se.SQLState) || !utf8.ValidString(se.Message) {
@@ -218,6 +230,25 @@ func (e *Execution) decodeBinary(p []byte) error {
 		}
 	}
 	return nil
+}
+
+// refV1 reads the inline handles of a version 1 token and returns them in
+// the binary form of driver.OperationRef (its version 1, documented with
+// MarshalBinary), nil after a read error.
+func refV1(r *tokenReader, hasResultSet bool) []byte {
+	var flags byte
+	if hasResultSet {
+		flags = 1
+	}
+	out := []byte{1, flags}
+	for range 4 { // operation guid and secret, session guid and secret
+		out = appendBytes(out, r.bytes(maxHandleLen))
+	}
+	proto := r.varint()
+	if r.err {
+		return nil
+	}
+	return binary.AppendVarint(out, proto)
 }
 
 // failureParts extracts what a token keeps of a failure.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/asyncsql/databricks/driver"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 func tokenCases() map[string]*Execution {
@@ -21,18 +20,18 @@ func tokenCases() map[string]*Execution {
 	finished.Completed = time.UnixMilli(1764066042999).UTC()
 	finished.RowsAffected = 12345
 
-	failedState := tcli.TOperationState_ERROR_STATE
+	failedState := driver.StateError
 	failed := testExecution()
 	failed.Status = StatusFailed
 	failed.Err = &driver.ServerError{SQLState: "42P01", ErrorCode: -7, Message: "Table or view not found: nope",
 		StatementID: failed.StatementID(), State: &failedState}
 
 	bare := &Execution{Status: StatusInitialized, warehouse: warehouseHash(testWarehouse),
-		Ref: driver.OperationRef{Operation: driver.HandleID{GUID: []byte{1, 2, 3}}}}
+		Ref: makeRef([]byte{1, 2, 3}, nil, nil, nil, false, 0)}
 
 	gone := testExecution()
 	gone.Status = StatusGone
-	gone.Ref.HasResultSet = false
+	gone.Ref = makeRef(testOpGUID, testOpSecret, testSessGUID, testSessSec, false, 42248)
 	gone.RowsAffected = -1
 
 	return map[string]*Execution{"running": running, "finished": finished, "failed": failed, "bare": bare, "gone": gone}
@@ -45,10 +44,9 @@ func sameExecution(t *testing.T, got, want *Execution) {
 		t.Fatalf("decoded %v %v %v %d %x, want %v %v %v %d %x", got.Status, got.Started, got.Completed, got.RowsAffected,
 			got.warehouse, want.Status, want.Started, want.Completed, want.RowsAffected, want.warehouse)
 	}
-	g, w := got.Ref, want.Ref
-	if !bytes.Equal(g.Operation.GUID, w.Operation.GUID) || !bytes.Equal(g.Operation.Secret, w.Operation.Secret) ||
-		!bytes.Equal(g.Session.GUID, w.Session.GUID) || !bytes.Equal(g.Session.Secret, w.Session.Secret) ||
-		g.HasResultSet != w.HasResultSet || g.ServerProtocol != w.ServerProtocol {
+	g, _ := got.Ref.MarshalBinary()
+	w, _ := want.Ref.MarshalBinary()
+	if !bytes.Equal(g, w) {
 		t.Fatalf("decoded ref differs")
 	}
 	if (got.Err == nil) != (want.Err == nil) {
@@ -73,7 +71,7 @@ func TestTokenRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.HasPrefix(string(tok), "dbx1.") {
+			if !strings.HasPrefix(string(tok), "dbx2.") {
 				t.Fatalf("token %q lacks the version prefix", tok)
 			}
 			var got Execution
@@ -165,7 +163,8 @@ func TestTokenErrors(t *testing.T) {
 		"empty":           "",
 		"prefix only":     tokenPrefix,
 		"no prefix":       string(tok[len(tokenPrefix):]),
-		"future version":  "dbx2." + string(tok[len(tokenPrefix):]),
+		"future version":  "dbx3." + string(tok[len(tokenPrefix):]),
+		"v1 checksum":     "dbx1." + string(tok[len(tokenPrefix):]),
 		"padding":         string(tok) + "=",
 		"bad alphabet":    string(tok[:20]) + "+" + string(tok[21:]),
 		"whitespace":      string(tok) + "\n",
@@ -244,7 +243,6 @@ func TestMarshalUnbound(t *testing.T) {
 		"no binding": {Ref: testRef()},
 		"no handle":  {warehouse: 7},
 		"bad status": {Ref: testRef(), warehouse: 7, Status: 99},
-		"long guid":  {Ref: driver.OperationRef{Operation: driver.HandleID{GUID: make([]byte, 65)}}, warehouse: 7},
 	} {
 		if _, err := e.MarshalText(); !errors.Is(err, ErrInvalidToken) {
 			t.Errorf("%s: MarshalText error %v, want ErrInvalidToken", name, err)

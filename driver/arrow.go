@@ -3,11 +3,8 @@ package driver
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
-
-	sqldriver "database/sql/driver"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -39,7 +36,6 @@ type ArrowIterator interface {
 // QueryArrow runs query on sc and returns its Arrow batches. The connection
 // must stay open until the iterator is closed. Servers that answer with
 // column-based results (older than SPARK V5, or UseArrow false) give ErrNoArrow.
-// Query options (*Detached, *Resume) are not accepted here.
 func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (ArrowIterator, error) {
 	var it ArrowIterator
 	err := sc.Raw(func(dc any) error {
@@ -47,29 +43,9 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 		if !ok {
 			return fmt.Errorf("databricks: QueryArrow: not a databricks connection (%T)", dc)
 		}
-		nv := make([]sqldriver.NamedValue, len(args))
-		for i, a := range args {
-			v := a
-			name := ""
-			if n, ok := a.(sql.NamedArg); ok {
-				name, v = n.Name, n.Value
-			}
-			nv[i] = sqldriver.NamedValue{Ordinal: i + 1, Name: name, Value: v}
-			if err := cn.CheckNamedValue(&nv[i]); err != nil {
-				if errors.Is(err, sqldriver.ErrRemoveArgument) {
-					cn.opt = nil
-					return errors.New("databricks: QueryArrow does not take *Detached or *Resume")
-				}
-				if errors.Is(err, sqldriver.ErrSkip) {
-					dv, derr := sqldriver.DefaultParameterConverter.ConvertValue(v)
-					if derr != nil {
-						return fmt.Errorf("databricks: argument %d: %w", i+1, derr)
-					}
-					nv[i].Value = dv
-					continue
-				}
-				return err
-			}
+		nv, err := namedArgs(args)
+		if err != nil {
+			return err
 		}
 		op, err := cn.run(ctx, query, nv)
 		if err != nil {

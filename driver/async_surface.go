@@ -2,56 +2,33 @@ package driver
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"time"
 
 	sqldriver "database/sql/driver"
 
+	"github.com/apache/thrift/lib/go/thrift"
+
+	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// OperationRef names a statement on the server, independently of any
-// database/sql connection. It holds the operation secret: keep it private.
-type OperationRef struct {
-	// Operation is the operation handle; Operation.String() is the statement ID.
-	Operation HandleID
-	// Session is the dedicated session the statement runs in (zero if none);
-	// CloseOperation closes it after the operation.
-	Session HandleID
-	// HasResultSet is the handle's hasResultSet flag.
-	HasResultSet bool
-	// ServerProtocol is the server's protocol version (a tcli.TProtocolVersion),
-	// which selects the features used to read the result.
-	ServerProtocol int64
-}
-
-// StatementID returns the statement's public ID.
-func (r OperationRef) StatementID() string { return r.Operation.String() }
-
-func (r OperationRef) handle() *tcli.TOperationHandle {
-	return &tcli.TOperationHandle{
-		OperationId:   r.Operation.thrift(),
-		OperationType: tcli.TOperationType_EXECUTE_STATEMENT,
-		HasResultSet:  r.HasResultSet,
-	}
-}
-
-func (r OperationRef) session() *session {
-	if r.Session.IsZero() {
-		return nil
-	}
-	return &session{
-		handle: &tcli.TSessionHandle{SessionId: r.Session.thrift()},
-		proto:  tcli.TProtocolVersion(r.ServerProtocol),
-	}
-}
+// This file is the driver's surface for statements that outlive the call,
+// the connection and the process that submitted them (package async builds
+// on it): SubmitDetached, OperationStatus, CancelOperation, CloseOperation
+// and OperationRows on a Connector, all keyed by an OperationRef.
 
 // OperationStatus is a statement's state as the server reports it.
 type OperationStatus struct {
 	// State is the operation state.
-	State tcli.TOperationState
-	// Err is the statement's failure (a *ServerError) for ERROR, CANCELED,
-	// CLOSED, TIMEDOUT and UKNOWN states; nil otherwise.
+	State OperationState
+	// Err is the statement's failure (a *ServerError) for the ERROR,
+	// CANCELED, CLOSED, TIMEDOUT and UKNOWN states; nil otherwise.
 	Err error
 	// Started and Completed are the server's timestamps (zero when absent).
 	Started, Completed time.Time
@@ -62,181 +39,121 @@ type OperationStatus struct {
 }
 
 // Terminal reports whether the state is final.
-func (s OperationStatus) Terminal() bool { return terminal(s.State) }
+func (s OperationStatus) Terminal() bool { return s.State.Terminal() }
 
 func statusFromResp(resp *tcli.TGetOperationStatusResp, stmtID string) OperationStatus {
-	st := OperationStatus{State: resp.GetOperationState(), RowsAffected: resp.GetNumModifiedRows(), HasResultSet: resp.GetHasResultSet()}
+	st := OperationStatus{State: stateOf(resp.GetOperationState()), RowsAffected: resp.GetNumModifiedRows(), HasResultSet: resp.GetHasResultSet()}
 	if resp.OperationStarted != nil && *resp.OperationStarted > 0 {
 		st.Started = time.UnixMilli(*resp.OperationStarted).UTC()
 	}
 	if resp.OperationCompleted != nil && *resp.OperationCompleted > 0 {
 		st.Completed = time.UnixMilli(*resp.OperationCompleted).UTC()
 	}
-	if terminal(st.State) && st.State != tcli.TOperationState_FINISHED_STATE {
+	if st.State.Terminal() && st.State != StateFinished {
 		st.Err = stateError(resp, stmtID)
 	}
 	return st
 }
 
-// Detached, passed as a query argument to QueryContext or ExecContext, runs
-// the statement in a new dedicated session, without direct results, so that it
-// can outlive the call and be followed through its OperationRef.
+// SubmitDetached runs a statement in a new session of its own, which no
+// connection pool owns, without results returned inline, so that the
+// statement outlives the call, db.Close and the process: it runs until it
+// ends and its result stays on the server until CloseOperation (or the
+// server's expiry). It returns as soon as the server has accepted the
+// statement, with its reference and the status known then (INITIALIZED).
 //
-// OnSubmit is called right after the server accepted the statement. The call
-// then waits until the statement ends or Wait elapses (Wait 0: one status
-// check). Ref and Status are filled in.
-//
-// Query: FINISHED gives rows streamed from the operation, which close the
-// operation and the session at EOF or when closed after the last row (closing
-// the rows earlier leaves both on the server, to be resumed or closed); not finished gives rows with no columns whose Next returns
-// ErrNotFinished; a failed statement returns its *ServerError (the operation
-// and session are closed). Exec: the Result's RowsAffected returns
-// ErrNotFinished while the statement runs; a finished statement is closed.
-type Detached struct {
-	Wait     time.Duration
-	OnSubmit func(OperationRef)
-
-	// Ref identifies the operation (out).
-	Ref OperationRef
-	// Status is the last status seen (out).
-	Status OperationStatus
-}
-
-// Resume, passed as the only argument of QueryContext with an empty query,
-// returns the rows of an existing finished operation from its first row. The
-// operation and its dedicated session are closed at EOF. A running operation
-// gives ErrNotFinished; a failed one its *ServerError.
-type Resume struct {
-	Ref OperationRef
-}
-
-// submitDetached opens a dedicated session, submits the statement and waits
-// as Detached asks. It returns the operation and its status (terminal or not).
-func (c *Connector) submitDetached(ctx context.Context, query string, args []sqldriver.NamedValue, d *Detached) (*operation, *tcli.TGetOperationStatusResp, error) {
-	if c.closed.Load() {
-		return nil, nil, ErrClosed
+// args are query parameters as for database/sql (values, sql.Named, Valuer,
+// Parameter). Once the request is sent, SubmitDetached reads the reply even
+// if ctx ends meanwhile (on a context detached from ctx, bounded to 2
+// minutes), so that no statement is left running unknown to the caller:
+// it then returns the reference with ctx's error. A reference is returned
+// (non-zero) whenever the server accepted the statement.
+func (c *Connector) SubmitDetached(ctx context.Context, query string, args ...any) (OperationRef, OperationStatus, error) {
+	if c.isClosed() {
+		return OperationRef{}, OperationStatus{}, ErrClosed
+	}
+	nargs, err := namedArgs(args)
+	if err != nil {
+		return OperationRef{}, OperationStatus{}, err
 	}
 	s, err := c.openSession(ctx)
 	if err != nil {
-		return nil, nil, err
+		return OperationRef{}, OperationStatus{}, err
 	}
-	op, err := c.execute(ctx, s, query, args, execOptions{direct: false})
+	req, err := c.buildExecute(s, query, nargs, execOptions{direct: false})
+	if err == nil {
+		err = ctx.Err() // nothing sent yet: nothing to follow
+	}
 	if err != nil {
 		_ = c.closeSession(ctx, s.handle)
-		return nil, nil, err
+		return OperationRef{}, OperationStatus{}, err
 	}
-	op.resumable = true
-	d.Ref = OperationRef{
-		Operation:      handleFromThrift(op.handle.OperationId),
-		Session:        s.id(),
-		HasResultSet:   op.handle.HasResultSet,
-		ServerProtocol: int64(s.proto),
-	}
-	if d.OnSubmit != nil {
-		d.OnSubmit(d.Ref)
-	}
-	st, err := c.wait(ctx, op, time.Now().Add(d.Wait))
+	// The session is closed when the statement cannot be followed: closing
+	// a session closes its operations on the server, so a reply lost on the
+	// way cannot leave an orphan.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executeReplyTimeout)
+	defer cancel()
+	resp, err := c.svc.ExecuteStatement(dctx, req)
 	if err != nil {
-		// ctx done (the operation was cancelled and closed) or a transport error.
-		if ctx.Err() != nil {
-			_ = c.closeSession(ctx, s.handle)
+		_ = c.closeSession(dctx, s.handle)
+		return OperationRef{}, OperationStatus{}, wrapRPC(err, "")
+	}
+	id := statementID(resp.OperationHandle)
+	if err := checkStatus("ExecuteStatement", resp.Status, id); err != nil {
+		_ = c.closeSession(dctx, s.handle)
+		return OperationRef{}, OperationStatus{}, err
+	}
+	if resp.OperationHandle == nil || resp.OperationHandle.OperationId == nil {
+		_ = c.closeSession(dctx, s.handle)
+		return OperationRef{}, OperationStatus{}, &ServerError{Method: "ExecuteStatement", Message: "server returned no operation handle"}
+	}
+	ref := OperationRef{
+		op:           handleFromThrift(resp.OperationHandle.OperationId),
+		sess:         s.id(),
+		hasResultSet: resp.OperationHandle.HasResultSet,
+		protocol:     int64(s.proto),
+	}
+	if fn := statementIDCallback(ctx); fn != nil {
+		fn(id)
+	}
+	c.log.Debug("databricks: detached statement submitted", "statement", id)
+	return ref, OperationStatus{State: StateInitialized, HasResultSet: ref.hasResultSet}, ctx.Err()
+}
+
+// namedArgs converts query arguments as database/sql does for this driver.
+func namedArgs(args []any) ([]sqldriver.NamedValue, error) {
+	out := make([]sqldriver.NamedValue, 0, len(args))
+	for i, a := range args {
+		nv := sqldriver.NamedValue{Ordinal: i + 1, Value: a}
+		if na, ok := a.(sql.NamedArg); ok {
+			nv.Name, nv.Value = na.Name, na.Value
 		}
-		return nil, nil, err
-	}
-	d.Status = statusFromResp(st, op.id)
-	if d.Status.Terminal() && d.Status.Err != nil {
-		c.cleanupOp(ctx, op, false)
-		_ = c.closeSession(ctx, s.handle)
-		return nil, nil, d.Status.Err
-	}
-	return op, st, nil
-}
-
-func (c *Connector) queryDetached(ctx context.Context, query string, args []sqldriver.NamedValue, d *Detached) (sqldriver.Rows, error) {
-	op, st, err := c.submitDetached(ctx, query, args, d)
-	if err != nil {
-		return nil, err
-	}
-	if !terminal(st.GetOperationState()) {
-		return &emptyRows{err: ErrNotFinished}, nil
-	}
-	return c.detachedRows(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
-}
-
-// detachedRows streams a finished operation of a dedicated session, closing
-// both at EOF and leaving them when closed early.
-func (c *Connector) detachedRows(ctx context.Context, op *operation, orientation tcli.TFetchOrientation) (sqldriver.Rows, error) {
-	closeSess := func(ctx context.Context) {
-		if op.sess != nil {
-			_ = c.closeSession(ctx, op.sess.handle)
+		if err := checkNamedValue(&nv); err != nil {
+			if !errors.Is(err, sqldriver.ErrSkip) {
+				return nil, fmt.Errorf("databricks: argument %d: %w", i+1, err)
+			}
+			v, err := sqldriver.DefaultParameterConverter.ConvertValue(nv.Value)
+			if err != nil {
+				return nil, fmt.Errorf("databricks: argument %d: %w", i+1, err)
+			}
+			nv.Value = v
 		}
+		out = append(out, nv)
 	}
-	if !hasResultSet(op) {
-		c.cleanupOp(ctx, op, false)
-		closeSess(ctx)
-		return &emptyRows{}, nil
-	}
-	r, err := c.newRows(ctx, op, orientation)
-	if err != nil {
-		return nil, err
-	}
-	r.keepOnEarlyClose = true
-	r.atEOF = closeSess
-	return r, nil
+	return out, nil
 }
 
-func (c *Connector) execDetached(ctx context.Context, query string, args []sqldriver.NamedValue, d *Detached) (sqldriver.Result, error) {
-	op, st, err := c.submitDetached(ctx, query, args, d)
-	if err != nil {
-		return nil, err
-	}
-	if !terminal(st.GetOperationState()) {
-		return notFinishedResult{}, nil
-	}
-	n := rowsAffected(op)
-	c.cleanupOp(ctx, op, false)
-	if op.sess != nil {
-		_ = c.closeSession(ctx, op.sess.handle)
-	}
-	return result(n), nil
-}
-
-// notFinishedResult is the Result of a detached Exec that is still running.
-type notFinishedResult struct{}
-
-// LastInsertId implements driver.Result.
-func (notFinishedResult) LastInsertId() (int64, error) { return 0, ErrNotFinished }
-
-// RowsAffected implements driver.Result: ErrNotFinished.
-func (notFinishedResult) RowsAffected() (int64, error) { return 0, ErrNotFinished }
-
-// resume returns the rows of an existing finished operation from its first row.
-func (c *Connector) resume(ctx context.Context, ref OperationRef) (sqldriver.Rows, error) {
-	if c.closed.Load() {
-		return nil, ErrClosed
-	}
-	h := ref.handle()
-	op := &operation{handle: h, id: ref.StatementID(), sess: ref.session()}
-	st, err := c.getStatus(ctx, h)
-	if err != nil {
-		return nil, err
-	}
-	op.status = st
-	switch s := statusFromResp(st, op.id); {
-	case !s.Terminal():
-		return nil, ErrNotFinished
-	case s.Err != nil:
-		return nil, s.Err
-	}
-	return c.detachedRows(ctx, op, tcli.TFetchOrientation_FETCH_FIRST)
-}
-
-// OperationStatus asks the server for the state of an operation. The error is
-// for transport and handle problems (errors.Is(err, ErrInvalidHandle) for an
-// unknown operation); a failed statement is reported in OperationStatus.Err.
+// OperationStatus asks the server once for the state of an operation. The
+// error is for transport and handle problems (errors.Is(err,
+// ErrInvalidHandle) for an operation the server no longer knows, with the
+// server's reason in the message); a failed statement is reported in
+// OperationStatus.Err. IsTransient tells the errors worth retrying.
 func (c *Connector) OperationStatus(ctx context.Context, ref OperationRef) (OperationStatus, error) {
-	if c.closed.Load() {
+	if c.isClosed() {
 		return OperationStatus{}, ErrClosed
+	}
+	if ref.IsZero() {
+		return OperationStatus{}, fmt.Errorf("%w: zero reference", ErrInvalidRef)
 	}
 	resp, err := c.getStatus(ctx, ref.handle())
 	if err != nil {
@@ -245,20 +162,78 @@ func (c *Connector) OperationStatus(ctx context.Context, ref OperationRef) (Oper
 	return statusFromResp(resp, ref.StatementID()), nil
 }
 
+// OperationRows returns the rows of a finished operation from its first row,
+// on no connection of a pool: any process may read them, as often as it
+// likes, until CloseOperation. Neither the end of the rows, nor a failed
+// read, nor Close closes the operation or its session. A small result costs
+// one request (FetchResults with the metadata included). An operation that
+// is still running gives the server's error; one the server no longer knows
+// an error matching ErrInvalidHandle. A reference without a result set gives
+// rows with no columns, without a request.
+func (c *Connector) OperationRows(ctx context.Context, ref OperationRef) (sqldriver.Rows, error) {
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	if ref.IsZero() {
+		return nil, fmt.Errorf("%w: zero reference", ErrInvalidRef)
+	}
+	if !ref.hasResultSet {
+		return &emptyRows{}, nil
+	}
+	op := &operation{handle: ref.handle(), id: ref.StatementID(), sess: ref.session(), kept: true}
+	req := &tcli.TFetchResultsReq{
+		OperationHandle:          op.handle,
+		Orientation:              tcli.TFetchOrientation_FETCH_FIRST,
+		MaxRows:                  c.maxRows(),
+		IncludeResultSetMetadata: ptr(true),
+	}
+	fctx := ctx
+	if tcli.TProtocolVersion(ref.protocol) >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
+		// Naming the first row makes the request safe to repeat, like
+		// every page request of the fetcher.
+		req.StartRowOffset = ptr(int64(0))
+		fctx = rpc.Repeatable(ctx)
+	}
+	resp, err := c.svc.FetchResults(fctx, req)
+	if err == nil {
+		err = checkStatus("FetchResults", resp.Status, op.id)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, wrapRPC(err, op.id)
+	}
+	// The first page and, from servers that include it, the metadata take
+	// the place of direct results; later pages follow with FETCH_NEXT.
+	op.direct = &tcli.TSparkDirectResults{ResultSetMetadata: resp.ResultSetMetadata, ResultSet: resp}
+	r, err := c.newRows(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // CancelOperation asks the server to cancel an operation. Cancelling a
 // finished operation is not an error.
 func (c *Connector) CancelOperation(ctx context.Context, ref OperationRef) error {
-	if c.closed.Load() {
+	if c.isClosed() {
 		return ErrClosed
+	}
+	if ref.IsZero() {
+		return fmt.Errorf("%w: zero reference", ErrInvalidRef)
 	}
 	return c.cancelOp(ctx, ref.handle())
 }
 
-// CloseOperation closes an operation, then its dedicated session. It is
-// idempotent: unknown handles count as closed.
+// CloseOperation closes an operation with its result, then its dedicated
+// session. It is idempotent: unknown handles count as closed.
 func (c *Connector) CloseOperation(ctx context.Context, ref OperationRef) error {
-	if c.closed.Load() {
+	if c.isClosed() {
 		return ErrClosed
+	}
+	if ref.IsZero() {
+		return fmt.Errorf("%w: zero reference", ErrInvalidRef)
 	}
 	err := c.closeOp(ctx, ref.handle())
 	if isInvalidHandle(err) {
@@ -268,4 +243,53 @@ func (c *Connector) CloseOperation(ctx context.Context, ref OperationRef) error 
 		err = errors.Join(err, c.closeSession(ctx, s.handle))
 	}
 	return err
+}
+
+// ConnectorOf returns the Connector behind db, a *sql.DB of this driver
+// (from sql.OpenDB with a Connector, or sql.Open with a DSN; then it may
+// open one pooled connection to find it). Pair it with Hold to use the
+// connector beyond db's Close.
+func ConnectorOf(ctx context.Context, db *sql.DB) (*Connector, error) {
+	if d, ok := db.Driver().(*Driver); ok && d.c != nil {
+		return d.c, nil
+	}
+	cn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cn.Close()
+	var c *Connector
+	err = cn.Raw(func(dc any) error {
+		x, ok := dc.(*conn)
+		if !ok {
+			return fmt.Errorf("databricks: %T is not a connection of this driver", dc)
+		}
+		c = x.c
+		return nil
+	})
+	return c, err
+}
+
+// IsTransient reports whether err is a failure worth retrying later: a
+// transport error (connection refused or reset, timeout, truncated reply),
+// HTTP 429 or a 5xx status. Answers of the server (a *ServerError, an
+// unknown handle), authentication failures (401, 403), other HTTP statuses,
+// context errors and ErrClosed are not.
+func IsTransient(err error) bool {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, ErrClosed), errors.Is(err, ErrInvalidHandle):
+		return false
+	}
+	var he *rpc.HTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500
+	}
+	var se *ServerError
+	if errors.As(err, &se) {
+		return false
+	}
+	var ne net.Error
+	var te thrift.TTransportException
+	return errors.As(err, &ne) || errors.As(err, &te) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -1,181 +1,284 @@
 package driver
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	sqldriver "database/sql/driver"
+
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/secret"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-func TestHandleIDString(t *testing.T) {
-	h := HandleID{GUID: []byte{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10}, Secret: []byte("topsecretsecret!")}
-	if h.String() != "01020304-0506-0708-090a-0b0c0d0e0f10" {
-		t.Fatal(h.String())
-	}
-	ref := OperationRef{Operation: h, Session: h}
-	for _, s := range []string{fmt.Sprint(h), fmt.Sprintf("%v %+v %#v", h, h, h), fmt.Sprintf("%v %+v", ref, ref)} {
-		if strings.Contains(s, "topsecret") || strings.Contains(s, "746f70") {
-			t.Fatalf("secret leaked: %s", s)
-		}
-	}
-	if (HandleID{}).IsZero() != true || h.IsZero() {
-		t.Fatal("IsZero")
+// testRef returns a reference with known secrets.
+func testRef() OperationRef {
+	return OperationRef{
+		op:           handleID{guid: []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, secret: secret.NewBytes([]byte("topsecretsecret!"))},
+		sess:         handleID{guid: bytes.Repeat([]byte{0xab}, 16), secret: secret.NewBytes([]byte("sessionsecret..."))},
+		hasResultSet: true,
+		protocol:     int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8),
 	}
 }
 
-// TestDetachedNotFinished: the statement outlives the call; the ref is
-// polled, then the result read with Resume, which closes op and session.
-func TestDetachedQueryAndResume(t *testing.T) {
+// TestOperationRefHidesSecrets prints a reference, and a struct holding one
+// in an unexported field, through every verb, slog and JSON.
+func TestOperationRefHidesSecrets(t *testing.T) {
+	ref := testRef()
+	if ref.StatementID() != "01020304-0506-0708-090a-0b0c0d0e0f10" {
+		t.Fatalf("StatementID() = %q", ref.StatementID())
+	}
+	type holder struct {
+		Ref  OperationRef
+		ref  OperationRef
+		pref *OperationRef
+	}
+	h := holder{Ref: ref, ref: ref, pref: &ref}
+	var out []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X", "%o", "%b", "%c", "%U", "%e", "%t", "%p", "%T"} {
+		out = append(out, fmt.Sprintf(verb, ref), fmt.Sprintf(verb, &ref), fmt.Sprintf(verb, h), fmt.Sprintf(verb, &h))
+	}
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("x", "ref", ref, "h", h)
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "ref", ref, "h", h)
+	js, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, logs.String(), string(js), ref.String(), ref.GoString())
+	for _, o := range out {
+		for _, sec := range []string{"topsecretsecret!", "sessionsecret..."} {
+			for _, form := range []string{sec, hex.EncodeToString([]byte(sec)), strings.ToUpper(hex.EncodeToString([]byte(sec))),
+				base64.StdEncoding.EncodeToString([]byte(sec)), fmt.Sprint([]byte(sec)), fmt.Sprintf("%o", []byte(sec))} {
+				if strings.Contains(o, form) {
+					t.Fatalf("%q shows a secret", o)
+				}
+			}
+		}
+	}
+}
+
+func TestOperationRefBinary(t *testing.T) {
+	ref := testRef()
+	b, err := ref.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got OperationRef
+	if err := got.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.op.guid, ref.op.guid) || !bytes.Equal(got.op.secret.Reveal(), ref.op.secret.Reveal()) ||
+		!reflect.DeepEqual(got.sess.guid, ref.sess.guid) || !bytes.Equal(got.sess.secret.Reveal(), ref.sess.secret.Reveal()) ||
+		got.hasResultSet != ref.hasResultSet || got.protocol != ref.protocol {
+		t.Fatalf("round trip gives %#v", got)
+	}
+	again, _ := got.MarshalBinary()
+	if !bytes.Equal(again, b) {
+		t.Fatal("re-marshalling differs")
+	}
+	// A session-less reference round-trips too.
+	bare := OperationRef{op: handleID{guid: []byte{7}}}
+	bb, err := bare.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got.UnmarshalBinary(bb); err != nil || got.sess.isZero() != true || got.StatementID() != "07" {
+		t.Fatalf("bare: %v %#v", err, got)
+	}
+	if _, err := (OperationRef{}).MarshalBinary(); !errors.Is(err, ErrInvalidRef) {
+		t.Fatalf("zero ref: %v", err)
+	}
+	if _, err := (OperationRef{op: handleID{guid: make([]byte, 65)}}).MarshalBinary(); !errors.Is(err, ErrInvalidRef) {
+		t.Fatalf("long guid: %v", err)
+	}
+	bad := map[string][]byte{
+		"empty":       nil,
+		"version":     append([]byte{2}, b[1:]...),
+		"flags":       append([]byte{1, 0x80}, b[2:]...),
+		"trailing":    append(append([]byte(nil), b...), 0),
+		"no guid":     {1, 0, 0, 0, 0, 0, 0},
+		"negative":    append(append([]byte(nil), b[:len(b)-3]...), 1),
+		"long length": {1, 0, 100, 1, 2, 3},
+	}
+	for n := range len(b) {
+		bad[fmt.Sprintf("truncated to %d", n)] = b[:n]
+	}
+	for name, in := range bad {
+		keep := testRef()
+		if err := keep.UnmarshalBinary(in); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("%s: error %v, want ErrInvalidRef", name, err)
+		}
+		if keep.StatementID() != ref.StatementID() {
+			t.Errorf("%s: a failed decode changed the reference", name)
+		}
+	}
+}
+
+// TestSubmitDetachedAndRows follows a detached statement by its reference,
+// reads the result twice from its first row, and closes it.
+func TestSubmitDetachedAndRows(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	schema, p1 := int64Records([]int64{1, 2})
 	_, p2 := int64Records([]int64{3})
 	s := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2)
-	s.states = []tcli.TOperationState{tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
+	s.states = []tcli.TOperationState{tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
 	e.fake.set("long", s)
-	db := e.db(t)
-	var submitted OperationRef
-	d := &Detached{Wait: 0, OnSubmit: func(r OperationRef) { submitted = r }}
-	rows, err := db.QueryContext(context.Background(), "long", d)
+	var seen string
+	ctx := WithStatementIDCallback(context.Background(), func(id string) { seen = id })
+	ref, st, err := e.c.SubmitDetached(ctx, "long", sql.Named("x", int64(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows.Next() || !errors.Is(rows.Err(), ErrNotFinished) {
-		t.Fatalf("next: %v", rows.Err())
+	if ref.IsZero() || ref.sess.isZero() || !ref.HasResultSet() || ref.protocol != int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8) ||
+		st.State != StateInitialized || seen != ref.StatementID() {
+		t.Fatalf("ref %#v status %+v callback %q", ref, st, seen)
 	}
-	rows.Close()
-	if submitted.Operation.IsZero() || submitted.Session.IsZero() || !submitted.HasResultSet ||
-		submitted.ServerProtocol != int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8) {
-		t.Fatalf("ref %+v", submitted)
-	}
-	if d.Ref.StatementID() != submitted.StatementID() || d.Status.State != tcli.TOperationState_PENDING_STATE || d.Status.Terminal() {
-		t.Fatalf("out fields %+v", d)
-	}
-	// No direct results for detached statements.
 	ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
-	if ex.GetDirectResults != nil || !ex.RunAsync {
-		t.Fatal("detached statement asked for direct results")
-	}
-	// It ran in its own session, not the pool's.
-	if ex.SessionHandle.SessionId.String() == "" || e.fake.openSessions() < 1 {
-		t.Fatal("session")
-	}
-	if _, err := db.QueryContext(context.Background(), "", &Resume{Ref: d.Ref}); !errors.Is(err, ErrNotFinished) {
-		t.Fatalf("resume running: %v", err)
+	if ex.GetDirectResults != nil || !ex.RunAsync || len(ex.Parameters) != 1 {
+		t.Fatal("a detached statement asked for direct results, ran synchronously or lost its parameter")
 	}
 	for {
-		st, err := e.c.OperationStatus(context.Background(), d.Ref)
+		st, err := e.c.OperationStatus(context.Background(), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st.Terminal() {
-			if st.State != tcli.TOperationState_FINISHED_STATE || st.Err != nil || !st.HasResultSet || st.Started.IsZero() || st.Completed.IsZero() {
+			if st.State != StateFinished || st.Err != nil || !st.HasResultSet || st.Started.IsZero() || st.Completed.IsZero() {
 				t.Fatalf("status %+v", st)
 			}
 			break
 		}
 	}
-	before := e.fake.openSessions()
-	rows, err = db.QueryContext(context.Background(), "", &Resume{Ref: d.Ref})
-	if err != nil {
+	sessions := e.fake.openSessions()
+	for round := range 2 {
+		before := e.fake.count("FetchResults")
+		rows, err := e.c.OperationRows(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readDriverInts(t, rows); fmt.Sprint(got) != "[1 2 3]" {
+			t.Fatalf("round %d: got %v", round, got)
+		}
+		fr := e.fake.requests("FetchResults")[before:]
+		first := fr[0].(*tcli.TFetchResultsReq)
+		if first.Orientation != tcli.TFetchOrientation_FETCH_FIRST || !first.GetIncludeResultSetMetadata() ||
+			first.StartRowOffset == nil || *first.StartRowOffset != 0 ||
+			fr[1].(*tcli.TFetchResultsReq).Orientation != tcli.TFetchOrientation_FETCH_NEXT {
+			t.Fatalf("round %d: fetch requests %+v", round, fr)
+		}
+	}
+	if n := e.fake.count("GetResultSetMetadata"); n != 0 {
+		t.Fatalf("%d GetResultSetMetadata calls; the metadata comes with the first page", n)
+	}
+	if closed, _ := e.fake.opState(ref.StatementID()); closed || e.fake.openSessions() != sessions {
+		t.Fatal("reading the result closed the operation or its session")
+	}
+	if err := e.c.CloseOperation(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	if got := collectInts(t, rows); fmt.Sprint(got) != "[1 2 3]" {
-		t.Fatalf("got %v", got)
+	if e.fake.openSessions() != sessions-1 {
+		t.Fatal("the dedicated session is still open")
 	}
-	rows.Close()
-	fr := e.fake.requests("FetchResults")
-	if fr[0].(*tcli.TFetchResultsReq).Orientation != tcli.TFetchOrientation_FETCH_FIRST || fr[1].(*tcli.TFetchResultsReq).Orientation != tcli.TFetchOrientation_FETCH_NEXT {
-		t.Fatal("orientation")
+	if _, err := e.c.OperationStatus(context.Background(), ref); !errors.Is(err, ErrInvalidHandle) {
+		t.Fatalf("status of a closed operation: %v", err)
 	}
-	if after := e.fake.openSessions(); after != before-1 {
-		t.Fatalf("dedicated session not closed at EOF: %d -> %d", before, after)
-	}
-	if _, err := e.c.OperationStatus(context.Background(), d.Ref); !errors.Is(err, ErrInvalidHandle) {
-		t.Fatalf("closed op status: %v", err)
-	}
-	// Idempotent close.
-	if err := e.c.CloseOperation(context.Background(), d.Ref); err != nil {
-		t.Fatal(err)
+	if err := e.c.CloseOperation(context.Background(), ref); err != nil {
+		t.Fatalf("second close: %v", err)
 	}
 }
 
-func TestDetachedFinishedWithinWait(t *testing.T) {
-	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	schema, p1 := int64Records([]int64{5})
-	s := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
-	e.fake.set("q", s)
-	db := e.db(t)
-	if err := db.PingContext(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	base := e.fake.openSessions()
-	d := &Detached{Wait: time.Minute}
-	// QueryRow closes the rows after one row, before Next reports EOF: the
-	// driver still sees the result is exhausted and closes op and session.
-	var n int64
-	if err := db.QueryRowContext(context.Background(), "q", d).Scan(&n); err != nil || n != 5 {
-		t.Fatalf("n=%d err=%v", n, err)
-	}
-	if d.Status.State != tcli.TOperationState_FINISHED_STATE {
-		t.Fatalf("status %+v", d.Status)
-	}
-	if got := e.fake.openSessions(); got != base {
-		t.Fatalf("sessions %d, want %d", got, base)
+// readDriverInts reads every row of a driver-level Rows of one BIGINT column.
+func readDriverInts(t *testing.T, r sqldriver.Rows) []int64 {
+	t.Helper()
+	defer r.Close()
+	var out []int64
+	dest := make([]sqldriver.Value, 1)
+	for {
+		err := r.Next(dest)
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, dest[0].(int64))
 	}
 }
 
-func TestDetachedEarlyCloseLeavesOperation(t *testing.T) {
+// A failed read ends the rows but leaves the operation for another reader.
+func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	schema, p1 := int64Records([]int64{1, 2})
 	_, p2 := int64Records([]int64{3})
 	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2))
-	d := &Detached{Wait: time.Minute}
-	rows, err := e.db(t).QueryContext(context.Background(), "q", d)
+	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows.Next()
-	rows.Close()
-	if closed, _ := e.fake.opState(d.Ref.StatementID()); closed {
-		t.Fatal("operation closed on early Close")
-	}
-	// The ref can still be resumed, from the first row.
-	rows, err = e.db(t).QueryContext(context.Background(), "", &Resume{Ref: d.Ref})
+	rows, err := e.c.OperationRows(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := collectInts(t, rows); fmt.Sprint(got) != "[1 2 3]" {
-		t.Fatalf("got %v", got)
+	for range 5 { // more than the retry policy's attempts
+		e.fake.failHTTP("FetchResults", http.StatusBadRequest, "")
+	}
+	dest := make([]sqldriver.Value, 1)
+	var err2 error
+	for err2 == nil {
+		err2 = rows.Next(dest)
+	}
+	if err2 == io.EOF {
+		t.Fatal("the failing page request gave no error")
 	}
 	rows.Close()
-	if closed, _ := e.fake.opState(d.Ref.StatementID()); !closed {
-		t.Fatal("not closed at EOF")
+	if closed, _ := e.fake.opState(ref.StatementID()); closed {
+		t.Fatal("a failed read closed the operation")
+	}
+	e.fake.mu.Lock()
+	e.fake.httpFail = nil
+	e.fake.mu.Unlock()
+	rows, err = e.c.OperationRows(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readDriverInts(t, rows); fmt.Sprint(got) != "[1 2 3]" {
+		t.Fatalf("after a failed read: %v", got)
 	}
 }
 
-// TestDetachedEarlyCloseSettlesFetch closes a detached result while the
+// TestOperationRowsEarlyCloseSettlesFetch closes a result while the
 // read-ahead's FetchResults is still being handled by the server: Close
-// lets it finish, so that it cannot move the cursor of a reader that
-// resumes from the first row right after.
-func TestDetachedEarlyCloseSettlesFetch(t *testing.T) {
+// lets it finish, so that it cannot move the cursor of a reader that starts
+// from the first row right after.
+func TestOperationRowsEarlyCloseSettlesFetch(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	schema, p1 := int64Records([]int64{1, 2})
 	_, p2 := int64Records([]int64{3})
 	_, p3 := int64Records([]int64{4})
 	_, p4 := int64Records([]int64{5})
 	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3, p4))
-	d := &Detached{Wait: time.Minute}
-	db := e.db(t)
-	rows, err := db.QueryContext(context.Background(), "q", d)
+	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := e.c.OperationRows(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,74 +286,78 @@ func TestDetachedEarlyCloseSettlesFetch(t *testing.T) {
 	// read-ahead's request for the second.
 	fetches := e.fake.count("FetchResults")
 	e.fake.mu.Lock()
-	e.fake.lag["FetchResults"] = []time.Duration{0, 300 * time.Millisecond}
+	e.fake.lag["FetchResults"] = []time.Duration{300 * time.Millisecond}
 	e.fake.mu.Unlock()
-	if !rows.Next() {
-		t.Fatal(rows.Err())
+	dest := make([]sqldriver.Value, 1)
+	if err := rows.Next(dest); err != nil {
+		t.Fatal(err)
 	}
-	for e.fake.count("FetchResults") < fetches+2 {
+	for e.fake.count("FetchResults") < fetches+1 {
 		time.Sleep(time.Millisecond)
 	}
 	rows.Close()
-	rows, err = db.QueryContext(context.Background(), "", &Resume{Ref: d.Ref})
+	rows, err = e.c.OperationRows(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	// The first page comes at once and the read-ahead asks for the next: a
-	// request of the closed result landing now would move the cursor past
-	// a page.
-	if !rows.Next() {
-		t.Fatal(rows.Err())
+	if err := rows.Next(dest); err != nil {
+		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond)
-	if got := collectInts(t, rows); fmt.Sprint(got) != "[2 3 4 5]" {
+	if got := readDriverInts(t, rows); fmt.Sprint(got) != "[2 3 4 5]" {
 		t.Fatalf("got %v after the first row", got)
 	}
 }
 
-func TestDetachedError(t *testing.T) {
+func TestSubmitDetachedRejected(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	s := intScript(1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_ERROR_STATE}
-	s.sqlState, s.errMsg = "22012", "division by zero"
-	e.fake.set("q", s)
-	d := &Detached{Wait: time.Second}
-	_, err := e.db(t).QueryContext(context.Background(), "q", d)
+	e.fake.set("bad", &script{execStatus: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, SqlState: ptr("42601"), ErrorMessage: ptr("syntax error")}})
+	ref, _, err := e.c.SubmitDetached(context.Background(), "bad")
 	var se *ServerError
-	if !errors.As(err, &se) || se.SQLState != "22012" || se.StatementID != d.Ref.StatementID() {
-		t.Fatalf("%v", err)
+	if !errors.As(err, &se) || se.SQLState != "42601" || !ref.IsZero() {
+		t.Fatalf("ref %v err %v", ref, err)
 	}
-	if d.Status.Err == nil || d.Status.State != tcli.TOperationState_ERROR_STATE {
-		t.Fatalf("status %+v", d.Status)
+	if e.fake.openSessions() != 0 {
+		t.Fatal("the dedicated session of a rejected statement is open")
 	}
-	if e.fake.openSessions() != 1 { // the pool's session only
-		t.Fatalf("dedicated session left open")
+	if _, _, err := e.c.SubmitDetached(context.Background(), "q", struct{}{}); err == nil || e.fake.openSessions() != 0 {
+		t.Fatalf("an argument that cannot be converted: %v", err)
 	}
 }
 
-func TestDetachedExec(t *testing.T) {
+// The context bounds the call, never the statement: a ctx that ends while
+// ExecuteStatement is in flight still gives the reference, and the
+// statement runs on.
+func TestSubmitDetachedContextEndsDuringSubmit(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	s := &script{modified: 12, states: []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}}
-	e.fake.set("ins", s)
-	db := e.db(t)
-	res, err := db.ExecContext(context.Background(), "ins", &Detached{})
-	if err != nil {
-		t.Fatal(err)
+	block := make(chan struct{})
+	s := intScript(1)
+	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
+	s.block = block
+	e.fake.set("q", s)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for e.fake.count("ExecuteStatement") == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		time.Sleep(50 * time.Millisecond)
+		close(block)
+	}()
+	ref, _, err := e.c.SubmitDetached(ctx, "q")
+	if !errors.Is(err, context.Canceled) || ref.IsZero() {
+		t.Fatalf("ref %v err %v", ref, err)
 	}
-	if _, err := res.RowsAffected(); !errors.Is(err, ErrNotFinished) {
-		t.Fatalf("running exec: %v", err)
+	if _, canceled := e.fake.opState(ref.StatementID()); canceled || e.fake.count("CancelOperation") != 0 {
+		t.Fatal("the statement was cancelled")
 	}
-	d := &Detached{Wait: time.Minute}
-	res, err = db.ExecContext(context.Background(), "ins", d)
-	if err != nil {
-		t.Fatal(err)
+	if st, err := e.c.OperationStatus(context.Background(), ref); err != nil || st.State != StateRunning {
+		t.Fatalf("status %+v %v", st, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 12 {
-		t.Fatalf("n=%d err=%v", n, err)
-	}
-	if d.Status.RowsAffected != 12 {
-		t.Fatalf("status %+v", d.Status)
+	// A ctx already done sends nothing.
+	n := e.fake.count("ExecuteStatement")
+	if ref, _, err := e.c.SubmitDetached(ctx, "q"); !errors.Is(err, context.Canceled) || !ref.IsZero() || e.fake.count("ExecuteStatement") != n {
+		t.Fatalf("done ctx: ref %v err %v", ref, err)
 	}
 }
 
@@ -259,38 +366,119 @@ func TestConnectorCancelAndClose(t *testing.T) {
 	s := intScript(1)
 	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
 	e.fake.set("q", s)
-	d := &Detached{}
-	rows, err := e.db(t).QueryContext(context.Background(), "q", d)
+	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows.Close()
-	if err := e.c.CancelOperation(context.Background(), d.Ref); err != nil {
+	if err := e.c.CancelOperation(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	st, err := e.c.OperationStatus(context.Background(), d.Ref)
+	st, err := e.c.OperationStatus(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var se *ServerError
-	if st.State != tcli.TOperationState_CANCELED_STATE || !errors.As(st.Err, &se) {
+	if st.State != StateCanceled || !errors.As(st.Err, &se) || se.State == nil || *se.State != StateCanceled {
 		t.Fatalf("status %+v", st)
 	}
-	if err := e.c.CloseOperation(context.Background(), d.Ref); err != nil {
+	if err := e.c.CloseOperation(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.CloseOperation(context.Background(), d.Ref); err != nil {
-		t.Fatalf("second close: %v", err)
-	}
-	if e.fake.openSessions() != 1 {
+	if e.fake.openSessions() != 0 {
 		t.Fatal("dedicated session not closed")
 	}
 	if w := e.c.Warehouse(); w != "127.0.0.1:443/sql/1.0/warehouses/test" {
 		t.Fatal(w)
 	}
+	for name, f := range map[string]func() error{
+		"status": func() error { _, err := e.c.OperationStatus(context.Background(), OperationRef{}); return err },
+		"rows":   func() error { _, err := e.c.OperationRows(context.Background(), OperationRef{}); return err },
+		"cancel": func() error { return e.c.CancelOperation(context.Background(), OperationRef{}) },
+		"close":  func() error { return e.c.CloseOperation(context.Background(), OperationRef{}) },
+	} {
+		if err := f(); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("%s of the zero reference: %v", name, err)
+		}
+	}
 	e.c.Close()
-	if _, err := e.c.OperationStatus(context.Background(), d.Ref); !errors.Is(err, ErrClosed) {
+	if _, err := e.c.OperationStatus(context.Background(), ref); !errors.Is(err, ErrClosed) {
 		t.Fatal(err)
+	}
+	if _, _, err := e.c.SubmitDetached(context.Background(), "q"); !errors.Is(err, ErrClosed) {
+		t.Fatal(err)
+	}
+}
+
+// A held connector outlives Close until the last release.
+func TestConnectorHold(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	db := sql.OpenDB(e.c)
+	r1, r2 := e.c.Hold(), e.c.Hold()
+	if err := db.Close(); err != nil { // closes the connector: still held
+		t.Fatal(err)
+	}
+	if _, _, err := e.c.SubmitDetached(context.Background(), "q"); err != nil {
+		t.Fatalf("held connector after Close: %v", err)
+	}
+	r1()
+	r1() // idempotent
+	if _, err := e.c.Connect(context.Background()); err != nil {
+		t.Fatalf("still held once: %v", err)
+	}
+	r2()
+	if _, err := e.c.Connect(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after the last release: %v", err)
+	}
+	e.c.Hold()() // holding a closed connector changes nothing
+}
+
+// noDriverConnector hides the connector behind its Driver, so that
+// ConnectorOf must ask a connection.
+type noDriverConnector struct{ *Connector }
+
+func (noDriverConnector) Driver() sqldriver.Driver { return &Driver{} }
+
+func TestConnectorOf(t *testing.T) {
+	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	db := sql.OpenDB(e.c)
+	defer db.Close()
+	if c, err := ConnectorOf(context.Background(), db); err != nil || c != e.c {
+		t.Fatalf("ConnectorOf: %p %v", c, err)
+	}
+	if n := e.fake.count("OpenSession"); n != 0 {
+		t.Fatalf("%d sessions opened to find the connector", n)
+	}
+	db2 := sql.OpenDB(noDriverConnector{e.c})
+	defer db2.Close()
+	if c, err := ConnectorOf(context.Background(), db2); err != nil || c != e.c {
+		t.Fatalf("ConnectorOf through a connection: %p %v", c, err)
+	}
+}
+
+func TestIsTransient(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{context.Canceled, false},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), false},
+		{ErrClosed, false},
+		{&rpc.HTTPError{StatusCode: 503}, true},
+		{&rpc.HTTPError{StatusCode: 500}, true},
+		{&rpc.HTTPError{StatusCode: 429}, true},
+		{&rpc.HTTPError{StatusCode: 401}, false},
+		{&rpc.HTTPError{StatusCode: 403}, false},
+		{&rpc.HTTPError{StatusCode: 404}, false},
+		{&ServerError{Message: "boom"}, false},
+		{&ServerError{Message: "gone", invalidHandle: true}, false},
+		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, true},
+		{fmt.Errorf("rpc: %w", io.ErrUnexpectedEOF), true},
+		{errors.New("something else"), false},
+	} {
+		if got := IsTransient(tt.err); got != tt.want {
+			t.Errorf("IsTransient(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }
 
@@ -382,51 +570,5 @@ func TestQueryArrow(t *testing.T) {
 	}
 	if e2.fake.count("CloseOperation") != 1 {
 		t.Fatal("op not closed")
-	}
-}
-
-// A server that holds status calls longer than the wait does not hold up a
-// detached submission, and a failed status call leaves a resumable statement
-// running.
-func TestDetachedWaitBoundsHeldStatusCalls(t *testing.T) {
-	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	schema, p1 := int64Records([]int64{5})
-	s := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
-	e.fake.set("q", s)
-	e.fake.mu.Lock()
-	e.fake.latency["GetOperationStatus"] = 3 * time.Second
-	e.fake.mu.Unlock()
-	db := e.db(t)
-
-	d := &Detached{Wait: 300 * time.Millisecond}
-	start := time.Now()
-	rows, err := db.QueryContext(context.Background(), "q", d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(start); took > 2*time.Second {
-		t.Fatalf("QueryContext took %v with a 300ms wait", took)
-	}
-	if rows.Next() || !errors.Is(rows.Err(), ErrNotFinished) {
-		t.Fatalf("rows of an unfinished statement: %v", rows.Err())
-	}
-	rows.Close()
-	if d.Status.Terminal() {
-		t.Fatalf("status %+v", d.Status)
-	}
-
-	e.fake.mu.Lock()
-	e.fake.latency["GetOperationStatus"] = 0
-	e.fake.mu.Unlock()
-	for range 10 { // more than the retry policy's attempts
-		e.fake.failHTTP("GetOperationStatus", http.StatusInternalServerError, "")
-	}
-	d2 := &Detached{Wait: 5 * time.Second}
-	if _, err := db.QueryContext(context.Background(), "q", d2); err == nil {
-		t.Fatal("a failing status call gave no error")
-	}
-	if _, canceled := e.fake.opState(d2.Ref.StatementID()); canceled {
-		t.Fatal("a resumable statement was cancelled because a status call failed")
 	}
 }

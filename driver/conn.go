@@ -20,9 +20,6 @@ type conn struct {
 	// ownConnector is set for connections from Driver.Open: Close also
 	// closes their private connector.
 	ownConnector bool
-	// opt is a *Detached or *Resume taken from the arguments of the call being
-	// prepared by database/sql (see CheckNamedValue).
-	opt any
 }
 
 var (
@@ -91,7 +88,6 @@ func (cn *conn) Ping(ctx context.Context) error {
 
 // ResetSession implements driver.SessionResetter.
 func (cn *conn) ResetSession(context.Context) error {
-	cn.opt = nil
 	if cn.bad || cn.done {
 		return sqldriver.ErrBadConn
 	}
@@ -102,24 +98,11 @@ func (cn *conn) ResetSession(context.Context) error {
 func (cn *conn) IsValid() bool { return !cn.bad && !cn.done }
 
 // CheckNamedValue implements driver.NamedValueChecker. Values the driver can
-// bind pass unchanged (so int8 stays TINYINT and Decimal stays DECIMAL); a
-// *Detached or *Resume argument is taken out of the argument list and applies
-// to the call; anything else goes through database/sql's default conversion.
-func (cn *conn) CheckNamedValue(nv *sqldriver.NamedValue) error {
-	switch v := nv.Value.(type) {
-	case *Detached:
-		if v == nil {
-			return errors.New("databricks: nil *Detached")
-		}
-		cn.opt = v
-		return sqldriver.ErrRemoveArgument
-	case *Resume:
-		if v == nil {
-			return errors.New("databricks: nil *Resume")
-		}
-		cn.opt = v
-		return sqldriver.ErrRemoveArgument
-	}
+// bind pass unchanged (so int8 stays TINYINT and Decimal stays DECIMAL);
+// anything else goes through database/sql's default conversion.
+func (cn *conn) CheckNamedValue(nv *sqldriver.NamedValue) error { return checkNamedValue(nv) }
+
+func checkNamedValue(nv *sqldriver.NamedValue) error {
 	if checkArg(nv.Value) {
 		return nil
 	}
@@ -137,35 +120,13 @@ func (cn *conn) CheckNamedValue(nv *sqldriver.NamedValue) error {
 	return sqldriver.ErrSkip
 }
 
-// takeOpt returns and clears the per-call option.
-func (cn *conn) takeOpt() any {
-	o := cn.opt
-	cn.opt = nil
-	return o
-}
-
 // QueryContext implements driver.QueryerContext.
 func (cn *conn) QueryContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Rows, error) {
-	switch o := cn.takeOpt().(type) {
-	case *Detached:
-		return cn.c.queryDetached(ctx, query, args, o)
-	case *Resume:
-		if query != "" {
-			return nil, errors.New("databricks: Resume needs an empty query")
-		}
-		return cn.c.resume(ctx, o.Ref)
-	}
 	return cn.query(ctx, query, args)
 }
 
 // ExecContext implements driver.ExecerContext.
 func (cn *conn) ExecContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Result, error) {
-	switch o := cn.takeOpt().(type) {
-	case *Detached:
-		return cn.c.execDetached(ctx, query, args, o)
-	case *Resume:
-		return nil, errors.New("databricks: Resume works with Query only")
-	}
 	op, err := cn.run(ctx, query, args)
 	if err != nil {
 		return nil, err

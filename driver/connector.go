@@ -33,7 +33,12 @@ type Connector struct {
 	// serverProto is the protocol version of the last session opened, -1
 	// before the first.
 	serverProto atomic.Int64
-	closed      atomic.Bool
+	// closed is set once the connector is closed for good: Close was called
+	// and no Hold is left. holdMu guards holds and closeAsked.
+	closed     atomic.Bool
+	holdMu     sync.Mutex
+	holds      int
+	closeAsked bool
 	// bg tracks background cleanups (abandoned submissions); bgMu orders
 	// their start against Close.
 	bg      sync.WaitGroup
@@ -88,7 +93,7 @@ func newConnector(cfg *Config, svc tcli.TCLIService) *Connector {
 
 // Connect implements driver.Connector: it opens a session.
 func (c *Connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
-	if c.closed.Load() {
+	if c.isClosed() {
 		return nil, ErrClosed
 	}
 	s, err := c.openSession(ctx)
@@ -98,14 +103,58 @@ func (c *Connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 	return &conn{c: c, sess: s}, nil
 }
 
-// Driver implements driver.Connector.
-func (c *Connector) Driver() sqldriver.Driver { return &Driver{} }
+// Driver implements driver.Connector. The driver it returns knows c, so
+// that ConnectorOf finds c from a *sql.DB without a connection.
+func (c *Connector) Driver() sqldriver.Driver { return &Driver{c: c} }
 
-// Close waits for background cleanups and releases idle HTTP connections of a
-// client the connector created. It is safe to call more than once.
+// Close closes the connector: it waits for background cleanups and releases
+// idle HTTP connections of a client the connector created; afterwards its
+// methods return ErrClosed. While a Hold is not released, Close only marks
+// the connector for closing and the last release closes it, so that a
+// *sql.DB and an async DB sharing the connector can be closed in any order.
+// Close is safe to call more than once.
 func (c *Connector) Close() error {
-	if c.closed.Swap(true) {
+	c.holdMu.Lock()
+	c.closeAsked = true
+	held := c.holds > 0
+	c.holdMu.Unlock()
+	if held {
 		return nil
+	}
+	c.shutdown()
+	return nil
+}
+
+// Hold keeps c open until release is called, even if Close is called
+// meanwhile; release is idempotent. Holding a closed connector changes
+// nothing.
+func (c *Connector) Hold() (release func()) {
+	c.holdMu.Lock()
+	defer c.holdMu.Unlock()
+	if c.closed.Load() {
+		return func() {}
+	}
+	c.holds++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.holdMu.Lock()
+			c.holds--
+			last := c.holds == 0 && c.closeAsked
+			c.holdMu.Unlock()
+			if last {
+				c.shutdown()
+			}
+		})
+	}
+}
+
+func (c *Connector) isClosed() bool { return c.closed.Load() }
+
+// shutdown closes c for good.
+func (c *Connector) shutdown() {
+	if c.closed.Swap(true) {
+		return
 	}
 	c.bgMu.Lock()
 	c.closing = true
@@ -114,7 +163,6 @@ func (c *Connector) Close() error {
 	if c.ownsHTTP && c.httpClient != nil {
 		c.httpClient.CloseIdleConnections()
 	}
-	return nil
 }
 
 // String is the redacted configuration of the connector (Config.String).

@@ -16,7 +16,10 @@ func init() {
 
 // Driver is the database/sql driver. Prefer sql.OpenDB(connector) with a
 // Connector from NewConnector; sql.Open("databricks", dsn) also works.
-type Driver struct{}
+type Driver struct {
+	// c is the connector whose Driver method made this driver, if any.
+	c *Connector
+}
 
 var (
 	_ sqldriver.Driver        = (*Driver)(nil)

@@ -59,7 +59,7 @@ type ServerError struct {
 	// State is the operation's terminal state for statement failures
 	// (ERROR_STATE, CANCELED_STATE, CLOSED_STATE, TIMEDOUT_STATE, UKNOWN_STATE);
 	// nil when the error came from a call's status.
-	State *tcli.TOperationState
+	State *OperationState
 	// Method is the RPC whose status reported the error, empty for operation states.
 	Method string
 	// ErrorDetailsJSON is the server's structured error description, if any.
@@ -130,7 +130,7 @@ func isMissingResource(msg string) bool {
 
 // stateError builds the error for a terminal, unsuccessful operation state.
 func stateError(resp *tcli.TGetOperationStatusResp, stmtID string) *ServerError {
-	st := resp.GetOperationState()
+	st := stateOf(resp.GetOperationState())
 	e := &ServerError{
 		SQLState:         resp.GetSqlState(),
 		ErrorCode:        resp.GetErrorCode(),

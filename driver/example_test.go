@@ -51,26 +51,31 @@ func ExampleJSON() {
 	// Output: [a b] true
 }
 
-func ExampleDetached() {
-	var db *sql.DB // opened on a Connector
-	var c *driver.Connector
+func ExampleConnector_SubmitDetached() {
+	var c *driver.Connector // from driver.NewConnector
 	ctx := context.Background()
-	d := &driver.Detached{Wait: 10 * time.Second, OnSubmit: func(ref driver.OperationRef) {
-		log.Printf("submitted %s", ref.StatementID()) // persist ref to follow the statement later
-	}}
-	rows, err := db.QueryContext(ctx, "SELECT * FROM big_table", d)
+	ref, _, err := c.SubmitDetached(ctx, "SELECT * FROM big_table")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer rows.Close()
-	if !d.Status.Terminal() {
-		// Later, maybe from another process holding the same Connector config:
-		st, _ := c.OperationStatus(ctx, d.Ref)
-		if st.State.String() == "FINISHED_STATE" {
-			rows, _ := db.QueryContext(ctx, "", &driver.Resume{Ref: d.Ref})
-			defer rows.Close()
+	token, _ := ref.MarshalBinary() // persist it to follow the statement from any process
+	_ = token
+	for {
+		st, err := c.OperationStatus(ctx, ref)
+		if err != nil {
+			log.Fatal(err)
 		}
+		if st.Terminal() {
+			break
+		}
+		time.Sleep(time.Second)
 	}
+	rows, err := c.OperationRows(ctx, ref) // as often as needed, from the first row
+	if err != nil {
+		log.Fatal(err)
+	}
+	rows.Close()
+	_ = c.CloseOperation(ctx, ref) // the application is done with the result
 }
 
 func ExampleQueryArrow() {

@@ -25,9 +25,9 @@ type operation struct {
 	// serverClosed is true when the server already closed the operation
 	// (directResults.closeOperation).
 	serverClosed bool
-	// resumable marks a detached statement: a failed status call of this
-	// client does not stop it, since another process may resume it.
-	resumable bool
+	// kept marks an operation whose result stays on the server until the
+	// application closes it (OperationRows): the driver never closes it.
+	kept bool
 }
 
 // execOptions selects how a statement is submitted.
@@ -165,7 +165,7 @@ func (c *Connector) executeRPC(ctx context.Context, req *tcli.TExecuteStatementR
 // cleanupOp cancels (when cancel is set) and closes an operation on a bounded
 // detached context; errors are logged only.
 func (c *Connector) cleanupOp(ctx context.Context, op *operation, cancel bool) {
-	if op.serverClosed || op.handle == nil {
+	if op.serverClosed || op.handle == nil || op.kept {
 		return
 	}
 	ctx, stop := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)

@@ -507,7 +507,11 @@ func (f *fakeServer) FetchResults(ctx context.Context, req *tcli.TFetchResultsRe
 			}
 		}
 	}
-	return f.fetch(op), nil
+	resp := f.fetch(op)
+	if req.GetIncludeResultSetMetadata() {
+		resp.ResultSetMetadata = op.s.meta
+	}
+	return resp, nil
 }
 
 // ServeHTTP runs the Thrift processor over one HTTP POST, after injected HTTP

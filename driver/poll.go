@@ -89,11 +89,8 @@ func (c *Connector) wait(ctx context.Context, op *operation, deadline time.Time)
 	for {
 		resp, err := c.statusWithin(ctx, op.handle, deadline)
 		if err != nil {
-			// Whatever failed, the statement may still run: stop it, unless
-			// it is resumable and only this client's call failed.
-			if !op.resumable || ctx.Err() != nil {
-				c.cleanupOp(ctx, op, true)
-			}
+			// Whatever failed, the statement may still run: stop it.
+			c.cleanupOp(ctx, op, true)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}

@@ -47,11 +47,6 @@ type rows struct {
 	cp     *colset.Page
 	n, row int
 
-	// keepOnEarlyClose leaves the operation on the server when Close comes
-	// before EOF (Detached and Resume results).
-	keepOnEarlyClose bool
-	// atEOF runs once after the last row (closes a dedicated session).
-	atEOF   func(ctx context.Context)
 	ctx     context.Context
 	eof     bool
 	closed  bool
@@ -285,17 +280,14 @@ func (r *rows) nextPage() (*tcli.TRowSet, error) {
 	}
 }
 
-// finish runs once at EOF: it closes the operation (unless the server did) and
-// runs the atEOF hook.
+// finish runs once at EOF: it closes the operation, unless the server did or
+// the result is kept on the server (OperationRows).
 func (r *rows) finish() {
 	if r.eof {
 		return
 	}
 	r.eof = true
 	r.c.cleanupOp(r.ctx, r.op, false)
-	if r.atEOF != nil {
-		r.atEOF(r.ctx)
-	}
 }
 
 // exhausted reports whether every row has been returned.
@@ -321,8 +313,9 @@ func (r *rows) Close() error {
 		r.f.close(false)
 		r.finish()
 	}
-	// A result left on the server lets its page requests in flight finish.
-	settle := r.keepOnEarlyClose && !r.eof
+	// A result left on the server lets its page requests in flight finish,
+	// so that the server cannot count one after a new reader's FETCH_FIRST.
+	settle := r.op.kept && !r.eof
 	if r.f != nil {
 		r.f.close(settle)
 	}
@@ -336,7 +329,7 @@ func (r *rows) Close() error {
 	if r.ar != nil {
 		r.ar.Close()
 	}
-	if !r.eof && !r.keepOnEarlyClose {
+	if !r.eof {
 		r.c.cleanupOp(r.ctx, r.op, false)
 	}
 	return nil
@@ -362,9 +355,8 @@ func (r *rows) ColumnTypePrecisionScale(i int) (int64, int64, bool) {
 	return r.cols[i].precision, r.cols[i].scale, r.cols[i].hasPS
 }
 
-// emptyRows is a result without columns: DDL results, or a detached statement
-// that has not finished (Next then returns ErrNotFinished).
-type emptyRows struct{ err error }
+// emptyRows is a result without columns (DDL).
+type emptyRows struct{}
 
 // Columns implements driver.Rows.
 func (e *emptyRows) Columns() []string { return nil }
@@ -372,10 +364,5 @@ func (e *emptyRows) Columns() []string { return nil }
 // Close implements driver.Rows.
 func (e *emptyRows) Close() error { return nil }
 
-// Next implements driver.Rows: io.EOF, or the stored error.
-func (e *emptyRows) Next([]sqldriver.Value) error {
-	if e.err != nil {
-		return e.err
-	}
-	return io.EOF
-}
+// Next implements driver.Rows: io.EOF.
+func (e *emptyRows) Next([]sqldriver.Value) error { return io.EOF }

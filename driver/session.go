@@ -37,9 +37,9 @@ func (s *session) parameters() bool {
 }
 
 // id returns the session handle as a HandleID.
-func (s *session) id() HandleID {
+func (s *session) id() handleID {
 	if s == nil || s.handle == nil {
-		return HandleID{}
+		return handleID{}
 	}
 	return handleFromThrift(s.handle.SessionId)
 }

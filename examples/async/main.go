@@ -7,14 +7,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/asyncsql/databricks/async"
 	"github.com/asyncsql/databricks/driver"
 )
 
-const defaultQuery = "SELECT i, i * i AS square FROM range(10) t(i) CROSS JOIN (SELECT sleep_ms(10000) AS slept)"
+// defaultQuery runs for about 10 s on the emulator: the filter on slept keeps
+// DuckDB from dropping the unused sleep_ms call.
+const defaultQuery = "SELECT i, i * i AS square FROM range(10) t(i) CROSS JOIN (SELECT sleep_ms(10000) AS slept) WHERE slept >= 0 ORDER BY i"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -30,7 +34,7 @@ func main() {
 		usage()
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "async:", err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
@@ -87,7 +91,18 @@ func submit(args []string) error {
 	}
 	defer db.Close() // leaves the statement running on the warehouse
 
-	rows, exc, err := db.QueryContext(context.Background(), *query)
+	// SIGTERM or Ctrl-C ends the wait, never the statement: QueryContext
+	// then returns ctx's error with an execution that still resumes.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rows, exc, err := db.QueryContext(ctx, *query)
+	if err != nil && exc != nil && ctx.Err() != nil {
+		if saveErr != nil {
+			return saveErr
+		}
+		fmt.Printf("interrupted; %s left running, token saved to %s\n", exc.StatementID(), *tokenFile)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -142,7 +157,11 @@ func resume(args []string) error {
 		return err
 	}
 	fmt.Printf("%s %s: %d rows\n", exc.StatementID(), exc.Status, n)
-	// Every row was read: the driver has closed the statement on the server.
+	// The rows are processed: acknowledge, so that the server releases the
+	// result (until then, a resume reads it again from the first row).
+	if err := db.CloseExecution(context.Background(), exc); err != nil {
+		return err
+	}
 	return os.Remove(*tokenFile)
 }
 

@@ -15,8 +15,8 @@ import (
 )
 
 // 1. A fast query finishes within the wait: rows are readable at once, and
-// the execution stays resumable from its token in another DB until its rows
-// are read to the end.
+// again from the first row, here and in another DB from the token, until
+// CloseExecution.
 func TestFastQueryWithinWait(t *testing.T) {
 	ctx := testContext(t)
 	var submitted []*async.Execution
@@ -33,9 +33,20 @@ func TestFastQueryWithinWait(t *testing.T) {
 		t.Fatalf("OnSubmit saw %v", submitted)
 	}
 	checkResult(t, rows, 50)
-	// Read to the end: the driver closed the statement.
-	if cur, err := db.CheckExecution(ctx, exc); err != nil || cur.Status != async.StatusGone {
+	// Read to the end: the result is still there.
+	if cur, err := db.CheckExecution(ctx, exc); err != nil || cur.Status != async.StatusFinished {
 		t.Fatalf("after EOF: %v %v", cur.Status, err)
+	}
+	rows, err = db.GetExecutionRows(ctx, exc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, rows, 50)
+	if err := db.CloseExecution(ctx, exc); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := db.CheckExecution(ctx, exc); err != nil || cur.Status != async.StatusGone {
+		t.Fatalf("after CloseExecution: %v %v", cur.Status, err)
 	}
 
 	// Again, closing the rows early and resuming in a new DB.
@@ -62,8 +73,11 @@ func TestFastQueryWithinWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkResult(t, rows, 50)
+	if err := db2.CloseExecution(ctx, resumed); err != nil {
+		t.Fatal(err)
+	}
 	if cur, err := db2.CheckExecution(ctx, resumed); err != nil || cur.Status != async.StatusGone {
-		t.Fatalf("after EOF: %v %v", cur.Status, err)
+		t.Fatalf("after CloseExecution: %v %v", cur.Status, err)
 	}
 }
 
@@ -154,9 +168,12 @@ func TestRestart(t *testing.T) {
 				t.Fatalf("status %v", done.Status)
 			}
 			checkResult(t, rows, n)
-			// Reading to the end released the operation and its session.
+			// The acknowledgement releases the operation and its session.
+			if err := db.CloseExecution(ctx, done); err != nil {
+				t.Fatal(err)
+			}
 			if cur, err := db.CheckExecution(ctx, done); err != nil || cur.Status != async.StatusGone {
-				t.Fatalf("after EOF: %v %v", cur.Status, err)
+				t.Fatalf("after CloseExecution: %v %v", cur.Status, err)
 			}
 			if ops := s.OpenOperations(); ops != 0 {
 				t.Errorf("%d operations left open", ops)
@@ -229,7 +246,7 @@ func TestCancel(t *testing.T) {
 func TestGone(t *testing.T) {
 	ctx := testContext(t)
 	s := startServer(t, emulator.WithIdleEviction(300*time.Millisecond))
-	db := open(t, s)
+	db := open(t, s, async.WithKeepAlive(0))
 	rows, exc, err := db.QueryContext(ctx, resultQuery(10, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -238,8 +255,9 @@ func TestGone(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // nobody polls: evicted
 
 	cur, err := db.CheckExecution(ctx, exc)
-	if err != nil || cur.Status != async.StatusGone || !cur.Status.Terminal() || cur.Err != nil {
-		t.Fatalf("evicted: %v %v %v", cur.Status, cur.Err, err)
+	if err != nil || cur.Status != async.StatusGone || !cur.Status.Terminal() || cur.Err == nil ||
+		!strings.Contains(cur.Err.Error(), "inactivity") {
+		t.Fatalf("evicted: %v %v %v; want GONE with the server's reason", cur.Status, cur.Err, err)
 	}
 	_, last, err := db.Wait(ctx, exc)
 	if !errors.Is(err, async.ErrGone) || !errors.Is(err, async.ErrNoResult) || last.Status != async.StatusGone {
@@ -253,9 +271,12 @@ func TestGone(t *testing.T) {
 	}
 
 	// A handle the server never issued.
+	guid := make([]byte, 16)
+	_, _ = rand.Read(guid)
 	unknown := *exc
-	unknown.Ref.Operation.GUID = make([]byte, 16)
-	_, _ = rand.Read(unknown.Ref.Operation.GUID)
+	if err := unknown.Ref.UnmarshalBinary(append(append([]byte{1, 1, 16}, guid...), 0, 0, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
 	cur, err = db.CheckExecution(ctx, &unknown)
 	if err != nil || cur.Status != async.StatusGone {
 		t.Fatalf("unknown: %v %v", cur.Status, err)
@@ -273,7 +294,7 @@ func TestTokens(t *testing.T) {
 	rows.Close()
 	t.Cleanup(func() { _ = db.CloseExecution(ctx, exc) })
 	token := mustToken(t, exc)
-	if strings.Contains(exc.String(), token[len("dbx1."):]) {
+	if strings.Contains(exc.String(), token[len("dbx2."):]) {
 		t.Fatal("String shows the token")
 	}
 
@@ -349,7 +370,7 @@ func TestStatusTable(t *testing.T) {
 			return waitStatus(t, db, exc, async.StatusRunning)
 		}, async.StatusRunning, noErr},
 		{"failed", func(t *testing.T, db *async.DB) *async.Execution {
-			exc, err := db.With(async.WithWait(0)).ExecContext(ctx, "SELECT CASE WHEN sleep_ms(300) > 0 THEN error('boom') END")
+			_, exc, err := db.With(async.WithWait(0)).ExecContext(ctx, "SELECT CASE WHEN sleep_ms(300) > 0 THEN error('boom') END")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -365,7 +386,7 @@ func TestStatusTable(t *testing.T) {
 			return exc
 		}, async.StatusFailed, serverErr},
 		{"canceled", func(t *testing.T, db *async.DB) *async.Execution {
-			exc, err := db.With(async.WithWait(0)).ExecContext(ctx, "SELECT sleep_ms(20000)")
+			_, exc, err := db.With(async.WithWait(0)).ExecContext(ctx, "SELECT sleep_ms(20000)")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -381,7 +402,7 @@ func TestStatusTable(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tdb.Close()
-			exc, err := tdb.With(async.WithWait(0)).ExecContext(ctx, "SELECT sleep_ms(20000)")
+			_, exc, err := tdb.With(async.WithWait(0)).ExecContext(ctx, "SELECT sleep_ms(20000)")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -402,9 +423,9 @@ func TestStatusTable(t *testing.T) {
 				t.Fatal(err)
 			}
 			return cur
-		}, async.StatusGone, noErr},
+		}, async.StatusGone, anyErr},
 		{"evicted", func(t *testing.T, db *async.DB) *async.Execution {
-			rows, exc, err := db.QueryContext(ctx, "SELECT 1")
+			rows, exc, err := db.With().QueryContext(ctx, "SELECT 1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -415,9 +436,9 @@ func TestStatusTable(t *testing.T) {
 				t.Fatal(err)
 			}
 			return cur
-		}, async.StatusGone, noErr},
+		}, async.StatusGone, anyErr},
 	}
-	db := open(t, s)
+	db := open(t, s, async.WithKeepAlive(0))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			exc := tt.run(t, db)
@@ -453,23 +474,26 @@ const (
 	anyErr                   // nil or the server's explanation
 )
 
-// The documented rule: a ctx that ends while QueryContext waits cancels the
-// statement, while one that ends during Wait leaves it running.
+// The documented rule: the context bounds the call, never the statement. A
+// ctx that ends while QueryContext or Wait waits returns its error and an
+// execution that still resumes; the statement runs on.
 func TestContextEnds(t *testing.T) {
 	ctx := testContext(t)
 	db := open(t, srv, async.WithWait(time.Minute))
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
-	_, exc, err := db.QueryContext(short, resultQuery(10, 30000))
+	_, exc, err := db.QueryContext(short, resultQuery(10, 1500))
 	if !errors.Is(err, context.DeadlineExceeded) || exc == nil {
 		t.Fatalf("QueryContext: %v %v", exc, err)
 	}
-	cur, err := db.CheckExecution(ctx, exc)
-	if err != nil || (cur.Status != async.StatusGone && cur.Status != async.StatusCanceled) {
-		t.Fatalf("after ctx ended in QueryContext: %v %v", cur.Status, err)
+	t.Cleanup(func() { _ = db.CloseExecution(ctx, exc) })
+	rows, last, err := db.Wait(ctx, exc)
+	if err != nil || last.Status != async.StatusFinished {
+		t.Fatalf("after ctx ended in QueryContext: %v %v", last, err)
 	}
+	checkResult(t, rows, 10)
 
-	rows, exc, err := db.With(async.WithWait(0)).QueryContext(ctx, resultQuery(10, 30000))
+	rows, exc, err = db.With(async.WithWait(0)).QueryContext(ctx, resultQuery(10, 30000))
 	if err != nil {
 		t.Fatal(err)
 	}

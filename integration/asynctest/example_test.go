@@ -35,7 +35,7 @@ func TestExampleSubmitResume(t *testing.T) {
 	if !strings.Contains(out, "status PENDING") && !strings.Contains(out, "status RUNNING") {
 		t.Fatalf("submit printed:\n%s", out)
 	}
-	if b, err := os.ReadFile(token); err != nil || !strings.HasPrefix(string(b), "dbx1.") {
+	if b, err := os.ReadFile(token); err != nil || !strings.HasPrefix(string(b), "dbx2.") {
 		t.Fatalf("token file: %q %v", b, err)
 	}
 	out = run("resume", "-token", token)

@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -189,45 +191,58 @@ func noLeaks(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 }
 
-// TestLinksDetachedResume reads a link result of a detached statement, then
-// again from its first row through Resume (the async API's path).
+// TestLinksDetachedResume reads a link result of a detached statement
+// halfway, then again in full from its first row (the async API's path).
 func TestLinksDetachedResume(t *testing.T) {
 	noLeaks(t)
 	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 1000, FileRows: 3000, ExpireEvery: 3, PadRows: 5})
 	db := open(t, s, params("maxDownloads", "2"))
 	ctx := testCtx(t)
-	d := &dbdriver.Detached{Wait: 30 * time.Second}
-	sum := func(rows *sql.Rows, err error) (int64, int64) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("query: %v", err)
-		}
-		defer rows.Close()
-		var n, total int64
-		for rows.Next() {
-			var v int64
-			if err := rows.Scan(&v); err != nil {
-				t.Fatal(err)
-			}
-			n++
-			total += v
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("rows.Err: %v", err)
-		}
-		return n, total
-	}
-	rows, err := db.QueryContext(ctx, "SELECT i FROM range(20000) t(i)", d)
+	c, err := dbdriver.ConnectorOf(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Read half, close early: the detached operation stays on the server.
-	for i := 0; i < 10000 && rows.Next(); i++ {
+	ref, _, err := c.SubmitDetached(ctx, "SELECT i FROM range(20000) t(i)")
+	if err != nil {
+		t.Fatal(err)
 	}
-	rows.Close()
-	n, total := sum(db.QueryContext(ctx, "", &dbdriver.Resume{Ref: d.Ref}))
-	if n != 20000 || total != 20000*19999/2 {
-		t.Fatalf("resumed: %d rows, sum %d", n, total)
+	defer c.CloseOperation(context.Background(), ref)
+	for {
+		st, err := c.OperationStatus(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Terminal() {
+			break
+		}
+	}
+	read := func(limit int64) (n, total int64) {
+		t.Helper()
+		rows, err := c.OperationRows(ctx, ref)
+		if err != nil {
+			t.Fatalf("rows: %v", err)
+		}
+		defer rows.Close()
+		dest := make([]sqldriver.Value, 1)
+		for n < limit {
+			err := rows.Next(dest)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("rows.Next: %v", err)
+			}
+			n++
+			total += dest[0].(int64)
+		}
+		return n, total
+	}
+	// Read half, close early: the operation stays on the server.
+	read(10000)
+	for range 2 {
+		if n, total := read(1 << 62); n != 20000 || total != 20000*19999/2 {
+			t.Fatalf("resumed: %d rows, sum %d", n, total)
+		}
 	}
 	if st := s.LinkStats(); st.Links == 0 {
 		t.Fatalf("no links issued: %+v", st)

@@ -143,13 +143,20 @@ func asyncRestart(t *testing.T, role string) {
 		t.Errorf("count %d sum %d, want 5000 and %d", n, sum, 4999*5000/2)
 	}
 	t.Logf("%s: resumed and read %d rows %s after the child submitted", role, n, time.Since(submitted).Round(time.Millisecond))
-	// Reading to the end closed the operation and its session.
+	// Reading to the end left the result on the server until CloseExecution.
+	kept, err := db.CheckExecution(ctx, last)
+	if err != nil || kept.Status != async.StatusFinished {
+		t.Fatalf("status after reading everything %v (%v), want FINISHED", kept, err)
+	}
+	if err := db.CloseExecution(ctx, last); err != nil {
+		t.Fatal(err)
+	}
 	gone, err := db.CheckExecution(ctx, last)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if gone.Status != async.StatusGone && gone.Status != async.StatusClosed {
-		t.Errorf("status after reading everything %v, want GONE", gone.Status)
+		t.Errorf("status after CloseExecution %v, want GONE", gone.Status)
 	}
 }
 
@@ -199,7 +206,7 @@ func TestAsyncCancelFromOtherProcess(t *testing.T) {
 	}
 	db := asyncDB(t, async.WithWait(0), async.WithPollBackoff(50*time.Millisecond, 500*time.Millisecond))
 	ctx := testCtx(t)
-	exc, err := db.ExecContext(ctx, asyncQuery)
+	_, exc, err := db.ExecContext(ctx, asyncQuery)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +258,7 @@ func TestAsyncFailureAndCancel(t *testing.T) {
 	db := asyncDB(t, async.WithWait(0), async.WithPollBackoff(50*time.Millisecond, 500*time.Millisecond))
 	ctx := testCtx(t)
 
-	exc, err := db.ExecContext(ctx, "SELECT * FROM no_such_table_xyz")
+	_, exc, err := db.ExecContext(ctx, "SELECT * FROM no_such_table_xyz")
 	if err == nil {
 		_, exc, err = db.Wait(ctx, exc)
 	}
@@ -263,7 +270,7 @@ func TestAsyncFailureAndCancel(t *testing.T) {
 		t.Errorf("failure: execution %v, want FAILED", exc)
 	}
 
-	exc, err = db.ExecContext(ctx, slowQuery)
+	_, exc, err = db.ExecContext(ctx, slowQuery)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +305,7 @@ func TestAsyncReread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = db.CloseExecution(context.Background(), exc) })
 	if exc.Status != async.StatusFinished {
 		rows.Close()
 		t.Fatalf("status %v after a 30 s wait", exc.Status)
