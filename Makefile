@@ -25,14 +25,17 @@ vet:
 	done
 
 # demo starts an embedded emulator (DuckDB behind our protocol) and runs
-# examples/quickstart against it. With DATABRICKS_HOST, DATABRICKS_HTTP_PATH and
-# DATABRICKS_TOKEN set, the example runs against that warehouse instead.
+# scripts/demo.sh against it: a submitter process starts a 10 s query, saves
+# its token and is killed with SIGKILL; a second process resumes from the
+# token and prints the rows; then examples/quickstart. With DATABRICKS_HOST,
+# DATABRICKS_HTTP_PATH and DATABRICKS_TOKEN set, the quickstart runs against
+# that warehouse instead (the slow query uses the emulator's sleep_ms).
 demo:
 	@if [ -n "$${DATABRICKS_HOST:-}" ]; then \
 		$(GO) run ./examples/quickstart; \
 	else \
 		(cd integration && $(GO) build -o bin/emulator ./cmd/emulator) && \
-		integration/bin/emulator -- $(GO) run ./examples/quickstart; \
+		integration/bin/emulator -- env GO="$(GO)" ./scripts/demo.sh; \
 	fi
 
 # spark-test runs integration/spark against Apache Spark's Thrift server

@@ -3,9 +3,9 @@
 //
 // # Running statements
 //
-// OpenDB wraps a *driver.Connector in a DB, which embeds *sql.DB: every
-// database/sql method works as usual. DB adds methods that return an
-// Execution next to the usual results:
+// OpenDB wraps a *driver.Connector in a DB, and NewDB an existing *sql.DB of
+// the driver; a DB embeds *sql.DB, so every database/sql method works as
+// usual. DB adds methods that return an Execution next to the usual results:
 //
 //	db := async.OpenDB(connector, async.WithOnSubmit(save))
 //	rows, exc, err := db.QueryContext(ctx, "SELECT ...")
@@ -26,10 +26,11 @@
 //	}
 //
 // QueryContext and ExecContext wait for the statement up to WithWait, then
-// return it as running. CheckExecution asks for the status once; Wait polls
-// until the execution is terminal (Status.Terminal) and returns its rows;
-// GetExecutionRows reads the rows of a finished execution from the first
-// row; CancelExecution and CloseExecution are idempotent. A statement that
+// return it as running. CheckExecution asks for the status once; Poll asks
+// once and returns the rows if finished; Wait polls until the execution is
+// terminal (Status.Terminal) and returns its rows; GetExecutionRows reads the
+// rows of a finished execution from the first row; CancelExecution and
+// CloseExecution are idempotent. A statement that
 // is pending, running, failed or canceled is never an error of
 // CheckExecution: its state is in Execution.Status and the failure, with its
 // SQLSTATE, in Execution.Err. Errors are for transport problems and invalid
@@ -49,12 +50,14 @@
 //
 // An Execution marshals to a text token (MarshalText) and to JSON
 // (MarshalJSON, an object whose "token" member holds the same text) and back.
-// A version 1 token is "dbx1." followed by base64url text (no padding) of a
-// binary encoding: the operation and session handles, a 64-bit hash of the
-// warehouse (Connector.Warehouse: host in any case, port and HTTP path), the status,
+// A token is "dbx2." followed by base64url text (no padding) of a binary
+// encoding: the driver's reference (driver.OperationRef.MarshalBinary: the
+// operation and session handles), a 64-bit hash of the warehouse
+// (Connector.Warehouse: host in any case, port and HTTP path), the status,
 // start and completion times, rows affected, the failure's SQLSTATE, error
 // code and message (up to 1024 bytes), and a CRC-32C checksum. A running
-// statement's token is about 130 characters long.
+// statement's token is about 140 characters long. Tokens of version 1
+// ("dbx1.") still parse.
 //
 // A malformed, truncated or altered token fails with ErrInvalidToken; using
 // an execution with a DB for another warehouse fails with ErrWrongWarehouse
@@ -66,37 +69,58 @@
 // # Restarts
 //
 // Statements run in a dedicated session that the pool does not own
-// (driver.Detached), without results returned inline, so the server keeps
-// them whatever happens to the process that submitted them: a graceful
-// db.Close or a crash (even SIGKILL) leaves them running. Save the token as
-// soon as the statement is submitted (WithOnSubmit is called before
+// (driver.Connector.SubmitDetached), without results returned inline, so the
+// server keeps them whatever happens to the process that submitted them: a
+// graceful db.Close or a crash (even SIGKILL) leaves them running. Save the
+// token as soon as the statement is submitted (WithOnSubmit is called before
 // QueryContext waits), then resume from any process with a DB for the same
 // warehouse:
 //
 //	exc, err := db.ParseExecution(token)
 //	rows, exc, err := db.Wait(ctx, exc)
 //
-// While QueryContext or ExecContext waits, the driver cancels the statement
-// if ctx ends or a status request fails (the caller gave up): pass a ctx that
-// lives as long as the statement should. Once they have returned, nothing
-// on the client side stops the statement but CancelExecution.
+// # The context bounds the call, never the statement
 //
-// Results are read once to the end: after the last row the driver closes the
-// operation and its session, and the execution becomes StatusGone. Rows
-// closed early leave the result on the server, to be read again from the
-// first row with GetExecutionRows or Wait; their Close waits (up to 5 s) for
-// a page request already sent, so that the server cannot count it after the
-// next reader has started from the first row. The driver also closes at once a
-// statement that failed while QueryContext or ExecContext waited, and a
-// statement without rows that ExecContext saw finish. Close every other
-// execution you do not read to the end with CloseExecution (CancelExecution
-// stops a running one but keeps it on the server).
+// When ctx ends while QueryContext, ExecContext or Wait waits, the call
+// returns ctx's error and an Execution that still resumes; the statement
+// keeps running until CancelExecution. Once the statement is sent, its
+// submission completes on a detached context (bounded to 2 minutes), so the
+// handle is known and OnSubmit gets it even then. A service shuts down
+// gracefully so:
 //
-// # Keep-alive rule
+//	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+//	defer stop()
+//	rows, exc, err := db.QueryContext(ctx, query)
+//	if err != nil && exc != nil && ctx.Err() != nil {
+//		return nil // SIGTERM: the statement runs on; the next process resumes it
+//	}
 //
-// The server evicts a statement that nobody polls for about 20 minutes, and
-// its result once finished. Poll every statement you mean to resume at least
-// every 10 minutes (KeepAliveInterval) — Wait does, since its polling interval
-// never exceeds that — and read results soon after they finish. An evicted
-// statement reports StatusGone.
+// # Results stay readable until CloseExecution
+//
+// Reading the rows to the end, closing them early or a failed read never
+// closes the execution: GetExecutionRows, Wait and Poll return the result
+// again from its first row, in any process, until CloseExecution — the
+// application's acknowledgement that it is done (close failed executions
+// too). Until then the server keeps a finished result for as long as
+// somebody polls it: Databricks evicts an execution nobody polls for about
+// 20 minutes, after which it is StatusGone and its rows are lost. Rows closed
+// early wait (up to 5 s) for a page request already sent, so that the server
+// cannot count it after the next reader has started from the first row.
+//
+// # Outages
+//
+// Wait (and the waits of QueryContext and ExecContext) retry transport
+// errors, HTTP 5xx and 429 with capped, jittered backoff for as long as ctx
+// allows, or up to WithOutageLimit. Only definitive answers end a wait: the
+// server no longer knowing the statement (StatusGone, with the server's
+// reason in Execution.Err), or HTTP 401 or 403.
+//
+// # Keep-alive
+//
+// Each DB runs one background loop that sends a status request for every
+// execution it has submitted or resumed (parsed or used) and not closed,
+// every DefaultKeepAlive (5 minutes, well inside the server's eviction
+// window; WithKeepAlive changes it, 0 turns it off), at most 4 at a time.
+// CloseExecution, a gone or failed execution and db.Close end it.
+// Executions no process holds are evicted as before.
 package async

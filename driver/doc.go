@@ -89,11 +89,15 @@
 //
 // # Asynchronous surface
 //
-// A *Detached argument runs a statement in its own session so that it can
-// outlive the call; its OperationRef can be polled with
-// Connector.OperationStatus, cancelled with Connector.CancelOperation, closed
-// with Connector.CloseOperation and read later with a *Resume argument. The
-// async package builds durable executions on this surface.
+// Connector.SubmitDetached runs a statement in a session of its own, without
+// direct results, so that it outlives the call, the pool and the process; it
+// returns an OperationRef (which serialises itself with MarshalBinary) that
+// Connector.OperationStatus polls, Connector.OperationRows reads from the
+// first row as often as needed, Connector.CancelOperation cancels and
+// Connector.CloseOperation closes with its session. Nothing else closes it.
+// ConnectorOf and Connector.Hold let another layer share a *sql.DB's
+// connector; IsTransient tells the errors a wait should ride out. The async
+// package builds durable executions on this surface.
 //
 // # Arrow access
 //

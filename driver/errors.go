@@ -15,7 +15,7 @@ import (
 // Sentinel errors reported by the driver. Test for them with errors.Is.
 var (
 	// ErrNotFinished reports that an operation has not reached a terminal state yet
-	// (a Detached statement whose Wait elapsed, or a Resume of a running operation).
+	// (package async reports a statement still running with it).
 	ErrNotFinished = errors.New("databricks: operation not finished")
 	// ErrInvalidHandle reports that the server does not know a session or operation
 	// handle (INVALID_HANDLE_STATUS, or an operation that was closed or evicted).

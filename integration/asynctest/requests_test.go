@@ -1,0 +1,136 @@
+package asynctest
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/asyncsql/databricks/async"
+	"github.com/asyncsql/databricks/driver"
+)
+
+// countingTransport counts the HTTP requests it carries.
+type countingTransport struct{ n atomic.Int64 }
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// connector returns a connector for s whose requests rt counts.
+func connector(t *testing.T, dsn string, rt http.RoundTripper) *driver.Connector {
+	t.Helper()
+	cfg, err := driver.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := driver.NewConnector(cfg, driver.WithTransport(rt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A small result that finishes within the wait costs at most 4 requests from
+// submit to its last row through async (OpenSession, ExecuteStatement,
+// GetOperationStatus, FetchResults with the metadata), and stays readable.
+func TestRequestCounts(t *testing.T) {
+	ctx := testContext(t)
+	s := startServer(t) // the stock 5 s status hold: one status call
+	rt := &countingTransport{}
+	db := async.OpenDB(connector(t, s.DSN(), rt), async.WithWait(time.Minute))
+	t.Cleanup(func() { _ = db.Close() })
+
+	before := rt.n.Load()
+	rows, exc, err := db.QueryContext(ctx, "SELECT i, (i * 7919) % 1000003 AS v FROM range(50) t(i) ORDER BY i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, rows, 50)
+	if n := rt.n.Load() - before; n > 4 {
+		t.Fatalf("%d HTTP requests from submit to the last row, want at most 4", n)
+	}
+	before = rt.n.Load()
+	rows, err = db.GetExecutionRows(ctx, exc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, rows, 50)
+	if n := rt.n.Load() - before; n != 1 {
+		t.Fatalf("%d HTTP requests to read the result again, want 1", n)
+	}
+	if err := db.CloseExecution(ctx, exc); err != nil {
+		t.Fatal(err)
+	}
+
+	// database/sql on a warm pool: one request (direct results).
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before = rt.n.Load()
+	sqlRows, err := db.DB.QueryContext(ctx, "SELECT i, (i * 7919) % 1000003 AS v FROM range(50) t(i) ORDER BY i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, sqlRows, 50)
+	if n := rt.n.Load() - before; n != 1 {
+		t.Fatalf("%d HTTP requests through database/sql, want 1", n)
+	}
+}
+
+// A sync *sql.DB and an async DB on one connector, each closed in turn:
+// closing one never breaks the other.
+func TestSyncAndAsyncOnOneConnector(t *testing.T) {
+	ctx := testContext(t)
+	for _, syncFirst := range []bool{true, false} {
+		c := connector(t, srv.DSN(), http.DefaultTransport)
+		sqlDB := sql.OpenDB(c)
+		adb := async.OpenDB(c)
+		wrapped, err := async.NewDB(ctx, sqlDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, second := func() error { return sqlDB.Close() }, adb.Close
+		if !syncFirst {
+			first, second = second, first
+		}
+		if err := first(); err != nil {
+			t.Fatal(err)
+		}
+		// Whichever remains works, and so does the wrapper's own API.
+		if syncFirst {
+			rows, exc, err := adb.QueryContext(ctx, resultQuery(5, 0))
+			if err != nil {
+				t.Fatalf("async DB after the sync DB closed: %v", err)
+			}
+			checkResult(t, rows, 5)
+			if err := adb.CloseExecution(ctx, exc); err != nil {
+				t.Fatal(err)
+			}
+			rows, exc, err = wrapped.QueryContext(ctx, resultQuery(5, 0))
+			if err != nil {
+				t.Fatalf("wrapping DB after its *sql.DB closed: %v", err)
+			}
+			checkResult(t, rows, 5)
+			_ = wrapped.CloseExecution(ctx, exc)
+		} else {
+			var n int
+			if err := sqlDB.QueryRowContext(ctx, "SELECT 7").Scan(&n); err != nil || n != 7 {
+				t.Fatalf("sync DB after the async DB closed: %d %v", n, err)
+			}
+		}
+		if err := second(); err != nil {
+			t.Fatal(err)
+		}
+		if err := wrapped.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// Now everything is closed: the connector refuses work.
+		if _, _, err := c.SubmitDetached(ctx, "SELECT 1"); !errors.Is(err, driver.ErrClosed) {
+			t.Fatalf("connector after every DB closed: %v", err)
+		}
+	}
+}
