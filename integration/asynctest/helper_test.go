@@ -2,9 +2,12 @@ package asynctest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,6 +25,10 @@ import (
 //	submit-close  submit with a 200 ms wait, save the token, close the rows
 //	              and the DB gracefully and exit 0
 //	cancel        read the token and cancel the execution twice, exit 0
+//	submit-term   submit with ctx from signal.NotifyContext(SIGTERM) and a
+//	              10 minute wait, save the token from OnSubmit; on SIGTERM
+//	              save the returned execution's token and exit 0
+//	read          read the token, read every row and print "rows N sum S"
 const (
 	helperEnv = "ASYNCTEST_HELPER"
 	dsnEnv    = "ASYNCTEST_DSN"
@@ -70,6 +77,59 @@ func helper(role string) error {
 			return err
 		}
 		return db.Close()
+	case "submit-term":
+		sctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+		defer stop()
+		var saveErr error
+		db, err := async.Open(os.Getenv(dsnEnv), async.WithWait(10*time.Minute), async.WithOnSubmit(func(e *async.Execution) {
+			saveErr = saveToken(tokenFile, e)
+		}))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		_, exc, err := db.QueryContext(sctx, os.Getenv(queryEnv))
+		if saveErr != nil {
+			return saveErr
+		}
+		if exc == nil || !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("QueryContext ended with %v, %v before SIGTERM", exc, err)
+		}
+		return saveToken(tokenFile, exc)
+	case "read":
+		tok, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return err
+		}
+		db, err := async.Open(os.Getenv(dsnEnv))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		exc, err := db.ParseExecution(string(tok))
+		if err != nil {
+			return err
+		}
+		rows, _, err := db.Wait(ctx, exc)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		h := fnv.New64a()
+		n := 0
+		for rows.Next() {
+			var i, v int64
+			if err := rows.Scan(&i, &v); err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%d:%d;", i, v)
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		fmt.Printf("rows %d sum %x\n", n, h.Sum64())
+		return nil
 	case "cancel":
 		tok, err := os.ReadFile(tokenFile)
 		if err != nil {
