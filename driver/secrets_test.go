@@ -212,6 +212,9 @@ func TestSecretsSweepDSNErrors(t *testing.T) {
 		"h/p?clientSecret=" + s + "%zz",
 		"h/p?clientID=a&clientSecret=" + s + "&clientSecret=" + s,
 		"token:" + tok + "%zz@h/p",
+		"token:" + tok, // no host
+		tok + "@h/p",   // no user name
+		"token:" + tok + "@",
 		"token:" + tok + "@h:x/p",
 		"token:" + tok + "@h h/p",
 		"token:" + tok + "?@h/p",

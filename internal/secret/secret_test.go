@@ -99,7 +99,13 @@ func values() map[string]any {
 }
 
 func TestFmtEveryVerb(t *testing.T) {
-	for name, v := range values() {
+	vals := values()
+	// fmt prints a reflect.Value of an unexported field by reflection too.
+	u := unexported{token: NewString(plain), data: NewBytes([]byte(plain))}
+	vals["reflect.Value of a String field"] = reflect.ValueOf(u).FieldByName("token")
+	vals["reflect.Value of a Bytes field"] = reflect.ValueOf(u).FieldByName("data")
+	vals["reflect.Value of a struct"] = reflect.ValueOf(u)
+	for name, v := range vals {
 		for _, verb := range verbs {
 			assertNoLeak(t, name+" "+verb, fmt.Sprintf(verb, v))
 		}
