@@ -14,8 +14,10 @@ import (
 
 // Secret holds a credential that the driver never prints: under every fmt
 // verb, as a slog value and in JSON it shows "xxxxx" (nothing when empty),
-// and encoding/gob refuses it. Reveal returns the value. Make one with
-// NewSecret; the zero value is the empty secret.
+// and encoding/gob refuses it. Its methods: Reveal returns the value, IsZero
+// reports the empty secret, Equal compares two in constant time. Make one
+// with NewSecret; the zero value is the empty secret. A Secret is immutable
+// and safe to copy.
 type Secret = secret.String
 
 // NewSecret wraps s; an empty s gives the empty secret.

@@ -362,3 +362,16 @@ func TestRedactLink(t *testing.T) {
 		}
 	}
 }
+
+func ExampleNewSecret() {
+	cfg := NewConfig()
+	cfg.Host, cfg.HTTPPath = "adb-1.azuredatabricks.net", "/sql/1.0/warehouses/abc"
+	cfg.AccessToken = NewSecret("dapi0123456789")
+	fmt.Println(cfg.AccessToken, cfg)
+	fmt.Printf("%d %q %#v\n", cfg.AccessToken, cfg.AccessToken, cfg.AccessToken)
+	fmt.Println(len(cfg.AccessToken.Reveal()))
+	// Output:
+	// xxxxx token:xxxxx@adb-1.azuredatabricks.net/sql/1.0/warehouses/abc
+	// xxxxx "xxxxx" secret.String("xxxxx")
+	// 14
+}
