@@ -5,7 +5,7 @@ GO      ?= go
 # Every Go module of the repository; each is vetted and tested on its own.
 MODULES := . integration integration/peer
 
-.PHONY: all test vet demo thrift spark-test bench bench-smoke
+.PHONY: all test vet demo thrift spark-test bench bench-smoke fuzz chaos
 
 all: test
 
@@ -65,3 +65,11 @@ bench:
 
 bench-smoke:
 	cd integration/peer && $(GO) run ./cmd/bench -smoke -out ''
+
+# fuzz runs every fuzz target of the repository for FUZZTIME (default 60s)
+# each, one after the other (13 targets: about 15 minutes), keeping new
+# corpus entries under each package's testdata/fuzz. A crasher fails the
+# target and stays in testdata/fuzz as a regression case. The seed corpora
+# run in every plain `go test`, so in `make test` and CI.
+fuzz:
+	GO="$(GO)" FUZZTIME="$(or $(FUZZTIME),60s)" ./scripts/fuzz.sh
