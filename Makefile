@@ -73,3 +73,11 @@ bench-smoke:
 # run in every plain `go test`, so in `make test` and CI.
 fuzz:
 	GO="$(GO)" FUZZTIME="$(or $(FUZZTIME),60s)" ./scripts/fuzz.sh
+
+# chaos runs the fault-injection trials at full size (integration/cmd/chaos:
+# 20 scans of 1,000,000 rows through pages and through result links at 10%
+# and 30% fault rates, INSERTs, readers giving up mid-fetch) and prints the
+# numbers; about 5 minutes. A bounded version runs in `make test`
+# (integration/chaos). CHAOS_FLAGS passes flags, e.g. CHAOS_FLAGS="-seed 2 -v".
+chaos:
+	cd integration && $(GO) run ./cmd/chaos $(CHAOS_FLAGS)

@@ -50,6 +50,10 @@ type LinkOptions struct {
 	// StaleNames writes column names in files that differ from the
 	// metadata schema, like files cached by the server.
 	StaleNames bool
+	// URLBase, when set, replaces "http://HOST:PORT" of the emulator in
+	// the links' URLs (the path stays /files/<id>): downloads then go
+	// through whatever listens there, a fault-injecting proxy say.
+	URLBase string
 }
 
 // WithLinks enables result links with the given options.
@@ -217,6 +221,9 @@ func (f *fileStore) add(data []byte, o *LinkOptions, base string) *tcli.TSparkAr
 
 // fileBase is the URL prefix of result files.
 func (s *Server) fileBase() string {
+	if o := s.cfg.links; o != nil && o.URLBase != "" {
+		return strings.TrimSuffix(o.URLBase, "/") + "/files/"
+	}
 	return "http://" + net.JoinHostPort(s.host, strconv.Itoa(s.port)) + "/files/"
 }
 

@@ -1,0 +1,240 @@
+package chaos
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	dbx "github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/integration/emulator"
+)
+
+// Env is an emulator behind a fault-injecting proxy: the driver talks to
+// the proxy, result links point at it too; ground truth is read from the
+// emulator directly.
+type Env struct {
+	Proxy *Proxy
+	Emu   *emulator.Server
+}
+
+// Start starts a proxy with cfg and an emulator behind it. linkRows, when
+// positive, makes results of more rows than that come as result links of
+// files of linkRows rows.
+func Start(cfg Config, linkRows int, opts ...emulator.Option) (*Env, error) {
+	p, err := NewProxy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if linkRows > 0 {
+		opts = append(opts, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: int64(linkRows), FileRows: linkRows, URLBase: p.URL()}))
+	}
+	emu, err := emulator.Start(opts...)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Start("http://" + net.JoinHostPort(emu.Host(), strconv.Itoa(emu.Port())))
+	return &Env{Proxy: p, Emu: emu}, nil
+}
+
+// Close stops the proxy and the emulator.
+func (e *Env) Close() {
+	e.Proxy.Close()
+	e.Emu.Close()
+}
+
+// DSN is the emulator's DSN through the proxy, with params added.
+func (e *Env) DSN(params url.Values) string {
+	d := strings.Replace(e.Emu.DSN(), net.JoinHostPort(e.Emu.Host(), strconv.Itoa(e.Emu.Port())), e.Proxy.Addr(), 1)
+	if len(params) > 0 {
+		d += "&" + params.Encode()
+	}
+	return d
+}
+
+// Outcome is how one trial ended.
+type Outcome uint8
+
+const (
+	// Exact: every value as the ground truth says, no error.
+	Exact Outcome = iota
+	// Unretryable: an error where no driver may retry (the
+	// ExecuteStatement's reply lost or refused with a status that leaves
+	// it unknown whether the statement ran).
+	Unretryable
+	// Failed: any other error. The values returned before it were right.
+	Failed
+	// Corrupt: a wrong, missing, repeated or extra value, with or without
+	// an error after it. Never acceptable.
+	Corrupt
+)
+
+var outcomeNames = [...]string{"exact", "unretryable", "failed", "corrupt"}
+
+// String returns the outcome's name.
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// Trial is the outcome of one trial and its error.
+type Trial struct {
+	Outcome Outcome
+	Err     error
+	Rows    int64
+}
+
+// scanQuery returns n rows (i, v, s) whose values follow from i.
+func scanQuery(n int64) string {
+	return fmt.Sprintf("SELECT i, (i * 2654435761) %% 1000000007 AS v, 'r' || CAST(i AS VARCHAR) AS s FROM range(%d) t(i)", n)
+}
+
+// execFaults counts the ExecuteStatement requests that got a fault after
+// which no driver may send it again.
+func (e *Env) execFaults() int64 {
+	m := e.Proxy.Counts()["ExecuteStatement"]
+	return m[Status500] + m[ResetBefore] + m[ResetMidReply] + m[DropReply]
+}
+
+// Scan reads the n-row result of scanQuery through db and checks every
+// value: each i once, v and s as computed from i.
+func (e *Env) Scan(ctx context.Context, db *sql.DB, n int64) Trial {
+	before := e.execFaults()
+	rows, err := db.QueryContext(ctx, scanQuery(n))
+	if err != nil {
+		if e.execFaults() > before {
+			return Trial{Outcome: Unretryable, Err: err}
+		}
+		return Trial{Outcome: Failed, Err: err}
+	}
+	defer rows.Close()
+	seen := make([]bool, n)
+	var count int64
+	var s string
+	for rows.Next() {
+		var i, v int64
+		if err := rows.Scan(&i, &v, &s); err != nil {
+			return Trial{Outcome: Failed, Err: err, Rows: count}
+		}
+		if i < 0 || i >= n || seen[i] || v != (i*2654435761)%1000000007 || s != "r"+strconv.FormatInt(i, 10) {
+			return Trial{Outcome: Corrupt, Err: fmt.Errorf("row %d: i=%d v=%d s=%q", count, i, v, s), Rows: count}
+		}
+		seen[i] = true
+		count++
+	}
+	if err := rows.Err(); err != nil {
+		return Trial{Outcome: Failed, Err: err, Rows: count}
+	}
+	if count != n {
+		return Trial{Outcome: Corrupt, Err: fmt.Errorf("%d rows, want %d", count, n), Rows: count}
+	}
+	return Trial{Outcome: Exact, Rows: count}
+}
+
+// InsertTally is the ground truth of a run of INSERTs.
+type InsertTally struct {
+	// Acked is the number of INSERTs the driver reported done; Errors the
+	// others (Unretryable of them where no driver may retry).
+	Acked, Errors, Unretryable int
+	// Duplicated counts ids found more than once in the table; Lost the
+	// acknowledged ids not found.
+	Duplicated, Lost int
+}
+
+// Inserts runs k single-row INSERTs of ids 0..k-1 into a new table through
+// db, then counts the rows in the emulator's database directly.
+func (e *Env) Inserts(ctx context.Context, db *sql.DB, table string, k int) (InsertTally, error) {
+	var t InsertTally
+	if _, err := e.Emu.DB().ExecContext(ctx, "CREATE TABLE "+table+" (id BIGINT)"); err != nil {
+		return t, err
+	}
+	acked := make([]bool, k)
+	for id := range k {
+		before := e.execFaults()
+		_, err := db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s VALUES (%d)", table, id))
+		switch {
+		case err == nil:
+			acked[id] = true
+			t.Acked++
+		case e.execFaults() > before:
+			t.Unretryable++
+			t.Errors++
+		default:
+			t.Errors++
+		}
+	}
+	rows, err := e.Emu.DB().QueryContext(ctx, "SELECT id, count(*) FROM "+table+" GROUP BY id")
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	found := make([]int, k)
+	for rows.Next() {
+		var id, c int64
+		if err := rows.Scan(&id, &c); err != nil {
+			return t, err
+		}
+		if id >= 0 && id < int64(k) {
+			found[id] = int(c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return t, err
+	}
+	for id := range k {
+		if found[id] > 1 {
+			t.Duplicated++
+		}
+		if acked[id] && found[id] == 0 {
+			t.Lost++
+		}
+	}
+	return t, nil
+}
+
+// GiveUpAndResume runs scanQuery(n) detached, reads the first rows, and
+// closes the rows while the next FetchResults is held by the proxy (it
+// reaches the server after the reader gave up); then it resumes the
+// operation through db and checks every value.
+func (e *Env) GiveUpAndResume(ctx context.Context, db *sql.DB, n int64) Trial {
+	d := &dbx.Detached{Wait: time.Minute}
+	rows, err := db.QueryContext(ctx, scanQuery(n), d)
+	if err != nil {
+		return Trial{Outcome: Failed, Err: err}
+	}
+	e.Proxy.Force("FetchResults", Delay)
+	if rows.Next() {
+		var i, v int64
+		var s string
+		_ = rows.Scan(&i, &v, &s)
+	}
+	rows.Close()
+	resumed, err := db.QueryContext(ctx, "", &dbx.Resume{Ref: d.Ref})
+	if err != nil {
+		return Trial{Outcome: Failed, Err: err}
+	}
+	defer resumed.Close()
+	seen := make([]bool, n)
+	var count int64
+	for resumed.Next() {
+		var i, v int64
+		var s string
+		if err := resumed.Scan(&i, &v, &s); err != nil {
+			return Trial{Outcome: Failed, Err: err, Rows: count}
+		}
+		if i < 0 || i >= n || seen[i] || v != (i*2654435761)%1000000007 {
+			return Trial{Outcome: Corrupt, Err: fmt.Errorf("row %d: i=%d v=%d", count, i, v), Rows: count}
+		}
+		seen[i] = true
+		count++
+	}
+	if err := resumed.Err(); err != nil {
+		return Trial{Outcome: Failed, Err: err, Rows: count}
+	}
+	if count != n {
+		return Trial{Outcome: Corrupt, Err: fmt.Errorf("%d rows after resuming, want %d", count, n), Rows: count}
+	}
+	return Trial{Outcome: Exact, Rows: count}
+}

@@ -1,0 +1,125 @@
+// Command chaos runs the fault-injection trials of package chaos at full
+// size and prints their numbers: for each fault rate, how many
+// 1,000,000-row scans through pages and through result links completed
+// exactly, failed where no driver may retry, failed otherwise, or returned
+// a wrong value; INSERTs executed twice and acknowledged INSERTs lost; and
+// readers that gave up with a fetch in flight, resumed.
+//
+// Usage: go run ./cmd/chaos [-scans 20] [-rows 1000000] [-rates 0.1,0.3] [-seed 1]
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/asyncsql/databricks/driver" // registers "databricks"
+	"github.com/asyncsql/databricks/integration/chaos"
+)
+
+func main() {
+	scans := flag.Int("scans", 20, "scans per mode and fault rate")
+	rows := flag.Int64("rows", 1000000, "rows per scan")
+	rates := flag.String("rates", "0.1,0.3", "fault rates, comma-separated")
+	seed := flag.Uint64("seed", 1, "fault seed")
+	inserts := flag.Int("inserts", 200, "INSERTs per fault rate")
+	resumes := flag.Int("resumes", 5, "give-up-and-resume trials per fault rate")
+	delay := flag.Float64("delay-scale", 1, "scale of the 0.5-3 s delays")
+	verbose := flag.Bool("v", false, "print every failure")
+	flag.Parse()
+	ok := true
+	for _, r := range strings.Split(*rates, ",") {
+		rate, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "chaos: bad rate:", r)
+			os.Exit(2)
+		}
+		if !run(rate, *seed, *scans, *rows, *inserts, *resumes, *delay, *verbose) {
+			ok = false
+		}
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+// run runs the trials of one fault rate and prints them; false when a
+// silent corruption, a duplicated or lost write was seen.
+func run(rate float64, seed uint64, scans int, rows int64, inserts, resumes int, delay float64, verbose bool) bool {
+	env, err := chaos.Start(chaos.Config{Seed: seed, Rate: rate, DelayScale: delay}, 100000)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(1)
+	}
+	defer env.Close()
+	ctx := context.Background()
+	clean := true
+	fmt.Printf("== fault rate %.0f%% (seed %d)\n", 100*rate, seed)
+	for _, mode := range []struct {
+		name   string
+		params url.Values
+	}{
+		{"pages", url.Values{"useCloudFetch": {"false"}, "maxRows": {"100000"}}},
+		{"links", nil},
+	} {
+		db, err := sql.Open("databricks", env.DSN(mode.params))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "chaos:", err)
+			os.Exit(1)
+		}
+		var n [4]int
+		start := time.Now()
+		faults := env.Proxy.Faults()
+		for range scans {
+			t := env.Scan(ctx, db, rows)
+			n[t.Outcome]++
+			if t.Outcome != chaos.Exact && verbose {
+				fmt.Printf("   %s: %s: %v\n", mode.name, t.Outcome, t.Err)
+			}
+		}
+		db.Close()
+		done := n[chaos.Exact] + n[chaos.Unretryable]
+		fmt.Printf("%-6s %d scans of %d rows: %d exact (%.0f%%), %d failed where no driver may retry, %d failed otherwise, %d corrupt; exact or unretryable %.0f%%; %d faults injected, %.1fs\n",
+			mode.name, scans, rows, n[chaos.Exact], pct(n[chaos.Exact], scans), n[chaos.Unretryable], n[chaos.Failed], n[chaos.Corrupt],
+			pct(done, scans), env.Proxy.Faults()-faults, time.Since(start).Seconds())
+		clean = clean && n[chaos.Corrupt] == 0
+	}
+	db, err := sql.Open("databricks", env.DSN(nil))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(1)
+	}
+	defer db.Close()
+	it, err := env.Inserts(ctx, db, fmt.Sprintf("chaos_ins_%d", int(rate*1000)), inserts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos: inserts:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("insert %d INSERTs: %d acknowledged, %d errors (%d where no driver may retry); %d executed twice, %d acknowledged and lost\n",
+		inserts, it.Acked, it.Errors, it.Unretryable, it.Duplicated, it.Lost)
+	clean = clean && it.Duplicated == 0 && it.Lost == 0
+	var rn [4]int
+	for range resumes {
+		t := env.GiveUpAndResume(ctx, db, rows/10)
+		rn[t.Outcome]++
+		if t.Outcome != chaos.Exact && verbose {
+			fmt.Printf("   resume: %s: %v\n", t.Outcome, t.Err)
+		}
+	}
+	fmt.Printf("resume %d readers gave up with a fetch in flight, resumed: %d exact, %d failed, %d corrupt\n",
+		resumes, rn[chaos.Exact], rn[chaos.Failed]+rn[chaos.Unretryable], rn[chaos.Corrupt])
+	return clean && rn[chaos.Corrupt] == 0
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}
