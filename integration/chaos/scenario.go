@@ -3,12 +3,13 @@ package chaos
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	dbx "github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
@@ -194,44 +195,68 @@ func (e *Env) Inserts(ctx context.Context, db *sql.DB, table string, k int) (Ins
 	return t, nil
 }
 
-// GiveUpAndResume runs scanQuery(n) detached, reads the first rows, and
+// GiveUpAndResume submits scanQuery(n) detached, reads its first row, and
 // closes the rows while the next FetchResults is held by the proxy (it
-// reaches the server after the reader gave up); then it resumes the
-// operation through db and checks every value.
+// reaches the server after the reader gave up); then it reads the operation
+// again from its first row through db and checks every value. A failed
+// status call or read is retried, as a process resuming it would: the
+// operation must still be there.
 func (e *Env) GiveUpAndResume(ctx context.Context, db *sql.DB, n int64) Trial {
-	d := &dbx.Detached{Wait: time.Minute}
-	rows, err := db.QueryContext(ctx, scanQuery(n), d)
+	c, err := dbx.ConnectorOf(ctx, db)
 	if err != nil {
 		return Trial{Outcome: Failed, Err: err}
 	}
-	e.Proxy.Force("FetchResults", Delay)
-	if rows.Next() {
-		var i, v int64
-		var s string
-		_ = rows.Scan(&i, &v, &s)
+	ref, st, err := c.SubmitDetached(ctx, scanQuery(n))
+	if err != nil {
+		return Trial{Outcome: Unretryable, Err: err}
 	}
-	rows.Close()
-	resumed, err := db.QueryContext(ctx, "", &dbx.Resume{Ref: d.Ref})
+	defer c.CloseOperation(context.WithoutCancel(ctx), ref)
+	for polls := 0; !st.Terminal(); polls++ {
+		if st, err = c.OperationStatus(ctx, ref); err != nil && (ctx.Err() != nil || polls > 100) {
+			return Trial{Outcome: Failed, Err: err}
+		}
+	}
+	dest := make([]sqldriver.Value, 3)
+	rows, err := c.OperationRows(ctx, ref)
+	if err == nil {
+		e.Proxy.Force("FetchResults", Delay)
+		_ = rows.Next(dest)
+		rows.Close()
+	}
+	var last Trial
+	for range 3 {
+		last = e.readAll(ctx, c, ref, n, dest)
+		if last.Outcome != Failed {
+			return last
+		}
+	}
+	return last
+}
+
+// readAll reads the rows of ref from the first and checks them.
+func (e *Env) readAll(ctx context.Context, c *dbx.Connector, ref dbx.OperationRef, n int64, dest []sqldriver.Value) Trial {
+	rows, err := c.OperationRows(ctx, ref)
 	if err != nil {
 		return Trial{Outcome: Failed, Err: err}
 	}
-	defer resumed.Close()
+	defer rows.Close()
 	seen := make([]bool, n)
 	var count int64
-	for resumed.Next() {
-		var i, v int64
-		var s string
-		if err := resumed.Scan(&i, &v, &s); err != nil {
+	for {
+		err := rows.Next(dest)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			return Trial{Outcome: Failed, Err: err, Rows: count}
 		}
+		i, _ := dest[0].(int64)
+		v, _ := dest[1].(int64)
 		if i < 0 || i >= n || seen[i] || v != (i*2654435761)%1000000007 {
 			return Trial{Outcome: Corrupt, Err: fmt.Errorf("row %d: i=%d v=%d", count, i, v), Rows: count}
 		}
 		seen[i] = true
 		count++
-	}
-	if err := resumed.Err(); err != nil {
-		return Trial{Outcome: Failed, Err: err, Rows: count}
 	}
 	if count != n {
 		return Trial{Outcome: Corrupt, Err: fmt.Errorf("%d rows after resuming, want %d", count, n), Rows: count}
