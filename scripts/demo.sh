@@ -21,9 +21,8 @@ if [ ! -s "$token" ]; then
 	echo "demo: the submitter saved no token" >&2
 	exit 1
 fi
-echo "1. submitter (pid $submitter) started a 10 s query and saved its token: $(head -c 24 "$token")..."
-kill -KILL "$submitter"
-wait "$submitter" 2>/dev/null || true
+echo "1. submitter (pid $submitter) started a 10 s query and saved its token ($(wc -c <"$token") bytes)"
+{ kill -KILL "$submitter" && wait "$submitter"; } 2>/dev/null || true
 echo "2. submitter killed with SIGKILL while the query runs"
 echo "3. a new process resumes from the token, waits and prints the rows:"
 "$dir/async" resume -token "$token" | sed 's/^/   /'
