@@ -2,6 +2,7 @@ package asynctest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -29,11 +30,17 @@ import (
 //	              10 minute wait, save the token from OnSubmit; on SIGTERM
 //	              save the returned execution's token and exit 0
 //	read          read the token, read every row and print "rows N sum S"
+//	              (Wait, so it rides out an outage of the server)
+//	hold          submit with the keep-alive every ASYNCTEST_KEEPALIVE
+//	              ("0": off), touch nothing for ASYNCTEST_IDLE, then read
+//	              every row and print "rows N sum S"
 const (
 	helperEnv = "ASYNCTEST_HELPER"
 	dsnEnv    = "ASYNCTEST_DSN"
 	queryEnv  = "ASYNCTEST_QUERY"
 	tokenEnv  = "ASYNCTEST_TOKEN"
+	keepEnv   = "ASYNCTEST_KEEPALIVE"
+	idleEnv   = "ASYNCTEST_IDLE"
 )
 
 func runHelper(role string) int {
@@ -114,44 +121,79 @@ func helper(role string) error {
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		h := fnv.New64a()
-		n := 0
-		for rows.Next() {
-			var i, v int64
-			if err := rows.Scan(&i, &v); err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "%d:%d;", i, v)
-			n++
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		fmt.Printf("rows %d sum %x\n", n, h.Sum64())
-		return nil
-	case "cancel":
-		tok, err := os.ReadFile(tokenFile)
+		return printRows(rows)
+	case "hold":
+		every, err := time.ParseDuration(os.Getenv(keepEnv))
 		if err != nil {
 			return err
 		}
-		db, err := async.Open(os.Getenv(dsnEnv))
+		idle, err := time.ParseDuration(os.Getenv(idleEnv))
+		if err != nil {
+			return err
+		}
+		db, err := async.Open(os.Getenv(dsnEnv), async.WithWait(time.Minute), async.WithKeepAlive(every))
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		exc, err := db.ParseExecution(string(tok))
+		rows, exc, err := db.QueryContext(ctx, os.Getenv(queryEnv))
 		if err != nil {
 			return err
 		}
-		for range 2 {
-			if err := db.CancelExecution(ctx, exc); err != nil {
-				return err
-			}
+		rows.Close() // the first row unread: nothing was fetched but a page
+		time.Sleep(idle)
+		if rows, err = db.GetExecutionRows(ctx, exc); err != nil {
+			return err
 		}
-		return nil
+		defer db.CloseExecution(ctx, exc)
+		return printRows(rows)
+	case "cancel":
+		return helperCancel(ctx, tokenFile)
 	}
 	return fmt.Errorf("unknown role %q", role)
+}
+
+// printRows reads rows of resultQuery and prints their count and checksum.
+func printRows(rows *sql.Rows) error {
+	defer rows.Close()
+	h := fnv.New64a()
+	n := 0
+	for rows.Next() {
+		var i, v int64
+		if err := rows.Scan(&i, &v); err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%d:%d;", i, v)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	fmt.Printf("rows %d sum %x\n", n, h.Sum64())
+	return nil
+}
+
+// helperCancel reads the token and cancels the execution twice.
+func helperCancel(ctx context.Context, tokenFile string) error {
+	tok, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return err
+	}
+	db, err := async.Open(os.Getenv(dsnEnv))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	exc, err := db.ParseExecution(string(tok))
+	if err != nil {
+		return err
+	}
+	for range 2 {
+		if err := db.CancelExecution(ctx, exc); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // saveToken writes the token of e to path atomically.
