@@ -38,7 +38,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"scan rows/s", "HTTP requests per SELECT 1", "long poll off", "result links: rows/s", "Rerun:"} {
+	for _, want := range []string{"scan rows/s", "HTTP requests per SELECT 1", "long poll off", "result links: rows/s", "async: HTTP requests", "Rerun:"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, md)
 		}

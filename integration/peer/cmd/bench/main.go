@@ -41,7 +41,7 @@ type options struct {
 }
 
 // measurements are the names -only accepts, in the order they run.
-var measurements = []string{"scan", "memory", "links", "select1", "waiting"}
+var measurements = []string{"scan", "memory", "links", "select1", "waiting", "async"}
 
 // wants reports whether measurement name runs.
 func (o options) wants(name string) bool { return len(o.Only) == 0 || o.Only[name] }
@@ -139,7 +139,7 @@ func run(o options, w io.Writer) error {
 			return err
 		}
 	}
-	steps := map[string]func() error{"scan": b.scans, "memory": b.memory, "links": b.links, "select1": b.select1, "waiting": b.waiting}
+	steps := map[string]func() error{"scan": b.scans, "memory": b.memory, "links": b.links, "select1": b.select1, "waiting": b.waiting, "async": b.asyncRequests}
 	for _, m := range measurements {
 		if o.wants(m) {
 			if err := steps[m](); err != nil {
@@ -552,6 +552,8 @@ func (b *bench) table() string {
 	row("… status requests per minute", b.cell("ours/on/status", num), b.cell("official/on/status", num), "", "", "", "≤ 15")
 	row(fmt.Sprintf("%.0f s query, long poll off: first row after it finished", w), b.cell("ours/off/noticed", secs), b.cell("official/off/noticed", secs), "", "", "", "≤ 2 s")
 	row("… status requests per minute", b.cell("ours/off/status", num), b.cell("official/off/status", num), "", "", "", "≤ 25")
+	row("async: HTTP requests from submit to last row (10 rows, finished within the wait)", b.cell("async/req", num), "", "", "database/sql "+b.cell("sql/req", num), "", "≤ 4")
+	row(fmt.Sprintf("… time from submit to last row with %v added per request", asyncDelay), b.cell("async/lat50", ms), "", "", "database/sql "+b.cell("sql/lat50", ms), b.ratio("async/lat50", "sql/lat50"), "")
 	return sb.String()
 }
 
