@@ -37,7 +37,7 @@
 // WithTokenSource plugs in any token source. Credentials are held as Secrets
 // (type Secret), which print as "xxxxx" under every fmt verb, in
 // slog and in JSON; Config and Connector print their redacted DSN. Errors
-// never quote a credential nor the URL of a result link.
+// never quote a credential nor the URL or the headers of a result link.
 //
 // # Sessions
 //

@@ -112,7 +112,7 @@ func (l *linkReader) get(f *linkFile, lk *tcli.TSparkArrowResultLink) (body []by
 	resp, err := l.hc.Do(req)
 	if err != nil {
 		// The URL carries a signature: report the failure without it.
-		return nil, true, fmt.Errorf("request failed: %s", redactLink(err, lk.FileLink))
+		return nil, true, fmt.Errorf("request failed: %s", redactLink(err, lk))
 	}
 	defer resp.Body.Close()
 	switch {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/asyncsql/databricks/internal/secret"
+	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // Secret holds a credential that the driver never prints: under every fmt
@@ -47,17 +48,21 @@ const minRedactedPart = 8
 
 // redactLink returns the text of err, the failure of a request to a
 // presigned result link, without the link: its URL carries a signature that
-// grants access by itself. A *url.Error, which prints the URL, is unwrapped;
-// any other mention of the URL, of its query or of a query value (an error of
-// a wrapping transport or proxy may quote them), escaped or not, is replaced
-// by "xxxxx".
-func redactLink(err error, link string) string {
+// grants access by itself, and its headers may too. A *url.Error, which
+// prints the URL, is unwrapped; any other mention of the URL, of its query,
+// of a query value or of a header value (an error of a wrapping transport or
+// proxy may quote them), escaped or not, is replaced by "xxxxx".
+func redactLink(err error, lk *tcli.TSparkArrowResultLink) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	msg := err.Error()
+	link := lk.GetFileLink()
 	parts := []string{link}
+	for _, v := range lk.GetHttpHeaders() {
+		parts = append(parts, v, url.QueryEscape(v))
+	}
 	if u, perr := url.Parse(link); perr == nil {
 		parts = append(parts, u.String(), u.RawQuery)
 		for _, vs := range u.Query() {

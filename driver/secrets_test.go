@@ -356,8 +356,12 @@ func TestRedactLink(t *testing.T) {
 		{"quoted value", errors.New("signature 0123abcdSIG expired"), "signature xxxxx expired"},
 		{"decoded value", errors.New("sig a/b+c==long"), "sig xxxxx"},
 		{"short values stay", errors.New("expires 900"), "expires 900"},
+		{"header value", fmt.Errorf("refused with %v", http.Header{"X-Ms-Encryption-Key": {"KEY/0123+abc="}}), "refused with map[X-Ms-Encryption-Key:[xxxxx]]"},
+		{"escaped header value", errors.New("key=KEY%2F0123%2Babc%3D"), "key=xxxxx"},
+		{"short header stays", errors.New("X-Short: abc"), "X-Short: abc"},
 	} {
-		if got := redactLink(tt.err, link); got != tt.want {
+		lk := &tcli.TSparkArrowResultLink{FileLink: link, HttpHeaders: map[string]string{"x-ms-encryption-key": "KEY/0123+abc=", "X-Short": "abc"}}
+		if got := redactLink(tt.err, lk); got != tt.want {
 			t.Errorf("%s: redactLink = %q, want %q", tt.name, got, tt.want)
 		}
 	}
