@@ -28,6 +28,8 @@
 // the workspace credentials) through the connector's HTTP client, retry
 // server errors and short bodies with backoff, and refresh expired links.
 // A download that fails for good ends the rows with the error (rows.Err).
+// LZ4 files are verified to the end of their frames before any of their rows
+// is returned.
 //
 // # Authentication
 //
@@ -77,14 +79,18 @@
 // CHAR, BINARY).
 //
 // Results stream page by page (MaxRows rows per page) with at most one page
-// read ahead.
+// read ahead. On Spark-protocol (Databricks) servers every FetchResults names
+// the row it starts at, so it is retried like any safe call; every page must
+// start where the rows delivered so far end (else ErrCorruptResult).
 //
 // # Errors
 //
 // Server failures are *ServerError values carrying SQLState, ErrorCode,
 // Message, DisplayMessage and the StatementID; use errors.As. Sentinels:
 // ErrInvalidHandle, ErrNotFinished, ErrParametersNotSupported,
-// ErrTransactionsNotSupported, ErrClosed, ErrNoArrow, ErrUnsupportedResult.
+// ErrTransactionsNotSupported, ErrClosed, ErrNoArrow, ErrUnsupportedResult,
+// ErrCorruptResult (a page at the wrong row, a batch or result file whose rows
+// or checksum do not match: no row of it is returned).
 // driver.ErrBadConn is reported only when the server cannot have run anything.
 //
 // # Asynchronous surface
