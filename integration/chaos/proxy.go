@@ -13,6 +13,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // Kind is a fault the proxy injects into one request.
@@ -71,7 +75,36 @@ type Config struct {
 	DelayScale float64
 	// Spare lists Thrift methods that never get a fault.
 	Spare []string
+	// Hostile, when set, rewrites every reply the way it says (see
+	// Hostile), besides the drawn faults.
+	Hostile Hostile
 }
+
+// Hostile is a way of lying in every reply, about sizes a client might
+// allocate by.
+type Hostile uint8
+
+const (
+	// Honest replies tell the truth.
+	Honest Hostile = iota
+	// HugeContentLength announces a Content-Length of 2^30-1 on every
+	// Thrift reply, sends the real body and closes the connection.
+	HugeContentLength
+	// HugeBytesNum sets the bytesNum of every result link to 2^30-1.
+	HugeBytesNum
+	// HugeFileLength announces a Content-Length of 2^30-1 on every file
+	// download (and drops the links' bytesNum), sends the real file and
+	// closes the connection.
+	HugeFileLength
+)
+
+var hostileNames = [...]string{"honest", "Content-Length 2^30-1 on Thrift replies", "bytesNum 2^30-1 on result links", "Content-Length 2^30-1 on result files"}
+
+// String describes the lie.
+func (h Hostile) String() string { return hostileNames[h] }
+
+// hugeLength is the size the hostile modes announce.
+const hugeLength = 1<<30 - 1
 
 // Proxy is a fault-injecting HTTP proxy on 127.0.0.1 in front of one
 // server (the emulator): its Thrift endpoint and its result files.
@@ -271,6 +304,18 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		hangUp(w)
 		return
 	}
+	isFile := r.Method != http.MethodPost
+	switch h := p.cfg.Hostile; {
+	case h == HugeBytesNum && key == "FetchResults", h == HugeFileLength && key == "FetchResults":
+		if b, err := rewriteLinks(reply, h == HugeBytesNum); err == nil {
+			reply = b
+		}
+	case h == HugeContentLength && !isFile, h == HugeFileLength && isFile:
+		if kind == None {
+			lie(w, resp, reply)
+			return
+		}
+	}
 	switch kind {
 	case DropReply:
 		hangUp(w)
@@ -315,4 +360,59 @@ func thriftMethod(b []byte) string {
 		return ""
 	}
 	return string(b[8 : 8+n])
+}
+
+// lie sends reply with a Content-Length of hugeLength, then closes the
+// connection.
+func lie(w http.ResponseWriter, resp *http.Response, reply []byte) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+		resp.StatusCode, http.StatusText(resp.StatusCode), resp.Header.Get("Content-Type"), hugeLength)
+	buf.Write(reply)
+	buf.Flush()
+	conn.Close()
+}
+
+// rewriteLinks sets the bytesNum of every result link of a FetchResults
+// reply to hugeLength (huge) or to 0 (unknown).
+func rewriteLinks(reply []byte, huge bool) ([]byte, error) {
+	ctx := context.Background()
+	in := thrift.NewTMemoryBuffer()
+	in.Write(reply)
+	ip := thrift.NewTBinaryProtocolConf(in, &thrift.TConfiguration{})
+	name, typ, seq, err := ip.ReadMessageBegin(ctx)
+	if err != nil || typ != thrift.REPLY {
+		return nil, fmt.Errorf("not a reply: %v", err)
+	}
+	var res tcli.TCLIServiceFetchResultsResult
+	if err := res.Read(ctx, ip); err != nil {
+		return nil, err
+	}
+	if r := res.Success; r != nil && r.Results != nil {
+		for _, lk := range r.Results.ResultLinks {
+			if huge {
+				lk.BytesNum = hugeLength
+			} else {
+				lk.BytesNum = 0
+			}
+		}
+	}
+	out := thrift.NewTMemoryBuffer()
+	op := thrift.NewTBinaryProtocolConf(out, &thrift.TConfiguration{})
+	if err := op.WriteMessageBegin(ctx, name, typ, seq); err != nil {
+		return nil, err
+	}
+	if err := res.Write(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := op.WriteMessageEnd(ctx); err != nil {
+		return nil, err
+	}
+	if err := op.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }

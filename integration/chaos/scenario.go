@@ -85,6 +85,8 @@ type Trial struct {
 	Outcome Outcome
 	Err     error
 	Rows    int64
+	// beforeRows marks an error of the query call itself.
+	beforeRows bool
 }
 
 // scanQuery returns n rows (i, v, s) whose values follow from i.
@@ -103,12 +105,20 @@ func (e *Env) execFaults() int64 {
 // value: each i once, v and s as computed from i.
 func (e *Env) Scan(ctx context.Context, db *sql.DB, n int64) Trial {
 	before := e.execFaults()
+	t := Scan(ctx, db, n)
+	if t.Outcome == Failed && t.Rows == 0 && t.beforeRows && e.execFaults() > before {
+		t.Outcome = Unretryable
+	}
+	return t
+}
+
+// Scan reads the n-row result of scanQuery through db and checks every
+// value; an error of the query itself is Failed (Env.Scan tells the
+// unretryable ones).
+func Scan(ctx context.Context, db *sql.DB, n int64) Trial {
 	rows, err := db.QueryContext(ctx, scanQuery(n))
 	if err != nil {
-		if e.execFaults() > before {
-			return Trial{Outcome: Unretryable, Err: err}
-		}
-		return Trial{Outcome: Failed, Err: err}
+		return Trial{Outcome: Failed, Err: err, beforeRows: true}
 	}
 	defer rows.Close()
 	seen := make([]bool, n)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,16 @@ import (
 	"github.com/asyncsql/databricks/integration/chaos"
 )
 
+// childDSN, in the environment, makes the command a child that runs one
+// scan through a hostile proxy and reports its own peak RSS.
+const childDSN = "CHAOS_CHILD_DSN"
+
 func main() {
+	if dsn := os.Getenv(childDSN); dsn != "" {
+		child(dsn)
+		return
+	}
+	hostile := flag.Bool("hostile", true, "also run scans through replies that lie about sizes, each in a child process, and report its peak RSS")
 	scans := flag.Int("scans", 20, "scans per mode and fault rate")
 	rows := flag.Int64("rows", 1000000, "rows per scan")
 	rates := flag.String("rates", "0.1,0.3", "fault rates, comma-separated")
@@ -34,6 +44,9 @@ func main() {
 	verbose := flag.Bool("v", false, "print every failure")
 	flag.Parse()
 	ok := true
+	if *hostile && !hostileTrials(*seed) {
+		ok = false
+	}
 	for _, r := range strings.Split(*rates, ",") {
 		rate, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
 		if err != nil {
@@ -122,4 +135,76 @@ func pct(a, b int) float64 {
 		return 0
 	}
 	return 100 * float64(a) / float64(b)
+}
+
+// hostileTrials runs a 200,000-row scan through each hostile proxy in a
+// child process and prints how it ended and the child's peak RSS; false
+// when a child read wrong values or peaked at 256 MB or more.
+func hostileTrials(seed uint64) bool {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		return false
+	}
+	ok := true
+	fmt.Println("== hostile replies (driver in a child process, 200,000-row scans through result links)")
+	for _, h := range []chaos.Hostile{chaos.HugeContentLength, chaos.HugeBytesNum, chaos.HugeFileLength} {
+		env, err := chaos.Start(chaos.Config{Seed: seed, Hostile: h}, 50000)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "chaos:", err)
+			return false
+		}
+		cmd := exec.Command(exe)
+		cmd.Env = append(os.Environ(), childDSN+"="+env.DSN(url.Values{"retryBudget": {"20s"}}))
+		out, err := cmd.Output()
+		env.Close()
+		res := strings.TrimSpace(string(out))
+		if err != nil {
+			res += fmt.Sprintf(" (child: %v)", err)
+		}
+		fmt.Printf("%-42s %s\n", h.String()+":", res)
+		var rss int64
+		var outcome string
+		fmt.Sscanf(res, "outcome=%s peak_rss_mb=%d", &outcome, &rss)
+		if outcome == "" || outcome == "corrupt" || rss >= 256 {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// child runs one scan through dsn and prints its outcome and peak RSS.
+func child(dsn string) {
+	db, err := sql.Open("databricks", dsn)
+	if err != nil {
+		fmt.Println("outcome=failed peak_rss_mb=0 err:", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	t := chaos.Scan(ctx, db, 200000)
+	db.Close()
+	msg := ""
+	if t.Err != nil {
+		msg = " err: " + t.Err.Error()
+		if len(msg) > 160 {
+			msg = msg[:160] + "..."
+		}
+	}
+	fmt.Printf("outcome=%s peak_rss_mb=%d rows=%d%s\n", t.Outcome, peakRSS()>>20, t.Rows, msg)
+}
+
+// peakRSS returns the process's peak resident set size in bytes (VmHWM).
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
 }
