@@ -239,6 +239,7 @@ func TestErrorTexts(t *testing.T) {
 	}{
 		{StatusRunning, nil}, {StatusCanceled, canceled}, {StatusTimedOut, nil}, {StatusGone, nil}, {StatusFailed, nil},
 		{StatusGone, &driver.ServerError{Message: "RESOURCE_DOES_NOT_EXIST", StatementID: exc.StatementID()}},
+		{StatusGone, &driver.ServerError{Message: "Invalid OperationHandle: " + exc.StatementID(), StatementID: exc.StatementID()}},
 	} {
 		e := exc.clone()
 		e.Status, e.Err = tt.st, tt.err

@@ -2,6 +2,7 @@ package async
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/asyncsql/databricks/driver"
 )
@@ -56,6 +57,11 @@ func reason(err error) string {
 		msg := se.Message
 		if msg == "" {
 			msg = se.DisplayMessage
+		}
+		if se.StatementID != "" {
+			// Some servers name the handle in the message ("Invalid
+			// OperationHandle: <id>").
+			msg = strings.TrimSuffix(strings.TrimSuffix(msg, se.StatementID), ": ")
 		}
 		if se.SQLState != "" {
 			msg = "[" + se.SQLState + "] " + msg

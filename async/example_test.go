@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/asyncsql/databricks/async"
@@ -87,5 +89,43 @@ func ExampleDB_ParseExecution() {
 		}
 		defer rows.Close()
 		// read rows ...
+	}
+}
+
+// A service shutting down gracefully: SIGTERM ends the wait, never the
+// statement. The next process resumes it from the saved token, reads the
+// rows (again, if it crashed before it was done) and acknowledges them.
+func ExampleDB_QueryContext_gracefulShutdown() {
+	db, err := async.Open(os.Getenv("DATABRICKS_DSN"), async.WithOnSubmit(func(e *async.Execution) {
+		tok, _ := e.MarshalText()
+		_ = os.WriteFile("statement.token", tok, 0o600)
+	}))
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	rows, exc, err := db.QueryContext(ctx, "SELECT * FROM samples.nyctaxi.trips")
+	if err != nil {
+		if exc != nil && ctx.Err() != nil {
+			return // shutting down: the statement runs on
+		}
+		fmt.Println("failed:", err)
+		return
+	}
+	if exc.Status != async.StatusFinished {
+		rows.Close()
+		if rows, exc, err = db.Wait(ctx, exc); err != nil {
+			return // ctx ended (SIGTERM) or the statement failed
+		}
+	}
+	defer rows.Close()
+	for rows.Next() {
+		// process each row ...
+	}
+	if rows.Err() == nil {
+		// Done: the server may release the result.
+		_ = db.CloseExecution(context.Background(), exc)
 	}
 }

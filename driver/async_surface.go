@@ -2,6 +2,8 @@ package driver
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -274,7 +276,7 @@ func ConnectorOf(ctx context.Context, db *sql.DB) (*Connector, error) {
 // transport error (connection refused or reset, timeout, truncated reply),
 // HTTP 429 or a 5xx status. Answers of the server (a *ServerError, an
 // unknown handle), authentication failures (401, 403), other HTTP statuses,
-// context errors and ErrClosed are not.
+// certificate verification failures, context errors and ErrClosed are not.
 func IsTransient(err error) bool {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
@@ -286,8 +288,11 @@ func IsTransient(err error) bool {
 		return he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500
 	}
 	var se *ServerError
-	if errors.As(err, &se) {
-		return false
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	if errors.As(err, &se) || errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) {
+		return false // an answer, or a TLS setup that will not change by waiting
 	}
 	var ne net.Error
 	var te thrift.TTransportException

@@ -3,6 +3,8 @@ package driver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
@@ -13,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -475,6 +478,9 @@ func TestIsTransient(t *testing.T) {
 		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, true},
 		{fmt.Errorf("rpc: %w", io.ErrUnexpectedEOF), true},
 		{errors.New("something else"), false},
+		{fmt.Errorf("rpc: %w", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), false},
+		{&url.Error{Op: "Post", URL: "https://h", Err: x509.HostnameError{Host: "h"}}, false},
+		{&url.Error{Op: "Post", URL: "https://h", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}, true},
 	} {
 		if got := IsTransient(tt.err); got != tt.want {
 			t.Errorf("IsTransient(%v) = %v, want %v", tt.err, got, tt.want)
