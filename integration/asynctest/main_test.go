@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/asyncsql/databricks/async"
 	"github.com/asyncsql/databricks/integration/emulator"
 )
@@ -32,6 +34,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if err := s.Close(); err != nil && code == 0 {
 		fmt.Fprintln(os.Stderr, "asynctest: closing the emulator:", err)
+		code = 1
+	}
+	// Every DB was closed: no keep-alive loop, pool or read-ahead is left.
+	if err := goleak.Find(); err != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, "asynctest: leaked goroutines:", err)
 		code = 1
 	}
 	os.Exit(code)
