@@ -64,17 +64,33 @@ func TestSyntaxError(t *testing.T) {
 	}
 }
 
-// TestErrorClasses checks the SQLSTATE of other failures.
+// TestErrorClasses checks the SQLSTATE and the warehouse error class of
+// other failures: in the message, as "[CLASS] ... SQLSTATE: state", and in
+// ErrorDetailsJSON.
 func TestErrorClasses(t *testing.T) {
 	db := open(t, srv, nil)
-	for _, c := range []struct{ query, state string }{
-		{"SELECT * FROM no_such_table_e2e", "42P01"},
-		{"SELECT no_such_column FROM range(1) t(i)", "42703"},
-		{"SELECT CAST('abc' AS INTEGER)", "22018"},
+	for _, c := range []struct{ query, state, class string }{
+		{"SELEC 1", "42601", "PARSE_SYNTAX_ERROR"},
+		{"SELECT * FROM no_such_table_e2e", "42P01", "TABLE_OR_VIEW_NOT_FOUND"},
+		{"SELECT no_such_column FROM range(1) t(i)", "42703", "UNRESOLVED_COLUMN.WITH_SUGGESTION"},
+		{"SELECT CAST('abc' AS INTEGER)", "22018", "CAST_INVALID_INPUT"},
+		{"SELECT 1 / (i - 1) FROM range(3) t(i)", "22012", "DIVIDE_BY_ZERO"},
 	} {
-		t.Run(c.state, func(t *testing.T) {
-			_, err := db.QueryContext(testCtx(t), c.query)
-			serverError(t, err, c.state)
+		t.Run(c.class, func(t *testing.T) {
+			rows, err := db.QueryContext(testCtx(t), c.query)
+			if err == nil {
+				for rows.Next() {
+				}
+				err = rows.Err()
+				rows.Close()
+			}
+			se := serverError(t, err, c.state)
+			if !strings.HasPrefix(se.Message, "["+c.class+"] ") || !strings.HasSuffix(se.Message, " SQLSTATE: "+c.state) {
+				t.Errorf("message %q, want [%s] ... SQLSTATE: %s", se.Message, c.class, c.state)
+			}
+			if !strings.Contains(se.ErrorDetailsJSON, `"errorClass":"`+c.class+`"`) {
+				t.Errorf("ErrorDetailsJSON %q", se.ErrorDetailsJSON)
+			}
 		})
 	}
 }

@@ -62,10 +62,20 @@
 // statement failed, was cancelled or timed out (the operation is then
 // gone: the status in directResults is all there is). GetOperationStatus is long-polled up to the
 // status hold (default 5s). A queryTimeout ends in TIMEDOUT_STATE,
-// CancelOperation in CANCELED_STATE. Failures are ERROR_STATE with a
-// SQLSTATE derived from DuckDB's error type (parser 42601, catalog 42P01,
-// binder 42703/42000, conversion 22018, ..., else XX000), errorCode = the
-// DuckDB error type number and errorMessage = DuckDB's message.
+// CancelOperation in CANCELED_STATE. Failures are ERROR_STATE.
+// The common ones carry a warehouse's error class, in the message as
+// "[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'. SQLSTATE: 42601"
+// and in errorDetailsJson as Apache Spark's minimal JSON form
+// ({"errorClass", "sqlState", "messageParameters"}): PARSE_SYNTAX_ERROR
+// (42601), TABLE_OR_VIEW_NOT_FOUND (42P01), UNRESOLVED_COLUMN (42703),
+// UNRESOLVED_ROUTINE (42883), TABLE_OR_VIEW_ALREADY_EXISTS (42P07),
+// CAST_INVALID_INPUT (22018), CAST_OVERFLOW (22003), DIVIDE_BY_ZERO (22012)
+// and INSUFFICIENT_PERMISSIONS (42501). As in a warehouse (ANSI mode) and
+// unlike in DuckDB, `/`, `//` and `%` by zero fail with DIVIDE_BY_ZERO:
+// temporary macros of each connection shadow DuckDB's operators. Other
+// failures have DuckDB's message and a SQLSTATE derived from its error type
+// (binder 42000, conversion 22018, ..., else XX000). errorCode is the
+// DuckDB error type number.
 //
 // DML (INSERT/UPDATE/DELETE) reports numModifiedRows and, like Databricks,
 // a one-row result num_affected_rows (+ num_inserted_rows for INSERT). DDL,

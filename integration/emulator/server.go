@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -69,7 +70,10 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.maxPageRows <= 0 {
 		cfg.maxPageRows = 100000
 	}
-	connector, err := duckdb.NewConnector(cfg.dbPath, nil)
+	connector, err := duckdb.NewConnector(cfg.dbPath, func(c driver.ExecerContext) error {
+		_, err := c.ExecContext(context.Background(), divisionMacros, nil)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("emulator: open duckdb: %w", err)
 	}

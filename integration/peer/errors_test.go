@@ -19,6 +19,9 @@ func TestSyntaxError(t *testing.T) {
 	ctx := testCtx(t)
 	_, err := p.db.QueryContext(ctx, "SELEC 1")
 	checkExecError(t, err, "42601")
+	if !strings.Contains(err.Error(), "[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'. SQLSTATE: 42601") {
+		t.Errorf("error text %q lacks the warehouse's message", err.Error())
+	}
 	// The connection stays usable.
 	var one int32
 	if err := p.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
@@ -31,6 +34,9 @@ func TestMissingTable(t *testing.T) {
 	p := openPeer(t)
 	_, err := p.db.QueryContext(testCtx(t), "SELECT * FROM no_such_table_xyz")
 	checkExecError(t, err, "42P01")
+	if !strings.Contains(err.Error(), "[TABLE_OR_VIEW_NOT_FOUND] The table or view `no_such_table_xyz` cannot be found.") {
+		t.Errorf("error text %q lacks the warehouse's message", err.Error())
+	}
 }
 
 // TestExecError checks the same for ExecContext.
@@ -48,8 +54,8 @@ func TestRuntimeError(t *testing.T) {
 	if !errors.As(err, &ee) {
 		t.Fatalf("error %v (%T) is not a DBExecutionError", err, err)
 	}
-	if ee.SqlState() == "" {
-		t.Errorf("no SQLSTATE in %v", err)
+	if ee.SqlState() != "22018" || !strings.Contains(err.Error(), "[CAST_INVALID_INPUT]") {
+		t.Errorf("SQLSTATE %q, error %v; want 22018 and CAST_INVALID_INPUT", ee.SqlState(), err)
 	}
 	t.Logf("runtime error: sqlstate=%q %v", ee.SqlState(), err)
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
 )
 
@@ -259,6 +261,38 @@ func TestAnyColumnTypes(t *testing.T) {
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestAnyErrorClasses checks that the emulator reports the common failures
+// with the error class and SQLSTATE Spark reports: "[CLASS] ..." at the
+// start of the message. Both messages are logged for comparison.
+func TestAnyErrorClasses(t *testing.T) {
+	cases := []struct{ query, class, sqlState string }{
+		{"SELEC 1", "PARSE_SYNTAX_ERROR", "42601"},
+		{"SELECT * FROM no_such_table_xyz", "TABLE_OR_VIEW_NOT_FOUND", "42P01"},
+		{"SELECT 1/0", "DIVIDE_BY_ZERO", "22012"},
+		{"SELECT CAST('x' AS INT)", "CAST_INVALID_INPUT", "22018"},
+	}
+	anyServers(t, "", func(t *testing.T, db *sql.DB) {
+		for _, tc := range cases {
+			rows, err := db.QueryContext(testCtx(t), tc.query)
+			if err == nil {
+				for rows.Next() {
+				}
+				err = rows.Err()
+				rows.Close()
+			}
+			var se *driver.ServerError
+			if !errors.As(err, &se) {
+				t.Errorf("%s: %v (%T) is not a *driver.ServerError", tc.query, err, err)
+				continue
+			}
+			if se.SQLState != tc.sqlState || !strings.HasPrefix(se.Message, "["+tc.class+"] ") {
+				t.Errorf("%s: SQLSTATE %q message %.200q; want %s and [%s]", tc.query, se.SQLState, se.Message, tc.sqlState, tc.class)
+			}
+			t.Logf("%s: %q", tc.query, se.Message)
 		}
 	})
 }
