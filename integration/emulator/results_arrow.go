@@ -156,6 +156,45 @@ func appendArrow(fb array.Builder, v any, t *colType) error {
 		b.Append(decimal128.FromBigInt(u))
 	case *array.StringBuilder:
 		b.Append(textValue(v, t))
+	case *array.MapBuilder:
+		keys, vals, ok := mapEntries(v)
+		if !ok || t.kind != kMap {
+			return bad()
+		}
+		b.Append(true)
+		for i := range keys {
+			if keys[i] == nil {
+				return fmt.Errorf("NULL map key in %s", t.duck)
+			}
+			if err := appendArrow(b.KeyBuilder(), keys[i], t.key); err != nil {
+				return err
+			}
+			if err := appendArrow(b.ItemBuilder(), vals[i], t.val); err != nil {
+				return err
+			}
+		}
+	case *array.ListBuilder:
+		list, ok := v.([]any)
+		if !ok || t.kind != kArray {
+			return bad()
+		}
+		b.Append(true)
+		for _, e := range list {
+			if err := appendArrow(b.ValueBuilder(), e, t.elem); err != nil {
+				return err
+			}
+		}
+	case *array.StructBuilder:
+		m, ok := v.(map[string]any)
+		if !ok || t.kind != kStruct {
+			return bad()
+		}
+		b.Append(true)
+		for i, f := range t.fields {
+			if err := appendArrow(b.FieldBuilder(i), m[f.name], f.typ); err != nil {
+				return err
+			}
+		}
 	default:
 		return bad()
 	}

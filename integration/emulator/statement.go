@@ -46,7 +46,8 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 	op.arrow = spark(proto, 5) && req.GetCanReadArrowResult_()
 	op.lz4 = op.arrow && spark(proto, 6) && req.GetCanDecompressLZ4Result_()
 	if t := req.UseArrowNativeTypes; t != nil {
-		op.arrowOpt = arrowOptions{decimalAsArrow: t.GetDecimalAsArrow(), nullAsArrow: t.GetNullTypeAsArrow()}
+		op.arrowOpt = arrowOptions{decimalAsArrow: t.GetDecimalAsArrow(), nullAsArrow: t.GetNullTypeAsArrow(),
+			complexAsArrow: t.GetComplexTypesAsArrow()}
 	}
 	op.rowLimit = req.GetResultRowLimit()
 	if s.cfg.links != nil && op.arrow && spark(proto, 3) && req.GetCanDownloadResult_() {

@@ -258,6 +258,7 @@ func (t *colType) typeDesc() *tcli.TTypeDesc {
 type arrowOptions struct {
 	decimalAsArrow bool
 	nullAsArrow    bool
+	complexAsArrow bool
 }
 
 // arrowType is the Arrow type of the column in result batches.
@@ -290,6 +291,22 @@ func (t *colType) arrowType(o arrowOptions) arrow.DataType {
 	case kDecimal:
 		if o.decimalAsArrow {
 			return &arrow.Decimal128Type{Precision: int32(t.precision), Scale: int32(t.scale)}
+		}
+	case kArray:
+		if o.complexAsArrow {
+			return arrow.ListOfField(arrow.Field{Name: "element", Type: t.elem.arrowType(o), Nullable: true})
+		}
+	case kMap:
+		if o.complexAsArrow {
+			return arrow.MapOf(t.key.arrowType(o), t.val.arrowType(o))
+		}
+	case kStruct:
+		if o.complexAsArrow {
+			fields := make([]arrow.Field, len(t.fields))
+			for i, f := range t.fields {
+				fields[i] = arrow.Field{Name: f.name, Type: f.typ.arrowType(o), Nullable: true}
+			}
+			return arrow.StructOf(fields...)
 		}
 	}
 	return arrow.BinaryTypes.String

@@ -259,15 +259,8 @@ func writeJSON(b *strings.Builder, v any, t *colType) {
 		b.WriteByte('}')
 		return
 	case kMap:
-		var keys, vals []any
-		switch m := v.(type) {
-		case duckdb.OrderedMap:
-			keys, vals = m.Keys(), m.Values()
-		case duckdb.Map:
-			for k, e := range m {
-				keys, vals = append(keys, k), append(vals, e)
-			}
-		default:
+		keys, vals, ok := mapEntries(v)
+		if !ok {
 			writeJSONString(b, fmt.Sprint(v))
 			return
 		}
@@ -328,6 +321,21 @@ func writeJSON(b *strings.Builder, v any, t *colType) {
 		}
 	}
 	writeJSONString(b, textValue(v, t))
+}
+
+// mapEntries returns the keys and values of a DuckDB MAP value, in the
+// map's order when duckdb-go keeps it.
+func mapEntries(v any) (keys, vals []any, ok bool) {
+	switch m := v.(type) {
+	case duckdb.OrderedMap:
+		return m.Keys(), m.Values(), true
+	case duckdb.Map:
+		for k, e := range m {
+			keys, vals = append(keys, k), append(vals, e)
+		}
+		return keys, vals, true
+	}
+	return nil, nil, false
 }
 
 func writeJSONString(b *strings.Builder, s string) {
