@@ -116,8 +116,10 @@
 // date32; TIMESTAMP timestamp[us, UTC] (DuckDB's TIMESTAMP is read as UTC);
 // DECIMAL decimal128(p,s) when useArrowNativeTypes.decimalAsArrow, else utf8
 // text; INTERVAL utf8 (DuckDB text such as "1 day 02:00:00"); ARRAY, MAP and
-// STRUCT always utf8 JSON text (complexTypesAsArrow is ignored); the NULL
-// type is null when nullTypeAsArrow, else utf8.
+// STRUCT Arrow list (item field "element"), map (entries "key", "value")
+// and struct when complexTypesAsArrow, their members mapped by the same
+// rules, else utf8 JSON text; the NULL type is null when nullTypeAsArrow,
+// else utf8.
 //
 // Other clients get COLUMN_BASED_SET: booleans, integers, doubles (FLOAT as
 // double) and binary natively, everything else as Hive text: DECIMAL
