@@ -5,7 +5,7 @@ GO      ?= go
 # Every Go module of the repository; each is vetted and tested on its own.
 MODULES := . integration integration/peer
 
-.PHONY: all test vet demo thrift spark-test bench bench-smoke fuzz chaos
+.PHONY: all test vet demo thrift spark-test peer-python bench bench-smoke fuzz chaos
 
 all: test
 
@@ -44,6 +44,13 @@ demo:
 # (never skips) when Spark cannot be installed or started.
 spark-test:
 	GO="$(GO)" ./scripts/spark.sh
+
+# peer-python runs integration/pypeer: Databricks' Python client
+# (databricks-sql-connector 4.9.0 from PyPI, installed once into the
+# git-ignored .peer-python/ directory) against the emulator. Needs python3
+# with pip; fails (never skips) when the connector cannot be installed.
+peer-python:
+	GO="$(GO)" ./scripts/peer-python.sh
 
 # thrift regenerates thrift/tcli from thrift/tcliservice.thrift with Debian's
 # thrift-compiler (0.17.0), installing the compiler first when it is missing.

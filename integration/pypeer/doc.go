@@ -1,0 +1,13 @@
+// Package pypeer runs Databricks' own Python client, the
+// databricks-sql-connector, against the emulator: test_connector.py checks
+// every type (nested ones with and without native complex types), named and
+// positional parameters of every type, a 1,000,000-row result inline and as
+// result links, execute_async, cancel, errors with their class and SQLSTATE
+// and DML row counts.
+//
+// TestPythonConnector starts the emulator, runs the script with the Python
+// interpreter named by PEER_PYTHON (the connector importable from it, e.g.
+// through PYTHONPATH) and checks what the emulator saw: result links served,
+// no session left open. Without PEER_PYTHON the test is skipped; `make
+// peer-python` installs the pinned connector into .peer-python/ and runs it.
+package pypeer
