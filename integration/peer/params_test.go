@@ -2,6 +2,7 @@ package peer_test
 
 import (
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,55 @@ func TestIntegerParameter(t *testing.T) {
 			t.Errorf("parameter %d = %#v (%T) typed %s, want %#v typed %s", i+1, vals[i], vals[i],
 				cts[i].DatabaseTypeName(), want[i], names[i])
 		}
+	}
+}
+
+// TestPositionalEveryType sends a positional parameter of every SQL type the
+// official driver names, each with an explicit type, and checks the value
+// and the column type that come back.
+func TestPositionalEveryType(t *testing.T) {
+	p := openPeer(t)
+	cases := []struct {
+		param  dbsql.Parameter
+		want   any
+		dbType string
+	}{
+		{dbsql.Parameter{Type: dbsql.SqlString, Value: "it's"}, "it's", "STRING"},
+		{dbsql.Parameter{Type: dbsql.SqlDate, Value: "2024-02-29"}, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), "DATE"},
+		{dbsql.Parameter{Type: dbsql.SqlTimestamp, Value: "2024-01-02T03:04:05.5Z"},
+			time.Date(2024, 1, 2, 3, 4, 5, 500000000, time.UTC), "TIMESTAMP"},
+		{dbsql.Parameter{Type: dbsql.SqlFloat, Value: "0.5"}, float32(0.5), "FLOAT"},
+		{dbsql.Parameter{Type: dbsql.SqlDecimal, Value: "-12.50"}, "-12.50", "DECIMAL"},
+		{dbsql.Parameter{Type: dbsql.SqlDouble, Value: "2.25"}, float64(2.25), "DOUBLE"},
+		{dbsql.Parameter{Type: dbsql.SqlInteger, Value: "41"}, int32(41), "INT"},
+		{dbsql.Parameter{Type: dbsql.SqlBigInt, Value: "9007199254740993"}, int64(9007199254740993), "BIGINT"},
+		{dbsql.Parameter{Type: dbsql.SqlSmallInt, Value: "-3"}, int16(-3), "SMALLINT"},
+		{dbsql.Parameter{Type: dbsql.SqlTinyInt, Value: "7"}, int8(7), "TINYINT"},
+		{dbsql.Parameter{Type: dbsql.SqlBoolean, Value: "true"}, true, "BOOLEAN"},
+		{dbsql.Parameter{Type: dbsql.SqlIntervalDay, Value: "2 days"}, "2 days", "INTERVAL"},
+		{dbsql.Parameter{Type: dbsql.SqlVoid}, nil, ""},
+	}
+	args := make([]any, len(cases))
+	query := "SELECT "
+	for i, c := range cases {
+		args[i] = c.param
+		if i > 0 {
+			query += ", "
+		}
+		query += "?"
+	}
+	vals, cts := scanOne(t, p, query, args...)
+	for i, c := range cases {
+		if !sameValue(vals[i], c.want) {
+			t.Errorf("%s parameter = %#v (%T), want %#v (%T)", c.param.Type, vals[i], vals[i], c.want, c.want)
+		}
+		if c.dbType != "" && !strings.HasPrefix(cts[i].DatabaseTypeName(), c.dbType) {
+			t.Errorf("%s parameter typed %s, want %s", c.param.Type, cts[i].DatabaseTypeName(), c.dbType)
+		}
+	}
+	// Positional parameters are bound in order: the third is the one plus one.
+	vals, _ = scanOne(t, p, "SELECT ?, ?, ? + 1", 7, "x", 41)
+	if !sameValue(vals[0], int64(7)) || vals[1] != "x" || !sameValue(vals[2], int64(42)) {
+		t.Errorf("SELECT ?, ?, ? + 1 with 7, x, 41 = %v", vals)
 	}
 }
