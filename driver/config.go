@@ -114,6 +114,11 @@ type Config struct {
 	// UseLZ4 asks for LZ4-compressed Arrow results when the server allows
 	// them (DSN: useLZ4; default true).
 	UseLZ4 bool
+	// UseArrowComplexTypes asks for ARRAY, MAP and STRUCT columns as native
+	// Arrow lists, maps and structs instead of JSON text; the driver renders
+	// them as JSON text itself, so values are strings either way (DSN:
+	// useArrowComplexTypes; default false).
+	UseArrowComplexTypes bool
 	// UseCloudFetch lets servers of protocol SPARK V3 or later answer large
 	// results with links to result files downloaded in parallel (DSN:
 	// useCloudFetch; default true).

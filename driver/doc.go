@@ -14,8 +14,9 @@
 //
 // A DSN is [credentials@]host[:port]/http/path[?param=value&...]; see ParseDSN
 // and Config for the parameters (catalog, schema, maxRows, timeout,
-// userAgentEntry, location, useArrow, useLZ4, retryMax, retryBudget, pollMin,
-// pollMax, protocol, authType, useCloudFetch, maxDownloads ...). Unknown
+// userAgentEntry, location, useArrow, useLZ4, useArrowComplexTypes, retryMax,
+// retryBudget, pollMin, pollMax, protocol, authType, useCloudFetch,
+// maxDownloads ...). Unknown
 // parameters become session configuration.
 //
 // # Result links

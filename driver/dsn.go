@@ -19,6 +19,7 @@ func init() {
 		"authType", "catalog", "clientID", "clientSecret", "location", "maxRows",
 		"pollMax", "pollMin", "protocol", "retryBudget", "retryMax", "schema",
 		"timeout", "useArrow", "useLZ4", "userAgentEntry", "useCloudFetch", "maxDownloads",
+		"useArrowComplexTypes",
 	} {
 		dsnParams[strings.ToLower(p)] = p
 	}
@@ -55,6 +56,7 @@ const authTypeM2M = "oauth-m2m"
 //	location        IANA time zone of TIMESTAMP values (default UTC)
 //	useArrow        true|false: Arrow results (default true)
 //	useLZ4          true|false: LZ4-compressed Arrow results (default true)
+//	useArrowComplexTypes true|false: nested types as native Arrow (default false)
 //	useCloudFetch   true|false: results as downloaded files (default true)
 //	maxDownloads    result files downloaded or held at once (default 8)
 //	retryMax        HTTP requests per RPC, retries included
@@ -258,6 +260,8 @@ func (c *Config) setParam(name, val string) error {
 		c.UseArrow, err = parseBool(name, val)
 	case "useLZ4":
 		c.UseLZ4, err = parseBool(name, val)
+	case "useArrowComplexTypes":
+		c.UseArrowComplexTypes, err = parseBool(name, val)
 	case "useCloudFetch":
 		c.UseCloudFetch, err = parseBool(name, val)
 	case "maxDownloads":
@@ -410,6 +414,7 @@ func (c *Config) formatDSN(reveal bool) string {
 	set("location", loc, loc == "" || loc == "UTC")
 	set("useArrow", "false", c.UseArrow)
 	set("useLZ4", "false", c.UseLZ4)
+	set("useArrowComplexTypes", "true", !c.UseArrowComplexTypes)
 	set("useCloudFetch", "false", c.UseCloudFetch)
 	set("maxDownloads", strconv.Itoa(c.MaxDownloads), c.MaxDownloads == 0)
 	set("retryMax", strconv.Itoa(c.RetryMax), c.RetryMax == 0)

@@ -55,6 +55,14 @@ var dsnCases = []dsnCase{
 		},
 	},
 	{
+		dsn: "token:t@h.example/p?useArrowComplexTypes=true",
+		want: func(c *Config) {
+			c.AccessToken = NewSecret("t")
+			c.Host, c.Port, c.Protocol, c.HTTPPath = "h.example", 443, "https", "/p"
+			c.UseArrowComplexTypes = true
+		},
+	},
+	{
 		// Parameter names are matched without regard to case; durations
 		// may be fractional seconds.
 		dsn:    "token:t@h/p?MAXROWS=7&Timeout=1.5&useArrow=0",

@@ -58,7 +58,7 @@ func (c *Connector) buildExecute(s *session, query string, args []sqldriver.Name
 		req.UseArrowNativeTypes = &tcli.TSparkArrowTypes{
 			TimestampAsArrow:     ptr(true),
 			DecimalAsArrow:       ptr(true),
-			ComplexTypesAsArrow:  ptr(false),
+			ComplexTypesAsArrow:  ptr(c.cfg.UseArrowComplexTypes),
 			IntervalTypesAsArrow: ptr(false),
 			NullTypeAsArrow:      ptr(true),
 		}
