@@ -42,6 +42,7 @@
 //	-link-expire-every N     every N-th link is refused (403) on its first download
 //	-link-pad-rows N         extra rows in every file beyond the link's rowCount
 //	-link-stale-names        files carry column names other than the metadata's
+//	-link-url-base URL       links point at URL/files/<id> instead of the emulator
 //
 // Fault injection, repeatable, applied in order (see emulator.Fault):
 //

@@ -52,6 +52,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	fs.IntVar(&lo.ExpireEvery, "link-expire-every", 0, "every n-th link is refused with HTTP 403 on its first download (0: never)")
 	fs.IntVar(&lo.PadRows, "link-pad-rows", 0, "extra rows appended to every file beyond the link's rowCount")
 	fs.BoolVar(&lo.StaleNames, "link-stale-names", false, "files carry column names that differ from the result's metadata")
+	fs.StringVar(&lo.URLBase, "link-url-base", "", `base URL of the links in place of the emulator's "http://host:port" (a proxy, say)`)
 
 	var faults []emulator.Fault
 	fs.Func("fault", "fault rule, repeatable: comma-separated method=M, skip=N, times=N (-1: all), latency=D, status=CODE, retry-after=D, drop, drop-response", func(s string) error {

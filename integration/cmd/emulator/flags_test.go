@@ -83,6 +83,24 @@ func TestFlagsResultLinks(t *testing.T) {
 	}
 }
 
+func TestFlagsLinkURLBase(t *testing.T) {
+	// Links that point at a listener refusing every download: the read
+	// fails, so the links went there.
+	_, db := startWith(t, "-link-threshold", "10", "-link-url-base", "http://127.0.0.1:1")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rows, err := db.QueryContext(ctx, "SELECT * FROM range(100)")
+	if err == nil {
+		for rows.Next() {
+		}
+		err = rows.Err()
+		rows.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("reading links that point at 127.0.0.1:1: %v", err)
+	}
+}
+
 func TestFlagsLinkFaults(t *testing.T) {
 	// Pages of 500 rows: the first page (direct results) is not the whole
 	// result, so the operation stays open for refreshing expired links.
