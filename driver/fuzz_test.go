@@ -1,7 +1,9 @@
 package driver
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"testing"
 
 	sqldriver "database/sql/driver"
@@ -68,6 +70,37 @@ func FuzzDirectResults(f *testing.F) {
 			if r.Next(dest) != nil {
 				break
 			}
+		}
+	})
+}
+
+// FuzzOperationRefBinary checks that no input makes UnmarshalBinary panic,
+// that every failure matches ErrInvalidRef and leaves the reference
+// unchanged, and that an accepted input re-encodes to itself.
+func FuzzOperationRefBinary(f *testing.F) {
+	good, err := testRef().MarshalBinary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	bare, _ := OperationRef{op: handleID{guid: []byte{7}}}.MarshalBinary()
+	for _, seed := range [][]byte{good, bare, nil, {1}, {1, 0, 0}, {2, 0, 1, 1, 0, 0, 0, 0}} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := testRef()
+		err := r.UnmarshalBinary(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidRef) {
+				t.Fatalf("error %v does not match ErrInvalidRef", err)
+			}
+			if r.StatementID() != testRef().StatementID() {
+				t.Fatal("a failed decode changed the reference")
+			}
+			return
+		}
+		again, err := r.MarshalBinary()
+		if err != nil || !bytes.Equal(again, data) {
+			t.Fatalf("accepted %x re-encodes to %x, %v", data, again, err)
 		}
 	})
 }

@@ -134,7 +134,7 @@ const (
 	refFlagRows     = 1 << 0
 	maxHandleBytes  = 64
 	refKnownFlags   = refFlagRows
-	maxRefProtocol  = 1 << 31
+	maxRefProtocol  = 1 << 31 // protocol versions are Thrift i32 enums
 	refMinBinaryLen = 4
 )
 
@@ -168,8 +168,9 @@ func (r OperationRef) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary decodes the output of MarshalBinary. Anything else,
-// including trailing bytes, is an error matching ErrInvalidRef; r is then
-// left unchanged.
+// including trailing bytes and integers not in their shortest form (so that
+// each reference has exactly one encoding), is an error matching
+// ErrInvalidRef; r is then left unchanged.
 func (r *OperationRef) UnmarshalBinary(b []byte) error {
 	if len(b) < refMinBinaryLen || b[0] != refVersion {
 		return fmt.Errorf("%w: unknown version or too short", ErrInvalidRef)
@@ -182,7 +183,7 @@ func (r *OperationRef) UnmarshalBinary(b []byte) error {
 	var parts [4][]byte
 	for i := range parts {
 		l, n := binary.Uvarint(b)
-		if n <= 0 || l > maxHandleBytes || l > uint64(len(b)-n) {
+		if n <= 0 || n != len(binary.AppendUvarint(nil, l)) || l > maxHandleBytes || l > uint64(len(b)-n) {
 			return fmt.Errorf("%w: truncated or malformed", ErrInvalidRef)
 		}
 		parts[i] = clone(b[n : n+int(l)])
@@ -190,7 +191,7 @@ func (r *OperationRef) UnmarshalBinary(b []byte) error {
 	}
 	proto, n := binary.Varint(b)
 	switch {
-	case n <= 0 || proto < 0 || proto >= maxRefProtocol:
+	case n <= 0 || n != len(binary.AppendVarint(nil, proto)) || proto < 0 || proto >= maxRefProtocol:
 		return fmt.Errorf("%w: bad protocol version", ErrInvalidRef)
 	case n != len(b):
 		return fmt.Errorf("%w: trailing bytes", ErrInvalidRef)
