@@ -379,3 +379,35 @@ func ExampleNewSecret() {
 	// xxxxx "xxxxx" secret.String("xxxxx")
 	// 14
 }
+
+// FuzzParseDSNErrorsQuoteNothing parses prefix + a secret + suffix: whatever
+// the DSN, an error of ParseDSN never shows the secret (errors quote no part
+// of the input).
+func FuzzParseDSNErrorsQuoteNothing(f *testing.F) {
+	for _, s := range [][2]string{
+		{"h/sql/1.0&clientSecret=", ""},
+		{"h/p?authType=oauth-m2m&clientID=a%clientSecret=", ""},
+		{"h/p?maxRows=10clientSecret=", "&x=1"},
+		{"token:", "%zz@h/p"},
+		{"token:", "@h:x/p"},
+		{"token:", "?@h/p"},
+		{"h/p?", "=%zz"},
+		{"h/p?location=", ""},
+		{"h/p?catalog=main", "=x"},
+		{"[", "]:1/p"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, prefix, suffix string) {
+		const mark = "Zq7SecretMark"
+		_, err := ParseDSN(prefix + mark + suffix)
+		if err == nil {
+			return
+		}
+		for _, out := range []string{err.Error(), fmt.Sprintf("%+v %#v %d %s", err, err, err, err)} {
+			if strings.Contains(out, mark) || strings.Contains(out, url.QueryEscape(mark)[:8]) {
+				t.Fatalf("ParseDSN(%q) error shows the secret: %s", prefix+mark+suffix, out)
+			}
+		}
+	})
+}
