@@ -74,7 +74,7 @@ bench-smoke:
 	cd integration/peer && $(GO) run ./cmd/bench -smoke -out ''
 
 # fuzz runs every fuzz target of the repository for FUZZTIME (default 60s)
-# each, one after the other (14 targets: about 15 minutes), keeping new
+# each, one after the other, keeping new
 # corpus entries under each package's testdata/fuzz. A crasher fails the
 # target and stays in testdata/fuzz as a regression case. The seed corpora
 # run in every plain `go test`, so in `make test` and CI.

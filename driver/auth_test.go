@@ -266,6 +266,7 @@ func TestOAuthM2MReplies(t *testing.T) {
 		{"refused", "application/json", 401, `{"error":"invalid_client","error_description":"Client authentication failed\n"}`, "HTTP 401 Unauthorized: invalid_client (Client authentication failed\uFFFD)", true},
 		{"refused without a body", "text/html", 500, `oops`, "HTTP 500 Internal Server Error", true},
 		{"redirected", "text/html", 302, ``, "HTTP 302 Found", true},
+		{"echoed secret", "application/json", 401, `{"error":"invalid_client","error_description":"bad secret client-SECRET-value"}`, "HTTP 401 Unauthorized: invalid_client (bad secret xxxxx)", true},
 		{"too long", "application/json", 200, `{"access_token":"` + strings.Repeat("a", 70<<10) + `"}`, "exceeds", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -137,6 +137,11 @@ func (a *m2mAuth) fetch(ctx context.Context) error {
 				msg += " (" + printable(t.Description) + ")"
 			}
 		}
+		// A server that echoes the request must not put the secret into
+		// the error.
+		if cs := a.clientSecret.Reveal(); len(cs) >= minRedactedPart {
+			msg = strings.ReplaceAll(msg, cs, redacted)
+		}
 		return fmt.Errorf("databricks: OAuth token request: %s", msg)
 	}
 	if t.AccessToken == "" {
