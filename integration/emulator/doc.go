@@ -39,7 +39,8 @@
 // default SPARK_CLI_SERVICE_PROTOCOL_V8; a client sending only a Hive
 // client_protocol gets that Hive version back and is served like by Apache
 // Spark's Thrift server: column-based results, no direct results, no
-// parameters. initialNamespace (SPARK V4+) and the configuration key
+// parameters, FetchResults ignoring startRowOffset and answering
+// hasMoreRows=false (an empty page ends the result). initialNamespace (SPARK V4+) and the configuration key
 // use:database select the session's schema (an unknown schema fails with
 // SQLSTATE 3F000; a catalog that is not an attached DuckDB database is
 // ignored). The configuration key timezone (or spark.sql.session.timeZone)
@@ -103,7 +104,10 @@
 // statement runs DuckDB also holds its whole result (about 80 bytes per
 // row of that table) until the emulator has read it. FetchResults returns pages of at most maxRows rows
 // (capped by WithMaxPageRows); hasMoreRows is exact; FETCH_FIRST restarts
-// at row 0 and startRowOffset positions the cursor. Other orientations are
+// at row 0 and startRowOffset, as on Databricks, positions the cursor at
+// that row first, for FETCH_NEXT and FETCH_FIRST alike, so that a request
+// naming its row can be repeated; each page's startRowOffset is its first
+// row. Other orientations are
 // refused.
 //
 // Clients that set canReadArrowResult (SPARK V5+) get ARROW_BASED_SET:

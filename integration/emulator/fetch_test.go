@@ -188,6 +188,41 @@ func TestHiveClient(t *testing.T) {
 	}
 }
 
+// A Hive-protocol session is paged like Apache Spark's Thrift server: the
+// request's startRowOffset is ignored (it is not in Spark's IDL), every page
+// says hasMoreRows=false and carries the offset of its first row, an empty
+// page ends the result.
+func TestHivePaging(t *testing.T) {
+	s := start(t)
+	c := client(t, s)
+	resp, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, resp.Status)
+	ex := exec(t, c, arrowReq(resp.SessionHandle, "SELECT range AS n FROM range(25)", 10))
+	var got []int32
+	off := int64(20) // ignored
+	for {
+		page := fetch(t, c, ex.OperationHandle, tcli.TFetchOrientation_FETCH_NEXT, 10, &off)
+		if page.GetHasMoreRows() {
+			t.Fatal("hasMoreRows=true from a Hive session")
+		}
+		if page.Results.StartRowOffset != int64(len(got)) {
+			t.Fatalf("page at %d after %d rows", page.Results.StartRowOffset, len(got))
+		}
+		if len(page.Results.Columns) == 0 || len(page.Results.Columns[0].I64Val.GetValues()) == 0 {
+			break
+		}
+		for _, v := range page.Results.Columns[0].I64Val.Values {
+			got = append(got, int32(v))
+		}
+	}
+	if len(got) != 25 || got[0] != 0 || got[24] != 24 {
+		t.Fatalf("rows %v", got)
+	}
+}
+
 func TestSessionTimeZoneText(t *testing.T) {
 	s := start(t)
 	c := client(t, s)

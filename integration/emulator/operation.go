@@ -18,6 +18,10 @@ type operation struct {
 	args    []driver.NamedValue
 	ns      namespace
 
+	// hive marks an operation of a Hive-protocol session, served like by
+	// Apache Spark's Thrift server: FetchResults ignores startRowOffset
+	// (not in Spark's IDL) and always answers hasMoreRows=false.
+	hive     bool
 	arrow    bool // ARROW_BASED_SET, else COLUMN_BASED_SET
 	lz4      bool
 	arrowOpt arrowOptions

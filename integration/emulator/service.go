@@ -145,9 +145,16 @@ func (s *Server) fetchResults(op *operation, req *tcli.TFetchResultsReq) *tcli.T
 	default:
 		return &tcli.TFetchResultsResp{Status: errStatus("HYC00", "Unsupported fetch orientation "+req.Orientation.String())}
 	}
-	rs, more, st := op.fetch(req.MaxRows, req.GetMaxBytes(), s.cfg.maxPageRows, s.cfg.batchRows, fromStart, req.StartRowOffset)
+	offset := req.StartRowOffset
+	if op.hive {
+		offset = nil
+	}
+	rs, more, st := op.fetch(req.MaxRows, req.GetMaxBytes(), s.cfg.maxPageRows, s.cfg.batchRows, fromStart, offset)
 	if st != nil {
 		return &tcli.TFetchResultsResp{Status: st}
+	}
+	if op.hive {
+		more = false
 	}
 	resp := &tcli.TFetchResultsResp{Status: okStatus(), HasMoreRows: &more, Results: rs}
 	if req.GetIncludeResultSetMetadata() {

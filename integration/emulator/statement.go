@@ -43,6 +43,7 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 	sess.mu.Lock()
 	op.ns = sess.ns
 	sess.mu.Unlock()
+	op.hive = !spark(proto, 1)
 	op.arrow = spark(proto, 5) && req.GetCanReadArrowResult_()
 	op.lz4 = op.arrow && spark(proto, 6) && req.GetCanDecompressLZ4Result_()
 	if t := req.UseArrowNativeTypes; t != nil {
