@@ -449,6 +449,9 @@ func (op *fakeOp) pageStart(i int) int64 {
 	var n int64
 	for _, p := range op.s.pages[:i] {
 		n += int64(rowSetLen(p))
+		for _, lk := range p.ResultLinks {
+			n += lk.RowCount
+		}
 	}
 	return n
 }
