@@ -201,6 +201,18 @@ func TestHivePaging(t *testing.T) {
 	}
 	mustOK(t, resp.Status)
 	ex := exec(t, c, arrowReq(resp.SessionHandle, "SELECT range AS n FROM range(25)", 10))
+	for {
+		st, err := c.GetOperationStatus(ctx, &tcli.TGetOperationStatusReq{OperationHandle: ex.OperationHandle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.GetOperationState() == tcli.TOperationState_FINISHED_STATE {
+			break
+		}
+		if isTerminal(st.GetOperationState()) {
+			t.Fatalf("state %v", st.GetOperationState())
+		}
+	}
 	var got []int32
 	off := int64(20) // ignored
 	for {
