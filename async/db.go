@@ -157,7 +157,9 @@ func (db *DB) ParseExecution(token string) (*Execution, error) {
 //
 //   - finished: rows streams the result from the first row and exc.Status is
 //     StatusFinished;
-//   - still pending or running: rows is not nil but has no columns and no rows,
+//   - not finished (initialized, pending or running: the status last heard;
+//     a status request the server held past the wait is abandoned): rows is
+//     not nil but has no columns and no rows,
 //     and rows.Err() matches ErrNotFinished; continue with Wait, Poll or
 //     CheckExecution and GetExecutionRows, here or in another process from the
 //     token of exc;
@@ -185,7 +187,7 @@ func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (rows
 // ExecContext runs a statement that returns no rows as a resumable execution,
 // submitting and waiting for it like QueryContext. When it finished in time,
 // exc.Status is StatusFinished and res.RowsAffected and exc.RowsAffected
-// hold the rows modified. Otherwise the status is pending or running,
+// hold the rows modified. Otherwise the status is not terminal,
 // res.RowsAffected returns an error matching ErrNotFinished, and Wait or
 // CheckExecution follow the statement. A failure is returned as err (the
 // *driver.ServerError, also in exc.Err). ctx bounds the call, not the

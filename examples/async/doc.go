@@ -15,4 +15,17 @@
 // for a real warehouse. The token file holds the statement's secret: keep it
 // private. Resume within about 20 minutes, or the warehouse may evict the
 // statement nobody polls (it then reports GONE).
+//
+// To watch what a resumer sees when the warehouse restarts, run the emulator
+// at a fixed address, warehouse ID and token (integration/cmd/emulator), so
+// that the token still names the same warehouse after a restart:
+//
+//	go run ./cmd/emulator -addr 127.0.0.1:18123 -warehouse-id demo -token dapidemo -idle-eviction 1m
+//	export DATABRICKS_DSN='token:dapidemo@127.0.0.1:18123/sql/1.0/warehouses/demo?protocol=http'
+//	go run ./examples/async submit -wait 1s
+//	# stop and start the emulator, then:
+//	go run ./examples/async resume   # ... ended GONE: ... Invalid OperationHandle
+//
+// Without the restart, leave the token unread for longer than -idle-eviction
+// to see an eviction ("Query has been timed out due to inactivity").
 package main
