@@ -20,7 +20,7 @@
 // at a fixed address, warehouse ID and token (integration/cmd/emulator), so
 // that the token still names the same warehouse after a restart:
 //
-//	go run ./cmd/emulator -addr 127.0.0.1:18123 -warehouse-id demo -token dapidemo -idle-eviction 1m
+//	(cd integration && go run ./cmd/emulator -addr 127.0.0.1:18123 -warehouse-id demo -token dapidemo -idle-eviction 1m)
 //	export DATABRICKS_DSN='token:dapidemo@127.0.0.1:18123/sql/1.0/warehouses/demo?protocol=http'
 //	go run ./examples/async submit -wait 1s
 //	# stop and start the emulator, then:
