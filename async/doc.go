@@ -120,7 +120,7 @@
 // Each DB runs one background loop that sends a status request for every
 // execution it has submitted or resumed (parsed or used) and not closed,
 // every DefaultKeepAlive (5 minutes, well inside the server's eviction
-// window; WithKeepAlive changes it, 0 turns it off), at most 4 at a time.
+// window; WithKeepAlive changes it, 0 turns it off), at most 8 at a time.
 // CloseExecution, a gone or failed execution and db.Close end it.
 // Executions no process holds are evicted as before.
 package async

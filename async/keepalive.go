@@ -10,10 +10,15 @@ import (
 )
 
 // Keep-alive bounds: status requests in flight at once, and the time one may
-// take (the server holds a request on a running statement up to about 5 s).
+// take. The server holds a request on a running statement up to about 5 s
+// (long polling); what keeps the statement alive is the request reaching
+// the server (a status request resets its idle timer), so a held request is
+// abandoned after keepAliveTimeout: a round
+// over n running executions then lasts at most n/8 × 5 s (625 s for 1,000,
+// inside the 20 minutes of the server's eviction window).
 const (
-	keepAliveParallel = 4
-	keepAliveTimeout  = 30 * time.Second
+	keepAliveParallel = 8
+	keepAliveTimeout  = 5 * time.Second
 )
 
 // keeper is the keep-alive loop of a DB: every interval it sends one status
