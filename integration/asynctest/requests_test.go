@@ -10,6 +10,8 @@ import (
 
 	"github.com/asyncsql/databricks/async"
 	"github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/integration/emulator"
+	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // countingTransport counts the HTTP requests it carries.
@@ -133,4 +135,41 @@ func TestSyncAndAsyncOnOneConnector(t *testing.T) {
 			t.Fatalf("connector after every DB closed: %v", err)
 		}
 	}
+}
+
+// On a server without the Databricks extensions (a Hive protocol version:
+// column-based results, no metadata with the first page) a result is read
+// twice the same, and Poll's one-call loop reaches it.
+func TestHiveProtocolRereadAndPoll(t *testing.T) {
+	ctx := testContext(t)
+	s := startServer(t, emulator.WithMaxProtocol(tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10),
+		emulator.WithStatusHold(50*time.Millisecond), emulator.WithMaxPageRows(700))
+	db := open(t, s, async.WithWait(0))
+	rows, exc, err := db.QueryContext(ctx, resultQuery(2000, 500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	t.Cleanup(func() { _ = db.CloseExecution(ctx, exc) })
+	polls := 0
+	for {
+		polls++
+		rows, exc, err = db.Poll(ctx, exc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows != nil {
+			break
+		}
+		if polls > 300 {
+			t.Fatalf("still %v after %d polls", exc.Status, polls)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	checkResult(t, rows, 2000)
+	rows, err = db.GetExecutionRows(ctx, exc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, rows, 2000)
 }
