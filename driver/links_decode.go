@@ -55,7 +55,10 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		// The whole file is checked before any of its rows is handed
 		// on: a byte flipped on the way must be an error, not a value.
 		// (The frames' content checksums cover the decompressed bytes,
-		// which are only known at a frame's end.)
+		// which are only known at a frame's end.) Verifying decompresses
+		// the file once more, block by block into the reused buffer:
+		// holding it decompressed instead would let a small file that
+		// expands 255 times take as much memory.
 		if err := l.frames.Verify(body); err != nil {
 			return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.StartRowOffset, err)
 		}
