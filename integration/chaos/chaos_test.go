@@ -73,6 +73,12 @@ func TestFaults(t *testing.T) {
 					t.Errorf("resume %d: %s after %d rows: %v", i, tr.Outcome, tr.Rows, tr.Err)
 				}
 			}
+			for i := range 3 {
+				at := env.AsyncScan(ctx, env.DSN(url.Values{"maxRows": {"5000"}, "useCloudFetch": {"false"}}), 30000)
+				if at.Lost || (at.Outcome != chaos.Exact && at.Outcome != chaos.Unretryable) {
+					t.Errorf("async %d: %s (lost %v) after %d rows: %v", i, at.Outcome, at.Lost, at.Rows, at.Err)
+				}
+			}
 			if env.Proxy.Faults() == 0 {
 				t.Error("no fault injected")
 			}

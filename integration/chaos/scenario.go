@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/asyncsql/databricks/async"
 	dbx "github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
 )
@@ -121,27 +123,7 @@ func Scan(ctx context.Context, db *sql.DB, n int64) Trial {
 		return Trial{Outcome: Failed, Err: err, beforeRows: true}
 	}
 	defer rows.Close()
-	seen := make([]bool, n)
-	var count int64
-	var s string
-	for rows.Next() {
-		var i, v int64
-		if err := rows.Scan(&i, &v, &s); err != nil {
-			return Trial{Outcome: Failed, Err: err, Rows: count}
-		}
-		if i < 0 || i >= n || seen[i] || v != (i*2654435761)%1000000007 || s != "r"+strconv.FormatInt(i, 10) {
-			return Trial{Outcome: Corrupt, Err: fmt.Errorf("row %d: i=%d v=%d s=%q", count, i, v, s), Rows: count}
-		}
-		seen[i] = true
-		count++
-	}
-	if err := rows.Err(); err != nil {
-		return Trial{Outcome: Failed, Err: err, Rows: count}
-	}
-	if count != n {
-		return Trial{Outcome: Corrupt, Err: fmt.Errorf("%d rows, want %d", count, n), Rows: count}
-	}
-	return Trial{Outcome: Exact, Rows: count}
+	return checkRows(rows, n)
 }
 
 // InsertTally is the ground truth of a run of INSERTs.
@@ -270,6 +252,100 @@ func (e *Env) readAll(ctx context.Context, c *dbx.Connector, ref dbx.OperationRe
 	}
 	if count != n {
 		return Trial{Outcome: Corrupt, Err: fmt.Errorf("%d rows after resuming, want %d", count, n), Rows: count}
+	}
+	return Trial{Outcome: Exact, Rows: count}
+}
+
+// AsyncTrial is how a statement run through the async package ended.
+type AsyncTrial struct {
+	Trial
+	// Resumed: the first read failed and a reader resuming from the token
+	// read every value.
+	Resumed bool
+	// Lost: after a failed read the server no longer knew the statement.
+	Lost bool
+}
+
+// AsyncScan runs scanQuery(n) through the async package on dsn, saving its
+// token at submission; if reading the rows fails, it resumes from the token
+// (as another process would, up to three times) and reads every value again.
+func (e *Env) AsyncScan(ctx context.Context, dsn string, n int64) AsyncTrial {
+	var token []byte
+	db, err := async.Open(dsn, async.WithWait(time.Minute), async.WithOnSubmit(func(x *async.Execution) {
+		token, _ = x.MarshalText()
+	}))
+	if err != nil {
+		return AsyncTrial{Trial: Trial{Outcome: Failed, Err: err}}
+	}
+	defer db.Close()
+	before := e.execFaults()
+	rows, exc, err := db.QueryContext(ctx, scanQuery(n))
+	if err != nil && token == nil {
+		o := Failed
+		if e.execFaults() > before {
+			o = Unretryable
+		}
+		return AsyncTrial{Trial: Trial{Outcome: o, Err: err}}
+	}
+	var t Trial
+	if err == nil {
+		t = checkRows(rows, n)
+		rows.Close()
+		if t.Outcome != Failed {
+			db.CloseExecution(ctx, exc)
+			return AsyncTrial{Trial: t}
+		}
+	}
+	first := t.Err
+	if first == nil {
+		first = err
+	}
+	for range 3 {
+		x, err := db.ParseExecution(string(token))
+		if err != nil {
+			return AsyncTrial{Trial: Trial{Outcome: Failed, Err: err}}
+		}
+		if x, err = db.CheckExecution(ctx, x); err != nil {
+			continue
+		}
+		if x.Status == async.StatusGone {
+			return AsyncTrial{Trial: Trial{Outcome: Failed, Err: fmt.Errorf("gone after a failed read (%v): %v", first, x.Err)}, Lost: true}
+		}
+		rows, last, err := db.Wait(ctx, x)
+		if err != nil {
+			continue
+		}
+		t = checkRows(rows, n)
+		rows.Close()
+		if t.Outcome != Failed {
+			db.CloseExecution(ctx, last)
+			return AsyncTrial{Trial: t, Resumed: t.Outcome == Exact}
+		}
+	}
+	return AsyncTrial{Trial: Trial{Outcome: Failed, Err: fmt.Errorf("resuming after %v: %v", first, t.Err)}}
+}
+
+// checkRows reads rows of scanQuery(n) and checks every value.
+func checkRows(rows *sql.Rows, n int64) Trial {
+	seen := make([]bool, n)
+	var count int64
+	var s string
+	for rows.Next() {
+		var i, v int64
+		if err := rows.Scan(&i, &v, &s); err != nil {
+			return Trial{Outcome: Failed, Err: err, Rows: count}
+		}
+		if i < 0 || i >= n || seen[i] || v != (i*2654435761)%1000000007 || s != "r"+strconv.FormatInt(i, 10) {
+			return Trial{Outcome: Corrupt, Err: fmt.Errorf("row %d: i=%d v=%d s=%q", count, i, v, s), Rows: count}
+		}
+		seen[i] = true
+		count++
+	}
+	if err := rows.Err(); err != nil {
+		return Trial{Outcome: Failed, Err: err, Rows: count}
+	}
+	if count != n {
+		return Trial{Outcome: Corrupt, Err: fmt.Errorf("%d rows, want %d", count, n), Rows: count}
 	}
 	return Trial{Outcome: Exact, Rows: count}
 }

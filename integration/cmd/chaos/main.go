@@ -40,6 +40,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "fault seed")
 	inserts := flag.Int("inserts", 200, "INSERTs per fault rate")
 	resumes := flag.Int("resumes", 5, "give-up-and-resume trials per fault rate")
+	asyncs := flag.Int("async", 10, "scans through package async per fault rate")
 	delay := flag.Float64("delay-scale", 1, "scale of the 0.5-3 s delays")
 	verbose := flag.Bool("v", false, "print every failure")
 	flag.Parse()
@@ -53,7 +54,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "chaos: bad rate:", r)
 			os.Exit(2)
 		}
-		if !run(rate, *seed, *scans, *rows, *inserts, *resumes, *delay, *verbose) {
+		if !run(rate, *seed, *scans, *rows, *inserts, *resumes, *asyncs, *delay, *verbose) {
 			ok = false
 		}
 	}
@@ -64,7 +65,7 @@ func main() {
 
 // run runs the trials of one fault rate and prints them; false when a
 // silent corruption, a duplicated or lost write was seen.
-func run(rate float64, seed uint64, scans int, rows int64, inserts, resumes int, delay float64, verbose bool) bool {
+func run(rate float64, seed uint64, scans int, rows int64, inserts, resumes, asyncs int, delay float64, verbose bool) bool {
 	env, err := chaos.Start(chaos.Config{Seed: seed, Rate: rate, DelayScale: delay}, 100000)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaos:", err)
@@ -127,7 +128,24 @@ func run(rate float64, seed uint64, scans int, rows int64, inserts, resumes int,
 	}
 	fmt.Printf("resume %d readers gave up with a fetch in flight, resumed: %d exact, %d failed, %d corrupt\n",
 		resumes, rn[chaos.Exact], rn[chaos.Failed]+rn[chaos.Unretryable], rn[chaos.Corrupt])
-	return clean && rn[chaos.Corrupt] == 0
+	var an [4]int
+	var resumed, lost int
+	for range asyncs {
+		t := env.AsyncScan(ctx, env.DSN(url.Values{"useCloudFetch": {"false"}, "maxRows": {"100000"}}), rows)
+		an[t.Outcome]++
+		if t.Resumed {
+			resumed++
+		}
+		if t.Lost {
+			lost++
+		}
+		if t.Outcome != chaos.Exact && verbose {
+			fmt.Printf("   async: %s: %v\n", t.Outcome, t.Err)
+		}
+	}
+	fmt.Printf("async  %d scans of %d rows through package async: %d exact (%d of them after a failed read, resumed from the token), %d failed where no driver may retry, %d failed otherwise, %d corrupt; %d resumable executions lost to a failed read\n",
+		asyncs, rows, an[chaos.Exact], resumed, an[chaos.Unretryable], an[chaos.Failed], an[chaos.Corrupt], lost)
+	return clean && rn[chaos.Corrupt] == 0 && an[chaos.Corrupt] == 0 && lost == 0
 }
 
 func pct(a, b int) float64 {
