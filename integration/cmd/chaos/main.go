@@ -126,8 +126,8 @@ func run(rate float64, seed uint64, scans int, rows int64, inserts, resumes, asy
 			fmt.Printf("   resume: %s: %v\n", t.Outcome, t.Err)
 		}
 	}
-	fmt.Printf("resume %d readers gave up with a fetch in flight, resumed: %d exact, %d failed, %d corrupt\n",
-		resumes, rn[chaos.Exact], rn[chaos.Failed]+rn[chaos.Unretryable], rn[chaos.Corrupt])
+	fmt.Printf("resume %d readers gave up with a fetch in flight, resumed: %d exact, %d failed where no driver may retry, %d failed otherwise, %d corrupt\n",
+		resumes, rn[chaos.Exact], rn[chaos.Unretryable], rn[chaos.Failed], rn[chaos.Corrupt])
 	var an [4]int
 	var resumed, lost int
 	for range asyncs {
