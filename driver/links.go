@@ -68,7 +68,7 @@ var errLinkExpired = errors.New("result link expired")
 // linkFile is one result link and, once downloaded, its bytes. done is
 // closed when body or err is set.
 type linkFile struct {
-	link *tcli.TSparkArrowResultLink
+	link *resultLink
 	done chan struct{}
 	// seq is the file's place in the result (0 first).
 	seq int
@@ -234,7 +234,7 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 			case <-l.ctx.Done():
 				return
 			}
-			f := &linkFile{link: lk, done: make(chan struct{}), seq: seq, admit: make(chan struct{})}
+			f := &linkFile{link: newResultLink(lk), done: make(chan struct{}), seq: seq, admit: make(chan struct{})}
 			seq++
 			if !l.push(f) {
 				<-l.sem
@@ -319,7 +319,7 @@ func (l *linkReader) push(f *linkFile) bool {
 }
 
 // refresh fetches a fresh link for the rows at offset.
-func (l *linkReader) refresh(offset int64) (*tcli.TSparkArrowResultLink, error) {
+func (l *linkReader) refresh(offset int64) (*resultLink, error) {
 	l.fetchMu.Lock()
 	defer l.fetchMu.Unlock()
 	off := offset
@@ -331,7 +331,7 @@ func (l *linkReader) refresh(offset int64) (*tcli.TSparkArrowResultLink, error) 
 	if resp.Results != nil {
 		for _, lk := range resp.Results.ResultLinks {
 			if lk != nil && lk.StartRowOffset == offset {
-				return lk, nil
+				return newResultLink(lk), nil
 			}
 		}
 	}

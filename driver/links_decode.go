@@ -48,7 +48,7 @@ func (l *linkReader) decode() {
 // decodeFile sends the batches of a downloaded file: exactly its link's
 // rowCount rows (rows past it are padding), the last one marked.
 func (l *linkReader) decodeFile(f *linkFile) error {
-	remaining := f.link.RowCount
+	remaining := f.link.rows
 	body := f.body
 	limit := int64(len(body))
 	if l.lz4 {
@@ -60,7 +60,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		// holding it decompressed instead would let a small file that
 		// expands 255 times take as much memory.
 		if err := l.frames.Verify(body); err != nil {
-			return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.StartRowOffset, err)
+			return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.startRow, err)
 		}
 		// A message may not claim more than what LZ4 can expand the file
 		// to (at most 255 times, plus a frame's worth).
@@ -79,10 +79,10 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 	for remaining > 0 {
 		msg, err := l.stream.next()
 		if err == io.EOF {
-			return l.errorf("result file of row %d holds %d rows fewer than its link's %d", f.link.StartRowOffset, remaining, f.link.RowCount)
+			return l.errorf("result file of row %d holds %d rows fewer than its link's %d", f.link.startRow, remaining, f.link.rows)
 		}
 		if err != nil {
-			return l.errorf("result file of row %d: %v", f.link.StartRowOffset, err)
+			return l.errorf("result file of row %d: %v", f.link.startRow, err)
 		}
 		// msg lives in a buffer the stream reuses; Decode copies it.
 		rec, err := l.dec.Decode(msg)
@@ -106,7 +106,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 			// file cut short or followed by garbage is an error.
 			if err := l.stream.drain(); err != nil {
 				rec.Release()
-				return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.StartRowOffset, err)
+				return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.startRow, err)
 			}
 			f.body, body = nil, nil
 			l.frames.Reset(nil)

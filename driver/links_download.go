@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
-
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // download fetches one file with retries and splits it into messages.
@@ -41,21 +39,21 @@ func (l *linkReader) download(f *linkFile) {
 				return
 			}
 		}
-		if errors.Is(last, errLinkExpired) || lk.ExpiryTime > 0 && time.Now().Add(linkExpirySkew).Unix() >= lk.ExpiryTime {
-			fresh, err := l.refresh(lk.StartRowOffset)
+		if errors.Is(last, errLinkExpired) || lk.expiry > 0 && time.Now().Add(linkExpirySkew).Unix() >= lk.expiry {
+			fresh, err := l.refresh(lk.startRow)
 			if err != nil {
 				f.finish(nil, err)
 				return
 			}
 			// A longer file from the same offset serves too: rows past
-			// f.link.RowCount are ignored like padding.
-			if fresh.RowCount < f.link.RowCount {
-				f.finish(nil, l.errorf("refreshed link of row %d has %d rows, not %d", lk.StartRowOffset, fresh.RowCount, f.link.RowCount))
+			// f.link.rows are ignored like padding.
+			if fresh.rows < f.link.rows {
+				f.finish(nil, l.errorf("refreshed link of row %d has %d rows, not %d", lk.startRow, fresh.rows, f.link.rows))
 				return
 			}
 			lk = fresh
-			if lk.ExpiryTime > 0 && time.Now().Unix() >= lk.ExpiryTime {
-				f.finish(nil, l.errorf("refreshed link of row %d is already expired", lk.StartRowOffset))
+			if lk.expiry > 0 && time.Now().Unix() >= lk.expiry {
+				f.finish(nil, l.errorf("refreshed link of row %d is already expired", lk.startRow))
 				return
 			}
 		}
@@ -80,18 +78,18 @@ func (l *linkReader) download(f *linkFile) {
 			return
 		}
 		if !retry {
-			f.finish(nil, l.errorf("downloading the result file of row %d: %v", lk.StartRowOffset, err))
+			f.finish(nil, l.errorf("downloading the result file of row %d: %v", lk.startRow, err))
 			return
 		}
 		last = err
 	}
-	f.finish(nil, l.errorf("downloading the result file of row %d: giving up after %d attempts: %v", lk.StartRowOffset, linkAttempts, last))
+	f.finish(nil, l.errorf("downloading the result file of row %d: giving up after %d attempts: %v", lk.startRow, linkAttempts, last))
 }
 
 // get downloads a file, sending only the link's headers. retry reports
 // whether another attempt may succeed. The body is read only once f is
 // admitted (see park); errLinkParked when it was not within linkParkLimit.
-func (l *linkReader) get(f *linkFile, lk *tcli.TSparkArrowResultLink) (body []byte, retry bool, err error) {
+func (l *linkReader) get(f *linkFile, lk *resultLink) (body []byte, retry bool, err error) {
 	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
 	var stalled atomic.Bool
@@ -102,12 +100,12 @@ func (l *linkReader) get(f *linkFile, lk *tcli.TSparkArrowResultLink) (body []by
 			body, retry, err = nil, true, fmt.Errorf("no data for %v", linkStallTimeout)
 		}
 	}()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, lk.FileLink, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, lk.url.Reveal(), nil)
 	if err != nil {
 		return nil, false, errors.New("invalid link URL")
 	}
-	for k, v := range lk.HttpHeaders {
-		req.Header.Set(k, v)
+	for k, v := range lk.headers {
+		req.Header.Set(k, v.Reveal())
 	}
 	resp, err := l.hc.Do(req)
 	if err != nil {
@@ -136,7 +134,7 @@ func (l *linkReader) get(f *linkFile, lk *tcli.TSparkArrowResultLink) (body []by
 		return nil, false, errLinkParked
 	}
 	watchdog.Reset(linkStallTimeout)
-	body, err = readBody(&progressReader{r: resp.Body, t: watchdog}, lk.BytesNum, resp.ContentLength)
+	body, err = readBody(&progressReader{r: resp.Body, t: watchdog}, lk.bytes, resp.ContentLength)
 	if err != nil {
 		return nil, true, err
 	}

@@ -52,15 +52,16 @@ const minRedactedPart = 8
 // prints the URL, is unwrapped; any other mention of the URL, of its query,
 // of a query value or of a header value (an error of a wrapping transport or
 // proxy may quote them), escaped or not, is replaced by "xxxxx".
-func redactLink(err error, lk *tcli.TSparkArrowResultLink) string {
+func redactLink(err error, lk *resultLink) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	msg := err.Error()
-	link := lk.GetFileLink()
+	link := lk.url.Reveal()
 	parts := []string{link}
-	for _, v := range lk.GetHttpHeaders() {
+	for _, h := range lk.headers {
+		v := h.Reveal()
 		parts = append(parts, v, url.QueryEscape(v))
 	}
 	if u, perr := url.Parse(link); perr == nil {
@@ -80,4 +81,35 @@ func redactLink(err error, lk *tcli.TSparkArrowResultLink) string {
 		}
 	}
 	return msg
+}
+
+// resultLink is a result file's link as the driver holds it. The URL is
+// presigned and the storage may expect headers (an encryption key) that grant
+// access as well, so both are Secrets from the moment the page is read.
+type resultLink struct {
+	url     secret.String
+	headers map[string]secret.String
+	// startRow and rows are the rows of the result the file holds.
+	startRow, rows int64
+	// bytes is the file's announced size (0 when unknown); expiry the
+	// link's end as Unix seconds (0 when none).
+	bytes, expiry int64
+}
+
+// newResultLink takes the link of a FetchResults page.
+func newResultLink(lk *tcli.TSparkArrowResultLink) *resultLink {
+	r := &resultLink{
+		url:      secret.NewString(lk.GetFileLink()),
+		startRow: lk.GetStartRowOffset(),
+		rows:     lk.GetRowCount(),
+		bytes:    lk.GetBytesNum(),
+		expiry:   lk.GetExpiryTime(),
+	}
+	if len(lk.HttpHeaders) > 0 {
+		r.headers = make(map[string]secret.String, len(lk.HttpHeaders))
+		for k, v := range lk.HttpHeaders {
+			r.headers[k] = secret.NewString(v)
+		}
+	}
+	return r
 }

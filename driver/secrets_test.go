@@ -360,7 +360,7 @@ func TestRedactLink(t *testing.T) {
 		{"escaped header value", errors.New("key=KEY%2F0123%2Babc%3D"), "key=xxxxx"},
 		{"short header stays", errors.New("X-Short: abc"), "X-Short: abc"},
 	} {
-		lk := &tcli.TSparkArrowResultLink{FileLink: link, HttpHeaders: map[string]string{"x-ms-encryption-key": "KEY/0123+abc=", "X-Short": "abc"}}
+		lk := newResultLink(&tcli.TSparkArrowResultLink{FileLink: link, HttpHeaders: map[string]string{"x-ms-encryption-key": "KEY/0123+abc=", "X-Short": "abc"}})
 		if got := redactLink(tt.err, lk); got != tt.want {
 			t.Errorf("%s: redactLink = %q, want %q", tt.name, got, tt.want)
 		}
@@ -410,4 +410,23 @@ func FuzzParseDSNErrorsQuoteNothing(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSecretsSweepResultLink: the driver's own form of a result link, and a
+// file of the link reader holding it, print neither the presigned URL nor the
+// header values.
+func TestSecretsSweepResultLink(t *testing.T) {
+	lk := newResultLink(&tcli.TSparkArrowResultLink{
+		FileLink:    "https://storage.example/f0?X-Amz-Signature=" + sweepSignature,
+		HttpHeaders: map[string]string{"x-ms-encryption-key": sweepSignature},
+		RowCount:    5, BytesNum: 10,
+	})
+	if got := lk.url.Reveal(); !strings.Contains(got, sweepSignature) {
+		t.Fatalf("the link's URL lost its signature: %q", got)
+	}
+	if got := lk.headers["x-ms-encryption-key"].Reveal(); got != sweepSignature {
+		t.Fatalf("the link's header = %q", got)
+	}
+	sweep(t, "resultLink", lk)
+	sweep(t, "linkFile", &linkFile{link: lk})
 }
