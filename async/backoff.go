@@ -21,7 +21,8 @@ const (
 )
 
 // Retry schedule of a wait through an outage (transport errors, HTTP 5xx
-// and 429): capped exponential backoff with full jitter.
+// and 429): capped exponential backoff, each interval jittered within its
+// upper half.
 const (
 	outageMin = 200 * time.Millisecond
 	outageMax = 15 * time.Second

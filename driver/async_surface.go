@@ -189,22 +189,14 @@ func (c *Connector) OperationRows(ctx context.Context, ref OperationRef) (sqldri
 		MaxRows:                  c.maxRows(),
 		IncludeResultSetMetadata: ptr(true),
 	}
-	fctx := ctx
 	if tcli.TProtocolVersion(ref.protocol) >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
 		// Naming the first row makes the request safe to repeat, like
 		// every page request of the fetcher.
 		req.StartRowOffset = ptr(int64(0))
-		fctx = rpc.Repeatable(ctx)
 	}
-	resp, err := c.svc.FetchResults(fctx, req)
-	if err == nil {
-		err = checkStatus("FetchResults", resp.Status, op.id)
-	}
+	resp, err := c.fetchResults(ctx, req, op.id)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, wrapRPC(err, op.id)
+		return nil, err
 	}
 	// The first page and, from servers that include it, the metadata take
 	// the place of direct results; later pages follow with FETCH_NEXT.

@@ -197,21 +197,12 @@ func (e *pageError) Unwrap() error { return ErrCorruptResult }
 func (f *fetcher) fetchPage(orientation tcli.TFetchOrientation) (*tcli.TFetchResultsResp, error) {
 	for attempt := 1; ; attempt++ {
 		req := &tcli.TFetchResultsReq{OperationHandle: f.handle, Orientation: orientation, MaxRows: f.maxRows}
-		ctx := f.ctx
 		if f.sparkProto {
-			off := f.nextRow
-			req.StartRowOffset = &off
-			ctx = rpc.Repeatable(ctx)
+			req.StartRowOffset = ptr(f.nextRow)
 		}
-		resp, err := f.c.svc.FetchResults(ctx, req)
+		resp, err := f.c.fetchResults(f.ctx, req, f.id)
 		if err != nil {
-			if f.ctx.Err() != nil {
-				err = f.ctx.Err()
-			}
-			return nil, wrapRPC(err, f.id)
-		}
-		if serr := checkStatus("FetchResults", resp.Status, f.id); serr != nil {
-			return nil, serr
+			return nil, err
 		}
 		err = f.check(resp.Results)
 		var pe *pageError
@@ -220,6 +211,28 @@ func (f *fetcher) fetchPage(orientation tcli.TFetchOrientation) (*tcli.TFetchRes
 		}
 		f.c.log.Debug("databricks: page at the wrong row, asking again", "statement", f.id, "got", pe.got, "want", pe.want)
 	}
+}
+
+// fetchResults calls FetchResults and checks the reply's status. A request
+// that names the row it starts at (startRowOffset) is safe to repeat, so the
+// RPC client may retry it after transport errors, 5xx and garbled replies;
+// other requests are not repeated. When ctx has ended, the error is ctx's.
+func (c *Connector) fetchResults(ctx context.Context, req *tcli.TFetchResultsReq, id string) (*tcli.TFetchResultsResp, error) {
+	callCtx := ctx
+	if req.StartRowOffset != nil {
+		callCtx = rpc.Repeatable(ctx)
+	}
+	resp, err := c.svc.FetchResults(callCtx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, wrapRPC(err, id)
+	}
+	if err := checkStatus("FetchResults", resp.Status, id); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // next returns the next page, or io.EOF after the last one.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/internal/lz4frame"
-	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -292,20 +291,10 @@ func (l *linkReader) fetchPage(o tcli.TFetchOrientation, next int64) (*tcli.TFet
 	}
 }
 
-// fetch calls FetchResults, marked repeatable (the request names its row),
-// and checks the status; fetchMu held.
+// fetch calls FetchResults on the reader's fetch context; fetchMu held.
+// Every request of the reader names its row, so it may be repeated.
 func (l *linkReader) fetch(req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	resp, err := l.c.svc.FetchResults(rpc.Repeatable(l.fetchCtx), req)
-	if err != nil {
-		if l.fetchCtx.Err() != nil {
-			err = l.fetchCtx.Err()
-		}
-		return nil, wrapRPC(err, l.id)
-	}
-	if err := checkStatus("FetchResults", resp.Status, l.id); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return l.c.fetchResults(l.fetchCtx, req, l.id)
 }
 
 // push queues f for the consumer; false when the reader is closing.
