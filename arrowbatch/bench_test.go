@@ -57,7 +57,7 @@ func BenchmarkValues(b *testing.B) {
 			name = "NewYork"
 		}
 		b.Run(name, func(b *testing.B) {
-			r, err := NewReader(encodeSchema(b, rec.Schema()), false, Options{Location: loc})
+			r, err := NewReader(encodeSchema(b, rec.Schema()), Options{Location: loc})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -93,7 +93,7 @@ func BenchmarkDecode(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				batch := encodeBatch(b, rec, compress)
-				r, err := NewReader(schema, compress, Options{})
+				r, err := newTestReader(schema, compress, Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

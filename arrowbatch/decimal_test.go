@@ -186,7 +186,7 @@ func BenchmarkFormatDecimal(b *testing.B) {
 func TestDecimalTextOutlivesBatch(t *testing.T) {
 	typ := &arrow.Decimal128Type{Precision: 38, Scale: 2}
 	schema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: typ, Nullable: true}}, nil)
-	r, err := NewReader(encodeSchema(t, schema), true, Options{})
+	r, err := newTestReader(encodeSchema(t, schema), true, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

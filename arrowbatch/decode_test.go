@@ -36,7 +36,7 @@ func makeRecord(start, count int) arrow.RecordBatch {
 func TestDecodeMultipleBatches(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprint("lz4=", compress), func(t *testing.T) {
-			r, err := NewReader(encodeSchema(t, twoCols), compress, Options{})
+			r, err := newTestReader(encodeSchema(t, twoCols), compress, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +137,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewReader(schema, tt.lz4, Options{})
+			r, err := newTestReader(schema, tt.lz4, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +149,7 @@ func TestDecodeErrors(t *testing.T) {
 				if tt.name != "corrupt metadata" && tt.name != "other schema" {
 					t.Fatalf("no error, %d rows", rec.NumRows())
 				}
-				checkRecord(t, r, rec)
+				checkRecord(t, r.Reader, rec)
 				rec.Release()
 			} else if !strings.HasPrefix(err.Error(), "arrowbatch: ") {
 				t.Fatalf("error %q lacks the package prefix", err)
@@ -208,20 +208,20 @@ func TestNewReaderErrors(t *testing.T) {
 		"eos":       {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if r, err := NewReader(in, false, Options{}); err == nil {
+			if r, err := NewReader(in, Options{}); err == nil {
 				t.Fatalf("no error, schema %v", r.Schema())
 			}
 		})
 	}
 	// A schema message followed by an end-of-stream marker is accepted.
 	withEOS := append(bytes.Clone(schema), 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0)
-	if _, err := NewReader(withEOS, false, Options{}); err != nil {
+	if _, err := NewReader(withEOS, Options{}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestBindErrors(t *testing.T) {
-	r, err := NewReader(encodeSchema(t, twoCols), false, Options{})
+	r, err := NewReader(encodeSchema(t, twoCols), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestSlicedArrays(t *testing.T) {
 	defer src.Release()
 	sl := src.NewSlice(5, 15)
 	defer sl.Release()
-	r, err := NewReader(encodeSchema(t, twoCols), false, Options{})
+	r, err := NewReader(encodeSchema(t, twoCols), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestDecodeArrowCompression(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			r, err := NewReader(encodeSchema(t, twoCols), false, Options{})
+			r, err := NewReader(encodeSchema(t, twoCols), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -380,7 +380,7 @@ func TestDictionaryColumn(t *testing.T) {
 func TestDecodeAfterClose(t *testing.T) {
 	src := makeRecord(0, 1)
 	defer src.Release()
-	r, err := NewReader(encodeSchema(t, twoCols), false, Options{})
+	r, err := NewReader(encodeSchema(t, twoCols), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,12 +427,12 @@ func TestCorruptLengths(t *testing.T) {
 			for pos := 0; pos+len(pat) <= len(schemaMsg); pos++ {
 				bad := bytes.Clone(schemaMsg)
 				copy(bad[pos:], pat)
-				if r, err := NewReader(bad, false, Options{}); err == nil {
+				if r, err := NewReader(bad, Options{}); err == nil {
 					r.Close()
 				}
 			}
 		}
-		r, err := NewReader(schemaMsg, false, Options{})
+		r, err := NewReader(schemaMsg, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

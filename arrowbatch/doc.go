@@ -7,10 +7,21 @@
 // (TGetResultSetMetadataResp.arrowSchema). Every inline batch
 // (TSparkArrowBatch.batch) is one IPC record-batch message without the schema.
 // When the server compresses results (lz4Compressed), each batch is one whole
-// LZ4 frame that decompresses to that message.
+// LZ4 frame that decompresses to that message: [Inflater] decompresses it
+// into memory the caller provides, before the Reader decodes it.
+//
+// A result file (a result link's download, CloudFetch) is a whole IPC
+// stream, plain or in LZ4 frames. [Stream] frames its record-batch messages
+// one at a time, decompressing block by block, so that a file is never held
+// decoded or decompressed as a whole; each message is then decoded like an
+// inline batch.
 //
 // [NewReader] parses the schema once and keeps one IPC reader whose input is
 // swapped for every batch, so [Reader.Decode] never re-parses the schema.
+//
+// The package reads bytes only: fetching pages and downloading files is
+// package results' work (internal/results), converting to database/sql
+// values the driver's.
 //
 // # Untrusted input
 //

@@ -41,7 +41,7 @@ func serverMessages() (schemaMsg, batchMsg []byte) {
 func Example() {
 	schemaMsg, batchMsg := serverMessages()
 
-	r, err := arrowbatch.NewReader(schemaMsg, false, arrowbatch.Options{})
+	r, err := arrowbatch.NewReader(schemaMsg, arrowbatch.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -45,7 +45,7 @@ func TestViewBatchWithoutVariadicCounts(t *testing.T) {
 	defer rec.Release()
 	batch := encodeBatch(t, rec, false)
 
-	r, err := NewReader(encodeSchema(t, schema), false, Options{})
+	r, err := NewReader(encodeSchema(t, schema), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestBufferOutsideBody(t *testing.T) {
 	}
 	bad := bytes.Clone(batch)
 	binary.LittleEndian.PutUint64(bad[8+bufs+16+8:], 1<<40) // length of buffer 1
-	r, err := NewReader(encodeSchema(t, schema), false, Options{})
+	r, err := NewReader(encodeSchema(t, schema), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

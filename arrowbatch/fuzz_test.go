@@ -39,7 +39,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(uint8(len(schemas)-1), encodeBatch(f, rec, true), true)
 	rec.Release()
 	f.Fuzz(func(t *testing.T, which uint8, batch []byte, compress bool) {
-		r, err := NewReader(encoded[int(which)%len(encoded)], compress, Options{Location: ny})
+		r, err := newTestReader(encoded[int(which)%len(encoded)], compress, Options{Location: ny})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func FuzzDecode(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			checkRecord(t, r, rec)
+			checkRecord(t, r.Reader, rec)
 			rec.Release()
 		}
 	})
@@ -65,7 +65,7 @@ func FuzzNewReader(f *testing.F) {
 		f.Add(encodeSchema(f, s))
 	}
 	f.Fuzz(func(t *testing.T, schema []byte) {
-		r, err := NewReader(schema, false, Options{})
+		r, err := NewReader(schema, Options{})
 		if err != nil {
 			return
 		}

@@ -14,8 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/asyncsql/databricks/internal/lz4frame"
 )
 
 // Options configures how values are produced.
@@ -37,7 +35,6 @@ func (o Options) location() *time.Location {
 // A Reader is not safe for concurrent use.
 type Reader struct {
 	schemaIPC []byte
-	lz4       bool
 	opts      Options
 
 	msgs   swapMessages
@@ -52,9 +49,6 @@ type Reader struct {
 	planned bool
 
 	closed bool
-
-	frames lz4frame.Reader
-	buf    []byte // decompressed batch, reused
 }
 
 // swapMessages is the message source of the long-lived IPC reader; Decode
@@ -192,12 +186,11 @@ func (s *swapMessages) Release() {
 }
 
 // NewReader parses schemaIPC, an Arrow IPC schema message, and returns a
-// Reader for batches of that schema. When lz4 is true every batch given to
-// Decode is an LZ4 frame.
-func NewReader(schemaIPC []byte, lz4 bool, opts Options) (*Reader, error) {
+// Reader for batches of that schema. Batches of a compressed result are
+// decompressed first (see [Inflater]).
+func NewReader(schemaIPC []byte, opts Options) (*Reader, error) {
 	r := &Reader{
 		schemaIPC: bytes.Clone(schemaIPC),
-		lz4:       lz4,
 		opts:      opts,
 	}
 	if err := r.open(); err != nil {
@@ -263,9 +256,8 @@ func (r *Reader) NumColumns() int { return len(r.cols) }
 // readers belong to r and are reused for every batch; see [Reader.Bind].
 func (r *Reader) Columns() []Column { return r.cols }
 
-// Decode decodes one batch, an IPC record-batch message (an LZ4 frame holding
-// one when the Reader was created with lz4 true). It returns an error for
-// corrupt or truncated input and never panics.
+// Decode decodes one batch, an IPC record-batch message. It returns an
+// error for corrupt or truncated input and never panics.
 //
 // The returned record is validated (buffer sizes, offsets, column lengths)
 // and owned by the caller, who should Release it when done. It refers to a
@@ -276,9 +268,8 @@ func (r *Reader) Decode(batch []byte) (arrow.RecordBatch, error) {
 
 // DecodeTransient is Decode without copying the batch, for a caller that
 // reads each record before decoding the next: the record's arrays are slices
-// of batch or, for an LZ4 frame, of a buffer that the Reader decompresses
-// every frame into. The record is therefore valid only until the next call
-// of a Decode method or Close, and batch must not be modified until then.
+// of batch. The record is therefore valid only until the next call of a
+// Decode method or Close, and batch must not be modified until then.
 // Values returned by the Columns are copies and stay valid.
 func (r *Reader) DecodeTransient(batch []byte) (arrow.RecordBatch, error) {
 	return r.decode(batch, true)
@@ -299,11 +290,6 @@ func (r *Reader) decode(batch []byte, transient bool) (rec arrow.RecordBatch, er
 		return nil, errors.New("arrowbatch: reader is closed")
 	}
 	data := batch
-	if r.lz4 {
-		if data, err = r.decompress(batch); err != nil {
-			return nil, err
-		}
-	}
 	if len(data) == 0 {
 		return nil, errors.New("arrowbatch: empty batch")
 	}
@@ -340,18 +326,6 @@ func (r *Reader) reopen() {
 	if err := r.open(); err != nil {
 		r.ipc = nil
 	}
-}
-
-// decompress expands one LZ4 frame into r.buf, which is reused for the next
-// batch: Decode copies what it returns, DecodeTransient's records are valid
-// only until the next call.
-func (r *Reader) decompress(frame []byte) ([]byte, error) {
-	out, err := r.frames.Decode(r.buf[:0], frame)
-	r.buf = out
-	if err != nil {
-		return nil, fmt.Errorf("arrowbatch: corrupt LZ4 frame: %w", err)
-	}
-	return out, nil
 }
 
 // Bind points every column reader at the arrays of rec, which must have the

@@ -223,7 +223,7 @@ func TestDecodeTypes(t *testing.T) {
 					rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
 					defer rec.Release()
 
-					r, err := NewReader(encodeSchema(t, schema), compress, Options{Location: loc})
+					r, err := newTestReader(encodeSchema(t, schema), compress, Options{Location: loc})
 					if err != nil {
 						t.Fatal(err)
 					}

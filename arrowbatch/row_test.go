@@ -63,7 +63,7 @@ func TestRow(t *testing.T) {
 		}
 		for _, compress := range []bool{false, true} {
 			t.Run(fmt.Sprintf("loc=%v/lz4=%t", loc, compress), func(t *testing.T) {
-				r, err := NewReader(encodeSchema(t, schema), compress, Options{Location: loc})
+				r, err := newTestReader(encodeSchema(t, schema), compress, Options{Location: loc})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -132,7 +132,7 @@ func TestRowSliced(t *testing.T) {
 	defer full.Release()
 	rec := full.NewSlice(11, 37)
 	defer rec.Release()
-	r, err := NewReader(encodeSchema(t, schema), false, Options{})
+	r, err := NewReader(encodeSchema(t, schema), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestRowBinaryCopies(t *testing.T) {
 	bld.Field(0).(*array.BinaryBuilder).AppendValues([][]byte{[]byte("ab"), []byte("cd")}, nil)
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
-	r, err := NewReader(encodeSchema(t, schema), false, Options{})
+	r, err := NewReader(encodeSchema(t, schema), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestRowBinaryCopies(t *testing.T) {
 func BenchmarkRow(b *testing.B) {
 	rec := benchRecord()
 	defer rec.Release()
-	r, err := NewReader(encodeSchema(b, rec.Schema()), false, Options{})
+	r, err := NewReader(encodeSchema(b, rec.Schema()), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func BenchmarkRow(b *testing.B) {
 // NULLs, through Value and Row.
 func TestDateTable(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: arrow.FixedWidthTypes.Date32, Nullable: true}}, nil)
-	r, err := NewReader(encodeSchema(t, schema), false, Options{})
+	r, err := NewReader(encodeSchema(t, schema), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

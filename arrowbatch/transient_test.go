@@ -51,12 +51,12 @@ func TestDecodeTransient(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprint("lz4=", compress), func(t *testing.T) {
 			schema := encodeSchema(t, twoCols)
-			copying, err := NewReader(schema, compress, Options{})
+			copying, err := newTestReader(schema, compress, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer copying.Close()
-			transient, err := NewReader(schema, compress, Options{})
+			transient, err := newTestReader(schema, compress, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func TestDecodeTransient(t *testing.T) {
 				if within(rec, batch) {
 					t.Fatal("Decode's record refers to the caller's batch")
 				}
-				want = append(want, readAll(t, copying, rec)...)
+				want = append(want, readAll(t, copying.Reader, rec)...)
 				rec.Release()
 
 				rec, err = transient.DecodeTransient(input)
@@ -88,7 +88,7 @@ func TestDecodeTransient(t *testing.T) {
 				if !compress && unalignedOK && !within(rec, input) {
 					t.Fatal("DecodeTransient copied the batch")
 				}
-				kept = append(kept, readAll(t, transient, rec)...)
+				kept = append(kept, readAll(t, transient.Reader, rec)...)
 				rec.Release()
 			}
 			if len(kept) != len(want) {
@@ -163,7 +163,7 @@ func TestDecodeTransientDictionary(t *testing.T) {
 	if len(msgs) != 4 { // schema, dictionary, record, record
 		t.Fatalf("%d messages", len(msgs))
 	}
-	r, err := NewReader(msgs[0], true, Options{})
+	r, err := newTestReader(msgs[0], true, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestDecodeTransientDictionary(t *testing.T) {
 		if err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}
-		vals := readAll(t, r, got)
+		vals := readAll(t, r.Reader, got)
 		got.Release()
 		for j, v := range vals {
 			if v[0] != words[j%2] {
@@ -189,7 +189,7 @@ func TestDecodeTruncated(t *testing.T) {
 	src := makeRecord(0, 20)
 	batch := encodeBatch(t, src, false)
 	src.Release()
-	r, err := NewReader(encodeSchema(t, twoCols), false, Options{})
+	r, err := NewReader(encodeSchema(t, twoCols), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

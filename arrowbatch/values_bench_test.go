@@ -10,7 +10,7 @@ import (
 func BenchmarkBindValues(b *testing.B) {
 	rec := benchRecord()
 	defer rec.Release()
-	r, err := NewReader(encodeSchema(b, rec.Schema()), false, Options{})
+	r, err := NewReader(encodeSchema(b, rec.Schema()), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

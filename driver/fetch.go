@@ -7,8 +7,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
-	"github.com/asyncsql/databricks/internal/lz4frame"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -56,8 +56,8 @@ type fetcher struct {
 	// it reaches them (firstFrames), later ones in a goroutine of their own
 	// (inflateRun, with runFrames), beside the consumer.
 	lz4         bool
-	firstFrames inflater
-	runFrames   inflater
+	firstFrames arrowbatch.Inflater
+	runFrames   arrowbatch.Inflater
 	// spare holds decompressed batches the consumer has finished reading
 	// (see recycle), to be decompressed into again instead of allocating.
 	spare chan []byte
@@ -99,13 +99,6 @@ func (op *operation) sparkProtocol() bool {
 	return op.sess != nil && op.sess.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1
 }
 
-// inflater decompresses LZ4 frames on one goroutine; lastSize is the size
-// of the last batch it decompressed.
-type inflater struct {
-	frames   lz4frame.Reader
-	lastSize int
-}
-
 // decompressLZ4 makes the fetcher decompress the LZ4 frames of Arrow batches.
 func (f *fetcher) decompressLZ4() {
 	f.lz4 = true
@@ -126,14 +119,14 @@ func (f *fetcher) recycle(batch []byte) {
 	}
 }
 
-// buffer returns memory to decompress a batch into: a recycled batch, or a
-// new buffer of about size bytes.
-func (f *fetcher) buffer(size int) []byte {
+// buffer returns memory to decompress a batch into: a recycled batch, or
+// nil for the inflater to allocate.
+func (f *fetcher) buffer() []byte {
 	select {
 	case b := <-f.spare:
 		return b
 	default:
-		return make([]byte, 0, size+size/8)
+		return nil
 	}
 }
 
@@ -385,7 +378,7 @@ func (f *fetcher) sendInflated(rs *tcli.TRowSet, last bool) bool {
 // inflatePage returns rs with the LZ4 frames of its Arrow batches replaced
 // by their decompressed bytes, each in memory of its own until the consumer
 // recycles it (its records refer to it); rs itself is left as it is.
-func (f *fetcher) inflatePage(z *inflater, rs *tcli.TRowSet) (*tcli.TRowSet, error) {
+func (f *fetcher) inflatePage(z *arrowbatch.Inflater, rs *tcli.TRowSet) (*tcli.TRowSet, error) {
 	if !f.lz4 || rs == nil || len(rs.ArrowBatches) == 0 {
 		return rs, nil
 	}
@@ -395,17 +388,11 @@ func (f *fetcher) inflatePage(z *inflater, rs *tcli.TRowSet) (*tcli.TRowSet, err
 		if b == nil {
 			continue
 		}
-		size := z.lastSize
-		if size == 0 {
-			// A first guess: too small only costs a copy.
-			size = 4 * len(b.Batch)
-		}
-		data, err := z.frames.Decode(f.buffer(size), b.Batch)
+		data, err := z.Inflate(f.buffer(), b.Batch)
 		if err != nil {
-			return nil, fmt.Errorf("databricks: statement %s: corrupt LZ4 frame: %w", f.id, err)
+			return nil, fmt.Errorf("databricks: statement %s: %w", f.id, err)
 		}
 		out.ArrowBatches[i] = &tcli.TSparkArrowBatch{Batch: data, RowCount: b.RowCount}
-		z.lastSize = len(data)
 	}
 	return &out, nil
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/asyncsql/databricks/arrowbatch"
-	"github.com/asyncsql/databricks/internal/lz4frame"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -154,8 +153,7 @@ type linkReader struct {
 	// The decoder goroutine's state.
 	dec    *arrowbatch.Reader // its own reader: arrowbatch.Reader is not safe for concurrent use
 	decErr error              // why dec could not be built
-	frames lz4frame.Reader
-	stream ipcStream
+	stream arrowbatch.Stream
 
 	// The consumer's state.
 	peeked   *linkBatch
@@ -203,7 +201,7 @@ func decoderReader(ar *arrowbatch.Reader) (*arrowbatch.Reader, error) {
 		return nil, err
 	}
 	msg := bytes.TrimSuffix(buf.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
-	return arrowbatch.NewReader(msg, false, arrowbatch.Options{})
+	return arrowbatch.NewReader(msg, arrowbatch.Options{})
 }
 
 // list schedules the links of every page in order, fetching pages as the

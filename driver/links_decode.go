@@ -50,34 +50,21 @@ func (l *linkReader) decode() {
 func (l *linkReader) decodeFile(f *linkFile) error {
 	remaining := f.link.rows
 	body := f.body
-	limit := int64(len(body))
 	if l.lz4 {
-		// The whole file is checked before any of its rows is handed
-		// on: a byte flipped on the way must be an error, not a value.
-		// (The frames' content checksums cover the decompressed bytes,
-		// which are only known at a frame's end.) Verifying decompresses
-		// the file once more, block by block into the reused buffer:
-		// holding it decompressed instead would let a small file that
-		// expands 255 times take as much memory.
-		if err := l.frames.Verify(body); err != nil {
-			return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.startRow, err)
+		if err := l.stream.ResetLZ4(body); err != nil {
+			return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %w", l.id, ErrCorruptResult, f.link.startRow, err)
 		}
-		// A message may not claim more than what LZ4 can expand the file
-		// to (at most 255 times, plus a frame's worth).
-		l.frames.Reset(body)
-		l.stream.reset(&l.frames, 255*limit+4<<20)
 	} else {
-		l.stream.reset(&wholeFile{b: body}, limit)
+		l.stream.Reset(body)
 	}
 	defer func() {
 		// Drop every reference to the file's bytes: its place in memory
 		// is free as soon as its last needed message is decoded.
 		f.body = nil
-		l.frames.Reset(nil)
-		l.stream.reset(nil, 0)
+		l.stream.Reset(nil)
 	}()
 	for remaining > 0 {
-		msg, err := l.stream.next()
+		msg, err := l.stream.Next()
 		if err == io.EOF {
 			return l.errorf("result file of row %d holds %d rows fewer than its link's %d", f.link.startRow, remaining, f.link.rows)
 		}
@@ -104,12 +91,12 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 			// The rest of the file (padding rows, the end-of-stream
 			// marker, the LZ4 end mark) is read to its end, so that a
 			// file cut short or followed by garbage is an error.
-			if err := l.stream.drain(); err != nil {
+			if err := l.stream.Drain(); err != nil {
 				rec.Release()
-				return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %v", l.id, ErrCorruptResult, f.link.startRow, err)
+				return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %w", l.id, ErrCorruptResult, f.link.startRow, err)
 			}
-			f.body, body = nil, nil
-			l.frames.Reset(nil)
+			f.body = nil
+			l.stream.Reset(nil)
 			l.release(f)
 		}
 		if !l.send(linkBatch{rec: rec, last: remaining == 0}) {

@@ -220,7 +220,7 @@ func linkEnv(t *testing.T, svc tcli.TCLIService, st *storage, maxDownloads int, 
 	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
 	w.Close()
 	msg := bytes.TrimSuffix(buf.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
-	ar, err := arrowbatch.NewReader(msg, false, arrowbatch.Options{})
+	ar, err := arrowbatch.NewReader(msg, arrowbatch.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,8 +457,10 @@ func TestLinksReusedBuffersKeepRows(t *testing.T) {
 	// looked at.
 	var got []int64
 	for _, rec := range recs {
-		if recordAliases(rec, l.stream.scratch[:cap(l.stream.scratch)]) || recordAliases(rec, l.frames.Buffer()) {
-			t.Fatal("a record points into the decoder's buffers")
+		for _, buf := range l.stream.Buffers() {
+			if recordAliases(rec, buf) {
+				t.Fatal("a record points into the decoder's buffers")
+			}
 		}
 		got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
 		rec.Release()
@@ -561,7 +563,7 @@ func TestDecoderReaderSchemas(t *testing.T) {
 	var sb bytes.Buffer
 	w := ipc.NewWriter(&sb, ipc.WithSchema(schema))
 	w.Close()
-	ar, err := arrowbatch.NewReader(bytes.TrimSuffix(sb.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}), false, arrowbatch.Options{})
+	ar, err := arrowbatch.NewReader(bytes.TrimSuffix(sb.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}), arrowbatch.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -585,9 +587,9 @@ func TestDecoderReaderSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	var s ipcStream
-	s.reset(&wholeFile{b: mb.Bytes()}, int64(mb.Len()))
-	msg, err := s.next()
+	var s arrowbatch.Stream
+	s.Reset(mb.Bytes())
+	msg, err := s.Next()
 	if err != nil {
 		t.Fatal(err)
 	}

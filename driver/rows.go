@@ -108,7 +108,7 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		// Batches are LZ4 frames when lz4Compressed; the fetcher decompresses
 		// them (link files are decompressed by the link reader), so the
 		// Reader always sees plain IPC messages.
-		ar, err := arrowbatch.NewReader(meta.ArrowSchema, false, arrowbatch.Options{Location: c.location()})
+		ar, err := arrowbatch.NewReader(meta.ArrowSchema, arrowbatch.Options{Location: c.location()})
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
 		}

@@ -1,4 +1,4 @@
-package driver
+package arrowbatch
 
 import (
 	"bytes"
@@ -7,14 +7,12 @@ import (
 )
 
 func TestIPCStreamCorrupt(t *testing.T) {
-	st := newStorage(t)
-	st.file("x", 0, 10, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false)
-	data := st.files["x"]
+	data := int64Stream(t, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
 	readAll := func(data []byte) (int, error) {
-		s := &ipcStream{}
-		s.reset(&wholeFile{b: data}, int64(len(data)))
+		var s Stream
+		s.Reset(data)
 		for n := 0; ; n++ {
-			if _, err := s.next(); err != nil {
+			if _, err := s.Next(); err != nil {
 				if err == io.EOF {
 					return n, nil
 				}
@@ -36,7 +34,7 @@ func TestIPCStreamCorrupt(t *testing.T) {
 	}
 }
 
-// chunked is an ipcSource that cuts b into chunks of n bytes, reusing one
+// chunked is a source that cuts b into chunks of n bytes, reusing one
 // buffer for them as the LZ4 decoder does.
 type chunked struct {
 	b   []byte
@@ -55,18 +53,16 @@ func (c *chunked) Next() ([]byte, error) {
 }
 
 func TestIPCStreamChunks(t *testing.T) {
-	st := newStorage(t)
 	vals := make([]int64, 100)
 	for i := range vals {
 		vals[i] = int64(i * i)
 	}
-	st.file("x", 0, 100, vals, false)
-	data := st.files["x"]
+	data := int64Stream(t, vals)
 	var want [][]byte
-	var s ipcStream
-	s.reset(&wholeFile{b: data}, int64(len(data)))
+	var s Stream
+	s.Reset(data)
 	for {
-		m, err := s.next()
+		m, err := s.Next()
 		if err == io.EOF {
 			break
 		}
@@ -78,7 +74,7 @@ func TestIPCStreamChunks(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 5, 7, 8, 13, 64, 100, 333, len(data) - 1, len(data)} {
 		s.reset(&chunked{b: data, n: n}, int64(len(data)))
 		for i := 0; ; i++ {
-			m, err := s.next()
+			m, err := s.Next()
 			if err == io.EOF {
 				if i != len(want) {
 					t.Fatalf("chunks of %d: %d messages, want %d", n, i, len(want))
@@ -95,7 +91,7 @@ func TestIPCStreamChunks(t *testing.T) {
 		// Every cut of the stream is an error, never a panic.
 		s.reset(&chunked{b: data[:len(data)/2], n: n}, int64(len(data)))
 		for {
-			if _, err := s.next(); err != nil {
+			if _, err := s.Next(); err != nil {
 				if err == io.EOF {
 					t.Fatalf("chunks of %d: a truncated stream ended cleanly", n)
 				}

@@ -1,32 +1,28 @@
-package driver
+package arrowbatch
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/asyncsql/databricks/internal/lz4frame"
 )
 
-// Arrow IPC framing (format/Message.fbs): a message is an optional
-// continuation marker, a little-endian int32 metadata length, a flatbuffer
-// Message table of that length and a body of Message.bodyLength bytes.
-const (
-	ipcContinuation      = 0xFFFFFFFF
-	ipcHeaderSchema      = 1
-	ipcHeaderRecordBatch = 3
-	// Slots of the Message table.
-	ipcSlotHeaderType = 1
-	ipcSlotBodyLength = 3
-)
+// A result file is an Arrow IPC stream (format/Message.fbs): messages, each
+// an optional continuation marker, a little-endian int32 metadata length, a
+// flatbuffer Message table of that length and a body of Message.bodyLength
+// bytes, ended by a zero length. A compressed file is that stream in LZ4
+// frames.
 
-// ipcSource yields the bytes of an IPC stream in chunks: a whole
-// uncompressed file, or the decompressed blocks of an LZ4 file. A chunk is
-// valid until the next call; io.EOF after the last.
-type ipcSource interface {
+// source yields the bytes of an IPC stream in chunks: a whole uncompressed
+// file, or the decompressed blocks of an LZ4 file. A chunk is valid until the
+// next call; io.EOF after the last.
+type source interface {
 	Next() ([]byte, error)
 }
 
-// wholeFile is an ipcSource of one chunk.
+// wholeFile is a source of one chunk.
 type wholeFile struct{ b []byte }
 
 // Next returns the file once, then io.EOF.
@@ -39,20 +35,23 @@ func (w *wholeFile) Next() ([]byte, error) {
 	return b, nil
 }
 
-// ipcStream reads the record-batch messages of an Arrow IPC stream one at a
-// time (each framed as arrowbatch.Reader.Decode expects), skipping schema
-// messages and stopping at the end-of-stream marker, so that a result file is
-// never held decoded as a whole. It never panics on corrupt input, and no
-// message may claim more than limit bytes.
+// Stream reads the record-batch messages of a result file, an Arrow IPC
+// stream held in memory (plain or in LZ4 frames), one at a time, each framed
+// as [Reader.Decode] expects. It skips schema messages and stops at the
+// end-of-stream marker, so that a file is never held decoded (or, when
+// compressed, decompressed) as a whole. It never panics on corrupt input,
+// and no message may claim more bytes than the file can hold.
 //
-// Memory: a message that lies within one chunk is returned as a slice of
-// it, without a copy; one that spans chunks is assembled in a scratch
-// buffer reused for every message. A message is therefore valid only until
-// the next call of next: the caller decodes it at once (arrowbatch's IPC
-// reader copies what it reads; linkReader checks that no record aliases
-// these buffers).
-type ipcStream struct {
-	src       ipcSource
+// Memory: a message that lies within one chunk (the plain file, or one
+// decompressed LZ4 block) is returned as a slice of it, without a copy; one
+// that spans chunks is assembled in a scratch buffer reused for every
+// message. A message is therefore valid only until the next call of Next:
+// the caller decodes it at once ([Reader.Decode] copies what it reads).
+//
+// The zero Stream is ready for [Stream.Reset] or [Stream.ResetLZ4]. A Stream
+// is not safe for concurrent use.
+type Stream struct {
+	src       source
 	limit     int64
 	sawSchema bool
 	done      bool
@@ -61,17 +60,37 @@ type ipcStream struct {
 	pend    []byte // bytes taken from earlier chunks, read before cur
 	scratch []byte // backing array of pend, reused
 	srcErr  error  // the source's error, once it stopped
+
+	file   wholeFile
+	frames lz4frame.Reader
+}
+
+// Reset starts reading file, a plain IPC stream, keeping the buffers. A nil
+// file drops every reference to the file before.
+func (s *Stream) Reset(file []byte) {
+	s.frames.Reset(nil)
+	s.file = wholeFile{b: file}
+	s.reset(&s.file, int64(len(file)))
+}
+
+// Buffers returns the buffers the Stream reuses (the scratch buffer and
+// the LZ4 block buffer) at their full capacity, for callers that check that
+// nothing they keep refers to them.
+func (s *Stream) Buffers() [][]byte {
+	return [][]byte{s.scratch[:cap(s.scratch)], s.frames.Buffer()}
 }
 
 // reset starts reading a new stream from src, keeping the scratch buffer.
-func (s *ipcStream) reset(src ipcSource, limit int64) {
-	*s = ipcStream{src: src, limit: limit, scratch: s.scratch[:0]}
+func (s *Stream) reset(src source, limit int64) {
+	s.src, s.limit, s.sawSchema, s.done = src, limit, false, false
+	s.cur, s.srcErr = nil, nil
+	s.scratch = s.scratch[:0]
 	s.pend = s.scratch[:0]
 }
 
 // fill loads the next chunk into cur; false when the source is exhausted
 // (s.srcErr then says why).
-func (s *ipcStream) fill() bool {
+func (s *Stream) fill() bool {
 	if s.srcErr != nil {
 		return false
 	}
@@ -92,7 +111,7 @@ func (s *ipcStream) fill() bool {
 // slice of the current chunk when it holds them, else of the scratch
 // buffer. err is io.EOF when no byte is left, io.ErrUnexpectedEOF when
 // fewer than n are, or the source's error.
-func (s *ipcStream) peek(n int) ([]byte, error) {
+func (s *Stream) peek(n int) ([]byte, error) {
 	if len(s.pend) == 0 && len(s.cur) >= n {
 		return s.cur[:n], nil
 	}
@@ -118,7 +137,7 @@ func (s *ipcStream) peek(n int) ([]byte, error) {
 }
 
 // skip consumes n bytes; io.ErrUnexpectedEOF when fewer are left.
-func (s *ipcStream) skip(n int64) error {
+func (s *Stream) skip(n int64) error {
 	k := min(n, int64(len(s.pend)))
 	s.pend = s.pend[k:]
 	n -= k
@@ -139,9 +158,9 @@ func (s *ipcStream) skip(n int64) error {
 	return nil
 }
 
-// next returns the next record-batch message, or io.EOF at the end. The
+// Next returns the next record-batch message, or io.EOF at the end. The
 // message is valid until the next call.
-func (s *ipcStream) next() ([]byte, error) {
+func (s *Stream) Next() ([]byte, error) {
 	for !s.done {
 		hdr, err := s.peek(4)
 		if err != nil {
@@ -171,7 +190,7 @@ func (s *ipcStream) next() ([]byte, error) {
 		if err != nil {
 			return nil, truncated(err, "IPC message")
 		}
-		kind, body, ok := ipcMessageInfo(head[prefix:])
+		kind, body, ok := messageInfo(head[prefix:])
 		if !ok {
 			return nil, errors.New("corrupt IPC message metadata")
 		}
@@ -179,13 +198,13 @@ func (s *ipcStream) next() ([]byte, error) {
 			return nil, errors.New("corrupt IPC message body length")
 		}
 		switch kind {
-		case ipcHeaderSchema:
+		case headerSchema:
 			s.sawSchema = true
 			if err := s.skip(int64(prefix) + int64(n) + body); err != nil {
 				return nil, truncated(err, "IPC message body")
 			}
 			continue
-		case ipcHeaderRecordBatch:
+		case headerRecordBatch:
 			if !s.sawSchema {
 				return nil, errors.New("IPC stream without schema")
 			}
@@ -206,13 +225,13 @@ func (s *ipcStream) next() ([]byte, error) {
 	return nil, io.EOF
 }
 
-// drain reads the rest of the stream to its end without returning its
+// Drain reads the rest of the stream to its end without returning its
 // messages: what follows the rows a caller needs must still be a whole
 // stream, and the source is read to its end (an LZ4 file to its end mark
 // and content checksum).
-func (s *ipcStream) drain() error {
+func (s *Stream) Drain() error {
 	for {
-		_, err := s.next()
+		_, err := s.Next()
 		if err == io.EOF {
 			break
 		}
@@ -225,7 +244,7 @@ func (s *ipcStream) drain() error {
 		s.cur = nil
 	}
 	if s.srcErr != io.EOF {
-		return fmt.Errorf("reading the end of the file: %v", s.srcErr)
+		return fmt.Errorf("reading the end of the file: %w", s.srcErr)
 	}
 	return nil
 }
@@ -236,59 +255,26 @@ func truncated(err error, what string) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return errors.New("truncated " + what)
 	}
-	return fmt.Errorf("reading %s: %v", what, err)
+	return fmt.Errorf("reading %s: %w", what, err)
 }
 
-// ipcMessageInfo reads the header type and body length of a Message table.
-func ipcMessageInfo(meta []byte) (kind byte, body int64, ok bool) {
-	u32 := func(pos int) (uint32, bool) {
-		if pos < 0 || pos+4 > len(meta) {
-			return 0, false
-		}
-		return binary.LittleEndian.Uint32(meta[pos:]), true
-	}
-	u16 := func(pos int) (int, bool) {
-		if pos < 0 || pos+2 > len(meta) {
-			return 0, false
-		}
-		return int(binary.LittleEndian.Uint16(meta[pos:])), true
-	}
-	root, ok := u32(0)
-	if !ok || int64(root) >= int64(len(meta)) {
-		return 0, 0, false
-	}
-	t := int(root)
-	so, ok := u32(t)
+// messageInfo reads the header type and body length of a Message table,
+// without checking the rest of it: Decode checks a message it decodes.
+func messageInfo(meta []byte) (kind byte, body int64, ok bool) {
+	fb := flatbuf{b: meta}
+	root, ok := fb.offset(0)
 	if !ok {
 		return 0, 0, false
 	}
-	vt := int64(t) - int64(int32(so))
-	if vt < 0 || vt >= int64(len(meta)) {
-		return 0, 0, false
-	}
-	vsize, ok := u16(int(vt))
-	if !ok {
-		return 0, 0, false
-	}
-	field := func(slot int) (int, bool) {
-		e := 4 + 2*slot
-		if e+2 > vsize {
-			return 0, false
-		}
-		off, ok := u16(int(vt) + e)
-		if !ok || off == 0 {
-			return 0, false
-		}
-		return t + off, true
-	}
-	if pos, ok := field(ipcSlotHeaderType); ok && pos < len(meta) {
+	if pos, ok := fb.field(root, slotMessageHeaderType); ok && pos < len(meta) {
 		kind = meta[pos]
 	}
-	if pos, ok := field(ipcSlotBodyLength); ok {
-		if pos+8 > len(meta) {
+	if pos, ok := fb.field(root, slotMessageBodyLength); ok {
+		v, ok := fb.u64(pos)
+		if !ok {
 			return 0, 0, false
 		}
-		body = int64(binary.LittleEndian.Uint64(meta[pos:]))
+		body = int64(v)
 	}
 	return kind, body, true
 }
