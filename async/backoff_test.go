@@ -3,21 +3,48 @@ package async
 import (
 	"testing"
 	"time"
+
+	"github.com/asyncsql/databricks/internal/backoff"
 )
 
-func TestBackoff(t *testing.T) {
-	b := newBackoff(100*time.Millisecond, time.Second)
+func TestPollSchedule(t *testing.T) {
+	b := backoff.New(pollPolicy(100*time.Millisecond, time.Second))
 	want := []time.Duration{100, 200, 400, 800, 1000, 1000, 1000}
 	for i, w := range want {
-		if got := b.next(); got != w*time.Millisecond {
-			t.Fatalf("step %d: %v, want %v", i, got, w*time.Millisecond)
+		if got := b.Next(); got != w*time.Millisecond {
+			t.Fatalf("step %d: got %v, want %v", i, got, w*time.Millisecond)
 		}
 	}
 	// Doubling never overflows into a negative interval.
-	b = newBackoff(time.Duration(1)<<61, KeepAliveInterval)
-	for range 5 {
-		if d := b.next(); d <= 0 {
-			t.Fatalf("interval %v", d)
+	b = backoff.New(pollPolicy(time.Duration(1)<<61, KeepAliveInterval))
+	for i := range 5 {
+		if d := b.Next(); d <= 0 {
+			t.Fatalf("step %d: got %v, want a positive interval", i, d)
+		}
+	}
+}
+
+// TestOutageSchedule checks the outage schedule at both ends of its jitter:
+// 200 ms doubling up to 15 s, each interval drawn from its upper half.
+func TestOutageSchedule(t *testing.T) {
+	ceilings := []time.Duration{200, 400, 800, 1600, 3200, 6400, 12800, 15000, 15000}
+	for _, end := range []struct {
+		name  string
+		randN func(int64) int64
+		want  func(time.Duration) time.Duration
+	}{
+		{"low", func(int64) int64 { return 0 }, func(d time.Duration) time.Duration { return d / 2 }},
+		{"high", func(n int64) int64 { return n - 1 }, func(d time.Duration) time.Duration { return d }},
+	} {
+		b := backoff.NewWithRand(outagePolicy, end.randN)
+		for i, c := range ceilings {
+			if got, want := b.Next(), end.want(c*time.Millisecond); got != want {
+				t.Fatalf("%s end, step %d: got %v, want %v", end.name, i, got, want)
+			}
+		}
+		b.Reset()
+		if got, want := b.Next(), end.want(outageMin); got != want {
+			t.Fatalf("%s end after Reset: got %v, want %v", end.name, got, want)
 		}
 	}
 }

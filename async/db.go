@@ -12,6 +12,7 @@ import (
 	sqldriver "database/sql/driver"
 
 	"github.com/asyncsql/databricks/driver"
+	"github.com/asyncsql/databricks/internal/backoff"
 )
 
 // backend is what DB needs from the driver besides database/sql: the
@@ -374,8 +375,8 @@ func (db *DB) Wait(ctx context.Context, exc *Execution) (rows *sql.Rows, last *E
 // poll checks exc until its status is terminal, ctx ends or deadline (when
 // not zero) passes, riding out transient failures.
 func (db *DB) poll(ctx context.Context, exc *Execution, deadline time.Time) (*Execution, error) {
-	bo := newBackoff(db.opts.pollMin, db.opts.pollMax)
-	outage := &backoff{min: outageMin, max: outageMax, jitter: true}
+	bo := backoff.New(pollPolicy(db.opts.pollMin, db.opts.pollMax))
+	outage := backoff.New(outagePolicy)
 	var outageStart time.Time
 	cur := exc
 	for {
@@ -391,11 +392,11 @@ func (db *DB) poll(ctx context.Context, exc *Execution, deadline time.Time) (*Ex
 		switch {
 		case err == nil:
 			cur, outageStart = next, time.Time{}
-			outage.reset()
+			outage.Reset()
 			if cur.Status.Terminal() {
 				return cur, nil
 			}
-			sleep = sleepFor(bo.next(), time.Since(start))
+			sleep = sleepFor(bo.Next(), time.Since(start))
 		case ctx.Err() != nil:
 			return cur, ctx.Err()
 		case !deadline.IsZero() && callCtx.Err() != nil:
@@ -407,7 +408,7 @@ func (db *DB) poll(ctx context.Context, exc *Execution, deadline time.Time) (*Ex
 			if l := db.opts.outageLimit; l > 0 && time.Since(outageStart) >= l {
 				return cur, fmt.Errorf("async: execution %s: outage of %v: %w", cur.StatementID(), time.Since(outageStart).Round(time.Millisecond), err)
 			}
-			sleep = outage.next()
+			sleep = outage.Next()
 		default:
 			return cur, err
 		}

@@ -16,14 +16,9 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/defaults"
 	"github.com/asyncsql/databricks/internal/rpc"
-)
-
-// Defaults of NewConfig.
-const (
-	cfgDefaultMaxRows = 100000
-	cfgDefaultPollMin = 100 * time.Millisecond
-	cfgDefaultPollMax = 5 * time.Second
 )
 
 // ErrInvalidConfig is wrapped by every error of ParseDSN and Config.Validate.
@@ -162,12 +157,12 @@ var (
 // on, polling between 100ms and 5s, timestamps in UTC.
 func NewConfig() *Config {
 	return &Config{
-		MaxRows:       cfgDefaultMaxRows,
+		MaxRows:       defaults.MaxRows,
 		UseArrow:      true,
 		UseLZ4:        true,
 		UseCloudFetch: true,
-		PollMin:       cfgDefaultPollMin,
-		PollMax:       cfgDefaultPollMax,
+		PollMin:       defaults.PollMin,
+		PollMax:       defaults.PollMax,
 		Location:      time.UTC,
 	}
 }
@@ -376,6 +371,36 @@ func (c *Config) retryPolicy() rpc.RetryPolicy {
 	}
 	if c.RetryBudget > 0 {
 		p.Budget = c.RetryBudget
+	}
+	return p
+}
+
+// maxRows is the page size of c: MaxRows, or its default when zero.
+func (c *Config) maxRows() int64 {
+	if c.MaxRows > 0 {
+		return c.MaxRows
+	}
+	return defaults.MaxRows
+}
+
+// maxDownloads is the number of result files downloaded or held at once:
+// MaxDownloads, or its default when zero.
+func (c *Config) maxDownloads() int {
+	if c.MaxDownloads > 0 {
+		return c.MaxDownloads
+	}
+	return defaults.MaxDownloads
+}
+
+// pollPolicy is the schedule of status polls of a running statement: from
+// PollMin growing by half up to PollMax, each zero bound taking its default.
+func (c *Config) pollPolicy() backoff.Policy {
+	p := backoff.Policy{Min: c.PollMin, Max: c.PollMax, Factor: 1.5}
+	if p.Min <= 0 {
+		p.Min = defaults.PollMin
+	}
+	if p.Max <= 0 {
+		p.Max = defaults.PollMax
 	}
 	return p
 }

@@ -17,9 +17,6 @@ import (
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// defaultMaxRows is the page size used when the configuration leaves it zero.
-const defaultMaxRows = 100000
-
 // Connector is a database/sql/driver.Connector for one warehouse. It owns one
 // HTTP client and one RPC client shared by all its connections. Close it (or
 // the *sql.DB opened with sql.OpenDB) to release them.
@@ -198,12 +195,7 @@ func (c *Connector) background(f func()) {
 	}()
 }
 
-func (c *Connector) maxRows() int64 {
-	if c.cfg.MaxRows > 0 {
-		return c.cfg.MaxRows
-	}
-	return defaultMaxRows
-}
+func (c *Connector) maxRows() int64 { return c.cfg.maxRows() }
 
 // sessionZone is the server's session time zone, in which it writes TIMESTAMP
 // text of column-based results: the session parameter "timezone" or

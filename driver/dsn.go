@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/asyncsql/databricks/internal/defaults"
 )
 
 // dsnParams are the DSN parameters the driver knows, by lower-case name.
@@ -404,7 +406,7 @@ func (c *Config) formatDSN(reveal bool) string {
 	set("protocol", proto, proto == defaultProtocol(c.Host))
 	set("catalog", c.Catalog, c.Catalog == "")
 	set("schema", c.Schema, c.Schema == "")
-	set("maxRows", strconv.FormatInt(c.MaxRows, 10), c.MaxRows == 0 || c.MaxRows == cfgDefaultMaxRows)
+	set("maxRows", strconv.FormatInt(c.MaxRows, 10), c.MaxRows == 0 || c.MaxRows == defaults.MaxRows)
 	set("timeout", formatDuration(c.QueryTimeout), c.QueryTimeout == 0)
 	set("userAgentEntry", c.UserAgentEntry, c.UserAgentEntry == "")
 	loc := ""
@@ -419,8 +421,8 @@ func (c *Config) formatDSN(reveal bool) string {
 	set("maxDownloads", strconv.Itoa(c.MaxDownloads), c.MaxDownloads == 0)
 	set("retryMax", strconv.Itoa(c.RetryMax), c.RetryMax == 0)
 	set("retryBudget", formatDuration(c.RetryBudget), c.RetryBudget == 0)
-	set("pollMin", formatDuration(c.PollMin), c.PollMin == 0 || c.PollMin == cfgDefaultPollMin)
-	set("pollMax", formatDuration(c.PollMax), c.PollMax == 0 || c.PollMax == cfgDefaultPollMax)
+	set("pollMin", formatDuration(c.PollMin), c.PollMin == 0 || c.PollMin == defaults.PollMin)
+	set("pollMax", formatDuration(c.PollMax), c.PollMax == 0 || c.PollMax == defaults.PollMax)
 	if c.ClientID != "" || !c.ClientSecret.IsZero() {
 		params["authType"] = authTypeM2M
 		params["clientID"] = c.ClientID

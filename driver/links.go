@@ -14,23 +14,21 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/internal/backoff"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
-
-// defaultMaxDownloads is the number of result files downloaded (or held)
-// at once when Config.MaxDownloads is zero.
-const defaultMaxDownloads = 8
 
 const (
 	// linkAttempts bounds the downloads of one file (refreshes included).
 	linkAttempts = 8
-	// linkMinBackoff and linkMaxBackoff bound the pause between attempts.
-	linkMinBackoff = 20 * time.Millisecond
-	linkMaxBackoff = 2 * time.Second
 	// linkExpirySkew treats a link as expired this long before its
 	// expiryTime, so a download does not start on a link about to lapse.
 	linkExpirySkew = 2 * time.Second
 )
+
+// linkRetryPolicy is the pause between download attempts of one file:
+// doubling from 20ms up to 2s, each pause drawn from its upper half.
+var linkRetryPolicy = backoff.Policy{Min: 20 * time.Millisecond, Max: 2 * time.Second, Factor: 2, Jitter: backoff.UpperHalf}
 
 // linkReadyAhead is how many result bodies, downloaded or being
 // downloaded, may wait ahead of the one being decoded before the bodies of
@@ -167,10 +165,7 @@ type linkReader struct {
 // decoded with a reader of the decoder's own.
 func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, ar *arrowbatch.Reader, lz4 bool,
 	first *tcli.TFetchResultsResp, more bool, orientation tcli.TFetchOrientation) *linkReader {
-	n := c.cfg.MaxDownloads
-	if n <= 0 {
-		n = defaultMaxDownloads
-	}
+	n := c.cfg.maxDownloads()
 	l := &linkReader{c: c, handle: h, id: statementID(h), lz4: lz4, hc: c.httpClient,
 		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead),
 		base: min(n, 1+linkReadyAhead), max: n}

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/asyncsql/databricks/internal/backoff"
 )
 
 // download fetches one file with retries and splits it into messages.
@@ -23,14 +24,12 @@ func (l *linkReader) download(f *linkFile) {
 		l.mu.Unlock()
 	}()
 	lk := f.link
-	backoff := linkMinBackoff
+	pause := backoff.New(linkRetryPolicy)
 	var last error
-	pause := false
+	paused := false
 	for attempt := 0; attempt < linkAttempts; attempt++ {
-		if pause {
-			d := backoff/2 + rand.N(backoff/2+1)
-			backoff = min(backoff*2, linkMaxBackoff)
-			t := time.NewTimer(d)
+		if paused {
+			t := time.NewTimer(pause.Next())
 			select {
 			case <-t.C:
 			case <-l.ctx.Done():
@@ -69,10 +68,10 @@ func (l *linkReader) download(f *linkFile) {
 				return
 			}
 			attempt--
-			pause = false
+			paused = false
 			continue
 		}
-		pause = true
+		paused = true
 		if l.ctx.Err() != nil {
 			f.finish(nil, l.ctx.Err())
 			return

@@ -4,40 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/asyncsql/databricks/internal/backoff"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
-
-// Default polling bounds, used when the configuration leaves them zero.
-const (
-	defaultPollMin = 100 * time.Millisecond
-	defaultPollMax = 5 * time.Second
-)
-
-// backoff yields the adaptive delays between status polls: it starts at min
-// and grows by half each poll up to max.
-type backoff struct {
-	next, max time.Duration
-}
-
-func newBackoff(min, max time.Duration) *backoff {
-	if min <= 0 {
-		min = defaultPollMin
-	}
-	if max < min {
-		max = min
-	}
-	return &backoff{next: min, max: max}
-}
-
-// delay returns the next delay and advances.
-func (b *backoff) delay() time.Duration {
-	d := b.next
-	b.next += b.next / 2
-	if b.next > b.max {
-		b.next = b.max
-	}
-	return d
-}
 
 // terminal reports whether a state ends an operation.
 func terminal(s tcli.TOperationState) bool {
@@ -85,7 +54,7 @@ func (c *Connector) wait(ctx context.Context, op *operation, deadline time.Time)
 	if op.status != nil && op.status.OperationState != nil && terminal(*op.status.OperationState) {
 		return op.status, nil
 	}
-	b := newBackoff(c.cfg.PollMin, c.cfg.PollMax)
+	b := backoff.New(c.cfg.pollPolicy())
 	for {
 		resp, err := c.statusWithin(ctx, op.handle, deadline)
 		if err != nil {
@@ -104,7 +73,7 @@ func (c *Connector) wait(ctx context.Context, op *operation, deadline time.Time)
 		if terminal(resp.GetOperationState()) {
 			return resp, nil
 		}
-		d := b.delay()
+		d := b.Next()
 		if !deadline.IsZero() {
 			left := time.Until(deadline)
 			if left <= 0 {

@@ -7,19 +7,25 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/asyncsql/databricks/internal/backoff"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-func TestBackoffGrowsAndCaps(t *testing.T) {
-	b := newBackoff(100*time.Millisecond, time.Second)
+func TestPollScheduleGrowsAndCaps(t *testing.T) {
+	c := &Config{PollMin: 100 * time.Millisecond, PollMax: time.Second}
+	b := backoff.New(c.pollPolicy())
 	want := []time.Duration{100000, 150000, 225000, 337500, 506250, 759375, 1000000, 1000000}
 	for i, w := range want {
-		if d := b.delay(); d != w*time.Microsecond {
-			t.Fatalf("delay %d = %v, want %v", i, d, w*time.Microsecond)
+		if d := b.Next(); d != w*time.Microsecond {
+			t.Fatalf("delay %d: got %v, want %v", i, d, w*time.Microsecond)
 		}
 	}
-	if d := newBackoff(0, 0).delay(); d != defaultPollMin {
-		t.Fatalf("default min %v", d)
+	// A zero Config polls as NewConfig's does.
+	zero, def := backoff.New((&Config{}).pollPolicy()), backoff.New(NewConfig().pollPolicy())
+	for i := range 12 {
+		if got, want := zero.Next(), def.Next(); got != want {
+			t.Fatalf("delay %d of a zero Config: got %v, want %v", i, got, want)
+		}
 	}
 }
 

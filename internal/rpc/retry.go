@@ -3,6 +3,9 @@ package rpc
 import (
 	"context"
 	"time"
+
+	backoffpkg "github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/defaults"
 )
 
 // RetryPolicy bounds the retries of one call. Zero fields take the defaults of
@@ -29,11 +32,11 @@ type RetryPolicy struct {
 // 60s, a budget of 2 minutes.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
-		MaxAttempts:   5,
+		MaxAttempts:   defaults.RetryMax,
 		MinBackoff:    250 * time.Millisecond,
 		MaxBackoff:    8 * time.Second,
 		MaxRetryAfter: 60 * time.Second,
-		Budget:        2 * time.Minute,
+		Budget:        defaults.RetryBudget,
 	}
 }
 
@@ -116,15 +119,13 @@ func retryClass(ctx context.Context, method string) callClass {
 // a value drawn by randN from [0, ceiling], where the ceiling is MinBackoff
 // doubled retry-1 times and capped at MaxBackoff.
 func backoff(p RetryPolicy, retry int, randN func(int64) int64) time.Duration {
-	ceiling := p.MinBackoff
-	for i := 1; i < retry && ceiling < p.MaxBackoff; i++ {
-		ceiling *= 2
-	}
-	ceiling = min(ceiling, p.MaxBackoff)
-	if ceiling <= 0 {
-		return 0
-	}
-	return time.Duration(randN(int64(ceiling) + 1))
+	return p.schedule().Step(retry-1, randN)
+}
+
+// schedule is the backoff schedule of p: doubling from MinBackoff up to
+// MaxBackoff with full jitter.
+func (p RetryPolicy) schedule() backoffpkg.Policy {
+	return backoffpkg.Policy{Min: p.MinBackoff, Max: p.MaxBackoff, Factor: 2, Jitter: backoffpkg.Full}
 }
 
 // sleepCtx waits for d or until ctx ends, whichever is first.
