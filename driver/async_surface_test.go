@@ -27,6 +27,7 @@ import (
 
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/internal/secret"
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -141,8 +142,8 @@ func TestSubmitDetachedAndRows(t *testing.T) {
 	schema, p1 := int64Records([]int64{1, 2})
 	_, p2 := int64Records([]int64{3})
 	s := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2)
-	s.states = []tcli.TOperationState{tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
-	e.fake.set("long", s)
+	s.States = []tcli.TOperationState{tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
+	e.fake.Script("long", s)
 	var seen string
 	ctx := WithStatementIDCallback(context.Background(), func(id string) { seen = id })
 	ref, st, err := e.c.SubmitDetached(ctx, "long", sql.Named("x", int64(1)))
@@ -153,7 +154,7 @@ func TestSubmitDetachedAndRows(t *testing.T) {
 		st.State != StateInitialized || seen != ref.StatementID() {
 		t.Fatalf("ref %#v status %+v callback %q", ref, st, seen)
 	}
-	ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+	ex := tclitest.Received[*tcli.TExecuteStatementReq](e.fake)[0]
 	if ex.GetDirectResults != nil || !ex.RunAsync || len(ex.Parameters) != 1 {
 		t.Fatal("a detached statement asked for direct results, ran synchronously or lost its parameter")
 	}
@@ -169,9 +170,9 @@ func TestSubmitDetachedAndRows(t *testing.T) {
 			break
 		}
 	}
-	sessions := e.fake.openSessions()
+	sessions := e.fake.OpenSessions()
 	for round := range 2 {
-		before := e.fake.count("FetchResults")
+		before := e.fake.Count(tclitest.FetchResults)
 		rows, err := e.c.OperationRows(context.Background(), ref)
 		if err != nil {
 			t.Fatal(err)
@@ -179,24 +180,24 @@ func TestSubmitDetachedAndRows(t *testing.T) {
 		if got := readDriverInts(t, rows); fmt.Sprint(got) != "[1 2 3]" {
 			t.Fatalf("round %d: got %v", round, got)
 		}
-		fr := e.fake.requests("FetchResults")[before:]
-		first := fr[0].(*tcli.TFetchResultsReq)
+		fr := tclitest.Received[*tcli.TFetchResultsReq](e.fake)[before:]
+		first := fr[0]
 		if first.Orientation != tcli.TFetchOrientation_FETCH_FIRST || !first.GetIncludeResultSetMetadata() ||
 			first.StartRowOffset == nil || *first.StartRowOffset != 0 ||
-			fr[1].(*tcli.TFetchResultsReq).Orientation != tcli.TFetchOrientation_FETCH_NEXT {
+			fr[1].Orientation != tcli.TFetchOrientation_FETCH_NEXT {
 			t.Fatalf("round %d: fetch requests %+v", round, fr)
 		}
 	}
-	if n := e.fake.count("GetResultSetMetadata"); n != 0 {
+	if n := e.fake.Count(tclitest.GetResultSetMetadata); n != 0 {
 		t.Fatalf("%d GetResultSetMetadata calls; the metadata comes with the first page", n)
 	}
-	if closed, _ := e.fake.opState(ref.StatementID()); closed || e.fake.openSessions() != sessions {
+	if e.operation(ref.StatementID()).Closed || e.fake.OpenSessions() != sessions {
 		t.Fatal("reading the result closed the operation or its session")
 	}
 	if err := e.c.CloseOperation(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	if e.fake.openSessions() != sessions-1 {
+	if e.fake.OpenSessions() != sessions-1 {
 		t.Fatal("the dedicated session is still open")
 	}
 	if _, err := e.c.OperationStatus(context.Background(), ref); !errors.Is(err, ErrInvalidHandle) {
@@ -230,7 +231,7 @@ func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	schema, p1 := int64Records([]int64{1, 2})
 	_, p2 := int64Records([]int64{3})
-	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2))
+	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2))
 	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +241,7 @@ func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 5 { // more than the retry policy's attempts
-		e.fake.failHTTP("FetchResults", http.StatusBadRequest, "")
+		e.fake.Inject(tclitest.FetchResults, tclitest.HTTPError(http.StatusBadRequest, ""))
 	}
 	dest := make([]sqldriver.Value, 1)
 	var err2 error
@@ -251,12 +252,10 @@ func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 		t.Fatal("the failing page request gave no error")
 	}
 	rows.Close()
-	if closed, _ := e.fake.opState(ref.StatementID()); closed {
+	if e.operation(ref.StatementID()).Closed {
 		t.Fatal("a failed read closed the operation")
 	}
-	e.fake.mu.Lock()
-	e.fake.httpFail = nil
-	e.fake.mu.Unlock()
+	e.fake.ClearFaults()
 	rows, err = e.c.OperationRows(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +275,7 @@ func TestOperationRowsEarlyCloseSettlesFetch(t *testing.T) {
 	_, p2 := int64Records([]int64{3})
 	_, p3 := int64Records([]int64{4})
 	_, p4 := int64Records([]int64{5})
-	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3, p4))
+	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3, p4))
 	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -287,15 +286,13 @@ func TestOperationRowsEarlyCloseSettlesFetch(t *testing.T) {
 	}
 	// The first page comes at once; the server takes its time over the
 	// read-ahead's request for the second.
-	fetches := e.fake.count("FetchResults")
-	e.fake.mu.Lock()
-	e.fake.lag["FetchResults"] = []time.Duration{300 * time.Millisecond}
-	e.fake.mu.Unlock()
+	fetches := e.fake.Count(tclitest.FetchResults)
+	e.fake.Inject(tclitest.FetchResults, tclitest.Fault{Lag: 300 * time.Millisecond})
 	dest := make([]sqldriver.Value, 1)
 	if err := rows.Next(dest); err != nil {
 		t.Fatal(err)
 	}
-	for e.fake.count("FetchResults") < fetches+1 {
+	for e.fake.Count(tclitest.FetchResults) < fetches+1 {
 		time.Sleep(time.Millisecond)
 	}
 	rows.Close()
@@ -314,16 +311,16 @@ func TestOperationRowsEarlyCloseSettlesFetch(t *testing.T) {
 
 func TestSubmitDetachedRejected(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("bad", &script{execStatus: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, SqlState: ptr("42601"), ErrorMessage: ptr("syntax error")}})
+	e.fake.Script("bad", &tclitest.Script{ExecStatus: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, SqlState: ptr("42601"), ErrorMessage: ptr("syntax error")}})
 	ref, _, err := e.c.SubmitDetached(context.Background(), "bad")
 	var se *ServerError
 	if !errors.As(err, &se) || se.SQLState != "42601" || !ref.IsZero() {
 		t.Fatalf("ref %v err %v", ref, err)
 	}
-	if e.fake.openSessions() != 0 {
+	if e.fake.OpenSessions() != 0 {
 		t.Fatal("the dedicated session of a rejected statement is open")
 	}
-	if _, _, err := e.c.SubmitDetached(context.Background(), "q", struct{}{}); err == nil || e.fake.openSessions() != 0 {
+	if _, _, err := e.c.SubmitDetached(context.Background(), "q", struct{}{}); err == nil || e.fake.OpenSessions() != 0 {
 		t.Fatalf("an argument that cannot be converted: %v", err)
 	}
 }
@@ -335,12 +332,12 @@ func TestSubmitDetachedContextEndsDuringSubmit(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	block := make(chan struct{})
 	s := intScript(1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
-	s.block = block
-	e.fake.set("q", s)
+	s.States = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
+	s.Block = block
+	e.fake.Script("q", s)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for e.fake.count("ExecuteStatement") == 0 {
+		for e.fake.Count(tclitest.ExecuteStatement) == 0 {
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
@@ -351,15 +348,15 @@ func TestSubmitDetachedContextEndsDuringSubmit(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || ref.IsZero() {
 		t.Fatalf("ref %v err %v", ref, err)
 	}
-	if _, canceled := e.fake.opState(ref.StatementID()); canceled || e.fake.count("CancelOperation") != 0 {
+	if e.operation(ref.StatementID()).Canceled || e.fake.Count(tclitest.CancelOperation) != 0 {
 		t.Fatal("the statement was cancelled")
 	}
 	if st, err := e.c.OperationStatus(context.Background(), ref); err != nil || st.State != StateRunning {
 		t.Fatalf("status %+v %v", st, err)
 	}
 	// A ctx already done sends nothing.
-	n := e.fake.count("ExecuteStatement")
-	if ref, _, err := e.c.SubmitDetached(ctx, "q"); !errors.Is(err, context.Canceled) || !ref.IsZero() || e.fake.count("ExecuteStatement") != n {
+	n := e.fake.Count(tclitest.ExecuteStatement)
+	if ref, _, err := e.c.SubmitDetached(ctx, "q"); !errors.Is(err, context.Canceled) || !ref.IsZero() || e.fake.Count(tclitest.ExecuteStatement) != n {
 		t.Fatalf("done ctx: ref %v err %v", ref, err)
 	}
 }
@@ -367,8 +364,8 @@ func TestSubmitDetachedContextEndsDuringSubmit(t *testing.T) {
 func TestConnectorCancelAndClose(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s := intScript(1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
-	e.fake.set("q", s)
+	s.States = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
+	e.fake.Script("q", s)
 	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +384,7 @@ func TestConnectorCancelAndClose(t *testing.T) {
 	if err := e.c.CloseOperation(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	if e.fake.openSessions() != 0 {
+	if e.fake.OpenSessions() != 0 {
 		t.Fatal("dedicated session not closed")
 	}
 	if w := e.c.Warehouse(); w != "127.0.0.1:443/sql/1.0/warehouses/test" {
@@ -448,7 +445,7 @@ func TestConnectorOf(t *testing.T) {
 	if c, err := ConnectorOf(context.Background(), db); err != nil || c != e.c {
 		t.Fatalf("ConnectorOf: %p %v", c, err)
 	}
-	if n := e.fake.count("OpenSession"); n != 0 {
+	if n := e.fake.Count(tclitest.OpenSession); n != 0 {
 		t.Fatalf("%d sessions opened to find the connector", n)
 	}
 	db2 := sql.OpenDB(noDriverConnector{e.c})
@@ -491,21 +488,21 @@ func TestIsTransient(t *testing.T) {
 func TestStatementIDCallback(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s := intScript(1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_ERROR_STATE}
-	s.errMsg = "bad"
-	e.fake.set("q", s)
+	s.States = []tcli.TOperationState{tcli.TOperationState_ERROR_STATE}
+	s.ErrorMessage = "bad"
+	e.fake.Script("q", s)
 	var id string
 	ctx := WithStatementIDCallback(context.Background(), func(s string) { id = s })
 	_, err := e.db(t).ExecContext(ctx, "q")
 	var se *ServerError
-	if !errors.As(err, &se) || id == "" || se.StatementID != id || id != e.fake.lastStatementID() {
+	if !errors.As(err, &se) || id == "" || se.StatementID != id || id != e.fake.LastStatementID() {
 		t.Fatalf("id %q err %v", id, err)
 	}
 }
 
 func TestExecRowsAffected(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("upd", &script{modified: 3})
+	e.fake.Script("upd", &tclitest.Script{Modified: 3})
 	res, err := e.db(t).ExecContext(context.Background(), "upd")
 	if err != nil {
 		t.Fatal(err)
@@ -516,7 +513,7 @@ func TestExecRowsAffected(t *testing.T) {
 	if _, err := res.LastInsertId(); err == nil {
 		t.Fatal("LastInsertId")
 	}
-	if e.fake.count("CloseOperation") != 1 {
+	if e.fake.Count(tclitest.CloseOperation) != 1 {
 		t.Fatal("operation not closed")
 	}
 	// A DDL-like query without result set gives empty rows.
@@ -534,7 +531,7 @@ func TestQueryArrow(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	schema, p1 := int64Records([]int64{1, 2}, []int64{3})
 	_, p2 := int64Records([]int64{4})
-	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, true, p1, p2))
+	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, true, p1, p2))
 	cn := e.conn(t)
 	it, err := QueryArrow(context.Background(), cn, "q")
 	if err != nil {
@@ -574,7 +571,7 @@ func TestQueryArrow(t *testing.T) {
 	if _, err := QueryArrow(context.Background(), e2.conn(t), "SELECT 1"); !errors.Is(err, ErrNoArrow) {
 		t.Fatalf("%v", err)
 	}
-	if e2.fake.count("CloseOperation") != 1 {
+	if e2.fake.Count(tclitest.CloseOperation) != 1 {
 		t.Fatal("op not closed")
 	}
 }

@@ -24,7 +24,7 @@ func BenchmarkArrowRows(b *testing.B) {
 		schema, recs = int64Records(vals)
 		pages = append(pages, recs)
 	}
-	e.fake.set("q", arrowScript(b, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, true, pages...))
+	e.fake.Script("q", arrowScript(b, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, true, pages...))
 	db := e.db(b)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -28,9 +29,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestCancelDuringExecute(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s := intScript(1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
-	s.block = make(chan struct{})
-	e.fake.set("slow", s)
+	s.States = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
+	s.Block = make(chan struct{})
+	e.fake.Script("slow", s)
 	db := e.db(t)
 	if err := db.PingContext(context.Background()); err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestCancelDuringExecute(t *testing.T) {
 		_, err := db.QueryContext(ctx, "slow")
 		errc <- err
 	}()
-	waitFor(t, "ExecuteStatement", func() bool { return e.fake.count("ExecuteStatement") == 2 })
+	waitFor(t, "ExecuteStatement", func() bool { return e.fake.Count(tclitest.ExecuteStatement) == 2 })
 	cancel()
 	select {
 	case err := <-errc:
@@ -51,11 +52,11 @@ func TestCancelDuringExecute(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("QueryContext did not return on cancel")
 	}
-	close(s.block)
+	close(s.Block)
 	e.c.bg.Wait()
-	closed, canceled := e.fake.opState(e.fake.lastStatementID())
-	if !closed || !canceled {
-		t.Fatalf("closed=%v canceled=%v", closed, canceled)
+	op := e.operation(e.fake.LastStatementID())
+	if !op.Closed || !op.Canceled {
+		t.Fatalf("got %+v, want the operation closed and canceled", op)
 	}
 }
 
@@ -63,19 +64,19 @@ func TestCancelDuringExecute(t *testing.T) {
 func TestCancelDuringPolling(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s := intScript(1)
-	s.states = []tcli.TOperationState{tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE}
-	e.fake.set("slow", s)
+	s.States = []tcli.TOperationState{tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE}
+	e.fake.Script("slow", s)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := e.db(t).ExecContext(ctx, "slow")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v", err)
 	}
-	closed, canceled := e.fake.opState(e.fake.lastStatementID())
-	if !closed || !canceled {
-		t.Fatalf("closed=%v canceled=%v", closed, canceled)
+	op := e.operation(e.fake.LastStatementID())
+	if !op.Closed || !op.Canceled {
+		t.Fatalf("got %+v, want the operation closed and canceled", op)
 	}
-	if n := e.fake.count("CancelOperation"); n != 1 {
+	if n := e.fake.Count(tclitest.CancelOperation); n != 1 {
 		t.Fatalf("CancelOperation %d", n)
 	}
 }
@@ -85,8 +86,8 @@ func TestCancelDuringFetch(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	schema, p1 := int64Records([]int64{1})
 	_, p2 := int64Records([]int64{2})
-	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, []arrow.RecordBatch{p1[0]}, []arrow.RecordBatch{p2[0]}))
-	e.fake.latency["FetchResults"] = 10 * time.Second
+	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, []arrow.RecordBatch{p1[0]}, []arrow.RecordBatch{p2[0]}))
+	e.fake.SetLatency(tclitest.FetchResults, 10*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rows, err := e.db(t).QueryContext(ctx, "q")
@@ -107,7 +108,7 @@ func TestCancelDuringFetch(t *testing.T) {
 		t.Fatal("fetch not interrupted")
 	}
 	rows.Close()
-	waitFor(t, "CloseOperation", func() bool { c, _ := e.fake.opState(e.fake.lastStatementID()); return c })
+	waitFor(t, "CloseOperation", func() bool { return e.operation(e.fake.LastStatementID()).Closed })
 }
 
 // TestCancelBeforeExecute: a context that is already done sends nothing.
@@ -123,7 +124,7 @@ func TestCancelBeforeExecute(t *testing.T) {
 	if _, err := cn.(*conn).QueryContext(ctx, "SELECT 1", nil); !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
-	if n := e.fake.count("ExecuteStatement"); n != 0 {
+	if n := e.fake.Count(tclitest.ExecuteStatement); n != 0 {
 		t.Fatalf("ExecuteStatement sent %d times", n)
 	}
 }

@@ -11,13 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // TestOpenDSN goes through sql.Open, ParseDSN, NewConnector, the real HTTP
 // client and authentication.
 func TestOpenDSN(t *testing.T) {
-	f := newFakeServer(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	f := tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
@@ -31,16 +32,15 @@ func TestOpenDSN(t *testing.T) {
 	if err := db.QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("n=%d err=%v", n, err)
 	}
-	f.mu.Lock()
-	h := f.header
-	f.mu.Unlock()
+	log := f.Log()
+	h := log[len(log)-1].Header
 	if h.Get("Authorization") != "Bearer dapiSECRET" {
 		t.Fatalf("auth %q", h.Get("Authorization"))
 	}
 	if ua := h.Get("User-Agent"); !strings.Contains(ua, "mytool") {
 		t.Fatalf("user agent %q", ua)
 	}
-	o := f.requests("OpenSession")[0].(*tcli.TOpenSessionReq)
+	o := tclitest.Received[*tcli.TOpenSessionReq](f)[0]
 	if o.InitialNamespace.GetCatalogName() != "c1" {
 		t.Fatal("catalog")
 	}
@@ -60,7 +60,7 @@ func TestOpenDSN(t *testing.T) {
 // TestNewConnectorOptionsAndLogging: options apply, the logger gets records
 // and never the token.
 func TestNewConnectorOptionsAndLogging(t *testing.T) {
-	f := newFakeServer(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	f := tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	var logs bytes.Buffer

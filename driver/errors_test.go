@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -18,7 +19,7 @@ func errStatus(code tcli.TStatusCode, sqlState, msg string) *tcli.TStatus {
 
 func TestExecuteErrorStatus(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("bad", &script{execStatus: errStatus(tcli.TStatusCode_ERROR_STATUS, "42P01", "table not found")})
+	e.fake.Script("bad", &tclitest.Script{ExecStatus: errStatus(tcli.TStatusCode_ERROR_STATUS, "42P01", "table not found")})
 	_, err := e.db(t).QueryContext(context.Background(), "bad")
 	var se *ServerError
 	if !errors.As(err, &se) {
@@ -39,22 +40,22 @@ func TestExecuteErrorStatus(t *testing.T) {
 // nothing ran, so database/sql retries on a fresh session.
 func TestInvalidSessionIsBadConn(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.failStatus("ExecuteStatement", errStatus(tcli.TStatusCode_INVALID_HANDLE_STATUS, "", "Invalid SessionHandle"))
+	e.fake.Inject(tclitest.ExecuteStatement, tclitest.Fault{Status: errStatus(tcli.TStatusCode_INVALID_HANDLE_STATUS, "", "Invalid SessionHandle")})
 	var n int32
 	if err := e.db(t).QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if c := e.fake.count("OpenSession"); c != 2 {
+	if c := e.fake.Count(tclitest.OpenSession); c != 2 {
 		t.Fatalf("OpenSession %d, want 2", c)
 	}
-	if c := e.fake.count("ExecuteStatement"); c != 2 {
+	if c := e.fake.Count(tclitest.ExecuteStatement); c != 2 {
 		t.Fatalf("ExecuteStatement %d, want 2", c)
 	}
 }
 
 func TestOpenSessionError(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.failStatus("OpenSession", errStatus(tcli.TStatusCode_ERROR_STATUS, "08001", "no warehouse"))
+	e.fake.Inject(tclitest.OpenSession, tclitest.Fault{Status: errStatus(tcli.TStatusCode_ERROR_STATUS, "08001", "no warehouse")})
 	err := e.db(t).PingContext(context.Background())
 	var se *ServerError
 	if !errors.As(err, &se) || se.SQLState != "08001" || se.Method != "OpenSession" {
@@ -65,7 +66,7 @@ func TestOpenSessionError(t *testing.T) {
 func TestHTTPRetries(t *testing.T) {
 	t.Run("503 Retry-After then success", func(t *testing.T) {
 		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-		e.fake.failHTTP("ExecuteStatement", 503, "1")
+		e.fake.Inject(tclitest.ExecuteStatement, tclitest.HTTPError(503, "1"))
 		start := time.Now()
 		var n int32
 		if err := e.db(t).QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil {
@@ -74,13 +75,13 @@ func TestHTTPRetries(t *testing.T) {
 		if d := time.Since(start); d < time.Second {
 			t.Fatalf("Retry-After not honoured: %v", d)
 		}
-		if c := e.fake.count("ExecuteStatement"); c != 1 {
-			t.Fatalf("ExecuteStatement reached the handler %d times", c)
+		if c := len(tclitest.Received[*tcli.TExecuteStatementReq](e.fake)); c != 1 {
+			t.Fatalf("ExecuteStatement reached the handler %d times, want 1", c)
 		}
 	})
 	t.Run("500 on ExecuteStatement is not retried", func(t *testing.T) {
 		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-		e.fake.failHTTP("ExecuteStatement", 500, "")
+		e.fake.Inject(tclitest.ExecuteStatement, tclitest.HTTPError(500, ""))
 		_, err := e.db(t).ExecContext(context.Background(), "SELECT 1")
 		var he *rpc.HTTPError
 		if !errors.As(err, &he) || he.StatusCode != 500 {
@@ -93,9 +94,9 @@ func TestHTTPRetries(t *testing.T) {
 	t.Run("500 on GetOperationStatus is retried", func(t *testing.T) {
 		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 		s := intScript(1)
-		s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
-		e.fake.set("q", s)
-		e.fake.failHTTP("GetOperationStatus", 500, "")
+		s.States = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, tcli.TOperationState_FINISHED_STATE}
+		e.fake.Script("q", s)
+		e.fake.Inject(tclitest.GetOperationStatus, tclitest.HTTPError(500, ""))
 		if _, err := e.db(t).ExecContext(context.Background(), "q"); err != nil {
 			t.Fatal(err)
 		}
@@ -103,30 +104,27 @@ func TestHTTPRetries(t *testing.T) {
 	t.Run("429 exhausted is returned, not retried on a new session", func(t *testing.T) {
 		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 		for range 10 {
-			e.fake.failHTTP("ExecuteStatement", 429, "0")
+			e.fake.Inject(tclitest.ExecuteStatement, tclitest.HTTPError(429, "0"))
 		}
 		_, err := e.db(t).ExecContext(context.Background(), "SELECT 1")
 		if err == nil || errors.Is(err, driver.ErrBadConn) || !strings.Contains(err.Error(), "429") {
 			t.Fatalf("err %v", err)
 		}
-		if c := e.fake.count("OpenSession"); c != 1 {
+		if c := e.fake.Count(tclitest.OpenSession); c != 1 {
 			t.Fatalf("OpenSession %d", c)
 		}
 	})
 	t.Run("401 at OpenSession is returned once", func(t *testing.T) {
 		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 		for range 10 {
-			e.fake.failHTTP("OpenSession", 401, "")
+			e.fake.Inject(tclitest.OpenSession, tclitest.HTTPError(401, ""))
 		}
 		err := e.db(t).PingContext(context.Background())
 		if err == nil || errors.Is(err, driver.ErrBadConn) {
 			t.Fatalf("err %v", err)
 		}
-		e.fake.mu.Lock()
-		left := len(e.fake.httpFail["OpenSession"])
-		e.fake.mu.Unlock()
-		if left != 9 { // one request, not one per database/sql retry
-			t.Fatalf("OpenSession requests %d", 10-left)
+		if n := e.fake.Count(tclitest.OpenSession); n != 1 { // one request, not one per database/sql retry
+			t.Fatalf("got %d OpenSession requests, want 1", n)
 		}
 	})
 }

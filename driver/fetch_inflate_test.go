@@ -13,12 +13,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // lz4Pages is a script of pages of 3 LZ4 batches each holding the values
 // 0..n-1 in order, 5 values per batch.
-func lz4Pages(t *testing.T, pages int) (*script, int64) {
+func lz4Pages(t *testing.T, pages int) (*tclitest.Script, int64) {
 	t.Helper()
 	var all [][]arrow.RecordBatch
 	var schema *arrow.Schema
@@ -46,7 +47,7 @@ func lz4Pages(t *testing.T, pages int) (*script, int64) {
 func TestLZ4PagesDecompressedAhead(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s, n := lz4Pages(t, 5)
-	e.fake.set("q", s)
+	e.fake.Script("q", s)
 	db := e.db(t)
 	rows, err := db.QueryContext(context.Background(), "q")
 	if err != nil {
@@ -103,9 +104,9 @@ func TestLZ4PagesDecompressedAhead(t *testing.T) {
 func TestLZ4CorruptLaterPage(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s, _ := lz4Pages(t, 3)
-	b := s.pages[1].ArrowBatches[1]
+	b := s.Pages[1].ArrowBatches[1]
 	b.Batch = append([]byte{}, b.Batch[:len(b.Batch)/2]...)
-	e.fake.set("q", s)
+	e.fake.Script("q", s)
 	rows, err := e.db(t).QueryContext(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func TestLZ4CorruptLaterPage(t *testing.T) {
 // result read uncompressed).
 func TestLZ4BatchesRecycled(t *testing.T) {
 	const pages, batches, perBatch = 4, 5, 200
-	script := func(compress bool) *script {
+	script := func(compress bool) *tclitest.Script {
 		var all [][]arrow.RecordBatch
 		for p := range pages {
 			var recs []arrow.RecordBatch
@@ -147,8 +148,8 @@ func TestLZ4BatchesRecycled(t *testing.T) {
 		return arrowScript(t, eightColumnTableSchema(), eightColumnSchema, compress, all...)
 	}
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("plain", script(false))
-	e.fake.set("lz4", script(true))
+	e.fake.Script("plain", script(false))
+	e.fake.Script("lz4", script(true))
 	cn, err := e.c.Connect(context.Background())
 	if err != nil {
 		t.Fatal(err)

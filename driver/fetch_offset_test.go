@@ -9,12 +9,13 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // numberedPages is an Arrow result of n pages of three BIGINT rows each,
 // the rows numbered from 0, and the rows it holds.
-func numberedPages(t *testing.T, n int) (*script, []int64) {
+func numberedPages(t *testing.T, n int) (*tclitest.Script, []int64) {
 	t.Helper()
 	var schema *arrow.Schema
 	var pages [][]arrow.RecordBatch
@@ -53,13 +54,14 @@ func readInts(db *sql.DB, q string) ([]int64, error) {
 func TestFetchNamesItsRow(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s, want := numberedPages(t, 4)
-	e.fake.set("q", s)
+	e.fake.Script("q", s)
 	got, err := readInts(e.db(t), "q")
 	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %v, %v; want %v", got, err, want)
 	}
 	var offs []int64
-	for _, o := range e.fake.fetchOffsets {
+	for _, r := range tclitest.Received[*tcli.TFetchResultsReq](e.fake) {
+		o := r.StartRowOffset
 		if o == nil {
 			t.Fatal("a FetchResults without startRowOffset")
 		}
@@ -76,19 +78,21 @@ func TestFetchNamesItsRow(t *testing.T) {
 func TestFetchRetriedAtItsRow(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		fault func(*fakeServer)
+		fault func(*tclitest.Server)
 	}{
-		{"lost reply", func(f *fakeServer) { f.loseReply("FetchResults", 2) }},
-		{"500", func(f *fakeServer) { f.failHTTP("FetchResults", 500, "") }},
-		{"502 twice", func(f *fakeServer) {
-			f.failHTTP("FetchResults", 502, "")
-			f.failHTTP("FetchResults", 502, "")
+		{"lost reply", func(f *tclitest.Server) {
+			f.Inject(tclitest.FetchResults, tclitest.Fault{DropReply: true}, tclitest.Fault{DropReply: true})
+		}},
+		{"500", func(f *tclitest.Server) { f.Inject(tclitest.FetchResults, tclitest.HTTPError(500, "")) }},
+		{"502 twice", func(f *tclitest.Server) {
+			f.Inject(tclitest.FetchResults, tclitest.HTTPError(502, ""))
+			f.Inject(tclitest.FetchResults, tclitest.HTTPError(502, ""))
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 			s, want := numberedPages(t, 4)
-			e.fake.set("q", s)
+			e.fake.Script("q", s)
 			tt.fault(e.fake)
 			got, err := readInts(e.db(t), "q")
 			if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
@@ -108,16 +112,16 @@ func TestShiftedPageIsAnError(t *testing.T) {
 			s, want := numberedPages(t, 3)
 			if proto < tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
 				s = intScript(0)
-				s.sparkPaging = true
-				s.pages = []*tcli.TRowSet{colPage(i32Col(nil, 0, 1, 2)), colPage(i32Col(nil, 3, 4, 5)), colPage(i32Col(nil, 6, 7, 8))}
+				s.SparkPaging = true
+				s.Pages = []*tcli.TRowSet{colPage(i32Col(nil, 0, 1, 2)), colPage(i32Col(nil, 3, 4, 5)), colPage(i32Col(nil, 6, 7, 8))}
 				want = []int64{0, 1, 2, 3, 4, 5, 6, 7, 8}
 			}
-			s.keepOffsets = true
-			for i := range s.pages {
-				s.pages[i] = &tcli.TRowSet{StartRowOffset: 3 * int64(i), Rows: s.pages[i].Rows, Columns: s.pages[i].Columns, ArrowBatches: s.pages[i].ArrowBatches}
+			s.KeepOffsets = true
+			for i := range s.Pages {
+				s.Pages[i] = &tcli.TRowSet{StartRowOffset: 3 * int64(i), Rows: s.Pages[i].Rows, Columns: s.Pages[i].Columns, ArrowBatches: s.Pages[i].ArrowBatches}
 			}
-			s.pages[1].StartRowOffset += 10000
-			e.fake.set("q", s)
+			s.Pages[1].StartRowOffset += 10000
+			e.fake.Script("q", s)
 			got, err := readInts(e.db(t), "q")
 			if !errors.Is(err, ErrCorruptResult) {
 				t.Fatalf("err = %v, want ErrCorruptResult", err)
@@ -131,7 +135,7 @@ func TestShiftedPageIsAnError(t *testing.T) {
 			if proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
 				wantFetches = pageAttempts
 			}
-			if n := e.fake.count("FetchResults"); n != wantFetches {
+			if n := e.fake.Count(tclitest.FetchResults); n != wantFetches {
 				t.Errorf("FetchResults %d, want %d", n, wantFetches)
 			}
 		})
@@ -144,10 +148,10 @@ func TestShiftedPageIsAnError(t *testing.T) {
 func TestLostReplyOnServerIgnoringOffset(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10)
 	s := intScript(0)
-	s.sparkPaging = true
-	s.pages = []*tcli.TRowSet{colPage(i32Col(nil, 0, 1)), colPage(i32Col(nil, 2, 3)), colPage(i32Col(nil, 4, 5))}
-	e.fake.set("q", s)
-	e.fake.loseReply("FetchResults", 1)
+	s.SparkPaging = true
+	s.Pages = []*tcli.TRowSet{colPage(i32Col(nil, 0, 1)), colPage(i32Col(nil, 2, 3)), colPage(i32Col(nil, 4, 5))}
+	e.fake.Script("q", s)
+	e.fake.Inject(tclitest.FetchResults, tclitest.Fault{DropReply: true})
 	got, err := readInts(e.db(t), "q")
 	if err == nil {
 		t.Fatalf("read %v without an error", got)
@@ -160,13 +164,13 @@ func TestLostReplyOnServerIgnoringOffset(t *testing.T) {
 func TestColumnPagesEndAtHasMoreRows(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V4)
 	s := intScript(0)
-	s.pages = []*tcli.TRowSet{colPage(i32Col(nil, 1, 2)), colPage(i32Col(nil, 3))}
-	e.fake.set("q", s)
+	s.Pages = []*tcli.TRowSet{colPage(i32Col(nil, 1, 2)), colPage(i32Col(nil, 3))}
+	e.fake.Script("q", s)
 	got, err := readInts(e.db(t), "q")
 	if err != nil || fmt.Sprint(got) != "[1 2 3]" {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	if n := e.fake.count("FetchResults"); n != 1 {
+	if n := e.fake.Count(tclitest.FetchResults); n != 1 {
 		t.Errorf("FetchResults %d, want 1 (the direct-results page, then one page ending at hasMoreRows=false)", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/thrift/lib/go/thrift"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -27,14 +28,14 @@ func encodeDirect(t testing.TB, d *tcli.TSparkDirectResults) []byte {
 func FuzzDirectResults(f *testing.F) {
 	schema, recs := int64Records([]int64{1, 2}, []int64{3})
 	_, recs2 := int64Records([]int64{1, 2}, []int64{3})
-	for _, s := range []*script{
+	for _, s := range []*tclitest.Script{
 		intScript(1),
 		arrowScript(f, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, recs),
 		arrowScript(f, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, true, recs2),
 	} {
 		f.Add(encodeDirect(f, &tcli.TSparkDirectResults{
-			ResultSetMetadata: s.meta,
-			ResultSet:         &tcli.TFetchResultsResp{Status: ok(), Results: s.pages[0]},
+			ResultSetMetadata: s.Meta,
+			ResultSet:         &tcli.TFetchResultsResp{Status: tclitest.OK(), Results: s.Pages[0]},
 		}))
 	}
 	e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -35,9 +36,8 @@ func TestProtocolGating(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			opens := e.fake.requests("OpenSession")
-			for i, r := range opens {
-				o := r.(*tcli.TOpenSessionReq)
+			opens := tclitest.Received[*tcli.TOpenSessionReq](e.fake)
+			for i, o := range opens {
 				if o.ClientProtocol != tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10 || o.GetClientProtocolI64() != int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8) {
 					t.Fatalf("protocols %v %v", o.ClientProtocol, o.GetClientProtocolI64())
 				}
@@ -64,7 +64,7 @@ func TestProtocolGating(t *testing.T) {
 					t.Fatalf("namespace %+v", o.InitialNamespace)
 				}
 			}
-			ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+			ex := tclitest.Received[*tcli.TExecuteStatementReq](e.fake)[0]
 			if !ex.RunAsync || ex.QueryTimeout != 2 {
 				t.Fatalf("runAsync %v timeout %d", ex.RunAsync, ex.QueryTimeout)
 			}
@@ -94,7 +94,7 @@ func TestArrowAndLZ4Disabled(t *testing.T) {
 	if _, err := e.db(t).ExecContext(context.Background(), "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
-	ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+	ex := tclitest.Received[*tcli.TExecuteStatementReq](e.fake)[0]
 	if !ex.GetCanReadArrowResult_() || ex.CanDecompressLZ4Result_ != nil {
 		t.Fatal("lz4 off not honoured")
 	}
@@ -102,7 +102,7 @@ func TestArrowAndLZ4Disabled(t *testing.T) {
 	if _, err := e2.db(t).ExecContext(context.Background(), "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
-	ex = e2.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+	ex = tclitest.Received[*tcli.TExecuteStatementReq](e2.fake)[0]
 	if ex.CanReadArrowResult_ != nil || ex.CanDecompressLZ4Result_ != nil {
 		t.Fatal("arrow off not honoured")
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -83,36 +84,35 @@ func peakHeap() (stop func() (peak, live uint64)) {
 // download, e.g. 200ms for a network-bound read.
 func BenchmarkLinks8Columns(b *testing.B) {
 	const files, fileRows, batchRows = 20, 100000, 10000
-	st := newStorage(b)
-	st.latency = 20 * time.Millisecond
+	st := tclitest.NewStorage(b)
+	st.SetLatency(20 * time.Millisecond)
 	if d, err := time.ParseDuration(os.Getenv("LINKBENCH_LATENCY")); err == nil {
-		st.latency = d
+		st.SetLatency(d)
 	}
 	var links []*tcli.TSparkArrowResultLink
 	for f := range files {
 		id := fmt.Sprintf("f%d", f)
 		data := offHeap(b, linkBenchFile(b, f*fileRows, fileRows, batchRows))
-		st.files[id] = data
+		st.Put(id, data)
 		if f == 0 {
 			b.Logf("file of %d rows: %d bytes compressed", fileRows, len(data))
 		}
-		links = append(links, &tcli.TSparkArrowResultLink{FileLink: st.srv.URL + "/" + id, ExpiryTime: time.Now().Add(time.Hour).Unix(),
-			StartRowOffset: int64(f * fileRows), RowCount: fileRows, BytesNum: int64(len(data)), HttpHeaders: map[string]string{"X-Sig": id}})
+		links = append(links, st.Link(id, int64(f*fileRows), fileRows))
 	}
 	var sb bytes.Buffer
 	w := ipc.NewWriter(&sb, ipc.WithSchema(eightColumnSchema))
 	w.Close()
-	s := &script{meta: &tcli.TGetResultSetMetadataResp{
-		Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET), Lz4Compressed: ptr(true),
+	s := &tclitest.Script{Meta: &tcli.TGetResultSetMetadataResp{
+		Status: tclitest.OK(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET), Lz4Compressed: ptr(true),
 		ArrowSchema: sb.Bytes()[:sb.Len()-8],
 		Schema:      eightColumnTableSchema(),
 	}}
 	for _, lk := range links {
-		s.pages = append(s.pages, &tcli.TRowSet{Rows: []*tcli.TRow{}, ResultLinks: []*tcli.TSparkArrowResultLink{lk}})
+		s.Pages = append(s.Pages, &tcli.TRowSet{Rows: []*tcli.TRow{}, ResultLinks: []*tcli.TSparkArrowResultLink{lk}})
 	}
 	e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.c.httpClient = st.srv.Client()
-	e.fake.set("q", s)
+	e.c.httpClient = st.Client()
+	e.fake.Script("q", s)
 	db := e.db(b)
 	db.SetMaxOpenConns(1)
 	if err := db.Ping(); err != nil {

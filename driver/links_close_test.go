@@ -8,19 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // TestLinksEarlyCloseStopsDownloads: closing while downloads hang stops them
 // at once, and next reports the cancellation.
 func TestLinksEarlyCloseStopsDownloads(t *testing.T) {
-	st := newStorage(t)
-	st.latency = time.Hour
+	st := tclitest.NewStorage(t)
+	st.SetLatency(time.Hour)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 3, 3, 5, 0, false)
 	l := linkEnv(t, svc, st, 4, false)
 	deadline := time.Now().Add(5 * time.Second)
-	for st.conc.Load() < 4 && time.Now().Before(deadline) {
+	for st.Concurrent() < 4 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	done := make(chan struct{})
@@ -65,7 +66,7 @@ func (g *gatedLinks) FetchResults(ctx context.Context, req *tcli.TFetchResultsRe
 func TestLinksCloseSettlesFetch(t *testing.T) {
 	for _, settle := range []bool{false, true} {
 		t.Run(fmt.Sprint("settle=", settle), func(t *testing.T) {
-			st := newStorage(t)
+			st := tclitest.NewStorage(t)
 			svc := &gatedLinks{linkService: &linkService{}, at: 2, arrived: make(chan struct{}), release: make(chan struct{}), ctxErr: make(chan error, 1)}
 			svc.pages = seqPages(st, 3, 1, 5, 0, false)
 			l := linkEnv(t, svc, st, 1, false)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/asyncsql/databricks/internal/tclitest"
 )
 
 // Every byte of a compressed result file flipped in turn: the file is read
@@ -11,17 +13,15 @@ import (
 // (files carry several record batches, so a file handed on before its end
 // was checked would show its first batches).
 func TestLinkFileByteFlips(t *testing.T) {
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 1, 3, 9, 0, true)
-	orig := bytes.Clone(st.files["f9"])
+	orig := bytes.Clone(st.Data("f9"))
 	step := max(1, len(orig)/60)
 	for i := 0; i < len(orig); i += step {
 		c := bytes.Clone(orig)
 		c[i] ^= 0x20
-		st.mu.Lock()
-		st.files["f9"] = c
-		st.mu.Unlock()
+		st.Put("f9", c)
 		svc.mu.Lock()
 		svc.next = 0
 		svc.mu.Unlock()
@@ -45,12 +45,12 @@ func TestLinkFileByteFlips(t *testing.T) {
 // A file cut after the rows its link needs, before its end, is an error.
 func TestLinkFileCutAfterItsRows(t *testing.T) {
 	for _, compress := range []bool{false, true} {
-		st := newStorage(t)
+		st := tclitest.NewStorage(t)
 		svc := &linkService{}
 		// Files of 9 rows, 3 more rows of padding in a batch of their own.
 		svc.pages = seqPages(st, 1, 1, 9, 3, compress)
-		f := st.files["f0"]
-		st.files["f0"] = f[:len(f)-3]
+		f := st.Data("f0")
+		st.Put("f0", f[:len(f)-3])
 		svc.pages[0][0].BytesNum = int64(len(f) - 3)
 		got, err := readAll(linkEnv(t, svc, st, 2, compress))
 		if compress && !errors.Is(err, ErrCorruptResult) {

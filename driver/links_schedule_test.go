@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -48,7 +49,7 @@ func waitLinks(t *testing.T, l *linkReader, what string, cond func() bool) {
 // or ended, so that the decoder never finds its next file still arriving.
 func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
 	const files, fileRows, max = 24, 50, 8
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 6, 4, fileRows, 3, true)
 	l := linkEnv(t, svc, st, max, true)
@@ -84,7 +85,7 @@ func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
 	if l.peakHeld > base || l.peakAllow != base {
 		t.Errorf("at most %d bodies held, allowance up to %d; want %d", l.peakHeld, l.peakAllow, base)
 	}
-	if m := st.maxConc.Load(); m > max {
+	if m := st.MaxConcurrent(); m > max {
 		t.Errorf("%d downloads at once, limit %d", m, max)
 	}
 }
@@ -108,23 +109,25 @@ func holdFiles(svc *linkService) ([]string, map[string]chan struct{}) {
 // it, in order, each time after seeing maxDownloads requests waiting.
 func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
 	const files, fileRows, max = 12, 7, 4
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 3, 4, fileRows, 0, false)
 	ids, holds := holdFiles(svc)
-	st.holdHead = holds
+	for id, ch := range holds {
+		st.HoldHead(id, ch)
+	}
 	l := linkEnv(t, svc, st, max, false)
 	var got []int64
 	for k := range files {
 		want := int64(min(max, files-k))
 		deadline := time.Now().Add(20 * time.Second)
-		for st.conc.Load() != want {
+		for st.Concurrent() != want {
 			if time.Now().After(deadline) {
-				t.Fatalf("before file %d: %d downloads waiting, want %d", k, st.conc.Load(), want)
+				t.Fatalf("before file %d: %d downloads waiting, want %d", k, st.Concurrent(), want)
 			}
 			time.Sleep(time.Millisecond)
 		}
-		close(st.holdHead[ids[k]])
+		close(holds[ids[k]])
 		for len(got) < (k+1)*fileRows {
 			rec, err := l.next()
 			if err != nil {
@@ -138,7 +141,7 @@ func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
 		t.Fatalf("after the last file: %v", err)
 	}
 	checkSeq(t, got, files*fileRows)
-	if m := st.maxConc.Load(); m != max {
+	if m := st.MaxConcurrent(); m != max {
 		t.Errorf("%d downloads at once, want %d", m, max)
 	}
 }
@@ -150,11 +153,13 @@ func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
 // it.
 func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
 	const files, fileRows, max = 16, 7, 8
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 4, 4, fileRows, 0, false)
 	ids, holds := holdFiles(svc)
-	st.holdBody = holds
+	for id, ch := range holds {
+		st.HoldBody(id, ch)
+	}
 	l := linkEnv(t, svc, st, max, false)
 	base := 1 + linkReadyAhead
 	// Every request answered: the first base files read their bodies,
@@ -163,7 +168,7 @@ func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
 	var got []int64
 	for k := range files {
 		waitLinks(t, l, fmt.Sprintf("the decoder on file %d", k), func() bool { return l.decoded == k+1 })
-		close(st.holdBody[ids[k]])
+		close(holds[ids[k]])
 		for len(got) < (k+1)*fileRows {
 			rec, err := l.next()
 			if err != nil {
@@ -197,7 +202,7 @@ func TestLinksParkedResponseRequestedAgain(t *testing.T) {
 	linkParkLimit = 10 * time.Millisecond
 	t.Cleanup(func() { linkParkLimit = old })
 	const files, fileRows, max = 12, 20, 8
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 3, 4, fileRows, 0, true)
 	l := linkEnv(t, svc, st, max, true)
@@ -208,14 +213,14 @@ func TestLinksParkedResponseRequestedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSeq(t, got, files*fileRows)
-	if n := st.gets.Load(); n <= files {
+	if n := st.Gets(); n <= files {
 		t.Errorf("%d requests for %d files: no parked response was requested again", n, files)
 	}
 }
 
 // Closing the reader while responses wait unread stops every download.
 func TestLinksEarlyCloseWithParkedResponses(t *testing.T) {
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 3, 4, 5, 0, true)
 	l := linkEnv(t, svc, st, 8, true)

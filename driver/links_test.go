@@ -5,12 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -22,154 +18,9 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
-
-// storage is an httptest object store for result files. Every file needs
-// the header X-Sig: <its id>; the Authorization header is refused.
-type storage struct {
-	t   testing.TB
-	srv *httptest.Server
-
-	mu      sync.Mutex
-	files   map[string][]byte
-	expired map[string]bool // answered 403 once
-	fail    map[string]int  // answers 503 this many times
-	trunc   map[string]int  // sends half the body this many times
-	stall   map[string]int  // sends half the body and stalls this many times
-
-	// holdHead and holdBody, when they hold a channel for a file, make its
-	// answer wait for the channel to be closed: before anything is sent,
-	// or after the status line and headers.
-	holdHead, holdBody map[string]chan struct{}
-
-	conc, maxConc, gets, served atomic.Int64
-	latency                     time.Duration
-	sawAuth                     atomic.Bool
-	// lz4 are the options of compressed files (pierrec's defaults: 4 MiB
-	// blocks).
-	lz4 []lz4.Option
-}
-
-func newStorage(t testing.TB) *storage {
-	s := &storage{t: t, files: map[string][]byte{}, expired: map[string]bool{}, fail: map[string]int{}, trunc: map[string]int{}, stall: map[string]int{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *storage) serve(w http.ResponseWriter, r *http.Request) {
-	s.gets.Add(1)
-	c := s.conc.Add(1)
-	defer s.conc.Add(-1)
-	for m := s.maxConc.Load(); c > m && !s.maxConc.CompareAndSwap(m, c); m = s.maxConc.Load() {
-	}
-	if r.Header.Get("Authorization") != "" {
-		s.sawAuth.Store(true)
-	}
-	id := strings.TrimPrefix(r.URL.Path, "/")
-	if s.latency > 0 {
-		select {
-		case <-time.After(s.latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	s.mu.Lock()
-	data, ok := s.files[id]
-	expired := s.expired[id]
-	delete(s.expired, id)
-	fail := s.fail[id] > 0
-	if fail {
-		s.fail[id]--
-	}
-	trunc := s.trunc[id] > 0
-	if trunc {
-		s.trunc[id]--
-	}
-	stall := s.stall[id] > 0
-	if stall {
-		s.stall[id]--
-	}
-	holdHead, holdBody := s.holdHead[id], s.holdBody[id]
-	s.mu.Unlock()
-	if holdHead != nil {
-		select {
-		case <-holdHead:
-		case <-r.Context().Done():
-			return
-		}
-	}
-	switch {
-	case !ok:
-		http.Error(w, "no such file", http.StatusNotFound)
-	case expired || r.Header.Get("X-Sig") != id:
-		http.Error(w, "expired", http.StatusForbidden)
-	case fail:
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-	case stall:
-		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		w.Write(data[:len(data)/2])
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	case trunc:
-		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		w.Write(data[:len(data)/2])
-		panic(http.ErrAbortHandler)
-	default:
-		if holdBody != nil {
-			w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-			w.WriteHeader(http.StatusOK)
-			w.(http.Flusher).Flush()
-			select {
-			case <-holdBody:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		w.Write(data)
-		s.served.Add(1)
-	}
-}
-
-// file stores an IPC stream of vals (several batches of at most 3 rows) and
-// returns its link for rows [start, start+rowCount).
-func (s *storage) file(id string, start, rowCount int64, vals []int64, compress bool) *tcli.TSparkArrowResultLink {
-	var buf bytes.Buffer
-	schema := arrow.NewSchema([]arrow.Field{{Name: "stale", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
-	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
-	for i := 0; i < len(vals); i += 3 {
-		b := array.NewInt64Builder(alloc)
-		b.AppendValues(vals[i:min(i+3, len(vals))], nil)
-		arr := b.NewArray()
-		rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
-		if err := w.Write(rec); err != nil {
-			s.t.Fatal(err)
-		}
-		rec.Release()
-		arr.Release()
-		b.Release()
-	}
-	if err := w.Close(); err != nil {
-		s.t.Fatal(err)
-	}
-	data := buf.Bytes()
-	if compress {
-		var out bytes.Buffer
-		zw := lz4.NewWriter(&out)
-		if err := zw.Apply(s.lz4...); err != nil {
-			s.t.Fatal(err)
-		}
-		zw.Write(data)
-		zw.Close()
-		data = out.Bytes()
-	}
-	s.mu.Lock()
-	s.files[id] = data
-	s.mu.Unlock()
-	return &tcli.TSparkArrowResultLink{FileLink: s.srv.URL + "/" + id, ExpiryTime: time.Now().Add(time.Hour).Unix(),
-		StartRowOffset: start, RowCount: rowCount, BytesNum: int64(len(data)), HttpHeaders: map[string]string{"X-Sig": id}}
-}
 
 // linkService answers FetchResults with pages of links; a request with
 // startRowOffset returns the page holding that offset.
@@ -199,7 +50,7 @@ func (f *linkService) FetchResults(ctx context.Context, req *tcli.TFetchResultsR
 		}
 	}
 	if f.next >= len(f.pages) {
-		return &tcli.TFetchResultsResp{Status: ok(), HasMoreRows: ptr(false), Results: &tcli.TRowSet{}}, nil
+		return &tcli.TFetchResultsResp{Status: tclitest.OK(), HasMoreRows: ptr(false), Results: &tcli.TRowSet{}}, nil
 	}
 	p := f.pages[f.next]
 	f.next++
@@ -209,11 +60,11 @@ func (f *linkService) FetchResults(ctx context.Context, req *tcli.TFetchResultsR
 		c.ExpiryTime = time.Now().Add(time.Hour).Unix()
 		links = append(links, &c)
 	}
-	return &tcli.TFetchResultsResp{Status: ok(), HasMoreRows: ptr(f.next < len(f.pages)), Results: &tcli.TRowSet{ResultLinks: links}}, nil
+	return &tcli.TFetchResultsResp{Status: tclitest.OK(), HasMoreRows: ptr(f.next < len(f.pages)), Results: &tcli.TRowSet{ResultLinks: links}}, nil
 }
 
 // linkEnv builds a link reader over svc and st.
-func linkEnv(t *testing.T, svc tcli.TCLIService, st *storage, maxDownloads int, compress bool) *linkReader {
+func linkEnv(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDownloads int, compress bool) *linkReader {
 	t.Helper()
 	schema, _ := int64Records()
 	var buf bytes.Buffer
@@ -225,7 +76,7 @@ func linkEnv(t *testing.T, svc tcli.TCLIService, st *storage, maxDownloads int, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ar.Close() })
-	c := &Connector{cfg: &Config{MaxDownloads: maxDownloads}, svc: svc, httpClient: st.srv.Client()}
+	c := &Connector{cfg: &Config{MaxDownloads: maxDownloads}, svc: svc, httpClient: st.Client()}
 	h := &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16), Secret: make([]byte, 16)}}
 	l := newLinkReader(context.Background(), c, h, ar, compress, nil, true, tcli.TFetchOrientation_FETCH_NEXT)
 	t.Cleanup(func() { l.close(false) })
@@ -253,7 +104,7 @@ func readAll(l *linkReader) ([]int64, error) {
 
 // seqPages makes nPages pages of perPage files of fileRows rows each (plus
 // pad padding rows holding -1).
-func seqPages(st *storage, nPages, perPage, fileRows, pad int, compress bool) [][]*tcli.TSparkArrowResultLink {
+func seqPages(st *tclitest.Storage, nPages, perPage, fileRows, pad int, compress bool) [][]*tcli.TSparkArrowResultLink {
 	var pages [][]*tcli.TSparkArrowResultLink
 	var row int64
 	for p := 0; p < nPages; p++ {
@@ -266,7 +117,7 @@ func seqPages(st *storage, nPages, perPage, fileRows, pad int, compress bool) []
 					vals[i] = -1
 				}
 			}
-			page = append(page, st.file(fmt.Sprintf("f%d", row), row, int64(fileRows), vals, compress))
+			page = append(page, st.File(fmt.Sprintf("f%d", row), row, int64(fileRows), vals, tclitest.Compression(compress)))
 			row += int64(fileRows)
 		}
 		pages = append(pages, page)
@@ -289,8 +140,8 @@ func checkSeq(t *testing.T, got []int64, n int) {
 func TestLinksInOrderWithPadding(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprint("lz4=", compress), func(t *testing.T) {
-			st := newStorage(t)
-			st.latency = 5 * time.Millisecond
+			st := tclitest.NewStorage(t)
+			st.SetLatency(5 * time.Millisecond)
 			svc := &linkService{}
 			svc.pages = seqPages(st, 4, 5, 7, 4, compress)
 			l := linkEnv(t, svc, st, 3, compress)
@@ -308,15 +159,15 @@ func TestLinksInOrderWithPadding(t *testing.T) {
 				// Files downloaded but not wholly read, the current one
 				// included, never exceed maxDownloads.
 				time.Sleep(time.Millisecond)
-				if held := st.served.Load() - int64(len(got)/7); held > 3 {
+				if held := st.Served() - int64(len(got)/7); held > 3 {
 					t.Fatalf("%d files held after %d rows, limit 3", held, len(got))
 				}
 			}
 			checkSeq(t, got, 4*5*7)
-			if m := st.maxConc.Load(); m > 3 {
+			if m := st.MaxConcurrent(); m > 3 {
 				t.Errorf("%d downloads at once, limit 3", m)
 			}
-			if st.sawAuth.Load() {
+			if st.SawAuthorization() {
 				t.Error("storage saw an Authorization header")
 			}
 		})
@@ -324,12 +175,12 @@ func TestLinksInOrderWithPadding(t *testing.T) {
 }
 
 func TestLinksRetriesAndRefresh(t *testing.T) {
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 3, 2, 5, 0, false)
-	st.fail["f0"] = 2
-	st.trunc["f5"] = 1
-	st.expired["f10"] = true
+	st.Fail("f0", 2)
+	st.Truncate("f5", 1)
+	st.Expire("f10")
 	// A link past its expiryTime is refreshed before any download.
 	svc.pages[2][0].ExpiryTime = time.Now().Add(-time.Minute).Unix()
 	l := linkEnv(t, svc, st, 2, false)
@@ -359,26 +210,26 @@ func TestLinksStalledDownloadRetried(t *testing.T) {
 	old := linkStallTimeout
 	linkStallTimeout = 100 * time.Millisecond
 	t.Cleanup(func() { linkStallTimeout = old })
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 1, 2, 5, 0, false)
-	st.stall["f5"] = 1
+	st.Stall("f5", 1)
 	got, err := readAll(linkEnv(t, svc, st, 2, false))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkSeq(t, got, 10)
-	if g := st.gets.Load(); g != 3 {
+	if g := st.Gets(); g != 3 {
 		t.Errorf("%d downloads, want 3", g)
 	}
 }
 
 func TestLinksErrorsSurface(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
-		st := newStorage(t)
+		st := tclitest.NewStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 2, 2, 5, 0, false)
-		delete(st.files, "f10")
+		st.Delete("f10")
 		l := linkEnv(t, svc, st, 2, false)
 		got, err := readAll(l)
 		if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
@@ -392,7 +243,7 @@ func TestLinksErrorsSurface(t *testing.T) {
 		}
 	})
 	t.Run("short file", func(t *testing.T) {
-		st := newStorage(t)
+		st := tclitest.NewStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 1, 2, 5, 0, false)
 		svc.pages[0][1].RowCount = 6
@@ -402,7 +253,7 @@ func TestLinksErrorsSurface(t *testing.T) {
 		}
 	})
 	t.Run("fetch error", func(t *testing.T) {
-		st := newStorage(t)
+		st := tclitest.NewStorage(t)
 		svc := &linkService{failAt: 2}
 		svc.pages = seqPages(st, 3, 1, 5, 0, false)
 		got, err := readAll(linkEnv(t, svc, st, 2, false))
@@ -411,7 +262,7 @@ func TestLinksErrorsSurface(t *testing.T) {
 		}
 	})
 	t.Run("gap", func(t *testing.T) {
-		st := newStorage(t)
+		st := tclitest.NewStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 1, 3, 5, 0, false)
 		svc.pages[0] = append(svc.pages[0][:1], svc.pages[0][2:]...)
@@ -421,10 +272,10 @@ func TestLinksErrorsSurface(t *testing.T) {
 		}
 	})
 	t.Run("retries exhausted", func(t *testing.T) {
-		st := newStorage(t)
+		st := tclitest.NewStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 1, 1, 5, 0, false)
-		st.fail["f0"] = 100
+		st.Fail("f0", 100)
 		_, err := readAll(linkEnv(t, svc, st, 2, false))
 		if err == nil || !strings.Contains(err.Error(), "giving up") {
 			t.Fatalf("err = %v", err)
@@ -437,8 +288,8 @@ func TestLinksErrorsSurface(t *testing.T) {
 // every record until the end: the decoder's reused buffers must never show
 // through in a record already returned.
 func TestLinksReusedBuffersKeepRows(t *testing.T) {
-	st := newStorage(t)
-	st.lz4 = []lz4.Option{lz4.BlockSizeOption(lz4.Block64Kb)}
+	st := tclitest.NewStorage(t)
+	st.SetLZ4(lz4.BlockSizeOption(lz4.Block64Kb))
 	svc := &linkService{}
 	svc.pages = seqPages(st, 2, 3, 20000, 5, true)
 	l := linkEnv(t, svc, st, 2, true)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -21,8 +22,8 @@ type param struct {
 
 func sentParams(t *testing.T, e *testEnv) []param {
 	t.Helper()
-	reqs := e.fake.requests("ExecuteStatement")
-	req := reqs[len(reqs)-1].(*tcli.TExecuteStatementReq)
+	reqs := tclitest.Received[*tcli.TExecuteStatementReq](e.fake)
+	req := reqs[len(reqs)-1]
 	var out []param
 	for _, p := range req.Parameters {
 		q := param{ordinal: p.GetOrdinal(), name: p.GetName(), typ: p.GetType()}
@@ -115,7 +116,7 @@ func TestParametersNeedV8(t *testing.T) {
 		if !errors.Is(err, ErrParametersNotSupported) {
 			t.Fatalf("%v: %v", proto, err)
 		}
-		if n := e.fake.count("ExecuteStatement"); n != 0 {
+		if n := e.fake.Count(tclitest.ExecuteStatement); n != 0 {
 			t.Fatalf("statement sent without its parameters")
 		}
 	}

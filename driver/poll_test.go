@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -37,7 +38,7 @@ func TestPollingBackoff(t *testing.T) {
 			c.PollMin, c.PollMax = 100*time.Millisecond, 300*time.Millisecond
 		})
 		s := intScript(3)
-		s.states = []tcli.TOperationState{
+		s.States = []tcli.TOperationState{
 			tcli.TOperationState_PENDING_STATE, // direct results
 			tcli.TOperationState_PENDING_STATE,
 			tcli.TOperationState_INITIALIZED_STATE,
@@ -46,7 +47,7 @@ func TestPollingBackoff(t *testing.T) {
 			tcli.TOperationState_RUNNING_STATE,
 			tcli.TOperationState_FINISHED_STATE,
 		}
-		e.fake.set("q", s)
+		e.fake.Script("q", s)
 		db := e.db(t)
 		start := time.Now()
 		var n int32
@@ -56,7 +57,10 @@ func TestPollingBackoff(t *testing.T) {
 		if n != 3 {
 			t.Fatalf("n = %d", n)
 		}
-		ts := e.fake.times("GetOperationStatus")
+		var ts []time.Time
+		for _, r := range e.fake.Requests(tclitest.GetOperationStatus) {
+			ts = append(ts, r.At)
+		}
 		if len(ts) != 6 {
 			t.Fatalf("%d polls, want 6", len(ts))
 		}
@@ -91,9 +95,9 @@ func TestTerminalStates(t *testing.T) {
 		t.Run(c.state.String(), func(t *testing.T) {
 			e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 			s := intScript(1)
-			s.states = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, c.state}
-			s.sqlState, s.errMsg, s.errCode = "42000", "boom", 7
-			e.fake.set("q", s)
+			s.States = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE, c.state}
+			s.SQLState, s.ErrorMessage, s.ErrorCode = "42000", "boom", 7
+			e.fake.Script("q", s)
 			var n int32
 			err := e.db(t).QueryRowContext(context.Background(), "q").Scan(&n)
 			if c.ok {
@@ -109,7 +113,7 @@ func TestTerminalStates(t *testing.T) {
 			if se.State == nil || *se.State != stateOf(c.state) {
 				t.Fatalf("state %v", se.State)
 			}
-			if se.StatementID == "" || se.StatementID != e.fake.lastStatementID() {
+			if se.StatementID == "" || se.StatementID != e.fake.LastStatementID() {
 				t.Fatalf("statement id %q", se.StatementID)
 			}
 			if c.state == tcli.TOperationState_ERROR_STATE {

@@ -15,7 +15,7 @@ func TestQuerySimpleColumnSet(t *testing.T) {
 	} {
 		t.Run(proto.String(), func(t *testing.T) {
 			e := newHTTPEnv(t, proto)
-			e.fake.set("SELECT 7", intScript(7))
+			e.fake.Script("SELECT 7", intScript(7))
 			var n int32
 			if err := e.db(t).QueryRowContext(context.Background(), "SELECT 7").Scan(&n); err != nil {
 				t.Fatal(err)

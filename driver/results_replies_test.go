@@ -21,7 +21,7 @@ import (
 func TestArrowSchemaWithoutFields(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	ts := tableSchema(colDesc{name: "a", typ: tcli.TTypeId_STRING_TYPE}, colDesc{name: "b", typ: tcli.TTypeId_BIGINT_TYPE})
-	e.fake.set("q", arrowScript(t, ts, arrow.NewSchema(nil, nil), false, []arrow.RecordBatch{}))
+	e.fake.Script("q", arrowScript(t, ts, arrow.NewSchema(nil, nil), false, []arrow.RecordBatch{}))
 	rows, err := e.db(t).QueryContext(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +51,8 @@ func TestArrowSchemaWithoutFieldsButRows(t *testing.T) {
 	empty := arrow.NewSchema(nil, nil)
 	s := arrowScript(t, ts, empty, false, []arrow.RecordBatch{})
 	_, batches := ipcParts(t, empty, emptyRecord(empty, 2))
-	s.pages = []*tcli.TRowSet{{Rows: []*tcli.TRow{}, ArrowBatches: []*tcli.TSparkArrowBatch{{Batch: batches[0], RowCount: 2}}}}
-	e.fake.set("q", s)
+	s.Pages = []*tcli.TRowSet{{Rows: []*tcli.TRow{}, ArrowBatches: []*tcli.TSparkArrowBatch{{Batch: batches[0], RowCount: 2}}}}
+	e.fake.Script("q", s)
 	_, err := readInts(e.db(t), "q")
 	if !errors.Is(err, ErrCorruptResult) {
 		t.Fatalf("err = %v, want ErrCorruptResult", err)
@@ -64,8 +64,8 @@ func TestArrowSchemaWithoutFieldsButRows(t *testing.T) {
 func TestArrowResultWithoutSchema(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s := intScript(1)
-	s.meta.ResultFormat = ptr(tcli.TSparkRowSetType_ARROW_BASED_SET)
-	e.fake.set("q", s)
+	s.Meta.ResultFormat = ptr(tcli.TSparkRowSetType_ARROW_BASED_SET)
+	e.fake.Script("q", s)
 	_, err := readInts(e.db(t), "q")
 	var se *ServerError
 	if !errors.Is(err, ErrUnsupportedResult) || errors.As(err, &se) {
@@ -78,8 +78,8 @@ func TestArrowResultWithoutSchema(t *testing.T) {
 func TestArrowBatchRowCountMismatch(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s, _ := numberedPages(t, 2)
-	s.pages[1].ArrowBatches[0].RowCount = 2
-	e.fake.set("q", s)
+	s.Pages[1].ArrowBatches[0].RowCount = 2
+	e.fake.Script("q", s)
 	got, err := readInts(e.db(t), "q")
 	if !errors.Is(err, ErrCorruptResult) || len(got) != 3 {
 		t.Fatalf("got %v, %v; want 3 rows and ErrCorruptResult", got, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -87,15 +88,15 @@ func lz4Frame(t testing.TB, b []byte) []byte {
 
 // arrowScript makes a script whose result is Arrow: pages[i] lists the
 // records of page i.
-func arrowScript(t testing.TB, ts *tcli.TTableSchema, schema *arrow.Schema, compress bool, pages ...[]arrow.RecordBatch) *script {
+func arrowScript(t testing.TB, ts *tcli.TTableSchema, schema *arrow.Schema, compress bool, pages ...[]arrow.RecordBatch) *tclitest.Script {
 	t.Helper()
 	var all []arrow.RecordBatch
 	for _, p := range pages {
 		all = append(all, p...)
 	}
 	schemaMsg, batches := ipcParts(t, schema, all...)
-	s := &script{meta: &tcli.TGetResultSetMetadataResp{
-		Status: ok(), Schema: ts, ResultFormat: ptr(tcli.TSparkRowSetType_ARROW_BASED_SET),
+	s := &tclitest.Script{Meta: &tcli.TGetResultSetMetadataResp{
+		Status: tclitest.OK(), Schema: ts, ResultFormat: ptr(tcli.TSparkRowSetType_ARROW_BASED_SET),
 		Lz4Compressed: ptr(compress), ArrowSchema: schemaMsg,
 	}}
 	k := 0
@@ -109,7 +110,7 @@ func arrowScript(t testing.TB, ts *tcli.TTableSchema, schema *arrow.Schema, comp
 			rs.ArrowBatches = append(rs.ArrowBatches, &tcli.TSparkArrowBatch{Batch: b, RowCount: rec.NumRows()})
 			k++
 		}
-		s.pages = append(s.pages, rs)
+		s.Pages = append(s.Pages, rs)
 	}
 	for _, r := range all {
 		r.Release()
@@ -149,9 +150,4 @@ func strCol(nulls []byte, v ...string) *tcli.TColumn {
 }
 
 // intScript is a column-based result with one INT column "n" = v.
-func intScript(v int32) *script {
-	return &script{
-		meta:  &tcli.TGetResultSetMetadataResp{Status: ok(), Schema: tableSchema(colDesc{name: "n", typ: tcli.TTypeId_INT_TYPE}), ResultFormat: ptr(tcli.TSparkRowSetType_COLUMN_BASED_SET)},
-		pages: []*tcli.TRowSet{colPage(i32Col([]byte{0}, v))},
-	}
-}
+func intScript(v int32) *tclitest.Script { return tclitest.OneInt(v) }

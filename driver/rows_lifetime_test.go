@@ -46,7 +46,7 @@ func TestRowValuesOutliveBatches(t *testing.T) {
 		t.Run(fmt.Sprint("lz4=", compress), func(t *testing.T) {
 			e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 			schema, pages, n := stringPages()
-			e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE}), schema, compress, pages...))
+			e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE}), schema, compress, pages...))
 			rows, err := e.db(t).QueryContext(context.Background(), "q")
 			if err != nil {
 				t.Fatal(err)
@@ -82,7 +82,7 @@ func TestQueryArrowRetainedRecords(t *testing.T) {
 		t.Run(fmt.Sprint("lz4=", compress), func(t *testing.T) {
 			e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 			schema, pages, n := stringPages()
-			e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE}), schema, compress, pages...))
+			e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "s", typ: tcli.TTypeId_STRING_TYPE}), schema, compress, pages...))
 			it, err := QueryArrow(context.Background(), e.conn(t), "q")
 			if err != nil {
 				t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -62,8 +63,8 @@ func TestArrowPages(t *testing.T) {
 				pages = append(pages, recs)
 			}
 			s := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, c.lz4, pages...)
-			s.closeInline = c.closeInline
-			e.fake.set("q", s)
+			s.CloseInline = c.closeInline
+			e.fake.Script("q", s)
 			rows, err := e.db(t).QueryContext(context.Background(), "q")
 			if err != nil {
 				t.Fatal(err)
@@ -73,19 +74,18 @@ func TestArrowPages(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("got %v want %v", got, want)
 			}
-			if n := e.fake.count("FetchResults"); n != c.wantFetches {
+			if n := e.fake.Count(tclitest.FetchResults); n != c.wantFetches {
 				t.Errorf("FetchResults %d, want %d", n, c.wantFetches)
 			}
-			if n := e.fake.count("CloseOperation"); n != c.wantCloses {
+			if n := e.fake.Count(tclitest.CloseOperation); n != c.wantCloses {
 				t.Errorf("CloseOperation %d, want %d", n, c.wantCloses)
 			}
-			for _, r := range e.fake.requests("FetchResults") {
-				fr := r.(*tcli.TFetchResultsReq)
+			for _, fr := range tclitest.Received[*tcli.TFetchResultsReq](e.fake) {
 				if fr.MaxRows != 1000 || fr.Orientation != tcli.TFetchOrientation_FETCH_NEXT {
 					t.Errorf("fetch req %v", fr)
 				}
 			}
-			ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+			ex := tclitest.Received[*tcli.TExecuteStatementReq](e.fake)[0]
 			if ex.GetDirectResults == nil || ex.GetDirectResults.MaxRows != 1000 {
 				t.Errorf("direct results %v", ex.GetDirectResults)
 			}
@@ -101,9 +101,9 @@ func TestArrowPages(t *testing.T) {
 func TestColumnPagesSparkPaging(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10)
 	s := intScript(0)
-	s.sparkPaging = true
-	s.pages = []*tcli.TRowSet{colPage(i32Col([]byte{0}, 1, 2)), colPage(i32Col([]byte{0x2}, 3, 0)), colPage(i32Col(nil, 5))}
-	e.fake.set("q", s)
+	s.SparkPaging = true
+	s.Pages = []*tcli.TRowSet{colPage(i32Col([]byte{0}, 1, 2)), colPage(i32Col([]byte{0x2}, 3, 0)), colPage(i32Col(nil, 5))}
+	e.fake.Script("q", s)
 	rows, err := e.db(t).QueryContext(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -127,13 +127,13 @@ func TestColumnPagesSparkPaging(t *testing.T) {
 	if fmt.Sprint(got) != "[1 2 3 <nil> 5]" {
 		t.Fatalf("got %v", got)
 	}
-	if n := e.fake.count("FetchResults"); n != 4 {
+	if n := e.fake.Count(tclitest.FetchResults); n != 4 {
 		t.Errorf("FetchResults %d, want 4", n)
 	}
-	if n := e.fake.count("CloseOperation"); n != 1 {
+	if n := e.fake.Count(tclitest.CloseOperation); n != 1 {
 		t.Errorf("CloseOperation %d", n)
 	}
-	ex := e.fake.requests("ExecuteStatement")[0].(*tcli.TExecuteStatementReq)
+	ex := tclitest.Received[*tcli.TExecuteStatementReq](e.fake)[0]
 	if ex.GetDirectResults != nil || ex.CanReadArrowResult_ != nil || !ex.RunAsync {
 		t.Errorf("old server got Spark features: %+v", ex)
 	}
@@ -146,7 +146,7 @@ func TestEarlyClose(t *testing.T) {
 	schema, p1 := int64Records([]int64{1, 2})
 	_, p2 := int64Records([]int64{3})
 	_, p3 := int64Records([]int64{4})
-	e.fake.set("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3))
+	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3))
 	rows, err := e.db(t).QueryContext(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -157,11 +157,11 @@ func TestEarlyClose(t *testing.T) {
 	if err := rows.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.fake.count("CloseOperation"); n != 1 {
+	if n := e.fake.Count(tclitest.CloseOperation); n != 1 {
 		t.Errorf("CloseOperation %d", n)
 	}
 	// At most one page read ahead.
-	if n := e.fake.count("FetchResults"); n > 1 {
+	if n := e.fake.Count(tclitest.FetchResults); n > 1 {
 		t.Errorf("FetchResults %d, want <= 1", n)
 	}
 }
@@ -238,7 +238,7 @@ func TestArrowTypes(t *testing.T) {
 		t.Skip("no tzdata:", err)
 	}
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, func(c *Config) { c.Location = loc })
-	e.fake.set("q", arrowScript(t, ts, schema, true, []arrow.RecordBatch{rec}))
+	e.fake.Script("q", arrowScript(t, ts, schema, true, []arrow.RecordBatch{rec}))
 	rows, err := e.db(t).QueryContext(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -368,10 +368,10 @@ func TestColumnTypes(t *testing.T) {
 		strCol([]byte{2}, "abc", ""),
 	)
 	e := newHTTPEnv(t, tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10)
-	e.fake.set("q", &script{
-		meta:        &tcli.TGetResultSetMetadataResp{Status: ok(), Schema: ts, ResultFormat: ptr(tcli.TSparkRowSetType_COLUMN_BASED_SET)},
-		pages:       []*tcli.TRowSet{page},
-		sparkPaging: true,
+	e.fake.Script("q", &tclitest.Script{
+		Meta:        &tcli.TGetResultSetMetadataResp{Status: tclitest.OK(), Schema: ts, ResultFormat: ptr(tcli.TSparkRowSetType_COLUMN_BASED_SET)},
+		Pages:       []*tcli.TRowSet{page},
+		SparkPaging: true,
 	})
 	rows, err := e.db(t).QueryContext(context.Background(), "q")
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -24,7 +25,7 @@ const scanBenchRows = 100000
 // eightColumnScript is one Databricks-shaped Arrow page of the benchmark's
 // eight column types: BIGINT, DOUBLE, STRING of 20 bytes, DECIMAL(18,2),
 // TIMESTAMP, DATE, BOOLEAN and a nullable INT (every tenth NULL).
-func eightColumnScript(b *testing.B, compress bool) *script {
+func eightColumnScript(b *testing.B, compress bool) *tclitest.Script {
 	ts := eightColumnTableSchema()
 	schema := eightColumnSchema
 	var recs []arrow.RecordBatch
@@ -92,7 +93,7 @@ func BenchmarkScan8Columns(b *testing.B) {
 	for _, compress := range []bool{false, true} {
 		b.Run(fmt.Sprintf("lz4=%t", compress), func(b *testing.B) {
 			e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-			e.fake.set("q", eightColumnScript(b, compress))
+			e.fake.Script("q", eightColumnScript(b, compress))
 			db := e.db(b)
 			var (
 				i64     int64
@@ -139,7 +140,7 @@ func BenchmarkRowsNext8ColumnsPages(b *testing.B) {
 		b.Run(fmt.Sprintf("lz4=%t", compress), func(b *testing.B) {
 			s := eightColumnScript(b, compress)
 			for range pages - 1 {
-				s.pages = append(s.pages, s.pages[0])
+				s.Pages = append(s.Pages, s.Pages[0])
 			}
 			benchRowsNext(b, s, pages*scanBenchRows)
 		})
@@ -147,9 +148,9 @@ func BenchmarkRowsNext8ColumnsPages(b *testing.B) {
 }
 
 // benchRowsNext reads the result of s, rows rows, with driver.Rows.Next.
-func benchRowsNext(b *testing.B, s *script, rows int) {
+func benchRowsNext(b *testing.B, s *tclitest.Script, rows int) {
 	e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("q", s)
+	e.fake.Script("q", s)
 	cn, err := e.c.Connect(context.Background())
 	if err != nil {
 		b.Fatal(err)

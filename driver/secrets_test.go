@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -315,7 +316,7 @@ func TestSecretsSweepTransportErrors(t *testing.T) {
 // TestSecretsSweepLinkErrors: a presigned result link carries its signature
 // in the URL; no download error may show it.
 func TestSecretsSweepLinkErrors(t *testing.T) {
-	st := newStorage(t)
+	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 1, 1, 5, 0, false)
 	for _, p := range svc.pages {
@@ -323,7 +324,7 @@ func TestSecretsSweepLinkErrors(t *testing.T) {
 			lk.FileLink += "?X-Amz-Signature=" + sweepSignature + "&X-Amz-Credential=" + sweepSignature
 		}
 	}
-	client := st.srv.Client()
+	client := st.Client()
 	client.Transport = echoTransport{}
 	_, err := readAll(linkEnv(t, svc, st, 2, false))
 	if err == nil {

@@ -9,12 +9,13 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 func TestPreparedStatement(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("SELECT ?", intScript(4))
+	e.fake.Script("SELECT ?", intScript(4))
 	db := e.db(t)
 	st, err := db.PrepareContext(context.Background(), "SELECT ?")
 	if err != nil {
@@ -33,7 +34,7 @@ func TestPreparedStatement(t *testing.T) {
 	if ps := sentParams(t, e); len(ps) != 1 || ps[0].typ != "TINYINT" {
 		t.Fatalf("%+v", ps)
 	}
-	if e.fake.count("ExecuteStatement") != 3 {
+	if e.fake.Count(tclitest.ExecuteStatement) != 3 {
 		t.Fatal("statement not run per call")
 	}
 }
@@ -44,17 +45,17 @@ func TestCorruptResults(t *testing.T) {
 	schema, p1 := int64Records([]int64{1, 2})
 	good := arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1)
 	bad := *good
-	bad.pages = []*tcli.TRowSet{{Rows: []*tcli.TRow{}, ArrowBatches: []*tcli.TSparkArrowBatch{{Batch: []byte{1, 2, 3}, RowCount: 1}}}}
-	e.fake.set("corrupt batch", &bad)
+	bad.Pages = []*tcli.TRowSet{{Rows: []*tcli.TRow{}, ArrowBatches: []*tcli.TSparkArrowBatch{{Batch: []byte{1, 2, 3}, RowCount: 1}}}}
+	e.fake.Script("corrupt batch", &bad)
 	noSchema := *good
-	noSchema.meta = &tcli.TGetResultSetMetadataResp{Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_ARROW_BASED_SET)}
-	e.fake.set("no arrow schema", &noSchema)
+	noSchema.Meta = &tcli.TGetResultSetMetadataResp{Status: tclitest.OK(), ResultFormat: ptr(tcli.TSparkRowSetType_ARROW_BASED_SET)}
+	e.fake.Script("no arrow schema", &noSchema)
 	urls := *good
-	urls.meta = &tcli.TGetResultSetMetadataResp{Status: ok(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET)}
-	e.fake.set("url based", &urls)
+	urls.Meta = &tcli.TGetResultSetMetadataResp{Status: tclitest.OK(), ResultFormat: ptr(tcli.TSparkRowSetType_URL_BASED_SET)}
+	e.fake.Script("url based", &urls)
 	cols := intScript(1)
-	cols.pages = []*tcli.TRowSet{colPage(strCol(nil, "x"))}
-	e.fake.set("wrong column", cols)
+	cols.Pages = []*tcli.TRowSet{colPage(strCol(nil, "x"))}
+	e.fake.Script("wrong column", cols)
 	db := e.db(t)
 	for _, q := range []string{"corrupt batch", "no arrow schema", "url based", "wrong column"} {
 		rows, err := db.QueryContext(context.Background(), q)
@@ -79,7 +80,7 @@ func TestArrowSchemaOnly(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	schema, p1 := int64Records([]int64{9})
 	s := arrowScript(t, nil, schema, false, []arrow.RecordBatch{p1[0]})
-	e.fake.set("q", s)
+	e.fake.Script("q", s)
 	rows, err := e.db(t).QueryContext(context.Background(), "q")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +97,7 @@ func TestArrowSchemaOnly(t *testing.T) {
 
 func TestMissingHandles(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.set("nohandle", &script{execStatus: ok()})
+	e.fake.Script("nohandle", &tclitest.Script{ExecStatus: tclitest.OK()})
 	_, err := e.db(t).ExecContext(context.Background(), "nohandle")
 	if err == nil || !strings.Contains(err.Error(), "no operation handle") {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ func TestClosedConnAndRows(t *testing.T) {
 	if _, err := c.QueryContext(context.Background(), "SELECT 1", nil); !errors.Is(err, ErrClosed) {
 		t.Fatal(err)
 	}
-	if e.fake.openSessions() != 0 {
+	if e.fake.OpenSessions() != 0 {
 		t.Fatal("session not closed")
 	}
 	_ = sql.ErrNoRows

@@ -13,41 +13,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/apache/thrift/lib/go/thrift"
 	"github.com/stretchr/testify/require"
 
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-func execReq(stmt string) *tcli.TExecuteStatementReq {
-	return &tcli.TExecuteStatementReq{
-		SessionHandle: &tcli.TSessionHandle{SessionId: &tcli.THandleIdentifier{GUID: []byte("g"), Secret: []byte("s")}},
-		Statement:     stmt,
-	}
-}
-
-func statusReq() *tcli.TGetOperationStatusReq {
-	return &tcli.TGetOperationStatusReq{OperationHandle: testHandle()}
-}
-
 func TestRoundTrip(t *testing.T) {
-	svc := &fakeService{}
-	ts := newTestServer(t, svc)
+	ts := newTestServer(t)
 	c, _ := newTestClient(ts.URL, Options{Auth: bearer("tok"), UserAgent: "ua/1"})
 	ctx := t.Context()
 
-	resp, err := c.ExecuteStatement(ctx, execReq("SELECT 1"))
+	resp, err := c.ExecuteStatement(ctx, ts.execReq("SELECT 2"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := string(resp.GetOperationHandle().GetOperationId().GetGUID()); got != "0123456789abcdef" {
-		t.Errorf("GUID = %q", got)
+	if got, want := uuid.UUID(resp.GetOperationHandle().GetOperationId().GetGUID()).String(), ts.fake.LastStatementID(); got != want {
+		t.Errorf("GUID = %q, want %q", got, want)
 	}
-	svc.mu.Lock()
-	if len(svc.statements) != 1 || svc.statements[0] != "SELECT 1" {
-		t.Errorf("server saw %q", svc.statements)
+	if got := tclitest.Received[*tcli.TExecuteStatementReq](ts.fake); len(got) != 1 || got[0].Statement != "SELECT 2" {
+		t.Errorf("server saw %v, want one ExecuteStatement of SELECT 2", got)
 	}
-	svc.mu.Unlock()
 	h := ts.header(0)
 	for k, want := range map[string]string{
 		"Content-Type":  "application/x-thrift",
@@ -63,30 +52,30 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{}); err != nil {
 		t.Error(err)
 	}
-	if r, err := c.GetOperationStatus(ctx, statusReq()); err != nil || r.GetOperationState() != tcli.TOperationState_FINISHED_STATE {
+	if r, err := c.GetOperationStatus(ctx, ts.statusReq()); err != nil || r.GetOperationState() != tcli.TOperationState_FINISHED_STATE {
 		t.Error(r, err)
 	}
-	if _, err := c.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: testHandle()}); err != nil {
+	if _, err := c.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: ts.op}); err != nil {
 		t.Error(err)
 	}
-	if r, err := c.FetchResults(ctx, &tcli.TFetchResultsReq{OperationHandle: testHandle(), MaxRows: 10}); err != nil || r.GetHasMoreRows() {
+	if r, err := c.FetchResults(ctx, &tcli.TFetchResultsReq{OperationHandle: ts.op, MaxRows: 10}); err != nil || r.GetHasMoreRows() {
 		t.Error(r, err)
 	}
-	if _, err := c.CancelOperation(ctx, &tcli.TCancelOperationReq{OperationHandle: testHandle()}); err != nil {
+	if _, err := c.CancelOperation(ctx, &tcli.TCancelOperationReq{OperationHandle: ts.op}); err != nil {
 		t.Error(err)
 	}
-	if _, err := c.CloseOperation(ctx, &tcli.TCloseOperationReq{OperationHandle: testHandle()}); err != nil {
+	if _, err := c.CloseOperation(ctx, &tcli.TCloseOperationReq{OperationHandle: ts.op}); err != nil {
 		t.Error(err)
 	}
-	if _, err := c.CloseSession(ctx, &tcli.TCloseSessionReq{SessionHandle: execReq("").SessionHandle}); err != nil {
+	if _, err := c.CloseSession(ctx, &tcli.TCloseSessionReq{SessionHandle: ts.session}); err != nil {
 		t.Error(err)
 	}
 }
 
 func TestDefaultUserAgent(t *testing.T) {
-	ts := newTestServer(t, &fakeService{})
+	ts := newTestServer(t)
 	c, _ := newTestClient(ts.URL, Options{})
-	if _, err := c.CloseSession(t.Context(), &tcli.TCloseSessionReq{SessionHandle: execReq("").SessionHandle}); err != nil {
+	if _, err := c.CloseSession(t.Context(), &tcli.TCloseSessionReq{SessionHandle: ts.session}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ts.header(0).Get("User-Agent"); got != DefaultUserAgent {
@@ -98,7 +87,7 @@ func TestDefaultUserAgent(t *testing.T) {
 }
 
 func TestAuthError(t *testing.T) {
-	ts := newTestServer(t, &fakeService{})
+	ts := newTestServer(t)
 	c, _ := newTestClient(ts.URL, Options{Auth: failingAuth{}})
 	_, err := c.OpenSession(t.Context(), &tcli.TOpenSessionReq{})
 	if err == nil || !strings.Contains(err.Error(), "no token") {
@@ -122,10 +111,11 @@ func TestRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, &fakeService{}, status(http.StatusTooManyRequests, "Retry-After", tt.retryAfter))
+			ts := newTestServer(t)
+			ts.fake.Inject(tclitest.ExecuteStatement, status(http.StatusTooManyRequests, "Retry-After", tt.retryAfter))
 			c, clk := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxRetryAfter: tt.maxWait, Budget: time.Hour}})
 			// 429 is retried even for ExecuteStatement.
-			if _, err := c.ExecuteStatement(t.Context(), execReq("x")); err != nil {
+			if _, err := c.ExecuteStatement(t.Context(), ts.execReq("x")); err != nil {
 				t.Fatal(err)
 			}
 			if got := clk.waits(); len(got) != 1 || got[0] != tt.want {
@@ -136,83 +126,87 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestRetryRules(t *testing.T) {
+	type call func(*testServer, *Client) error
 	tests := []struct {
 		name     string
-		fault    fault
-		call     func(*Client) error
+		method   tclitest.Method
+		fault    tclitest.Fault
+		call     call
 		attempts int // requests made
 		ok       bool
 	}{
-		{"503 ExecuteStatement retried", status(503), callExec, 2, true},
-		{"500 ExecuteStatement not retried", status(500), callExec, 1, false},
-		{"502 FetchResults not retried", status(502), callFetch, 1, false},
-		{"500 GetOperationStatus retried", status(500), callStatus, 2, true},
-		{"hang-up ExecuteStatement not retried", hangUp, callExec, 1, false},
-		{"hang-up FetchResults not retried", hangUp, callFetch, 1, false},
-		{"hang-up CloseOperation retried", hangUp, callClose, 2, true},
-		{"401 not retried", status(401), callStatus, 1, false},
-		{"302 not retried", status(302, "Location", "/login"), callStatus, 1, false},
-		{"garbage not retried", body([]byte("<html>oops</html>")), callStatus, 1, false},
-		{"502 repeatable FetchResults retried", status(502), callFetchAt, 2, true},
-		{"hang-up repeatable FetchResults retried", hangUp, callFetchAt, 2, true},
-		{"garbage repeatable FetchResults retried", body([]byte("<html>oops</html>")), callFetchAt, 2, true},
-		{"hang-up repeatable ExecuteStatement retried", hangUp, func(c *Client) error {
-			_, err := c.ExecuteStatement(Repeatable(context.Background()), execReq("x"))
+		{"503 ExecuteStatement retried", tclitest.ExecuteStatement, status(503), (*testServer).exec, 2, true},
+		{"500 ExecuteStatement not retried", tclitest.ExecuteStatement, status(500), (*testServer).exec, 1, false},
+		{"502 FetchResults not retried", tclitest.FetchResults, status(502), (*testServer).fetch, 1, false},
+		{"500 GetOperationStatus retried", tclitest.GetOperationStatus, status(500), (*testServer).status, 2, true},
+		{"hang-up ExecuteStatement not retried", tclitest.ExecuteStatement, hangUp(), (*testServer).exec, 1, false},
+		{"hang-up FetchResults not retried", tclitest.FetchResults, hangUp(), (*testServer).fetch, 1, false},
+		{"hang-up CloseOperation retried", tclitest.CloseOperation, hangUp(), (*testServer).close, 2, true},
+		{"401 not retried", tclitest.GetOperationStatus, status(401), (*testServer).status, 1, false},
+		{"302 not retried", tclitest.GetOperationStatus, status(302, "Location", "/login"), (*testServer).status, 1, false},
+		{"garbage not retried", tclitest.GetOperationStatus, body([]byte("<html>oops</html>")), (*testServer).status, 1, false},
+		{"502 repeatable FetchResults retried", tclitest.FetchResults, status(502), (*testServer).fetchAt, 2, true},
+		{"hang-up repeatable FetchResults retried", tclitest.FetchResults, hangUp(), (*testServer).fetchAt, 2, true},
+		{"garbage repeatable FetchResults retried", tclitest.FetchResults, body([]byte("<html>oops</html>")), (*testServer).fetchAt, 2, true},
+		{"hang-up repeatable ExecuteStatement retried", tclitest.ExecuteStatement, hangUp(), func(ts *testServer, c *Client) error {
+			_, err := c.ExecuteStatement(Repeatable(context.Background()), ts.execReq("x"))
 			return err
 		}, 2, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, &fakeService{}, tt.fault)
+			ts := newTestServer(t)
+			ts.fake.Inject(tt.method, tt.fault)
 			c, clk := newTestClient(ts.URL, Options{})
-			err := tt.call(c)
+			err := tt.call(ts, c)
 			if (err == nil) != tt.ok {
-				t.Fatalf("err = %v", err)
+				t.Fatalf("err = %v, want success %v", err, tt.ok)
 			}
 			if got := ts.requests(); got != tt.attempts {
 				t.Errorf("requests = %d, want %d", got, tt.attempts)
 			}
 			if got := len(clk.waits()); got != tt.attempts-1 {
-				t.Errorf("waits = %d", got)
+				t.Errorf("waits = %d, want %d", got, tt.attempts-1)
 			}
 		})
 	}
 }
 
-func callExec(c *Client) error {
-	_, err := c.ExecuteStatement(context.Background(), execReq("x"))
+func (ts *testServer) exec(c *Client) error {
+	_, err := c.ExecuteStatement(context.Background(), ts.execReq("x"))
 	return err
 }
 
-func callFetch(c *Client) error {
-	_, err := c.FetchResults(context.Background(), &tcli.TFetchResultsReq{OperationHandle: testHandle()})
+func (ts *testServer) fetch(c *Client) error {
+	_, err := c.FetchResults(context.Background(), &tcli.TFetchResultsReq{OperationHandle: ts.op})
 	return err
 }
 
-// callFetchAt makes a FetchResults call that names its row, marked
-// repeatable as the driver marks it.
-func callFetchAt(c *Client) error {
+// fetchAt makes a FetchResults call that names its row, marked repeatable
+// as the driver marks it.
+func (ts *testServer) fetchAt(c *Client) error {
 	off := int64(0)
-	_, err := c.FetchResults(Repeatable(context.Background()), &tcli.TFetchResultsReq{OperationHandle: testHandle(), StartRowOffset: &off})
+	_, err := c.FetchResults(Repeatable(context.Background()), &tcli.TFetchResultsReq{OperationHandle: ts.op, StartRowOffset: &off})
 	return err
 }
 
-func callStatus(c *Client) error {
-	_, err := c.GetOperationStatus(context.Background(), statusReq())
+func (ts *testServer) status(c *Client) error {
+	_, err := c.GetOperationStatus(context.Background(), ts.statusReq())
 	return err
 }
 
-func callClose(c *Client) error {
-	_, err := c.CloseOperation(context.Background(), &tcli.TCloseOperationReq{OperationHandle: testHandle()})
+func (ts *testServer) close(c *Client) error {
+	_, err := c.CloseOperation(context.Background(), &tcli.TCloseOperationReq{OperationHandle: ts.op})
 	return err
 }
 
 func TestHTTPError(t *testing.T) {
-	ts := newTestServer(t, &fakeService{}, status(500,
+	ts := newTestServer(t)
+	ts.fake.Inject(tclitest.ExecuteStatement, status(500,
 		"X-Databricks-Reason-Phrase", "  warehouse\r\nis gone  ",
 		"X-Thriftserver-Error-Message", "other"))
 	c, _ := newTestClient(ts.URL, Options{})
-	err := callExec(c)
+	err := ts.exec(c)
 	var he *HTTPError
 	if !errors.As(err, &he) {
 		t.Fatalf("err = %#v", err)
@@ -224,23 +218,25 @@ func TestHTTPError(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 
-	ts = newTestServer(t, &fakeService{}, status(400, "X-Thriftserver-Error-Message", "bad thing"))
+	ts = newTestServer(t)
+	ts.fake.Inject(tclitest.ExecuteStatement, status(400, "X-Thriftserver-Error-Message", "bad thing"))
 	c, _ = newTestClient(ts.URL, Options{})
-	if err := callExec(c); !errors.As(err, &he) || he.Reason != "bad thing" {
+	if err := ts.exec(c); !errors.As(err, &he) || he.Reason != "bad thing" {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestMaxAttempts(t *testing.T) {
-	ts := newTestServer(t, &fakeService{}, status(503), status(503), status(503), status(503))
+	ts := newTestServer(t)
+	ts.fake.Inject(tclitest.GetOperationStatus, status(503), status(503), status(503), status(503))
 	c, clk := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 3, MinBackoff: time.Second, MaxBackoff: 3 * time.Second}})
-	err := callStatus(c)
+	err := ts.status(c)
 	var he *HTTPError
 	if !errors.As(err, &he) || he.StatusCode != 503 {
 		t.Fatalf("err = %v", err)
 	}
 	if got := ts.requests(); got != 3 {
-		t.Errorf("requests = %d", got)
+		t.Errorf("requests = %d, want 3", got)
 	}
 	// Full jitter at its largest: 1s, then 2s.
 	want := []time.Duration{time.Second, 2 * time.Second}
@@ -250,13 +246,12 @@ func TestMaxAttempts(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	faults := make([]fault, 10)
-	for i := range faults {
-		faults[i] = status(503)
+	ts := newTestServer(t)
+	for range 10 {
+		ts.fake.Inject(tclitest.GetOperationStatus, status(503))
 	}
-	ts := newTestServer(t, &fakeService{}, faults...)
 	c, clk := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 10, MinBackoff: 400 * time.Millisecond, MaxBackoff: time.Minute, Budget: time.Second}})
-	if err := callStatus(c); err == nil {
+	if err := ts.status(c); err == nil {
 		t.Fatal("no error")
 	}
 	// Waits of 400ms then 800ms would end 1.2s after the start.
@@ -264,18 +259,19 @@ func TestBudget(t *testing.T) {
 		t.Errorf("requests = %d, want 2", got)
 	}
 	if got := clk.waits(); len(got) != 1 {
-		t.Errorf("waits = %v", got)
+		t.Errorf("waits = %v, want one", got)
 	}
 }
 
 func TestDeadlineShorterThanWait(t *testing.T) {
-	ts := newTestServer(t, &fakeService{}, status(503, "Retry-After", "30"))
+	ts := newTestServer(t)
+	ts.fake.Inject(tclitest.GetOperationStatus, status(503, "Retry-After", "30"))
 	c, clk := newTestClient(ts.URL, Options{})
 	ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(time.Hour))
 	defer cancel()
 	// The fake clock is in 2026-01-02, far before the deadline; move it close.
 	clk.t = time.Now().Add(time.Hour - 10*time.Second)
-	_, err := c.GetOperationStatus(ctx, statusReq())
+	_, err := c.GetOperationStatus(ctx, ts.statusReq())
 	var he *HTTPError
 	if !errors.As(err, &he) || he.RetryAfter != 30*time.Second {
 		t.Fatalf("err = %v", err)
@@ -286,13 +282,14 @@ func TestDeadlineShorterThanWait(t *testing.T) {
 }
 
 func TestContextCanceledWhileWaiting(t *testing.T) {
-	ts := newTestServer(t, &fakeService{}, status(503))
+	ts := newTestServer(t)
+	ts.fake.Inject(tclitest.GetOperationStatus, status(503))
 	c := New(Options{URL: ts.URL, Retry: RetryPolicy{MinBackoff: time.Hour, MaxBackoff: time.Hour, Budget: 2 * time.Hour}})
 	c.randN = func(n int64) int64 { return n - 1 }
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := c.GetOperationStatus(ctx, statusReq())
+	_, err := c.GetOperationStatus(ctx, ts.statusReq())
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
@@ -302,7 +299,7 @@ func TestContextCanceledWhileWaiting(t *testing.T) {
 }
 
 func TestContextCanceledBeforeCall(t *testing.T) {
-	ts := newTestServer(t, &fakeService{})
+	ts := newTestServer(t)
 	c, _ := newTestClient(ts.URL, Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -320,7 +317,7 @@ func TestDialErrorRetriedForEveryMethod(t *testing.T) {
 	url := "http://" + l.Addr().String()
 	l.Close()
 	c, clk := newTestClient(url, Options{Retry: RetryPolicy{MaxAttempts: 3}})
-	err = callExec(c)
+	_, err = c.ExecuteStatement(context.Background(), &tcli.TExecuteStatementReq{Statement: "x"})
 	if err == nil || !strings.Contains(err.Error(), "ExecuteStatement") {
 		t.Fatalf("err = %v", err)
 	}
@@ -334,18 +331,19 @@ func TestDialErrorRetriedForEveryMethod(t *testing.T) {
 
 func TestNotProcessed(t *testing.T) {
 	for _, tt := range []struct {
-		f    fault
+		f    tclitest.Fault
 		want bool
 	}{
 		{status(503), true},
 		{status(429), true},
 		{status(500), false},
-		{hangUp, false},
+		{hangUp(), false},
 		{body([]byte("junk")), false},
 	} {
-		ts := newTestServer(t, &fakeService{}, tt.f)
+		ts := newTestServer(t)
+		ts.fake.Inject(tclitest.ExecuteStatement, tt.f)
 		c, _ := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 1}})
-		if err := callExec(c); NotProcessed(err) != tt.want {
+		if err := ts.exec(c); NotProcessed(err) != tt.want {
 			t.Errorf("NotProcessed(%v) = %v", err, !tt.want)
 		}
 	}
@@ -355,9 +353,10 @@ func TestNotProcessed(t *testing.T) {
 }
 
 func TestApplicationException(t *testing.T) {
-	ts := newTestServer(t, &fakeService{execErr: errors.New("handler exploded")})
+	ts := newTestServer(t)
+	ts.fake.Inject(tclitest.ExecuteStatement, tclitest.Fault{Err: errors.New("handler exploded")})
 	c, _ := newTestClient(ts.URL, Options{})
-	err := callExec(c)
+	err := ts.exec(c)
 	var ae thrift.TApplicationException
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v", err)
@@ -366,7 +365,7 @@ func TestApplicationException(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	if ts.requests() != 1 {
-		t.Errorf("requests = %d", ts.requests())
+		t.Errorf("requests = %d, want 1", ts.requests())
 	}
 }
 
@@ -374,9 +373,10 @@ func TestStatusError(t *testing.T) {
 	msg, state := "Table not found", "42P01"
 	for _, code := range []tcli.TStatusCode{tcli.TStatusCode_ERROR_STATUS, tcli.TStatusCode_INVALID_HANDLE_STATUS} {
 		st := &tcli.TStatus{StatusCode: code, ErrorMessage: &msg, SqlState: &state}
-		ts := newTestServer(t, &fakeService{execStatus: st})
+		ts := newTestServer(t)
+		ts.fake.Inject(tclitest.ExecuteStatement, tclitest.Fault{Status: st})
 		c, _ := newTestClient(ts.URL, Options{})
-		resp, err := c.ExecuteStatement(t.Context(), execReq("x"))
+		resp, err := c.ExecuteStatement(t.Context(), ts.execReq("x"))
 		var se *StatusError
 		if !errors.As(err, &se) {
 			t.Fatalf("err = %v", err)
@@ -393,9 +393,10 @@ func TestStatusError(t *testing.T) {
 	}
 	// SUCCESS_WITH_INFO and STILL_EXECUTING are not errors.
 	st := &tcli.TStatus{StatusCode: tcli.TStatusCode_SUCCESS_WITH_INFO_STATUS}
-	ts := newTestServer(t, &fakeService{execStatus: st})
+	ts := newTestServer(t)
+	ts.fake.Inject(tclitest.ExecuteStatement, tclitest.Fault{Status: st})
 	c, _ := newTestClient(ts.URL, Options{})
-	if _, err := c.ExecuteStatement(t.Context(), execReq("x")); err != nil {
+	if _, err := c.ExecuteStatement(t.Context(), ts.execReq("x")); err != nil {
 		t.Error(err)
 	}
 }
@@ -419,7 +420,7 @@ func reply(t testing.TB, name string, typ thrift.TMessageType, seqID int32, payl
 }
 
 func TestBadReplies(t *testing.T) {
-	ok := &tcli.TCLIServiceGetOperationStatusResult{Success: &tcli.TGetOperationStatusResp{Status: okStatus()}}
+	ok := &tcli.TCLIServiceGetOperationStatusResult{Success: &tcli.TGetOperationStatusResp{Status: tclitest.OK()}}
 	tests := []struct {
 		name string
 		body []byte
@@ -436,9 +437,10 @@ func TestBadReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, &fakeService{}, body(tt.body))
+			ts := newTestServer(t)
+			ts.fake.Inject(tclitest.GetOperationStatus, body(tt.body))
 			c, _ := newTestClient(ts.URL, Options{})
-			resp, err := c.GetOperationStatus(t.Context(), statusReq())
+			resp, err := c.GetOperationStatus(t.Context(), ts.statusReq())
 			if err == nil || resp != nil {
 				t.Fatalf("resp, err = %v, %v", resp, err)
 			}
@@ -446,7 +448,7 @@ func TestBadReplies(t *testing.T) {
 				t.Errorf("err = %v, want a malformed reply", err)
 			}
 			if ts.requests() != 1 {
-				t.Errorf("requests = %d", ts.requests())
+				t.Errorf("requests = %d, want 1", ts.requests())
 			}
 		})
 	}
@@ -455,9 +457,10 @@ func TestBadReplies(t *testing.T) {
 func TestLogging(t *testing.T) {
 	var out bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts := newTestServer(t, &fakeService{}, status(503))
+	ts := newTestServer(t)
+	ts.fake.Inject(tclitest.ExecuteStatement, status(503))
 	c, _ := newTestClient(ts.URL, Options{Auth: bearer("dapi-secret-token"), Logger: logger})
-	if _, err := c.ExecuteStatement(t.Context(), execReq("SELECT secret_column")); err != nil {
+	if _, err := c.ExecuteStatement(t.Context(), ts.execReq("SELECT secret_column")); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
@@ -474,11 +477,11 @@ func TestLogging(t *testing.T) {
 }
 
 func TestConcurrentCalls(t *testing.T) {
-	ts := newTestServer(t, &fakeService{})
+	ts := newTestServer(t)
 	c, _ := newTestClient(ts.URL, Options{})
 	errs := make(chan error, 20)
 	for range 20 {
-		go func() { errs <- callStatus(c) }()
+		go func() { errs <- ts.status(c) }()
 	}
 	for range 20 {
 		if err := <-errs; err != nil {
@@ -490,7 +493,7 @@ func TestConcurrentCalls(t *testing.T) {
 func TestDecodeReplySlicesBinaryValues(t *testing.T) {
 	a, b := bytes.Repeat([]byte{1}, 1000), bytes.Repeat([]byte{2}, 700)
 	body := reply(t, "FetchResults", thrift.REPLY, 1, &tcli.TCLIServiceFetchResultsResult{
-		Success: &tcli.TFetchResultsResp{Status: okStatus(), Results: &tcli.TRowSet{
+		Success: &tcli.TFetchResultsResp{Status: tclitest.OK(), Results: &tcli.TRowSet{
 			ArrowBatches: []*tcli.TSparkArrowBatch{{Batch: a, RowCount: 1}, {Batch: b, RowCount: 1}},
 		}},
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -41,15 +42,15 @@ func seedReplies(t testing.TB) [][]byte {
 		nil,
 		[]byte("<html>Bad Gateway</html>"),
 		reply(t, "OpenSession", thrift.REPLY, 1, &tcli.TCLIServiceOpenSessionResult{
-			Success: &tcli.TOpenSessionResp{Status: okStatus(), ServerProtocolVersion: tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8,
+			Success: &tcli.TOpenSessionResp{Status: tclitest.OK(), ServerProtocolVersion: tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8,
 				SessionHandle: &tcli.TSessionHandle{SessionId: &tcli.THandleIdentifier{GUID: []byte("g"), Secret: []byte("s")}},
 				Configuration: map[string]string{"a": "b"}}}),
 		reply(t, "ExecuteStatement", thrift.REPLY, 1, &tcli.TCLIServiceExecuteStatementResult{
-			Success: &tcli.TExecuteStatementResp{Status: okStatus(), OperationHandle: testHandle()}}),
+			Success: &tcli.TExecuteStatementResp{Status: tclitest.OK(), OperationHandle: testHandle()}}),
 		reply(t, "GetOperationStatus", thrift.REPLY, 1, &tcli.TCLIServiceGetOperationStatusResult{
-			Success: &tcli.TGetOperationStatusResp{Status: okStatus(), OperationState: &state}}),
+			Success: &tcli.TGetOperationStatusResp{Status: tclitest.OK(), OperationState: &state}}),
 		reply(t, "FetchResults", thrift.REPLY, 1, &tcli.TCLIServiceFetchResultsResult{
-			Success: &tcli.TFetchResultsResp{Status: okStatus(), HasMoreRows: &more, Results: &tcli.TRowSet{
+			Success: &tcli.TFetchResultsResp{Status: tclitest.OK(), HasMoreRows: &more, Results: &tcli.TRowSet{
 				Columns: []*tcli.TColumn{{I64Val: &tcli.TI64Column{Values: []int64{1, 2, 3}, Nulls: []byte{0}}}},
 			}}}),
 		reply(t, "ExecuteStatement", thrift.REPLY, 1, &tcli.TCLIServiceExecuteStatementResult{
@@ -89,5 +90,14 @@ func seedHeaders() [][3]string {
 		{"  \r\n", "\xff\xfe", "-1"},
 		{"x", "y", "Wed, 21 Oct 2015 07:28:00 GMT"},
 		{strings.Repeat("é", 600), "", "99999999999"},
+	}
+}
+
+// testHandle is the operation handle of the seed replies.
+func testHandle() *tcli.TOperationHandle {
+	return &tcli.TOperationHandle{
+		OperationId:   &tcli.THandleIdentifier{GUID: []byte("0123456789abcdef"), Secret: []byte("secret0123456789")},
+		OperationType: tcli.TOperationType_EXECUTE_STATEMENT,
+		HasResultSet:  true,
 	}
 }

@@ -9,151 +9,67 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// fakeService is a TCLIService whose replies tests can shape.
-type fakeService struct {
-	mu         sync.Mutex
-	statements []string
-	// execStatus, when set, is the status ExecuteStatement replies with.
-	execStatus *tcli.TStatus
-	// execErr, when set, makes ExecuteStatement fail with a non-Thrift error,
-	// which the processor turns into a TApplicationException.
-	execErr error
-}
-
-func okStatus() *tcli.TStatus { return &tcli.TStatus{StatusCode: tcli.TStatusCode_SUCCESS_STATUS} }
-
-func testHandle() *tcli.TOperationHandle {
-	return &tcli.TOperationHandle{
-		OperationId:   &tcli.THandleIdentifier{GUID: []byte("0123456789abcdef"), Secret: []byte("secret0123456789")},
-		OperationType: tcli.TOperationType_EXECUTE_STATEMENT,
-		HasResultSet:  true,
-	}
-}
-
-func (f *fakeService) OpenSession(context.Context, *tcli.TOpenSessionReq) (*tcli.TOpenSessionResp, error) {
-	return &tcli.TOpenSessionResp{Status: okStatus(), ServerProtocolVersion: tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8}, nil
-}
-
-func (f *fakeService) CloseSession(context.Context, *tcli.TCloseSessionReq) (*tcli.TCloseSessionResp, error) {
-	return &tcli.TCloseSessionResp{Status: okStatus()}, nil
-}
-
-func (f *fakeService) ExecuteStatement(_ context.Context, req *tcli.TExecuteStatementReq) (*tcli.TExecuteStatementResp, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.statements = append(f.statements, req.Statement)
-	if f.execErr != nil {
-		return nil, f.execErr
-	}
-	st := okStatus()
-	if f.execStatus != nil {
-		st = f.execStatus
-	}
-	return &tcli.TExecuteStatementResp{Status: st, OperationHandle: testHandle()}, nil
-}
-
-func (f *fakeService) GetOperationStatus(context.Context, *tcli.TGetOperationStatusReq) (*tcli.TGetOperationStatusResp, error) {
-	state := tcli.TOperationState_FINISHED_STATE
-	return &tcli.TGetOperationStatusResp{Status: okStatus(), OperationState: &state}, nil
-}
-
-func (f *fakeService) CancelOperation(context.Context, *tcli.TCancelOperationReq) (*tcli.TCancelOperationResp, error) {
-	return &tcli.TCancelOperationResp{Status: okStatus()}, nil
-}
-
-func (f *fakeService) CloseOperation(context.Context, *tcli.TCloseOperationReq) (*tcli.TCloseOperationResp, error) {
-	return &tcli.TCloseOperationResp{Status: okStatus()}, nil
-}
-
-func (f *fakeService) GetResultSetMetadata(context.Context, *tcli.TGetResultSetMetadataReq) (*tcli.TGetResultSetMetadataResp, error) {
-	return &tcli.TGetResultSetMetadataResp{Status: okStatus()}, nil
-}
-
-func (f *fakeService) FetchResults(context.Context, *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	more := false
-	return &tcli.TFetchResultsResp{Status: okStatus(), HasMoreRows: &more}, nil
-}
-
-// fault answers one request instead of the service; it returns false to let
-// the service answer.
-type fault func(w http.ResponseWriter, r *http.Request) bool
-
-// testServer runs svc behind a queue of faults, one consumed per request, and
-// records the headers of every request.
+// testServer is the repository's fake TCLIService behind httptest, holding a
+// session and an operation opened in-process before the test starts, so
+// that its log holds only the test's own requests.
 type testServer struct {
 	*httptest.Server
-	mu      sync.Mutex
-	faults  []fault
-	headers []http.Header
+	fake    *tclitest.Server
+	session *tcli.TSessionHandle
+	op      *tcli.TOperationHandle
 }
 
-func newTestServer(t testing.TB, svc tcli.TCLIService, faults ...fault) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
-	pf := thrift.NewTBinaryProtocolFactoryConf(thriftConf)
-	h := thrift.NewThriftHandlerFunc(tcli.NewTCLIServiceProcessor(svc), pf, pf)
-	ts := &testServer{faults: faults}
-	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ts.mu.Lock()
-		ts.headers = append(ts.headers, r.Header.Clone())
-		var f fault
-		if len(ts.faults) > 0 {
-			f, ts.faults = ts.faults[0], ts.faults[1:]
-		}
-		ts.mu.Unlock()
-		if f != nil && f(w, r) {
-			return
-		}
-		h(w, r)
-	}))
+	fake := tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	ctx := context.Background()
+	open, err := fake.OpenSession(ctx, &tcli.TOpenSessionReq{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec, err := fake.ExecuteStatement(ctx, &tcli.TExecuteStatementReq{SessionHandle: open.SessionHandle, Statement: "SELECT 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Drain()
+	ts := &testServer{Server: httptest.NewServer(fake), fake: fake, session: open.SessionHandle, op: exec.OperationHandle}
 	t.Cleanup(ts.Close)
 	return ts
 }
 
 // header returns the headers of request i.
-func (ts *testServer) header(i int) http.Header {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return ts.headers[i]
+func (ts *testServer) header(i int) http.Header { return ts.fake.Log()[i].Header }
+
+// requests returns the number of requests received.
+func (ts *testServer) requests() int { return len(ts.fake.Log()) }
+
+func (ts *testServer) execReq(stmt string) *tcli.TExecuteStatementReq {
+	return &tcli.TExecuteStatementReq{SessionHandle: ts.session, Statement: stmt}
 }
 
-func (ts *testServer) requests() int {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return len(ts.headers)
+func (ts *testServer) statusReq() *tcli.TGetOperationStatusReq {
+	return &tcli.TGetOperationStatusReq{OperationHandle: ts.op}
 }
 
 // status is a fault replying with an HTTP status and headers.
-func status(code int, kv ...string) fault {
-	return func(w http.ResponseWriter, _ *http.Request) bool {
-		for i := 0; i+1 < len(kv); i += 2 {
-			w.Header().Set(kv[i], kv[i+1])
-		}
-		w.WriteHeader(code)
-		_, _ = w.Write([]byte("server error page"))
-		return true
+func status(code int, kv ...string) tclitest.Fault {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Set(kv[i], kv[i+1])
 	}
+	return tclitest.Fault{HTTPStatus: code, Header: h, Body: []byte("server error page")}
 }
 
 // hangUp is a fault closing the connection without a reply.
-func hangUp(w http.ResponseWriter, _ *http.Request) bool {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err == nil {
-		_ = conn.Close()
-	}
-	return true
-}
+func hangUp() tclitest.Fault { return tclitest.Fault{HangUp: true} }
 
 // body is a fault replying 200 with a fixed body.
-func body(b []byte) fault {
-	return func(w http.ResponseWriter, _ *http.Request) bool {
-		w.Header().Set("Content-Type", "application/x-thrift")
-		_, _ = w.Write(b)
-		return true
-	}
+func body(b []byte) tclitest.Fault {
+	return tclitest.Fault{HTTPStatus: http.StatusOK, Header: http.Header{"Content-Type": {"application/x-thrift"}}, Body: b}
 }
 
 // fakeClock is the time of a test client; sleeping advances it.

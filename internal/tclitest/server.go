@@ -1,102 +1,145 @@
-package driver
+package tclitest
 
 import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/google/uuid"
 
-	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// fakeServer is an in-process TCLIService: a scripted handler that records
-// every request, with per-method injected errors and latency. It is used both
-// behind an httptest.Server (through the real RPC client) and directly as the
-// connector's service (for testing/synctest tests).
-type fakeServer struct {
+// Method names a TCLIService method, as it appears in the Thrift message
+// header.
+type Method string
+
+// The methods the server implements.
+const (
+	OpenSession          Method = "OpenSession"
+	CloseSession         Method = "CloseSession"
+	ExecuteStatement     Method = "ExecuteStatement"
+	GetOperationStatus   Method = "GetOperationStatus"
+	CancelOperation      Method = "CancelOperation"
+	CloseOperation       Method = "CloseOperation"
+	GetResultSetMetadata Method = "GetResultSetMetadata"
+	FetchResults         Method = "FetchResults"
+)
+
+// Server is an in-process TCLIService: statements are answered from scripts
+// registered by their text, every request is logged, and faults are injected
+// per method. It is used behind an httptest.Server as an http.Handler
+// (through the real RPC client) or called directly as a tcli.TCLIService (in
+// testing/synctest bubbles, where no network is allowed). It is safe for
+// concurrent use.
+type Server struct {
 	mu sync.Mutex
 
 	proto   tcli.TProtocolVersion
-	scripts map[string]*script // by statement text
-	ops     map[string]*fakeOp // by GUID
+	scripts map[string]*Script // by statement text
+	ops     map[string]*operation
 	nextID  int
 	lastOp  string
-	// fetchOffsets records the startRowOffset of every FetchResults.
-	fetchOffsets []*int64
 
-	// calls records every request: method name and request struct.
-	calls []call
-	// sessions tracks open sessions by GUID.
-	sessions map[string]bool
+	log      []*Request
+	sessions map[string]bool // by GUID: open or closed
 
-	// httpFail injects HTTP failures per method, consumed in order.
-	httpFail map[string][]httpFailure
-	// dropReply counts the next requests of a method that are processed
-	// and then answered by closing the connection: a lost reply.
-	dropReply map[string]int
-	// statusFail injects error statuses per method, consumed in order.
-	statusFail map[string][]*tcli.TStatus
-	// latency delays each call of a method (honouring the request context).
-	latency map[string]time.Duration
-	// lag delays calls of a method, one delay per call in order, whatever
-	// the request context: a server still handling a request its client
-	// abandoned.
-	lag map[string][]time.Duration
-	// header is the header of the last HTTP request.
-	header http.Header
+	faults  map[Method][]Fault
+	latency map[Method]time.Duration
 }
 
-type call struct {
-	method string
-	req    any
-	at     time.Time
+// Request is one request the server received.
+type Request struct {
+	Method Method
+	// Req is the request struct (*tcli.TExecuteStatementReq, ...), nil when
+	// a fault answered before the request was decoded.
+	Req any
+	// Header is the request's HTTP header, nil for an in-process call.
+	Header http.Header
+	// At is when the request arrived.
+	At time.Time
 }
 
-type httpFailure struct {
-	code       int
-	retryAfter string
-}
-
-// script describes how the fake answers one statement.
-type script struct {
-	// states are returned by successive GetOperationStatus calls (the last one
-	// repeats); empty means FINISHED at once.
-	states []tcli.TOperationState
-	// errStatus fills the error fields of a failed terminal state.
-	sqlState, errMsg string
-	errCode          int32
-	// meta and pages describe the result; nil meta means no result set.
-	meta  *tcli.TGetResultSetMetadataResp
-	pages []*tcli.TRowSet
-	// sparkPaging makes hasMoreRows always false (Spark's behaviour).
-	sparkPaging bool
-	// keepOffsets answers the pages with the startRowOffset they carry
+// Script says how the server answers one statement.
+type Script struct {
+	// States are returned by successive GetOperationStatus calls (the last
+	// one repeats); empty means FINISHED at once.
+	States []tcli.TOperationState
+	// SQLState, ErrorMessage and ErrorCode fill the error fields of an
+	// ERROR_STATE status.
+	SQLState, ErrorMessage string
+	ErrorCode              int32
+	// Meta and Pages describe the result; nil Meta means no result set. A
+	// page may hold rows, columns, Arrow batches or result links.
+	Meta  *tcli.TGetResultSetMetadataResp
+	Pages []*tcli.TRowSet
+	// SparkPaging makes hasMoreRows always false, as Apache Spark answers.
+	SparkPaging bool
+	// KeepOffsets answers the pages with the startRowOffset they carry
 	// instead of the offset of their first row (a misbehaving server).
-	keepOffsets bool
-	// ignoreOffset ignores the startRowOffset of requests (Apache Spark).
-	ignoreOffset bool
-	// closeInline makes direct results close the operation when one page holds
-	// everything.
-	closeInline bool
-	modified    int64
-	// execStatus, when set, is ExecuteStatement's (error) status.
-	execStatus *tcli.TStatus
-	// block, when set, holds ExecuteStatement until closed.
-	block chan struct{}
+	KeepOffsets bool
+	// IgnoreOffset ignores the startRowOffset of requests (Apache Spark).
+	IgnoreOffset bool
+	// CloseInline makes direct results close the operation when one page
+	// holds everything.
+	CloseInline bool
+	// Modified is the numModifiedRows of the FINISHED status.
+	Modified int64
+	// ExecStatus, when set, is ExecuteStatement's status, and no operation
+	// is created.
+	ExecStatus *tcli.TStatus
+	// Block, when set, holds ExecuteStatement until it is closed.
+	Block chan struct{}
 }
 
-type fakeOp struct {
-	s           *script
+// Fault replaces or delays the answer to one request. Faults are queued per
+// method and each request of the method consumes the next one. The fields
+// that answer without processing (HTTPStatus, HangUp) apply only to
+// requests over HTTP; an in-process call skips them.
+type Fault struct {
+	// HTTPStatus answers with this HTTP status, Header and Body; the
+	// request is not processed. With 200 the Body takes the place of the
+	// reply: garbage, or a reply crafted by the test.
+	HTTPStatus int
+	Header     http.Header
+	Body       []byte
+	// HangUp closes the connection without a reply; the request is not
+	// processed.
+	HangUp bool
+	// DropReply processes the request, then closes the connection: a lost
+	// reply.
+	DropReply bool
+	// Lag delays the processing whatever the request context: a server
+	// still handling a request its client abandoned.
+	Lag time.Duration
+	// Status answers with this status, without acting on the request.
+	Status *tcli.TStatus
+	// Err makes the handler fail with a non-Thrift error, which the
+	// processor answers with a TApplicationException.
+	Err error
+}
+
+// HTTPError is the fault of an HTTP status with an optional Retry-After
+// header; the reason phrase header says it was injected.
+func HTTPError(code int, retryAfter string) Fault {
+	h := http.Header{}
+	if retryAfter != "" {
+		h.Set("Retry-After", retryAfter)
+	}
+	h.Set("X-Databricks-Reason-Phrase", "injected "+strconv.Itoa(code))
+	return Fault{HTTPStatus: code, Header: h}
+}
+
+// operation is the server side of one statement.
+type operation struct {
+	s           *Script
 	id          string
 	session     string
 	statusCalls int
@@ -105,103 +148,151 @@ type fakeOp struct {
 	canceled    bool
 }
 
-func newFakeServer(proto tcli.TProtocolVersion) *fakeServer {
-	return &fakeServer{
-		proto:      proto,
-		scripts:    map[string]*script{},
-		ops:        map[string]*fakeOp{},
-		sessions:   map[string]bool{},
-		httpFail:   map[string][]httpFailure{},
-		dropReply:  map[string]int{},
-		statusFail: map[string][]*tcli.TStatus{},
-		latency:    map[string]time.Duration{},
-		lag:        map[string][]time.Duration{},
+// New returns a server that answers OpenSession with protocol version proto.
+func New(proto tcli.TProtocolVersion) *Server {
+	return &Server{
+		proto:    proto,
+		scripts:  map[string]*Script{},
+		ops:      map[string]*operation{},
+		sessions: map[string]bool{},
+		faults:   map[Method][]Fault{},
+		latency:  map[Method]time.Duration{},
 	}
 }
 
-func ok() *tcli.TStatus { return &tcli.TStatus{StatusCode: tcli.TStatusCode_SUCCESS_STATUS} }
+// Protocol returns the protocol version the server answers with.
+func (f *Server) Protocol() tcli.TProtocolVersion { return f.proto }
 
-// set registers the script for a statement.
-func (f *fakeServer) set(query string, s *script) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.scripts[query] = s
+// OK is a SUCCESS status.
+func OK() *tcli.TStatus { return &tcli.TStatus{StatusCode: tcli.TStatusCode_SUCCESS_STATUS} }
+
+// OneInt is a column-based result with one INT column "n" holding v. It
+// answers every statement without a script.
+func OneInt(v int32) *Script {
+	name, typ, format := "n", tcli.TTypeId_INT_TYPE, tcli.TSparkRowSetType_COLUMN_BASED_SET
+	col := &tcli.TColumnDesc{ColumnName: name, Position: 1, TypeDesc: &tcli.TTypeDesc{Types: []*tcli.TTypeEntry{
+		{PrimitiveEntry: &tcli.TPrimitiveTypeEntry{Type: typ}},
+	}}}
+	return &Script{
+		Meta: &tcli.TGetResultSetMetadataResp{Status: OK(), Schema: &tcli.TTableSchema{Columns: []*tcli.TColumnDesc{col}}, ResultFormat: &format},
+		Pages: []*tcli.TRowSet{{Rows: []*tcli.TRow{}, Columns: []*tcli.TColumn{
+			{I32Val: &tcli.TI32Column{Values: []int32{v}, Nulls: []byte{0}}},
+		}}},
+	}
 }
 
-// failStatus injects an error status for the next call of method.
-func (f *fakeServer) failStatus(method string, st *tcli.TStatus) {
+// Script registers how the server answers statement.
+func (f *Server) Script(statement string, s *Script) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.statusFail[method] = append(f.statusFail[method], st)
+	f.scripts[statement] = s
 }
 
-// failHTTP injects an HTTP failure for the next request of method.
-func (f *fakeServer) failHTTP(method string, code int, retryAfter string) {
+// Inject queues faults for the next requests of method, in order.
+func (f *Server) Inject(method Method, faults ...Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.httpFail[method] = append(f.httpFail[method], httpFailure{code, retryAfter})
+	f.faults[method] = append(f.faults[method], faults...)
 }
 
-// requests returns the recorded requests of one method.
-func (f *fakeServer) requests(method string) []any {
+// Pending returns the number of faults of method not consumed yet.
+func (f *Server) Pending(method Method) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []any
-	for _, c := range f.calls {
-		if c.method == method {
-			out = append(out, c.req)
+	return len(f.faults[method])
+}
+
+// ClearFaults drops every fault not consumed yet.
+func (f *Server) ClearFaults() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.faults)
+}
+
+// SetLatency delays every request of method by d, or until the request
+// context ends (which fails the request).
+func (f *Server) SetLatency(method Method, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.latency[method] = d
+}
+
+// Log returns every request received so far, in order of arrival.
+func (f *Server) Log() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Request, len(f.log))
+	for i, r := range f.log {
+		out[i] = *r
+	}
+	return out
+}
+
+// Drain returns the log and empties it.
+func (f *Server) Drain() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Request, len(f.log))
+	for i, r := range f.log {
+		out[i] = *r
+	}
+	f.log = nil
+	return out
+}
+
+// Requests returns the logged requests of one method.
+func (f *Server) Requests(method Method) []Request {
+	var out []Request
+	for _, r := range f.Log() {
+		if r.Method == method {
+			out = append(out, r)
 		}
 	}
 	return out
 }
 
-func (f *fakeServer) count(method string) int { return len(f.requests(method)) }
+// Count returns the number of requests of method received so far.
+func (f *Server) Count(method Method) int { return len(f.Requests(method)) }
 
-// times returns when each call of method arrived.
-func (f *fakeServer) times(method string) []time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []time.Time
-	for _, c := range f.calls {
-		if c.method == method {
-			out = append(out, c.at)
+// Received returns the decoded requests of type T (such as
+// *tcli.TFetchResultsReq) received so far, in order.
+func Received[T any](f *Server) []T {
+	var out []T
+	for _, r := range f.Log() {
+		if req, ok := r.Req.(T); ok {
+			out = append(out, req)
 		}
 	}
 	return out
 }
 
-// op returns the fake operation of a statement ID.
-func (f *fakeServer) opByID(id string) *fakeOp {
+// Operation is what the server knows of one statement.
+type Operation struct {
+	Closed, Canceled bool
+}
+
+// Operation returns the state of the statement whose ID (the operation
+// GUID as a UUID string) is id, and whether the server knows it.
+func (f *Server) Operation(id string) (Operation, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for g, op := range f.ops {
 		if guidString([]byte(g)) == id {
-			return op
+			return Operation{Closed: op.closed, Canceled: op.canceled}, true
 		}
 	}
-	return nil
+	return Operation{}, false
 }
 
-// opState returns (closed, canceled) of the operation with statement ID id.
-func (f *fakeServer) opState(id string) (closed, canceled bool) {
-	op := f.opByID(id)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if op == nil {
-		return false, false
-	}
-	return op.closed, op.canceled
-}
-
-// lastStatementID returns the ID of the most recent operation.
-func (f *fakeServer) lastStatementID() string {
+// LastStatementID returns the ID of the most recent operation.
+func (f *Server) LastStatementID() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return guidString([]byte(f.lastOp))
 }
 
-// openSessions returns the number of sessions not closed.
-func (f *fakeServer) openSessions() int {
+// OpenSessions returns the number of sessions not closed.
+func (f *Server) OpenSessions() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -213,21 +304,44 @@ func (f *fakeServer) openSessions() int {
 	return n
 }
 
-// begin records a call, applies latency and returns an injected status.
-func (f *fakeServer) begin(ctx context.Context, method string, req any) (*tcli.TStatus, error) {
+func guidString(g []byte) string {
+	if u, err := uuid.FromBytes(g); err == nil {
+		return u.String()
+	}
+	return string(g)
+}
+
+// sessionGUID returns the GUID of h, empty when h or its ID is missing.
+func sessionGUID(h *tcli.TSessionHandle) string {
+	if h == nil || h.SessionId == nil {
+		return ""
+	}
+	return string(h.SessionId.GUID)
+}
+
+type requestKey struct{}
+
+// httpRequest is what ServeHTTP hands to the method it dispatches to.
+type httpRequest struct {
+	entry *Request
+	fault Fault
+}
+
+// begin logs a call (or completes the entry ServeHTTP logged), applies its
+// fault and the method's latency, and returns an injected status.
+func (f *Server) begin(ctx context.Context, method Method, req any) (*tcli.TStatus, error) {
 	f.mu.Lock()
-	f.calls = append(f.calls, call{method, req, time.Now()})
+	var fault Fault
+	if hr, ok := ctx.Value(requestKey{}).(*httpRequest); ok {
+		hr.entry.Req = req
+		fault = hr.fault
+	} else {
+		f.log = append(f.log, &Request{Method: method, Req: req, At: time.Now()})
+		fault = f.nextFault(method)
+	}
 	d := f.latency[method]
-	var lag time.Duration
-	if q := f.lag[method]; len(q) > 0 {
-		lag, f.lag[method] = q[0], q[1:]
-	}
-	var st *tcli.TStatus
-	if q := f.statusFail[method]; len(q) > 0 {
-		st, f.statusFail[method] = q[0], q[1:]
-	}
 	f.mu.Unlock()
-	time.Sleep(lag)
+	time.Sleep(fault.Lag)
 	if d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -237,10 +351,23 @@ func (f *fakeServer) begin(ctx context.Context, method string, req any) (*tcli.T
 			return nil, ctx.Err()
 		}
 	}
-	return st, nil
+	if fault.Err != nil {
+		return nil, fault.Err
+	}
+	return fault.Status, nil
 }
 
-func (f *fakeServer) newID() *tcli.THandleIdentifier {
+// nextFault pops the next fault of method (lock held).
+func (f *Server) nextFault(method Method) Fault {
+	q := f.faults[method]
+	if len(q) == 0 {
+		return Fault{}
+	}
+	f.faults[method] = q[1:]
+	return q[0]
+}
+
+func (f *Server) newID() *tcli.THandleIdentifier {
 	f.nextID++
 	g := make([]byte, 16)
 	binary.BigEndian.PutUint64(g[8:], uint64(f.nextID))
@@ -249,11 +376,14 @@ func (f *fakeServer) newID() *tcli.THandleIdentifier {
 }
 
 func invalidHandle(msg string) *tcli.TStatus {
-	return &tcli.TStatus{StatusCode: tcli.TStatusCode_INVALID_HANDLE_STATUS, ErrorMessage: ptr(msg)}
+	return &tcli.TStatus{StatusCode: tcli.TStatusCode_INVALID_HANDLE_STATUS, ErrorMessage: &msg}
 }
 
-func (f *fakeServer) OpenSession(ctx context.Context, req *tcli.TOpenSessionReq) (*tcli.TOpenSessionResp, error) {
-	st, err := f.begin(ctx, "OpenSession", req)
+func ptr[T any](v T) *T { return &v }
+
+// OpenSession opens a session.
+func (f *Server) OpenSession(ctx context.Context, req *tcli.TOpenSessionReq) (*tcli.TOpenSessionResp, error) {
+	st, err := f.begin(ctx, OpenSession, req)
 	if err != nil {
 		return nil, err
 	}
@@ -264,11 +394,12 @@ func (f *fakeServer) OpenSession(ctx context.Context, req *tcli.TOpenSessionReq)
 	defer f.mu.Unlock()
 	id := f.newID()
 	f.sessions[string(id.GUID)] = true
-	return &tcli.TOpenSessionResp{Status: ok(), ServerProtocolVersion: f.proto, SessionHandle: &tcli.TSessionHandle{SessionId: id}}, nil
+	return &tcli.TOpenSessionResp{Status: OK(), ServerProtocolVersion: f.proto, SessionHandle: &tcli.TSessionHandle{SessionId: id}}, nil
 }
 
-func (f *fakeServer) CloseSession(ctx context.Context, req *tcli.TCloseSessionReq) (*tcli.TCloseSessionResp, error) {
-	st, err := f.begin(ctx, "CloseSession", req)
+// CloseSession closes a session and its operations.
+func (f *Server) CloseSession(ctx context.Context, req *tcli.TCloseSessionReq) (*tcli.TCloseSessionResp, error) {
+	st, err := f.begin(ctx, CloseSession, req)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +408,7 @@ func (f *fakeServer) CloseSession(ctx context.Context, req *tcli.TCloseSessionRe
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	g := string(req.SessionHandle.SessionId.GUID)
+	g := sessionGUID(req.GetSessionHandle())
 	if !f.sessions[g] {
 		return &tcli.TCloseSessionResp{Status: invalidHandle("Invalid SessionHandle")}, nil
 	}
@@ -287,11 +418,14 @@ func (f *fakeServer) CloseSession(ctx context.Context, req *tcli.TCloseSessionRe
 			op.closed = true
 		}
 	}
-	return &tcli.TCloseSessionResp{Status: ok()}, nil
+	return &tcli.TCloseSessionResp{Status: OK()}, nil
 }
 
-func (f *fakeServer) ExecuteStatement(ctx context.Context, req *tcli.TExecuteStatementReq) (*tcli.TExecuteStatementResp, error) {
-	st, err := f.begin(ctx, "ExecuteStatement", req)
+// ExecuteStatement starts the statement's script (OneInt(1) without one),
+// answering with direct results when the request asks for them and the
+// protocol has them.
+func (f *Server) ExecuteStatement(ctx context.Context, req *tcli.TExecuteStatementReq) (*tcli.TExecuteStatementResp, error) {
+	st, err := f.begin(ctx, ExecuteStatement, req)
 	if err != nil {
 		return nil, err
 	}
@@ -301,34 +435,35 @@ func (f *fakeServer) ExecuteStatement(ctx context.Context, req *tcli.TExecuteSta
 	f.mu.Lock()
 	s, found := f.scripts[req.Statement]
 	if !found {
-		s = intScript(1)
+		s = OneInt(1)
 	}
-	if !f.sessions[string(req.SessionHandle.SessionId.GUID)] {
+	session := sessionGUID(req.GetSessionHandle())
+	if !f.sessions[session] {
 		f.mu.Unlock()
 		return &tcli.TExecuteStatementResp{Status: invalidHandle("Invalid SessionHandle")}, nil
 	}
 	f.mu.Unlock()
-	if s.block != nil {
-		<-s.block
+	if s.Block != nil {
+		<-s.Block
 	}
-	if s.execStatus != nil {
-		return &tcli.TExecuteStatementResp{Status: s.execStatus}, nil
+	if s.ExecStatus != nil {
+		return &tcli.TExecuteStatementResp{Status: s.ExecStatus}, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := f.newID()
-	op := &fakeOp{s: s, id: string(id.GUID), session: string(req.SessionHandle.SessionId.GUID)}
+	op := &operation{s: s, id: string(id.GUID), session: session}
 	f.ops[op.id] = op
 	f.lastOp = op.id
-	h := &tcli.TOperationHandle{OperationId: id, OperationType: tcli.TOperationType_EXECUTE_STATEMENT, HasResultSet: s.meta != nil}
-	resp := &tcli.TExecuteStatementResp{Status: ok(), OperationHandle: h}
+	h := &tcli.TOperationHandle{OperationId: id, OperationType: tcli.TOperationType_EXECUTE_STATEMENT, HasResultSet: s.Meta != nil}
+	resp := &tcli.TExecuteStatementResp{Status: OK(), OperationHandle: h}
 	if req.GetDirectResults != nil && f.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
 		d := &tcli.TSparkDirectResults{OperationStatus: f.status(op)}
-		if d.OperationStatus.GetOperationState() == tcli.TOperationState_FINISHED_STATE && s.meta != nil {
-			d.ResultSetMetadata = s.meta
+		if d.OperationStatus.GetOperationState() == tcli.TOperationState_FINISHED_STATE && s.Meta != nil {
+			d.ResultSetMetadata = s.Meta
 			d.ResultSet = f.fetch(op)
-			if s.closeInline && !d.ResultSet.GetHasMoreRows() {
-				d.CloseOperation = &tcli.TCloseOperationResp{Status: ok()}
+			if s.CloseInline && !d.ResultSet.GetHasMoreRows() {
+				d.CloseOperation = &tcli.TCloseOperationResp{Status: OK()}
 				op.closed = true
 			}
 		}
@@ -338,28 +473,28 @@ func (f *fakeServer) ExecuteStatement(ctx context.Context, req *tcli.TExecuteSta
 }
 
 // status computes the next status of op (lock held).
-func (f *fakeServer) status(op *fakeOp) *tcli.TGetOperationStatusResp {
+func (f *Server) status(op *operation) *tcli.TGetOperationStatusResp {
 	state := tcli.TOperationState_FINISHED_STATE
 	switch {
 	case op.canceled:
 		state = tcli.TOperationState_CANCELED_STATE
-	case len(op.s.states) > 0:
-		state = op.s.states[min(op.statusCalls, len(op.s.states)-1)]
+	case len(op.s.States) > 0:
+		state = op.s.States[min(op.statusCalls, len(op.s.States)-1)]
 	}
 	op.statusCalls++
-	resp := &tcli.TGetOperationStatusResp{Status: ok(), OperationState: &state, HasResultSet: ptr(op.s.meta != nil)}
+	resp := &tcli.TGetOperationStatusResp{Status: OK(), OperationState: &state, HasResultSet: ptr(op.s.Meta != nil)}
 	switch state {
 	case tcli.TOperationState_FINISHED_STATE:
-		resp.NumModifiedRows = ptr(op.s.modified)
+		resp.NumModifiedRows = ptr(op.s.Modified)
 		resp.OperationStarted, resp.OperationCompleted = ptr(int64(1700000000000)), ptr(int64(1700000001000))
 	case tcli.TOperationState_ERROR_STATE:
-		resp.SqlState, resp.ErrorMessage, resp.ErrorCode = ptr(op.s.sqlState), ptr(op.s.errMsg), ptr(op.s.errCode)
-		resp.DisplayMessage = ptr("display: " + op.s.errMsg)
+		resp.SqlState, resp.ErrorMessage, resp.ErrorCode = ptr(op.s.SQLState), ptr(op.s.ErrorMessage), ptr(op.s.ErrorCode)
+		resp.DisplayMessage = ptr("display: " + op.s.ErrorMessage)
 	}
 	return resp
 }
 
-func (f *fakeServer) lookup(h *tcli.TOperationHandle) (*fakeOp, *tcli.TStatus) {
+func (f *Server) lookup(h *tcli.TOperationHandle) (*operation, *tcli.TStatus) {
 	if h == nil || h.OperationId == nil {
 		return nil, invalidHandle("Invalid OperationHandle")
 	}
@@ -370,8 +505,9 @@ func (f *fakeServer) lookup(h *tcli.TOperationHandle) (*fakeOp, *tcli.TStatus) {
 	return op, nil
 }
 
-func (f *fakeServer) GetOperationStatus(ctx context.Context, req *tcli.TGetOperationStatusReq) (*tcli.TGetOperationStatusResp, error) {
-	st, err := f.begin(ctx, "GetOperationStatus", req)
+// GetOperationStatus answers the next state of the statement's script.
+func (f *Server) GetOperationStatus(ctx context.Context, req *tcli.TGetOperationStatusReq) (*tcli.TGetOperationStatusResp, error) {
+	st, err := f.begin(ctx, GetOperationStatus, req)
 	if err != nil {
 		return nil, err
 	}
@@ -387,8 +523,9 @@ func (f *fakeServer) GetOperationStatus(ctx context.Context, req *tcli.TGetOpera
 	return f.status(op), nil
 }
 
-func (f *fakeServer) CancelOperation(ctx context.Context, req *tcli.TCancelOperationReq) (*tcli.TCancelOperationResp, error) {
-	st, err := f.begin(ctx, "CancelOperation", req)
+// CancelOperation marks the operation canceled: its status turns CANCELED.
+func (f *Server) CancelOperation(ctx context.Context, req *tcli.TCancelOperationReq) (*tcli.TCancelOperationResp, error) {
+	st, err := f.begin(ctx, CancelOperation, req)
 	if err != nil {
 		return nil, err
 	}
@@ -402,11 +539,12 @@ func (f *fakeServer) CancelOperation(ctx context.Context, req *tcli.TCancelOpera
 		return &tcli.TCancelOperationResp{Status: bad}, nil
 	}
 	op.canceled = true
-	return &tcli.TCancelOperationResp{Status: ok()}, nil
+	return &tcli.TCancelOperationResp{Status: OK()}, nil
 }
 
-func (f *fakeServer) CloseOperation(ctx context.Context, req *tcli.TCloseOperationReq) (*tcli.TCloseOperationResp, error) {
-	st, err := f.begin(ctx, "CloseOperation", req)
+// CloseOperation closes the operation: its handle becomes invalid.
+func (f *Server) CloseOperation(ctx context.Context, req *tcli.TCloseOperationReq) (*tcli.TCloseOperationResp, error) {
+	st, err := f.begin(ctx, CloseOperation, req)
 	if err != nil {
 		return nil, err
 	}
@@ -420,11 +558,13 @@ func (f *fakeServer) CloseOperation(ctx context.Context, req *tcli.TCloseOperati
 		return &tcli.TCloseOperationResp{Status: bad}, nil
 	}
 	op.closed = true
-	return &tcli.TCloseOperationResp{Status: ok()}, nil
+	return &tcli.TCloseOperationResp{Status: OK()}, nil
 }
 
-func (f *fakeServer) GetResultSetMetadata(ctx context.Context, req *tcli.TGetResultSetMetadataReq) (*tcli.TGetResultSetMetadataResp, error) {
-	st, err := f.begin(ctx, "GetResultSetMetadata", req)
+// GetResultSetMetadata answers the script's Meta (an empty schema without
+// one).
+func (f *Server) GetResultSetMetadata(ctx context.Context, req *tcli.TGetResultSetMetadataReq) (*tcli.TGetResultSetMetadataResp, error) {
+	st, err := f.begin(ctx, GetResultSetMetadata, req)
 	if err != nil {
 		return nil, err
 	}
@@ -437,18 +577,40 @@ func (f *fakeServer) GetResultSetMetadata(ctx context.Context, req *tcli.TGetRes
 	if bad != nil {
 		return &tcli.TGetResultSetMetadataResp{Status: bad}, nil
 	}
-	if op.s.meta == nil {
-		return &tcli.TGetResultSetMetadataResp{Status: ok(), Schema: &tcli.TTableSchema{}}, nil
+	if op.s.Meta == nil {
+		return &tcli.TGetResultSetMetadataResp{Status: OK(), Schema: &tcli.TTableSchema{}}, nil
 	}
-	return op.s.meta, nil
+	return op.s.Meta, nil
+}
+
+// RowSetLen returns the number of rows a page holds: its Arrow batches'
+// row counts, its first column's length or its rows (result links are
+// counted apart, by their RowCount).
+func RowSetLen(rs *tcli.TRowSet) int {
+	if rs == nil {
+		return 0
+	}
+	if len(rs.ArrowBatches) > 0 {
+		n := 0
+		for _, b := range rs.ArrowBatches {
+			if b != nil {
+				n += int(b.RowCount)
+			}
+		}
+		return n
+	}
+	if len(rs.Columns) > 0 {
+		return colset.Len(rs.Columns[0])
+	}
+	return len(rs.Rows)
 }
 
 // pageStart returns the row page i of op starts at: the rows of the pages
 // before it, unless the script gives the page an offset of its own.
-func (op *fakeOp) pageStart(i int) int64 {
+func (op *operation) pageStart(i int) int64 {
 	var n int64
-	for _, p := range op.s.pages[:i] {
-		n += int64(rowSetLen(p))
+	for _, p := range op.s.Pages[:i] {
+		n += int64(RowSetLen(p))
 		for _, lk := range p.ResultLinks {
 			n += lk.RowCount
 		}
@@ -458,26 +620,28 @@ func (op *fakeOp) pageStart(i int) int64 {
 
 // fetch returns the next page of op (lock held). A page is answered with
 // the offset of its first row, as servers do.
-func (f *fakeServer) fetch(op *fakeOp) *tcli.TFetchResultsResp {
-	resp := &tcli.TFetchResultsResp{Status: ok(), HasMoreRows: ptr(false)}
-	if op.fetchIdx < len(op.s.pages) {
-		rs := *op.s.pages[op.fetchIdx]
-		if !op.s.keepOffsets {
+func (f *Server) fetch(op *operation) *tcli.TFetchResultsResp {
+	resp := &tcli.TFetchResultsResp{Status: OK(), HasMoreRows: ptr(false)}
+	if op.fetchIdx < len(op.s.Pages) {
+		rs := *op.s.Pages[op.fetchIdx]
+		if !op.s.KeepOffsets {
 			rs.StartRowOffset = op.pageStart(op.fetchIdx)
 		}
 		resp.Results = &rs
 		op.fetchIdx++
 	} else {
-		resp.Results = &tcli.TRowSet{StartRowOffset: op.pageStart(len(op.s.pages)), Rows: []*tcli.TRow{}}
+		resp.Results = &tcli.TRowSet{StartRowOffset: op.pageStart(len(op.s.Pages)), Rows: []*tcli.TRow{}}
 	}
-	if !op.s.sparkPaging {
-		resp.HasMoreRows = ptr(op.fetchIdx < len(op.s.pages))
+	if !op.s.SparkPaging {
+		resp.HasMoreRows = ptr(op.fetchIdx < len(op.s.Pages))
 	}
 	return resp
 }
 
-func (f *fakeServer) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	st, err := f.begin(ctx, "FetchResults", req)
+// FetchResults answers the next page, or the page a startRowOffset names
+// (an error status when no page starts there).
+func (f *Server) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+	st, err := f.begin(ctx, FetchResults, req)
 	if err != nil {
 		return nil, err
 	}
@@ -493,13 +657,12 @@ func (f *fakeServer) FetchResults(ctx context.Context, req *tcli.TFetchResultsRe
 	if req.Orientation == tcli.TFetchOrientation_FETCH_FIRST {
 		op.fetchIdx = 0
 	}
-	f.fetchOffsets = append(f.fetchOffsets, req.StartRowOffset)
-	if off := req.StartRowOffset; off != nil && f.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 && !op.s.ignoreOffset {
+	if off := req.StartRowOffset; off != nil && f.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 && !op.s.IgnoreOffset {
 		// Position the cursor at the page that starts there (the current
 		// one if it does: an empty page starts where the next one does).
-		if op.fetchIdx > len(op.s.pages) || op.pageStart(min(op.fetchIdx, len(op.s.pages))) != *off {
+		if op.fetchIdx > len(op.s.Pages) || op.pageStart(min(op.fetchIdx, len(op.s.Pages))) != *off {
 			found := false
-			for i := 0; i <= len(op.s.pages); i++ {
+			for i := 0; i <= len(op.s.Pages); i++ {
 				if op.pageStart(i) == *off {
 					op.fetchIdx, found = i, true
 					break
@@ -512,14 +675,14 @@ func (f *fakeServer) FetchResults(ctx context.Context, req *tcli.TFetchResultsRe
 	}
 	resp := f.fetch(op)
 	if req.GetIncludeResultSetMetadata() {
-		resp.ResultSetMetadata = op.s.meta
+		resp.ResultSetMetadata = op.s.Meta
 	}
 	return resp, nil
 }
 
-// ServeHTTP runs the Thrift processor over one HTTP POST, after injected HTTP
-// failures for the method named in the message header.
-func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP logs the request, applies the next fault of the method named in
+// the message header and runs the Thrift processor over the POST body.
+func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -527,54 +690,47 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	method := messageName(body)
 	f.mu.Lock()
-	f.header = r.Header.Clone()
-	var fail *httpFailure
-	if q := f.httpFail[method]; len(q) > 0 {
-		fail, f.httpFail[method] = &q[0], q[1:]
-	}
-	drop := f.dropReply[method] > 0
-	if drop {
-		f.dropReply[method]--
-	}
+	hr := &httpRequest{entry: &Request{Method: method, Header: r.Header.Clone(), At: time.Now()}, fault: f.nextFault(method)}
+	f.log = append(f.log, hr.entry)
 	f.mu.Unlock()
-	if fail != nil {
-		if fail.retryAfter != "" {
-			w.Header().Set("Retry-After", fail.retryAfter)
+	switch fault := hr.fault; {
+	case fault.HTTPStatus != 0:
+		for k, v := range fault.Header {
+			w.Header()[k] = v
 		}
-		w.Header().Set("X-Databricks-Reason-Phrase", "injected "+strconv.Itoa(fail.code))
-		w.WriteHeader(fail.code)
+		w.WriteHeader(fault.HTTPStatus)
+		_, _ = w.Write(fault.Body)
+		return
+	case fault.HangUp:
+		hangUp(w)
 		return
 	}
 	in := thrift.NewTMemoryBuffer()
-	in.Write(body)
+	_, _ = in.Write(body)
 	out := thrift.NewTMemoryBuffer()
 	cfg := &thrift.TConfiguration{}
 	proc := tcli.NewTCLIServiceProcessor(f)
-	if _, err := proc.Process(r.Context(), thrift.NewTBinaryProtocolConf(in, cfg), thrift.NewTBinaryProtocolConf(out, cfg)); err != nil {
-		if r.Context().Err() != nil {
-			return
-		}
+	ctx := context.WithValue(r.Context(), requestKey{}, hr)
+	if _, err := proc.Process(ctx, thrift.NewTBinaryProtocolConf(in, cfg), thrift.NewTBinaryProtocolConf(out, cfg)); err != nil && r.Context().Err() != nil {
+		return
 	}
-	if drop {
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			conn.Close()
-			return
-		}
+	if hr.fault.DropReply {
+		hangUp(w)
+		return
 	}
 	w.Header().Set("Content-Type", "application/x-thrift")
-	w.Write(out.Bytes())
+	_, _ = w.Write(out.Bytes())
 }
 
-// loseReply makes the next n requests of method processed, their replies
-// lost.
-func (f *fakeServer) loseReply(method string, n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.dropReply[method] += n
+// hangUp closes the connection of w without an answer.
+func hangUp(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
 }
 
 // messageName reads the method name of a strict binary Thrift message.
-func messageName(b []byte) string {
+func messageName(b []byte) Method {
 	if len(b) < 8 {
 		return ""
 	}
@@ -582,54 +738,5 @@ func messageName(b []byte) string {
 	if n < 0 || 8+n > len(b) {
 		return ""
 	}
-	return string(b[8 : 8+n])
+	return Method(b[8 : 8+n])
 }
-
-// testEnv is a connector wired to a fake server.
-type testEnv struct {
-	fake *fakeServer
-	srv  *httptest.Server
-	c    *Connector
-}
-
-// newHTTPEnv runs the fake behind httptest and the real RPC client.
-func newHTTPEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {
-	t.Helper()
-	f := newFakeServer(proto)
-	srv := httptest.NewServer(f)
-	cfg := testConfig()
-	for _, m := range mod {
-		m(cfg)
-	}
-	svc := rpc.New(rpc.Options{
-		URL:        srv.URL + "/sql/1.0/warehouses/test",
-		HTTPClient: srv.Client(),
-		Retry:      rpc.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second, Budget: 10 * time.Second},
-	})
-	c := newConnector(cfg, svc)
-	t.Cleanup(func() {
-		c.Close()
-		srv.Close()
-	})
-	return &testEnv{fake: f, srv: srv, c: c}
-}
-
-// newDirectEnv uses the fake directly as the service (no HTTP), for synctest.
-func newDirectEnv(proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {
-	f := newFakeServer(proto)
-	cfg := testConfig()
-	for _, m := range mod {
-		m(cfg)
-	}
-	return &testEnv{fake: f, c: newConnector(cfg, f)}
-}
-
-func testConfig() *Config {
-	return &Config{
-		Host: "127.0.0.1", Port: 443, HTTPPath: "/sql/1.0/warehouses/test",
-		UseArrow: true, UseLZ4: true, MaxRows: 1000,
-		PollMin: time.Millisecond, PollMax: 4 * time.Millisecond,
-	}
-}
-
-func (e *testEnv) String() string { return fmt.Sprintf("fake(%d)", e.fake.proto) }
