@@ -87,7 +87,7 @@ func TestSlowQuery(t *testing.T) {
 	ctx := testContext(t)
 	// The server holds a status request until the statement ends, up to the
 	// status hold: keep it short so the 200 ms wait is what ends the call.
-	s := startServer(t, emulator.WithMaxPageRows(700), emulator.WithBatchRows(300), emulator.WithStatusHold(50*time.Millisecond))
+	s := emulator.Start(t, emulator.WithMaxPageRows(700), emulator.WithBatchRows(300), emulator.WithStatusHold(50*time.Millisecond))
 	db := open(t, s, async.WithWait(200*time.Millisecond), async.WithPollBackoff(20*time.Millisecond, 500*time.Millisecond))
 
 	start := time.Now()
@@ -133,7 +133,7 @@ func TestRestart(t *testing.T) {
 	for _, role := range []string{"submit-kill", "submit-close"} {
 		t.Run(role, func(t *testing.T) {
 			ctx := testContext(t)
-			s := startServer(t, emulator.WithMaxPageRows(1500), emulator.WithBatchRows(500),
+			s := emulator.Start(t, emulator.WithMaxPageRows(1500), emulator.WithBatchRows(500),
 				emulator.WithStatusHold(50*time.Millisecond))
 			const n = 8000
 			path := tokenPath(t)
@@ -245,7 +245,7 @@ func TestCancel(t *testing.T) {
 // 5. An execution the server evicted, or never knew, is StatusGone.
 func TestGone(t *testing.T) {
 	ctx := testContext(t)
-	s := startServer(t, emulator.WithIdleEviction(300*time.Millisecond))
+	s := emulator.Start(t, emulator.WithIdleEviction(300*time.Millisecond))
 	db := open(t, s, async.WithKeepAlive(0))
 	rows, exc, err := db.QueryContext(ctx, resultQuery(10, 0))
 	if err != nil {
@@ -312,7 +312,7 @@ func TestTokens(t *testing.T) {
 	}
 
 	// Another warehouse on the same host, and another host:port.
-	other := startServer(t, emulator.WithWarehouseID("otherwarehouse"))
+	other := emulator.Start(t, emulator.WithWarehouseID("otherwarehouse"))
 	dbOther := open(t, other)
 	if _, err := dbOther.ParseExecution(token); !errors.Is(err, async.ErrWrongWarehouse) {
 		t.Fatalf("foreign token: %v", err)
@@ -345,7 +345,7 @@ func TestStatusTable(t *testing.T) {
 	ctx := testContext(t)
 	// A short status hold, so that a zero wait returns running statements,
 	// and an eviction time longer than it.
-	s := startServer(t, emulator.WithStatusHold(50*time.Millisecond), emulator.WithIdleEviction(time.Second))
+	s := emulator.Start(t, emulator.WithStatusHold(50*time.Millisecond), emulator.WithIdleEviction(time.Second))
 	tests := []struct {
 		name string
 		run  func(t *testing.T, db *async.DB) *async.Execution

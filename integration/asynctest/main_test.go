@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(helperEnv); role != "" {
 		os.Exit(runHelper(role))
 	}
-	s, err := emulator.Start(emulator.WithStatusHold(100 * time.Millisecond))
+	s, err := emulator.New(emulator.WithStatusHold(100 * time.Millisecond))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "asynctest: starting the emulator:", err)
 		os.Exit(1)
@@ -42,17 +42,6 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.Exit(code)
-}
-
-// startServer starts a dedicated emulator closed at the end of the test.
-func startServer(t *testing.T, opts ...emulator.Option) *emulator.Server {
-	t.Helper()
-	s, err := emulator.Start(opts...)
-	if err != nil {
-		t.Fatalf("emulator.Start: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
 }
 
 // open opens an async.DB on s, closed at the end of the test.

@@ -138,7 +138,7 @@ func helperOutput(t *testing.T, role, dsn, query, tokenFile string, env ...strin
 func TestWaitRidesOutOutage(t *testing.T) {
 	t.Parallel()
 	const n = 2000
-	s := startServer(t)
+	s := emulator.Start(t)
 	p := startProxy(t, s.Host()+":"+strconv.Itoa(s.Port()))
 	dsn := viaProxy(s, p)
 	ctx := testContext(t)
@@ -191,7 +191,7 @@ func TestWaitRidesOutOutage(t *testing.T) {
 func TestKeepAliveOutlivesEviction(t *testing.T) {
 	t.Parallel()
 	const n = 100
-	s := startServer(t, emulator.WithIdleEviction(2*time.Second))
+	s := emulator.Start(t, emulator.WithIdleEviction(2*time.Second))
 	type result struct {
 		out string
 		err error

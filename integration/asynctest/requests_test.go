@@ -11,7 +11,6 @@ import (
 	"github.com/asyncsql/databricks/async"
 	"github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // countingTransport counts the HTTP requests it carries.
@@ -41,7 +40,7 @@ func connector(t *testing.T, dsn string, rt http.RoundTripper) *driver.Connector
 // GetOperationStatus, FetchResults with the metadata), and stays readable.
 func TestRequestCounts(t *testing.T) {
 	ctx := testContext(t)
-	s := startServer(t) // the stock 5 s status hold: one status call
+	s := emulator.Start(t) // the stock 5 s status hold: one status call
 	rt := &countingTransport{}
 	db := async.OpenDB(connector(t, s.DSN(), rt), async.WithWait(time.Minute))
 	t.Cleanup(func() { _ = db.Close() })
@@ -142,7 +141,7 @@ func TestSyncAndAsyncOnOneConnector(t *testing.T) {
 // twice the same, and Poll's one-call loop reaches it.
 func TestHiveProtocolRereadAndPoll(t *testing.T) {
 	ctx := testContext(t)
-	s := startServer(t, emulator.WithMaxProtocol(tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10),
+	s := emulator.Start(t, emulator.WithMaxProtocol(emulator.HiveV10),
 		emulator.WithStatusHold(50*time.Millisecond), emulator.WithMaxPageRows(700))
 	db := open(t, s, async.WithWait(0))
 	rows, exc, err := db.QueryContext(ctx, resultQuery(2000, 500))

@@ -36,7 +36,7 @@ func Start(cfg Config, linkRows int, opts ...emulator.Option) (*Env, error) {
 	if linkRows > 0 {
 		opts = append(opts, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: int64(linkRows), FileRows: linkRows, URLBase: p.URL()}))
 	}
-	emu, err := emulator.Start(opts...)
+	emu, err := emulator.New(opts...)
 	if err != nil {
 		p.Close()
 		return nil, err

@@ -13,17 +13,6 @@ import (
 // slowQuery sleeps far longer than any test waits for it.
 const slowQuery = "SELECT sleep_ms(30000) AS slept"
 
-// startEmulator starts an emulator of the test's own, closed at its end.
-func startEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
-	t.Helper()
-	s, err := emulator.Start(opts...)
-	if err != nil {
-		t.Fatalf("starting an emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
 // eventually waits up to d for cond.
 func eventually(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
@@ -64,11 +53,11 @@ func cancelSlow(t *testing.T, ctx context.Context, run func(context.Context) err
 // to hold no operation, then checks that the session is free.
 func checkCancelled(t *testing.T, s *emulator.Server, wait time.Duration) {
 	t.Helper()
-	if !eventually(wait, func() bool { return s.Requests("CancelOperation") > 0 }) {
-		t.Errorf("no CancelOperation reached the server within %v (requests: %v)", wait, s.RequestCounts())
+	if !eventually(wait, func() bool { return s.Requests().Count(emulator.CancelOperation) > 0 }) {
+		t.Errorf("no CancelOperation reached the server within %v (requests: %v)", wait, s.Requests())
 	}
 	if !eventually(wait, func() bool { return s.OpenOperations() == 0 }) {
-		t.Errorf("the server still holds %d operations (requests: %v)", s.OpenOperations(), s.RequestCounts())
+		t.Errorf("the server still holds %d operations (requests: %v)", s.OpenOperations(), s.Requests())
 	}
 }
 
@@ -76,7 +65,7 @@ func checkCancelled(t *testing.T, s *emulator.Server, wait time.Duration) {
 // server (direct results hold of 1 s): the call returns at once; the driver
 // reads the reply in the background and cancels the statement.
 func TestCancelDuringSubmit(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(time.Second))
+	s := emulator.Start(t, emulator.WithDirectResultsHold(time.Second))
 	db := open(t, s, nil)
 	bg := testCtx(t)
 	if err := db.PingContext(bg); err != nil {
@@ -94,7 +83,7 @@ func TestCancelDuringSubmit(t *testing.T) {
 
 // TestCancelWhilePolling cancels while the driver polls the statement.
 func TestCancelWhilePolling(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(100*time.Millisecond),
+	s := emulator.Start(t, emulator.WithDirectResultsHold(100*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
 	db := open(t, s, nil)
 	bg := testCtx(t)
@@ -129,7 +118,7 @@ func TestCancelWhilePolling(t *testing.T) {
 
 // TestCancelExec cancels a slow ExecContext.
 func TestCancelExec(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(100*time.Millisecond),
+	s := emulator.Start(t, emulator.WithDirectResultsHold(100*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
 	db := open(t, s, nil)
 	cancelSlow(t, testCtx(t), func(ctx context.Context) error {
@@ -142,7 +131,7 @@ func TestCancelExec(t *testing.T) {
 // TestCancelDuringFetch cancels while rows of a multi-page result are read:
 // Next stops, Err reports the cancellation and the operation is closed.
 func TestCancelDuringFetch(t *testing.T) {
-	s := startEmulator(t)
+	s := emulator.Start(t)
 	db := open(t, s, params("maxRows", "1000"))
 	ctx, cancel := context.WithCancel(testCtx(t))
 	defer cancel()
@@ -172,7 +161,7 @@ func TestCancelDuringFetch(t *testing.T) {
 // TestQueryTimeout sets the DSN timeout (seconds): the server stops the
 // statement and the driver reports the failure.
 func TestQueryTimeout(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(200*time.Millisecond),
+	s := emulator.Start(t, emulator.WithDirectResultsHold(200*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
 	db := open(t, s, params("timeout", "1"))
 	start := time.Now()
@@ -193,7 +182,7 @@ func TestQueryTimeout(t *testing.T) {
 
 // TestDeadline uses a context deadline.
 func TestDeadline(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(100*time.Millisecond),
+	s := emulator.Start(t, emulator.WithDirectResultsHold(100*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
 	db := open(t, s, nil)
 	ctx, cancel := context.WithTimeout(testCtx(t), 700*time.Millisecond)

@@ -136,7 +136,7 @@ func TestStatementIDCallback(t *testing.T) {
 // TestStatementIDCallbackBeforeFinish checks that the callback runs while the
 // statement is still running, not when it ends.
 func TestStatementIDCallbackBeforeFinish(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(100*time.Millisecond))
+	s := emulator.Start(t, emulator.WithDirectResultsHold(100*time.Millisecond))
 	db := open(t, s, nil)
 	got := make(chan string, 1)
 	ctx, cancel := context.WithCancel(testCtx(t))

@@ -8,7 +8,6 @@ import (
 
 	dbx "github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // TestHiveLevelServer runs the driver against an emulator limited to
@@ -16,7 +15,7 @@ import (
 // sets without direct results, no Arrow, no native parameters. Values must
 // follow the same conventions.
 func TestHiveLevelServer(t *testing.T) {
-	s := startEmulator(t, emulator.WithMaxProtocol(tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10),
+	s := emulator.Start(t, emulator.WithMaxProtocol(emulator.HiveV10),
 		emulator.WithStatusHold(300*time.Millisecond))
 	db := open(t, s, params("maxRows", "3000"))
 	ctx := testCtx(t)
@@ -59,7 +58,7 @@ func TestHiveLevelServer(t *testing.T) {
 			t.Errorf("RowsAffected: %v", err)
 		}
 	})
-	if s.Requests("GetOperationStatus") == 0 {
-		t.Errorf("no polling without direct results (requests %v)", s.RequestCounts())
+	if s.Requests().Count(emulator.GetOperationStatus) == 0 {
+		t.Errorf("no polling without direct results (requests %v)", s.Requests())
 	}
 }

@@ -13,7 +13,7 @@ import (
 // full reads, early closes, errors and Exec the server holds no operation,
 // and after db.Close no session.
 func TestNoServerLeftovers(t *testing.T) {
-	s := startEmulator(t)
+	s := emulator.Start(t)
 	db := open(t, s, params("maxRows", "500"))
 	ctx := testCtx(t)
 	readBig(t, db, 2000)
@@ -36,7 +36,7 @@ func TestNoServerLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !eventually(3*time.Second, func() bool { return s.OpenOperations() == 0 }) {
-		t.Errorf("server holds %d operations after the statements ended (requests %v)", s.OpenOperations(), s.RequestCounts())
+		t.Errorf("server holds %d operations after the statements ended (requests %v)", s.OpenOperations(), s.Requests())
 	}
 	if s.OpenSessions() == 0 {
 		t.Errorf("no session open while the DB is open")
@@ -74,7 +74,7 @@ func TestUnknownSchema(t *testing.T) {
 // idle operation: the next fetch fails with driver.ErrInvalidHandle (the
 // server's "timed out due to inactivity"), never with a short result.
 func TestEvictedOperation(t *testing.T) {
-	s := startEmulator(t, emulator.WithIdleEviction(300*time.Millisecond))
+	s := emulator.Start(t, emulator.WithIdleEviction(300*time.Millisecond))
 	db := open(t, s, params("maxRows", "100"))
 	rows, err := db.QueryContext(testCtx(t), "SELECT i FROM range(1000) t(i)")
 	if err != nil {

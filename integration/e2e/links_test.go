@@ -17,18 +17,6 @@ import (
 	"github.com/asyncsql/databricks/integration/emulator"
 )
 
-// startLinks starts an emulator answering results of more than threshold
-// rows with result links.
-func startLinks(t *testing.T, o emulator.LinkOptions) *emulator.Server {
-	t.Helper()
-	s, err := emulator.Start(emulator.WithLinks(o))
-	if err != nil {
-		t.Fatalf("emulator.Start: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // heapPeak samples the heap in use until stop is closed.
 func heapPeak(stop <-chan struct{}, peak *atomic.Uint64, wg *sync.WaitGroup) {
 	defer wg.Done()
@@ -59,8 +47,8 @@ func TestLinksLargeResult(t *testing.T) {
 	}
 	for _, lz4 := range []string{"true", "false"} {
 		t.Run("lz4="+lz4, func(t *testing.T) {
-			s := startLinks(t, emulator.LinkOptions{ThresholdRows: 1000, FileRows: 40_000, Latency: 5 * time.Millisecond,
-				FailEvery: 7, DropEvery: 11, ExpireEvery: 5, PadRows: 123, StaleNames: true})
+			s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 40_000, Latency: 5 * time.Millisecond,
+				FailEvery: 7, DropEvery: 11, ExpireEvery: 5, PadRows: 123, StaleNames: true}))
 			db := open(t, s, params("useLZ4", lz4, "maxDownloads", "4"))
 			ctx := testCtx(t)
 			var before runtime.MemStats
@@ -126,7 +114,7 @@ func TestLinksLargeResult(t *testing.T) {
 // mid-result: every download stops, nothing is left behind.
 func TestLinksEarlyClose(t *testing.T) {
 	noLeaks(t)
-	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 1000, FileRows: 5000, Latency: 50 * time.Millisecond})
+	s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 5000, Latency: 50 * time.Millisecond}))
 	db := open(t, s, nil)
 	ctx := testCtx(t)
 	rows, err := db.QueryContext(ctx, "SELECT i FROM range(200000) t(i)")
@@ -161,7 +149,7 @@ func TestLinksEarlyClose(t *testing.T) {
 
 // TestLinksDisabled checks useCloudFetch=false gets inline Arrow batches.
 func TestLinksDisabled(t *testing.T) {
-	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 10})
+	s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 10}))
 	db := open(t, s, params("useCloudFetch", "false"))
 	var c int64
 	if err := db.QueryRowContext(testCtx(t), "SELECT count(*) FROM (SELECT i FROM range(100) t(i))").Scan(&c); err != nil || c != 100 {
@@ -195,7 +183,7 @@ func noLeaks(t *testing.T) {
 // halfway, then again in full from its first row (the async API's path).
 func TestLinksDetachedResume(t *testing.T) {
 	noLeaks(t)
-	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 1000, FileRows: 3000, ExpireEvery: 3, PadRows: 5})
+	s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 3000, ExpireEvery: 3, PadRows: 5}))
 	db := open(t, s, params("maxDownloads", "2"))
 	ctx := testCtx(t)
 	c, err := dbdriver.ConnectorOf(ctx, db)
@@ -252,11 +240,7 @@ func TestLinksDetachedResume(t *testing.T) {
 // BenchmarkLinks reads 1,000,000 rows through result links of 20,000 rows
 // with 20 ms latency per file and reports rows/s.
 func BenchmarkLinks(b *testing.B) {
-	s, err := emulator.Start(emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 20_000, Latency: 20 * time.Millisecond}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := emulator.Start(b, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 20_000, Latency: 20 * time.Millisecond}))
 	db, err := sql.Open("databricks", s.DSN())
 	if err != nil {
 		b.Fatal(err)

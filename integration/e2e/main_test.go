@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 	// Goroutines running before any test (the runtime's, the testing
 	// package's) are not leaks.
 	before := goleak.IgnoreCurrent()
-	s, err := emulator.Start()
+	s, err := emulator.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: starting the emulator:", err)
 		os.Exit(1)

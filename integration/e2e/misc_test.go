@@ -15,13 +15,13 @@ import (
 // ExecuteStatement and GetOperationStatus at once: the driver must back off
 // between polls instead of spinning.
 func TestPollBackoff(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(0), emulator.WithStatusHold(0))
+	s := emulator.Start(t, emulator.WithDirectResultsHold(0), emulator.WithStatusHold(0))
 	db := open(t, s, nil)
 	var v int64
 	if err := db.QueryRowContext(testCtx(t), "SELECT sleep_ms(2000)").Scan(&v); err != nil || v != 2000 {
 		t.Fatalf("sleep_ms(2000) = %d, %v", v, err)
 	}
-	n := s.Requests("GetOperationStatus")
+	n := s.Requests().Count(emulator.GetOperationStatus)
 	if n < 2 || n > 20 {
 		t.Errorf("%d GetOperationStatus calls for a 2 s statement (pollMin 100ms, pollMax 5s)", n)
 	}

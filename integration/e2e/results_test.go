@@ -147,7 +147,7 @@ func TestConcurrentQueries(t *testing.T) {
 // (pages of 7,000 rows, of 999 rows ending on a batch boundary, and of 3,000
 // rows), compressed or not; column sets for comparison.
 func TestManyBatchesPerPage(t *testing.T) {
-	s := startEmulator(t, emulator.WithBatchRows(333))
+	s := emulator.Start(t, emulator.WithBatchRows(333))
 	for _, f := range formats {
 		for _, maxRows := range []string{"7000", "999", "3000"} {
 			t.Run(f.name+"/"+maxRows, func(t *testing.T) {
@@ -165,7 +165,7 @@ func TestManyBatchesPerPage(t *testing.T) {
 // TestServerPageCap reads a result from a server that caps pages below the
 // maxRows the driver asks for.
 func TestServerPageCap(t *testing.T) {
-	s := startEmulator(t, emulator.WithMaxPageRows(1234))
+	s := emulator.Start(t, emulator.WithMaxPageRows(1234))
 	for _, f := range formats {
 		t.Run(f.name, func(t *testing.T) {
 			readBig(t, open(t, s, f.params), 20000)

@@ -14,9 +14,10 @@ import (
 // TestRetryTransient injects 429 and 503 replies into every RPC of a
 // multi-page query; each is retried and the result is complete.
 func TestRetryTransient(t *testing.T) {
-	for _, method := range []string{"OpenSession", "ExecuteStatement", "GetOperationStatus", "FetchResults", "CloseOperation"} {
-		t.Run(method, func(t *testing.T) {
-			s := startEmulator(t,
+	for _, method := range []emulator.Method{emulator.OpenSession, emulator.ExecuteStatement, emulator.GetOperationStatus,
+		emulator.FetchResults, emulator.CloseOperation} {
+		t.Run(string(method), func(t *testing.T) {
+			s := emulator.Start(t,
 				emulator.WithDirectResultsHold(50*time.Millisecond),
 				emulator.WithFaults(
 					emulator.Fault{Method: method, Status: http.StatusTooManyRequests},
@@ -26,7 +27,7 @@ func TestRetryTransient(t *testing.T) {
 			// sleep_ms makes the statement outlast the 50 ms hold: it is polled.
 			rows, err := db.QueryContext(testCtx(t), "WITH w AS (SELECT sleep_ms(200) AS z) SELECT z, i FROM w, range(50000) t(i) ORDER BY i")
 			if err != nil {
-				t.Fatalf("query: %v (requests %v)", err, s.RequestCounts())
+				t.Fatalf("query: %v (requests %v)", err, s.Requests())
 			}
 			var n, sum int64
 			for rows.Next() {
@@ -38,7 +39,7 @@ func TestRetryTransient(t *testing.T) {
 				sum += i
 			}
 			if err := rows.Err(); err != nil {
-				t.Fatalf("rows: %v (requests %v)", err, s.RequestCounts())
+				t.Fatalf("rows: %v (requests %v)", err, s.Requests())
 			}
 			if err := rows.Close(); err != nil {
 				t.Fatal(err)
@@ -46,7 +47,7 @@ func TestRetryTransient(t *testing.T) {
 			if n != 50000 || sum != 50000*49999/2 {
 				t.Fatalf("%d rows, sum %d", n, sum)
 			}
-			if got := s.Requests(method); got < 3 {
+			if got := s.Requests().Count(method); got < 3 {
 				t.Errorf("%s reached the server %d times, want the 2 faults and a success", method, got)
 			}
 		})
@@ -55,7 +56,7 @@ func TestRetryTransient(t *testing.T) {
 
 // TestRetryAfterHonoured checks that the driver waits for Retry-After.
 func TestRetryAfterHonoured(t *testing.T) {
-	s := startEmulator(t)
+	s := emulator.Start(t)
 	db := open(t, s, nil)
 	ctx := testCtx(t)
 	if err := db.PingContext(ctx); err != nil {
@@ -73,7 +74,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if d := time.Since(start); d < 900*time.Millisecond {
 		t.Errorf("retried after %v despite Retry-After: 1", d)
 	}
-	if got := s.Requests("ExecuteStatement"); got != 2 {
+	if got := s.Requests().Count(emulator.ExecuteStatement); got != 2 {
 		t.Errorf("ExecuteStatement reached the server %d times, want 2", got)
 	}
 }
@@ -89,7 +90,7 @@ func TestNoRetryOfUnsafeExecute(t *testing.T) {
 		{"lost_response", emulator.Fault{Method: "ExecuteStatement", DropResponse: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := startEmulator(t)
+			s := emulator.Start(t)
 			db := open(t, s, nil)
 			db.SetMaxOpenConns(1)
 			ctx := testCtx(t)
@@ -100,9 +101,9 @@ func TestNoRetryOfUnsafeExecute(t *testing.T) {
 			s.InjectFault(c.fault)
 			_, err := db.ExecContext(ctx, "SELECT 1")
 			if err == nil {
-				t.Fatalf("no error (requests %v)", s.RequestCounts())
+				t.Fatalf("no error (requests %v)", s.Requests())
 			}
-			if got := s.Requests("ExecuteStatement"); got != 1 {
+			if got := s.Requests().Count(emulator.ExecuteStatement); got != 1 {
 				t.Errorf("ExecuteStatement sent %d times: an unsafe call was retried", got)
 			}
 			var se *dbx.ServerError
@@ -129,11 +130,11 @@ func TestRetrySafeAfterServerError(t *testing.T) {
 		{Method: "GetOperationStatus", DropResponse: true},
 		{Method: "GetOperationStatus", Drop: true},
 	} {
-		s := startEmulator(t, emulator.WithDirectResultsHold(50*time.Millisecond), emulator.WithFaults(f))
+		s := emulator.Start(t, emulator.WithDirectResultsHold(50*time.Millisecond), emulator.WithFaults(f))
 		db := open(t, s, nil)
 		var v int64
 		if err := db.QueryRowContext(testCtx(t), "SELECT sleep_ms(300)").Scan(&v); err != nil || v != 300 {
-			t.Errorf("fault %+v: %d, %v (requests %v)", f, v, err, s.RequestCounts())
+			t.Errorf("fault %+v: %d, %v (requests %v)", f, v, err, s.Requests())
 		}
 	}
 }
@@ -141,7 +142,7 @@ func TestRetrySafeAfterServerError(t *testing.T) {
 // TestRetryGivesUp checks retryMax: a server that always answers 503 fails
 // the call after retryMax requests.
 func TestRetryGivesUp(t *testing.T) {
-	s := startEmulator(t, emulator.WithFaults(emulator.Fault{
+	s := emulator.Start(t, emulator.WithFaults(emulator.Fault{
 		Method: "OpenSession", Status: http.StatusServiceUnavailable, Times: -1,
 	}))
 	db := open(t, s, params("retryMax", "3"))
@@ -152,7 +153,7 @@ func TestRetryGivesUp(t *testing.T) {
 	}
 	// database/sql itself retries a connection that fails with
 	// driver.ErrBadConn (a 503 on OpenSession ran nothing) up to 3 times.
-	if got := s.Requests("OpenSession"); got != 3 && got != 9 {
+	if got := s.Requests().Count(emulator.OpenSession); got != 3 && got != 9 {
 		t.Errorf("OpenSession sent %d times with retryMax=3", got)
 	}
 	if d := time.Since(start); d > 20*time.Second {
@@ -178,7 +179,7 @@ func TestFetchFailureNeverLosesRows(t *testing.T) {
 		{"lost_response", emulator.Fault{Method: "FetchResults", Skip: 1, DropResponse: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := startEmulator(t, emulator.WithFaults(c.fault))
+			s := emulator.Start(t, emulator.WithFaults(c.fault))
 			db := open(t, s, params("maxRows", "1000"))
 			rows, err := db.QueryContext(testCtx(t), "SELECT i FROM range(5000) t(i)")
 			if err != nil {
@@ -192,7 +193,7 @@ func TestFetchFailureNeverLosesRows(t *testing.T) {
 					t.Fatal(err)
 				}
 				if i != n {
-					t.Fatalf("row %d holds %d: a page was lost or repeated (requests %v)", n, i, s.RequestCounts())
+					t.Fatalf("row %d holds %d: a page was lost or repeated (requests %v)", n, i, s.Requests())
 				}
 				n++
 			}
@@ -200,10 +201,10 @@ func TestFetchFailureNeverLosesRows(t *testing.T) {
 			if err == nil && n != 5000 {
 				t.Fatalf("%d rows and no error: rows silently lost", n)
 			}
-			if s.Requests("FetchResults") < 2 {
-				t.Fatalf("the fault was never hit (requests %v)", s.RequestCounts())
+			if s.Requests().Count(emulator.FetchResults) < 2 {
+				t.Fatalf("the fault was never hit (requests %v)", s.Requests())
 			}
-			t.Logf("%d rows, err %v, requests %v", n, err, s.RequestCounts())
+			t.Logf("%d rows, err %v, requests %v", n, err, s.Requests())
 			if c.name == "503" && err != nil {
 				t.Errorf("a 503 (not processed) on FetchResults must be retried: %v", err)
 			}

@@ -78,7 +78,7 @@ func (s *linkSpy) seen() []string {
 // and prints the error, the connector and its configuration every way:
 // neither the access token nor a result file's URL or header shows.
 func TestSecretsNotPrinted(t *testing.T) {
-	s := startLinks(t, emulator.LinkOptions{ThresholdRows: 10, FileRows: 100})
+	s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 10, FileRows: 100}))
 	cfg, err := dbdriver.ParseDSN(s.DSN())
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 // cancellations from several goroutines over a small pool, under the race
 // detector; afterwards the server must hold no operation.
 func TestConcurrentMixedWorkload(t *testing.T) {
-	s := startEmulator(t, emulator.WithDirectResultsHold(50*time.Millisecond),
+	s := emulator.Start(t, emulator.WithDirectResultsHold(50*time.Millisecond),
 		emulator.WithStatusHold(200*time.Millisecond))
 	db := open(t, s, params("maxRows", "300"))
 	db.SetMaxOpenConns(3)

@@ -20,7 +20,7 @@ const nestedQuery = `SELECT [1, 2, NULL]::INTEGER[] AS a, MAP {'k': 1, 'j': NULL
 // TestComplexTypesAsArrow checks that a client asking for native complex
 // types gets Arrow lists, maps and structs, nested and with NULLs.
 func TestComplexTypesAsArrow(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	req := arrowReq(open(t, c), nestedQuery, 10)
 	req.UseArrowNativeTypes.ComplexTypesAsArrow = ptr(true)
@@ -81,7 +81,7 @@ func TestComplexTypesAsArrow(t *testing.T) {
 
 // TestComplexTypesAsArrowLinks checks the same types in result-link files.
 func TestComplexTypesAsArrowLinks(t *testing.T) {
-	s := start(t, WithLinkThreshold(1))
+	s := Start(t, WithLinkThreshold(1))
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, nestedQuery, 10)

@@ -10,7 +10,7 @@ import (
 )
 
 func TestDirectResultsArrow(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	resp := exec(t, c, arrowReq(sess, `SELECT 42::BIGINT AS n, 'hi' AS s, 12.50::DECIMAL(10,2) AS d,
@@ -95,7 +95,7 @@ func TestDirectResultsArrow(t *testing.T) {
 }
 
 func TestDecimalAsString(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT -0.05::DECIMAL(5,2) AS d", 10)
@@ -109,7 +109,7 @@ func TestDecimalAsString(t *testing.T) {
 }
 
 func TestBareNullIsVoid(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT NULL AS v, NULL::INTEGER AS i, ? AS p;", 10)

@@ -19,14 +19,36 @@
 //
 // # Starting
 //
-//	s, err := emulator.Start(emulator.WithStatusHold(200 * time.Millisecond))
-//	defer s.Close()
-//	db, err := sql.Open("databricks", s.DSN())
+// In a test, Start starts a server and closes it when the test ends:
 //
-// The server listens on 127.0.0.1 with a random port. Host, Port, HTTPPath,
-// Token, URL and DSN describe it; the command
-// github.com/asyncsql/databricks/integration/cmd/emulator runs one
-// standalone or around a child process.
+//	func TestReport(t *testing.T) {
+//		s := emulator.Start(t, emulator.WithStatusHold(200*time.Millisecond))
+//		db, err := sql.Open("databricks", s.DSN())
+//		...
+//	}
+//
+// New starts one without a test (TestMain, a command); Close it when done.
+// The server listens on 127.0.0.1 with a random port. Host, Port,
+// HTTPPath, Token, URL and DSN describe it; DB is its DuckDB database, for
+// seeding data. The command github.com/asyncsql/databricks/integration/cmd/emulator
+// runs one standalone or around a child process.
+//
+// # What a test can observe and steer
+//
+// Requests returns the request log: every call (method, the statement it
+// created or named by ID and text, the state and SQLSTATE it answered, the
+// HTTP status, the outcome, the fault that affected it) and every
+// result-file download, in arrival order. OpenSessions and OpenOperations
+// say what the server still holds.
+//
+// WithScript gives statements whose text matches a regular expression a
+// course of states of their own: PENDING and RUNNING for a number of
+// status polls each, then a failure with a chosen SQLSTATE, message and
+// error class, a cancellation, a timeout, or the statement's real result.
+//
+// Fault rules (WithFaults, InjectFault) answer chosen calls with an HTTP
+// status such as 429 or 503 plus Retry-After, drop the connection before or
+// after processing, or add latency.
 //
 // # Protocol
 //
@@ -36,7 +58,7 @@
 // a Thrift message get HTTP 400.
 //
 // OpenSession answers min(client_protocol_i64, the maximum version) — by
-// default SPARK_CLI_SERVICE_PROTOCOL_V8; a client sending only a Hive
+// default SparkV8 (WithMaxProtocol); a client sending only a Hive
 // client_protocol gets that Hive version back and is served like by Apache
 // Spark's Thrift server: column-based results, no direct results, no
 // parameters, FetchResults ignoring startRowOffset and answering
@@ -164,12 +186,4 @@
 // alternately, elements of any of the types above or nested ARRAY and MAP,
 // at most 16 levels deep); they become DuckDB list and map expressions.
 // STRUCT parameters are refused.
-//
-// # Fault injection and counters
-//
-// Fault rules (WithFaults, InjectFault) answer chosen calls with an HTTP
-// status such as 429 or 503 plus Retry-After, drop the connection before or
-// after processing, or add latency. Requests and RequestCounts report how
-// many calls of each method arrived; OpenSessions and OpenOperations report
-// what the server still holds.
 package emulator

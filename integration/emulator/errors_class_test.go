@@ -28,7 +28,7 @@ func failure(t *testing.T, c *tcli.TCLIServiceClient, sess *tcli.TSessionHandle,
 // failures: the message "[CLASS] text SQLSTATE: state", the SQLSTATE, and
 // errorDetailsJson with the class, the SQLSTATE and the message parameters.
 func TestErrorClasses(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	exec(t, c, arrowReq(sess, "CREATE TABLE existing(a INT)", 10))
@@ -95,7 +95,7 @@ func TestErrorClasses(t *testing.T) {
 // TestPermissionErrorClass checks INSUFFICIENT_PERMISSIONS for what DuckDB
 // refuses as a permission error (file access switched off).
 func TestPermissionErrorClass(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	if _, err := s.DB().ExecContext(context.Background(), "SET enable_external_access = false"); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestPermissionErrorClass(t *testing.T) {
 // TestUnclassifiedError checks that a failure without a known class keeps
 // DuckDB's message, without errorDetailsJson.
 func TestUnclassifiedError(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	st := failure(t, c, open(t, c), "SELECT error('boom')")
 	if st.GetErrorMessage() != "Invalid Input Error: boom" || st.ErrorDetailsJson != nil {

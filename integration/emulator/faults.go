@@ -16,9 +16,9 @@ import (
 //     without the answer (a lost response);
 //   - otherwise the request is processed normally (latency only).
 type Fault struct {
-	// Method is the Thrift method name (e.g. "ExecuteStatement"); empty
-	// matches every method.
-	Method string
+	// Method is the call the fault applies to (e.g. ExecuteStatement);
+	// empty matches every call.
+	Method Method
 	// Skip is how many matching requests pass before the fault applies.
 	Skip int
 	// Times is how many requests the fault affects: 0 means 1, negative
@@ -62,7 +62,7 @@ func (fs *faultSet) match(method string) *Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for _, r := range fs.rules {
-		if r.f.Method != "" && r.f.Method != method {
+		if r.f.Method != "" && string(r.f.Method) != method {
 			continue
 		}
 		r.seen++

@@ -28,7 +28,7 @@ func fetch(t *testing.T, c *tcli.TCLIServiceClient, h *tcli.TOperationHandle, o 
 }
 
 func TestPagingFetchFirstAndOffset(t *testing.T) {
-	s := start(t, WithBatchRows(4))
+	s := Start(t, WithBatchRows(4))
 	c := client(t, s)
 	sess := open(t, c)
 	resp := exec(t, c, arrowReq(sess, "SELECT range AS n FROM range(25)", 10))
@@ -91,7 +91,7 @@ func TestPagingFetchFirstAndOffset(t *testing.T) {
 }
 
 func TestLZ4(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT range AS n, 'row ' || range AS s FROM range(1000)", 5000)
@@ -110,7 +110,7 @@ func TestLZ4(t *testing.T) {
 }
 
 func TestColumnSets(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, `SELECT i::INTEGER AS i, CASE WHEN i = 1 THEN NULL ELSE 'v' || i END AS s,
@@ -157,7 +157,7 @@ func TestColumnSets(t *testing.T) {
 }
 
 func TestHiveClient(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	resp, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{
 		ClientProtocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10,
@@ -193,7 +193,7 @@ func TestHiveClient(t *testing.T) {
 // says hasMoreRows=false and carries the offset of its first row, an empty
 // page ends the result.
 func TestHivePaging(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	resp, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10})
 	if err != nil {
@@ -236,7 +236,7 @@ func TestHivePaging(t *testing.T) {
 }
 
 func TestSessionTimeZoneText(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	v := int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	resp, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocolI64: &v,

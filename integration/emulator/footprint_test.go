@@ -52,7 +52,7 @@ func TestResultFootprint(t *testing.T) {
 	if n <= 0 {
 		t.Skip("EMULATOR_FOOTPRINT_ROWS not set")
 	}
-	s := start(t)
+	s := Start(t)
 	rss0 := procStatus("VmRSS")
 	if _, err := s.DB().Exec(benchTableSQL(n)); err != nil {
 		t.Fatal(err)

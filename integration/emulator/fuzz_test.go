@@ -8,7 +8,7 @@ import (
 // FuzzProcess feeds arbitrary bodies to the Thrift processor: it must answer
 // or fail, never panic.
 func FuzzProcess(f *testing.F) {
-	s, err := Start(WithStatusHold(0), WithDirectResultsHold(0))
+	s, err := New(WithStatusHold(0), WithDirectResultsHold(0))
 	if err != nil {
 		f.Fatal(err)
 	}

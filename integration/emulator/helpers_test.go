@@ -16,21 +16,6 @@ import (
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// start starts an emulator closed at the end of the test.
-func start(t *testing.T, opts ...Option) *Server {
-	t.Helper()
-	s, err := Start(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return s
-}
-
 // client is a TCLIService client over HTTP for one goroutine.
 func client(t *testing.T, s *Server) *tcli.TCLIServiceClient {
 	t.Helper()

@@ -55,14 +55,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method := peekMethod(body)
-	s.counters.inc(method)
-	f := s.faults.match(method)
+	if method == "" {
+		method = string(Malformed)
+	}
+	start := time.Now()
+	seq := s.log.begin(Request{Time: start, Method: Method(method)})
+	s.answer(w, r, body, Method(method), seq, func(status int, outcome Outcome) {
+		s.log.update(seq, func(e *Request) {
+			e.Duration, e.HTTPStatus = time.Since(start), status
+			switch {
+			case outcome != OutcomeOK:
+				e.Outcome = outcome
+			case e.Outcome == OutcomePending:
+				e.Outcome = OutcomeError // a Thrift exception, or a call without its argument
+			}
+		})
+	})
+}
+
+// answer serves one Thrift call after the fault rules had their say. It
+// calls done with the HTTP status it answers and, unless it is OutcomeOK
+// (then the reply's TStatus says), the outcome, before the client can see
+// the answer.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, body []byte, method Method, seq int64, done func(int, Outcome)) {
+	f := s.faults.match(string(method))
 	if f != nil {
+		s.log.update(seq, func(e *Request) { e.Fault = f })
 		if f.Latency > 0 && !sleepCtx(r.Context(), f.Latency) {
+			done(0, OutcomeDropped)
 			return
 		}
 		switch {
 		case f.Drop:
+			done(0, OutcomeDropped)
 			dropConnection(w)
 			return
 		case f.Status != 0:
@@ -70,19 +95,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
 				w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 			}
+			done(f.Status, OutcomeRefused)
 			httpError(w, f.Status, "injected fault: "+http.StatusText(f.Status))
 			return
 		}
 	}
-	out, err := s.process(r.Context(), body)
+	out, err := s.process(context.WithValue(r.Context(), logKey{}, seq), body)
 	if err != nil {
+		done(http.StatusBadRequest, OutcomeRefused)
 		httpError(w, http.StatusBadRequest, "malformed Thrift request")
 		return
 	}
 	if f != nil && f.DropResponse {
+		done(0, OutcomeDropped)
 		dropConnection(w)
 		return
 	}
+	done(http.StatusOK, OutcomeOK)
 	w.Header().Set("Content-Type", "application/x-thrift")
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	_, _ = w.Write(out)

@@ -32,7 +32,7 @@ func post(t *testing.T, s *Server, path, token string, body []byte) *http.Respon
 }
 
 func TestHTTPErrors(t *testing.T) {
-	s := start(t, WithMaxBodyBytes(1024))
+	s := Start(t, WithMaxBodyBytes(1024))
 	if r := post(t, s, s.HTTPPath(), "wrong", nil); r.StatusCode != http.StatusUnauthorized ||
 		r.Header.Get("X-Databricks-Reason-Phrase") == "" {
 		t.Fatalf("bad token: %d %v", r.StatusCode, r.Header)
@@ -69,7 +69,7 @@ func TestHTTPErrors(t *testing.T) {
 }
 
 func TestThriftClientUnauthorized(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := clientWith(t, s.URL(), "wrong")
 	_, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10})
 	if err == nil || !strings.Contains(err.Error(), "401") {
@@ -78,7 +78,7 @@ func TestThriftClientUnauthorized(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	s := start(t, WithFaults(Fault{Method: "OpenSession", Status: http.StatusServiceUnavailable, RetryAfter: 1500 * time.Millisecond}))
+	s := Start(t, WithFaults(Fault{Method: "OpenSession", Status: http.StatusServiceUnavailable, RetryAfter: 1500 * time.Millisecond}))
 	body := openSessionBody(t)
 	r := post(t, s, s.HTTPPath(), s.Token(), body)
 	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") != "2" {
@@ -87,8 +87,15 @@ func TestFaults(t *testing.T) {
 	if r := post(t, s, s.HTTPPath(), s.Token(), body); r.StatusCode != http.StatusOK {
 		t.Fatalf("after the fault: %d", r.StatusCode)
 	}
-	if s.Requests("OpenSession") != 2 || s.OpenSessions() != 1 {
-		t.Fatalf("counts %v sessions %d", s.RequestCounts(), s.OpenSessions())
+	log := s.Requests()
+	if log.Count(OpenSession) != 2 || s.OpenSessions() != 1 {
+		t.Fatalf("requests %v, sessions %d; want OpenSession×2 (1 faulted), 1 session", log, s.OpenSessions())
+	}
+	if r := log[0]; r.Fault == nil || r.Outcome != OutcomeRefused || r.HTTPStatus != http.StatusServiceUnavailable {
+		t.Errorf("faulted request logged as %+v; want the fault, outcome refused, HTTP 503", r)
+	}
+	if r := log[1]; r.Fault != nil || r.Outcome != OutcomeOK || r.HTTPStatus != http.StatusOK {
+		t.Errorf("second request logged as %+v; want no fault, outcome ok, HTTP 200", r)
 	}
 
 	s.InjectFault(Fault{Method: "OpenSession", Skip: 1, Times: 2, Status: http.StatusTooManyRequests})
@@ -120,6 +127,13 @@ func TestFaults(t *testing.T) {
 	if s.OpenSessions() != before+1 {
 		t.Fatal("DropResponse request was not processed")
 	}
+	log = s.Requests()
+	if r := log[len(log)-2]; r.Outcome != OutcomeDropped || r.Fault == nil || !r.Fault.Drop {
+		t.Errorf("dropped request logged as %+v; want outcome dropped with the Drop fault", r)
+	}
+	if r := log[len(log)-1]; r.Outcome != OutcomeDropped || r.Fault == nil || !r.Fault.DropResponse {
+		t.Errorf("lost response logged as %+v; want outcome dropped with the DropResponse fault", r)
+	}
 
 	s.ClearFaults()
 	s.InjectFault(Fault{Latency: 300 * time.Millisecond})
@@ -129,8 +143,8 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("latency %v", d)
 	}
 	s.ResetRequests()
-	if len(s.RequestCounts()) != 0 {
-		t.Fatal("reset")
+	if log := s.Requests(); len(log) != 0 {
+		t.Fatalf("after ResetRequests: %v; want no requests", log)
 	}
 }
 

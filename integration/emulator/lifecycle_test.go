@@ -19,7 +19,7 @@ func status(t *testing.T, c *tcli.TCLIServiceClient, h *tcli.TOperationHandle) *
 }
 
 func TestLongPollAndCancel(t *testing.T) {
-	s := start(t, WithStatusHold(300*time.Millisecond), WithDirectResultsHold(100*time.Millisecond))
+	s := Start(t, WithStatusHold(300*time.Millisecond), WithDirectResultsHold(100*time.Millisecond))
 	c := client(t, s)
 	sess := open(t, c)
 	begin := time.Now()
@@ -63,7 +63,7 @@ func TestLongPollAndCancel(t *testing.T) {
 }
 
 func TestSynchronousExecute(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	resp := exec(t, c, &tcli.TExecuteStatementReq{SessionHandle: sess, Statement: "SELECT sleep_ms(200) AS n"})
@@ -81,7 +81,7 @@ func TestSynchronousExecute(t *testing.T) {
 }
 
 func TestQueryTimeout(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT sleep_ms(10000)", 10)
@@ -94,7 +94,7 @@ func TestQueryTimeout(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	for _, tc := range []struct{ sql, state string }{
@@ -126,7 +126,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestDMLAndDDL(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	ddl := exec(t, c, arrowReq(sess, "CREATE TABLE t (a INTEGER)", 10))
@@ -159,7 +159,7 @@ func TestDMLAndDDL(t *testing.T) {
 }
 
 func TestNamespaces(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	v := int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	resp, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocolI64: &v,
@@ -195,7 +195,7 @@ func TestNamespaces(t *testing.T) {
 }
 
 func TestCloseSessionClosesOperations(t *testing.T) {
-	s := start(t, WithStatusHold(50*time.Millisecond))
+	s := Start(t, WithStatusHold(50*time.Millisecond))
 	c := client(t, s)
 	sess := open(t, c)
 	resp := exec(t, c, &tcli.TExecuteStatementReq{SessionHandle: sess, Statement: "SELECT sleep_ms(10000)", RunAsync: true})
@@ -221,7 +221,7 @@ func TestCloseSessionClosesOperations(t *testing.T) {
 }
 
 func TestInvalidHandles(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	fake := &tcli.TOperationHandle{OperationId: newHandle().thrift(), OperationType: tcli.TOperationType_EXECUTE_STATEMENT}
@@ -248,7 +248,7 @@ func TestInvalidHandles(t *testing.T) {
 }
 
 func TestIdleEviction(t *testing.T) {
-	s := start(t, WithIdleEviction(200*time.Millisecond))
+	s := Start(t, WithIdleEviction(200*time.Millisecond))
 	c := client(t, s)
 	sess := open(t, c)
 	resp := exec(t, c, arrowReq(sess, "SELECT range FROM range(10)", 2))
@@ -264,7 +264,7 @@ func TestIdleEviction(t *testing.T) {
 }
 
 func TestConcurrentOperations(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	setup := client(t, s)
 	shared := open(t, setup)
 	var wg sync.WaitGroup
@@ -287,7 +287,7 @@ func TestConcurrentOperations(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := s.Requests("ExecuteStatement"); n != 40 {
-		t.Errorf("ExecuteStatement count %d", n)
+	if n := s.Requests().Count(ExecuteStatement); n != 40 {
+		t.Errorf("%d ExecuteStatement requests logged, want 40", n)
 	}
 }

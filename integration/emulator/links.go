@@ -112,6 +112,8 @@ type linkFile struct {
 	value       string
 	expires     time.Time
 	expireEarly bool
+	// statementID and statement are those of the operation, for the log.
+	statementID, statement string
 }
 
 // useLinksLocked reports whether op's result is answered with links; op.mu
@@ -148,7 +150,7 @@ func (op *operation) fetchLinksLocked(maxRows int64) (*tcli.TRowSet, bool, *tcli
 		if err != nil {
 			return nil, false, errStatus("XX000", "result file: "+err.Error())
 		}
-		lk := op.store.add(data, o, op.fileBase)
+		lk := op.store.add(data, o, op.fileBase, op)
 		lk.StartRowOffset, lk.RowCount = int64(pos), int64(stop-pos)
 		rs.ResultLinks = append(rs.ResultLinks, lk)
 		pos = stop
@@ -194,7 +196,7 @@ func fileBytes(schema *arrow.Schema, cols []column, data *resultStore, start, en
 }
 
 // add registers a file and returns its link (offsets left to the caller).
-func (f *fileStore) add(data []byte, o *LinkOptions, base string) *tcli.TSparkArrowResultLink {
+func (f *fileStore) add(data []byte, o *LinkOptions, base string, op *operation) *tcli.TSparkArrowResultLink {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.files == nil {
@@ -212,7 +214,8 @@ func (f *fileStore) add(data []byte, o *LinkOptions, base string) *tcli.TSparkAr
 	}
 	id := randomHex(12)
 	lf := &linkFile{data: data, header: "X-Emulator-Sig-" + randomHex(3), value: randomHex(16),
-		expires: time.Now().Add(o.Lifetime), expireEarly: o.ExpireEvery > 0 && f.seq%int64(o.ExpireEvery) == 0}
+		expires: time.Now().Add(o.Lifetime), expireEarly: o.ExpireEvery > 0 && f.seq%int64(o.ExpireEvery) == 0,
+		statementID: op.h.String(), statement: op.text}
 	f.files[id] = lf
 	f.links.Add(1)
 	return &tcli.TSparkArrowResultLink{FileLink: base + id, ExpiryTime: lf.expires.Unix(), BytesNum: int64(len(data)),
@@ -227,8 +230,19 @@ func (s *Server) fileBase() string {
 	return "http://" + net.JoinHostPort(s.host, strconv.Itoa(s.port)) + "/files/"
 }
 
-// serveFile answers a download of /files/<id>.
+// serveFile answers a download of /files/<id> and logs it.
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	seq := s.log.begin(Request{Time: start, Method: Download})
+	status, outcome := s.download(w, r, seq)
+	s.log.update(seq, func(e *Request) {
+		e.Duration, e.HTTPStatus, e.Outcome = time.Since(start), status, outcome
+	})
+}
+
+// download serves a file and reports the HTTP status and outcome; the log
+// entry seq gets the file's statement.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64) (int, Outcome) {
 	f := &s.files
 	o := s.cfg.links
 	n := f.downloads.Add(1)
@@ -242,12 +256,12 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodGet || o == nil {
 		httpError(w, http.StatusMethodNotAllowed, "method not allowed")
-		return
+		return http.StatusMethodNotAllowed, OutcomeRefused
 	}
 	if r.Header.Get("Authorization") != "" {
 		// Storage must never see the workspace token.
 		httpError(w, http.StatusBadRequest, "unexpected Authorization header")
-		return
+		return http.StatusBadRequest, OutcomeRefused
 	}
 	id := strings.TrimPrefix(r.URL.Path, "/files/")
 	f.mu.Lock()
@@ -259,15 +273,16 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	if lf == nil {
 		httpError(w, http.StatusNotFound, "no such file")
-		return
+		return http.StatusNotFound, OutcomeRefused
 	}
+	s.log.update(seq, func(e *Request) { e.StatementID, e.Statement = lf.statementID, lf.statement })
 	if o.Latency > 0 && !sleepCtx(r.Context(), o.Latency) {
-		return
+		return 0, OutcomeDropped
 	}
 	if early || time.Now().After(lf.expires) || r.Header.Get(lf.header) != lf.value {
 		f.forbidden.Add(1)
 		httpError(w, http.StatusForbidden, "AuthenticationFailed: signature expired or missing")
-		return
+		return http.StatusForbidden, OutcomeRefused
 	}
 	if o.FailEvery > 0 && n%int64(o.FailEvery) == 0 {
 		f.failed.Add(1)
@@ -276,7 +291,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 			code = http.StatusServiceUnavailable
 		}
 		httpError(w, code, "injected failure")
-		return
+		return code, OutcomeRefused
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(lf.data)))
 	w.Header().Set("Content-Type", "application/octet-stream")
@@ -286,12 +301,14 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
 		}
+		s.log.update(seq, func(e *Request) { e.HTTPStatus, e.Outcome = http.StatusOK, OutcomeDropped })
 		panic(http.ErrAbortHandler)
 	}
 	if err := writeThrottled(r, w, lf.data, o.BytesPerSecond); err != nil {
-		return
+		return http.StatusOK, OutcomeDropped
 	}
 	f.served.Add(1)
+	return http.StatusOK, OutcomeOK
 }
 
 // writeThrottled writes data, at most bps bytes per second when bps > 0.

@@ -58,7 +58,7 @@ func fileValues(t *testing.T, data []byte, compressed bool) []int64 {
 
 func TestResultLinks(t *testing.T) {
 	for _, compressed := range []bool{false, true} {
-		s := start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 30, PadRows: 2, ExpireEvery: 1000}))
+		s := Start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 30, PadRows: 2, ExpireEvery: 1000}))
 		c := client(t, s)
 		sess := open(t, c)
 		req := arrowReq(sess, "SELECT range AS n FROM range(100)", 50)
@@ -102,7 +102,7 @@ func TestResultLinks(t *testing.T) {
 }
 
 func TestResultLinkFaults(t *testing.T) {
-	s := start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 10, Lifetime: time.Second, FailEvery: 2, ExpireEvery: 1}))
+	s := Start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 10, Lifetime: time.Second, FailEvery: 2, ExpireEvery: 1}))
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT range AS n FROM range(20)", 100)
@@ -128,7 +128,7 @@ func TestResultLinkFaults(t *testing.T) {
 }
 
 func TestNoLinksWithoutCanDownload(t *testing.T) {
-	s := start(t, WithLinkThreshold(10))
+	s := Start(t, WithLinkThreshold(10))
 	c := client(t, s)
 	sess := open(t, c)
 	dr := exec(t, c, arrowReq(sess, "SELECT range AS n FROM range(100)", 100)).DirectResults

@@ -14,7 +14,8 @@ import (
 type operation struct {
 	h       handle
 	sessKey handleKey
-	query   string
+	text    string // the statement as the client sent it
+	query   string // the statement as DuckDB runs it
 	args    []driver.NamedValue
 	ns      namespace
 
@@ -34,7 +35,9 @@ type operation struct {
 	store    *fileStore
 	fileBase string
 
+	runCtx   context.Context // the statement's context, until Close or its timeout
 	cancel   context.CancelFunc
+	script   *scriptRun    // nil unless a Script matched
 	terminal chan struct{} // closed once the state is terminal
 	once     sync.Once
 
@@ -57,6 +60,7 @@ func newOperation(sessKey handleKey, query string, args []driver.NamedValue, ns 
 	return &operation{
 		h:        newHandle(),
 		sessKey:  sessKey,
+		text:     query,
 		query:    query,
 		args:     args,
 		ns:       ns,

@@ -27,6 +27,8 @@ type config struct {
 	logger        *slog.Logger
 	evictionCheck time.Duration
 	links         *LinkOptions
+	scripts       []Script
+	logLimit      int
 }
 
 func defaultConfig() config {
@@ -40,6 +42,7 @@ func defaultConfig() config {
 		batchRows:    10000,
 		maxBodyBytes: 64 << 20,
 		logger:       slog.New(slog.DiscardHandler),
+		logLimit:     defaultLogLimit,
 	}
 }
 
@@ -73,10 +76,13 @@ func WithStatusHold(d time.Duration) Option { return func(c *config) { c.statusH
 func WithIdleEviction(d time.Duration) Option { return func(c *config) { c.idleEviction = d } }
 
 // WithMaxProtocol sets the highest protocol version the server negotiates
-// (default SPARK_CLI_SERVICE_PROTOCOL_V8). A Hive version makes the emulator
-// behave like a server without Databricks extensions: column-based results,
-// no direct results, no parameters, no initialNamespace.
-func WithMaxProtocol(v tcli.TProtocolVersion) Option { return func(c *config) { c.maxProtocol = v } }
+// (default SparkV8). A Hive version makes the emulator behave like a server
+// without Databricks extensions (Apache Spark's Thrift server): column-based
+// results, no direct results, no parameters, no initialNamespace. A number
+// that names no version makes Start fail.
+func WithMaxProtocol(v Protocol) Option {
+	return func(c *config) { c.maxProtocol = tcli.TProtocolVersion(v) }
+}
 
 // WithMaxPageRows caps the rows of one FetchResults page, whatever maxRows
 // the client asks for (default 100000).
@@ -105,3 +111,8 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
+
+// WithRequestLogLimit sets how many requests the request log keeps, the
+// latest ones (default 100,000; 0 or less keeps every request, for a
+// server that lives as long as one test).
+func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n } }

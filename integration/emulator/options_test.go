@@ -10,7 +10,7 @@ import (
 
 func TestDatabaseFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "emu.duckdb")
-	s, err := Start(WithDatabase(path), WithToken("secret-token"), WithWarehouseID("abc"))
+	s, err := New(WithDatabase(path), WithToken("secret-token"), WithWarehouseID("abc"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestDatabaseFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = start(t, WithDatabase(path))
+	s = Start(t, WithDatabase(path))
 	c = client(t, s)
 	dr := exec(t, c, arrowReq(open(t, c), "SELECT v FROM kept", 10)).DirectResults
 	recs := decode(t, dr.ResultSetMetadata.ArrowSchema, dr.ResultSet.Results.ArrowBatches, false)
@@ -34,7 +34,7 @@ func TestDatabaseFile(t *testing.T) {
 }
 
 func TestMaxProtocolHive(t *testing.T) {
-	s := start(t, WithMaxProtocol(tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10))
+	s := Start(t, WithMaxProtocol(HiveV10))
 	c := client(t, s)
 	v := int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	resp, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{ClientProtocolI64: &v,

@@ -48,7 +48,7 @@ func positional(typ, value string) *tcli.TSparkParameter {
 // SPARK V7 and sends native parameters anyway: the session is at V7 and the
 // parameters are bound.
 func TestParametersAtV7(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := openAt(t, c, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V7, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V7)
 	req := arrowReq(sess, "SELECT :a + 1, :b", 10)
@@ -57,7 +57,7 @@ func TestParametersAtV7(t *testing.T) {
 		t.Fatalf("row %q", got)
 	}
 	// A server emulating a runtime before SPARK V8 refuses them.
-	old := start(t, WithMaxProtocol(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V7))
+	old := Start(t, WithMaxProtocol(SparkV7))
 	oc := client(t, old)
 	req.SessionHandle = openAt(t, oc, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V7)
 	resp, err := oc.ExecuteStatement(ctx, req)
@@ -70,7 +70,7 @@ func TestParametersAtV7(t *testing.T) {
 // TestPositionalInListOrder checks that positional parameters are bound in
 // the order of the list whatever their ordinal says.
 func TestPositionalInListOrder(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT ?, ?, ? + 1, '?' AS q -- ?", 10)
@@ -116,7 +116,7 @@ func collection(name, typ string, args ...*tcli.TSparkParameterValueArg) *tcli.T
 // TestCollectionParameters checks ARRAY and MAP parameters, whose values
 // are their arguments, nested too, named and positional.
 func TestCollectionParameters(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT :ints, :strs, :m, :nest, :nulls, :dates, :empty, :dec, :i", 10)
@@ -153,7 +153,7 @@ func TestCollectionParameters(t *testing.T) {
 }
 
 func TestBadCollectionParameters(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	deep := nested("ARRAY", arg("INT", "1"))

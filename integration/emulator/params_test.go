@@ -24,7 +24,7 @@ func param(name string, ordinal int32, typ string, value *string) *tcli.TSparkPa
 }
 
 func TestNamedParameters(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, `SELECT :n AS n, :d AS d, :dt AS dt, :ts AS ts, :b AS b, :bin AS bin, :v AS v,
@@ -71,7 +71,7 @@ func TestNamedParameters(t *testing.T) {
 }
 
 func TestPositionalParameters(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT ? + 1 AS a, ? AS b, '?' AS q", 10)
@@ -94,7 +94,7 @@ func TestPositionalParameters(t *testing.T) {
 }
 
 func TestBadParameter(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT :x", 10)

@@ -40,8 +40,9 @@ type Server struct {
 	wg         sync.WaitGroup
 
 	defaultNS namespace
-	counters  counters
+	log       requestLog
 	faults    faultSet
+	scripts   scripts
 	files     fileStore
 
 	mu       sync.Mutex
@@ -50,10 +51,10 @@ type Server struct {
 	evicted  map[handleKey]time.Time
 }
 
-// Start opens the DuckDB database, registers the emulator's SQL functions
+// New opens the DuckDB database, registers the emulator's SQL functions
 // and starts serving on the configured address (default 127.0.0.1, random
-// port). Close the Server when done.
-func Start(opts ...Option) (*Server, error) {
+// port). Close the Server when done. Tests use Start, which does both.
+func New(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
@@ -69,6 +70,14 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	if cfg.maxPageRows <= 0 {
 		cfg.maxPageRows = 100000
+	}
+	if !Protocol(cfg.maxProtocol).valid() {
+		return nil, fmt.Errorf("emulator: WithMaxProtocol: %v is no protocol version", Protocol(cfg.maxProtocol))
+	}
+	for i := range cfg.scripts {
+		if err := cfg.scripts[i].validate(); err != nil {
+			return nil, fmt.Errorf("emulator: WithScript: %w", err)
+		}
 	}
 	connector, err := duckdb.NewConnector(cfg.dbPath, func(c driver.ExecerContext) error {
 		_, err := c.ExecContext(context.Background(), divisionMacros, nil)
@@ -89,6 +98,8 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
 	s.faults.add(cfg.faults...)
+	s.log.limit = cfg.logLimit
+	s.scripts.list, s.scripts.used = cfg.scripts, make([]int, len(cfg.scripts))
 	s.proc = tcli.NewTCLIServiceProcessor(service{s: s})
 	if err := s.initDatabase(); err != nil {
 		_ = db.Close()

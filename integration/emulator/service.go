@@ -17,15 +17,19 @@ func (v service) OpenSession(ctx context.Context, req *tcli.TOpenSessionReq) (*t
 	if req == nil {
 		return &tcli.TOpenSessionResp{Status: missingRequest(), ServerProtocolVersion: v.s.cfg.maxProtocol}, nil
 	}
-	return v.s.openSession(ctx, req), nil
+	resp := v.s.openSession(ctx, req)
+	v.s.note(ctx, nil, resp.Status, nil)
+	return resp, nil
 }
 
 // CloseSession implements tcli.TCLIService.
-func (v service) CloseSession(_ context.Context, req *tcli.TCloseSessionReq) (*tcli.TCloseSessionResp, error) {
+func (v service) CloseSession(ctx context.Context, req *tcli.TCloseSessionReq) (*tcli.TCloseSessionResp, error) {
 	if req == nil {
 		return &tcli.TCloseSessionResp{Status: missingRequest()}, nil
 	}
-	return v.s.closeSession(req), nil
+	resp := v.s.closeSession(req)
+	v.s.note(ctx, nil, resp.Status, nil)
+	return resp, nil
 }
 
 // ExecuteStatement implements tcli.TCLIService.
@@ -33,7 +37,13 @@ func (v service) ExecuteStatement(ctx context.Context, req *tcli.TExecuteStateme
 	if req == nil {
 		return &tcli.TExecuteStatementResp{Status: missingRequest()}, nil
 	}
-	return v.s.executeStatement(ctx, req), nil
+	resp, op := v.s.executeStatement(ctx, req)
+	var status *tcli.TGetOperationStatusResp
+	if resp.DirectResults != nil {
+		status = resp.DirectResults.OperationStatus
+	}
+	v.s.note(ctx, op, resp.Status, status)
+	return resp, nil
 }
 
 // GetOperationStatus implements tcli.TCLIService: held up to the status
@@ -44,20 +54,27 @@ func (v service) GetOperationStatus(ctx context.Context, req *tcli.TGetOperation
 	}
 	op, st := v.s.lookupOp(req.OperationHandle, false)
 	if st != nil {
+		v.s.note(ctx, nil, st, nil)
 		return &tcli.TGetOperationStatusResp{Status: st}, nil
 	}
 	op.touch()
-	op.wait(ctx, v.s.cfg.statusHold, v.s.closing)
+	if !op.scriptedPoll() {
+		op.wait(ctx, v.s.cfg.statusHold, v.s.closing)
+	}
 	op.touch()
-	return op.statusResp(), nil
+	resp := op.statusResp()
+	v.s.note(ctx, op, resp.Status, resp)
+	v.s.advanceScript(op)
+	return resp, nil
 }
 
 // CancelOperation implements tcli.TCLIService.
-func (v service) CancelOperation(_ context.Context, req *tcli.TCancelOperationReq) (*tcli.TCancelOperationResp, error) {
+func (v service) CancelOperation(ctx context.Context, req *tcli.TCancelOperationReq) (*tcli.TCancelOperationResp, error) {
 	if req == nil {
 		return &tcli.TCancelOperationResp{Status: missingRequest()}, nil
 	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
+	v.s.note(ctx, op, st, nil)
 	if st != nil {
 		return &tcli.TCancelOperationResp{Status: st}, nil
 	}
@@ -67,11 +84,12 @@ func (v service) CancelOperation(_ context.Context, req *tcli.TCancelOperationRe
 }
 
 // CloseOperation implements tcli.TCLIService.
-func (v service) CloseOperation(_ context.Context, req *tcli.TCloseOperationReq) (*tcli.TCloseOperationResp, error) {
+func (v service) CloseOperation(ctx context.Context, req *tcli.TCloseOperationReq) (*tcli.TCloseOperationResp, error) {
 	if req == nil {
 		return &tcli.TCloseOperationResp{Status: missingRequest()}, nil
 	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
+	v.s.note(ctx, op, st, nil)
 	if st != nil {
 		return &tcli.TCloseOperationResp{Status: st}, nil
 	}
@@ -80,32 +98,36 @@ func (v service) CloseOperation(_ context.Context, req *tcli.TCloseOperationReq)
 }
 
 // GetResultSetMetadata implements tcli.TCLIService.
-func (v service) GetResultSetMetadata(_ context.Context, req *tcli.TGetResultSetMetadataReq) (*tcli.TGetResultSetMetadataResp, error) {
+func (v service) GetResultSetMetadata(ctx context.Context, req *tcli.TGetResultSetMetadataReq) (*tcli.TGetResultSetMetadataResp, error) {
 	if req == nil {
 		return &tcli.TGetResultSetMetadataResp{Status: missingRequest()}, nil
 	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
-	if st != nil {
-		return &tcli.TGetResultSetMetadataResp{Status: st}, nil
+	if st == nil {
+		op.touch()
+		st = finishedStatus(op)
 	}
-	op.touch()
-	if st := finishedStatus(op); st != nil {
+	v.s.note(ctx, op, st, nil)
+	if st != nil {
 		return &tcli.TGetResultSetMetadataResp{Status: st}, nil
 	}
 	return op.metadataResp(), nil
 }
 
 // FetchResults implements tcli.TCLIService.
-func (v service) FetchResults(_ context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+func (v service) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
 	if req == nil {
 		return &tcli.TFetchResultsResp{Status: missingRequest()}, nil
 	}
 	op, st := v.s.lookupOp(req.OperationHandle, true)
 	if st != nil {
+		v.s.note(ctx, nil, st, nil)
 		return &tcli.TFetchResultsResp{Status: st}, nil
 	}
 	op.touch()
-	return v.s.fetchResults(op, req), nil
+	resp := v.s.fetchResults(op, req)
+	v.s.note(ctx, op, resp.Status, nil)
+	return resp, nil
 }
 
 // missingRequest answers a call whose argument struct is absent.

@@ -12,10 +12,12 @@ import (
 // in the background; the call then waits: without runAsync until it is
 // done, with runAsync and getDirectResults up to the direct-results hold,
 // with runAsync alone not at all.
-func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStatementReq) *tcli.TExecuteStatementResp {
+//
+// It also returns the operation, nil when none was created.
+func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStatementReq) (*tcli.TExecuteStatementResp, *operation) {
 	sess, st := s.lookupSession(req.SessionHandle)
 	if st != nil {
-		return &tcli.TExecuteStatementResp{Status: st}
+		return &tcli.TExecuteStatementResp{Status: st}, nil
 	}
 	proto := sess.protocol
 	query := req.Statement
@@ -27,7 +29,7 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 		// before SPARK V8, refuse them.
 		if !spark(proto, 1) || !spark(s.cfg.maxProtocol, 8) {
 			return &tcli.TExecuteStatementResp{Status: classStatus(&classError{class: "UNSUPPORTED_FEATURE.PARAMETERIZED_QUERIES",
-				state: "0A000", msg: "The feature is not supported: parameterized queries on a server below SPARK_CLI_SERVICE_PROTOCOL_V8."})}
+				state: "0A000", msg: "The feature is not supported: parameterized queries on a server below SPARK_CLI_SERVICE_PROTOCOL_V8."})}, nil
 		}
 		q, nargs, err := bindParams(req.Statement, req.Parameters)
 		if err != nil {
@@ -35,7 +37,7 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 			if !errors.As(err, &ce) {
 				ce = &classError{class: "INVALID_PARAMETER_VALUE", state: "22023", msg: err.Error() + "."}
 			}
-			return &tcli.TExecuteStatementResp{Status: classStatus(ce)}
+			return &tcli.TExecuteStatementResp{Status: classStatus(ce)}, nil
 		}
 		query, op.args = q, nargs
 	}
@@ -61,27 +63,37 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 		op.timeout = time.Duration(req.QueryTimeout) * time.Second
 		runCtx, cancel = context.WithTimeout(s.baseCtx, op.timeout)
 	}
-	op.cancel = cancel
+	op.runCtx, op.cancel = runCtx, cancel
+	sc := s.scripts.match(req.Statement)
+	if sc != nil && req.RunAsync && len(sc.Steps) > 0 {
+		op.script = &scriptRun{sc: sc}
+		op.state = sc.Steps[0].State.wire()
+	}
 
 	s.mu.Lock()
 	if s.isClosing() {
 		s.mu.Unlock()
 		cancel()
-		return &tcli.TExecuteStatementResp{Status: errStatus("08006", "server is shutting down")}
+		return &tcli.TExecuteStatementResp{Status: errStatus("08006", "server is shutting down")}, nil
 	}
 	s.ops[op.h.guid] = op
 	sess.mu.Lock()
 	sess.ops[op.h.guid] = op
 	sess.mu.Unlock()
-	s.wg.Add(1)
 	s.mu.Unlock()
-	go s.run(runCtx, op)
+	switch {
+	case op.script != nil: // its steps come first
+	case sc != nil:
+		s.endScript(op, sc)
+	default:
+		s.start(op)
+	}
 
 	direct := req.GetDirectResults != nil && spark(proto, 1)
 	switch {
 	case !req.RunAsync:
 		op.wait(ctx, -1, s.closing)
-	case direct:
+	case direct && op.script == nil:
 		op.wait(ctx, s.cfg.directHold, s.closing)
 	}
 	op.touch()
@@ -89,7 +101,7 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 	if direct {
 		resp.DirectResults = s.directResults(op, req.GetDirectResults)
 	}
-	return resp
+	return resp, op
 }
 
 // directResults fills TSparkDirectResults: the status; once finished the

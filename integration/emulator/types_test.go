@@ -7,7 +7,7 @@ import (
 )
 
 func TestTypeText(t *testing.T) {
-	s := start(t)
+	s := Start(t)
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, `SELECT MAP {1: [1.5::DECIMAL(3,1)], 2: NULL} AS m,

@@ -102,7 +102,7 @@ func TestTimeoutSlowQuery(t *testing.T) {
 // and holds GetOperationStatus for 500 ms, so that a slow statement is
 // polled.
 func shortHold(t *testing.T) *emulator.Server {
-	return startEmulator(t, emulator.WithDirectResultsHold(100*time.Millisecond),
+	return emulator.Start(t, emulator.WithDirectResultsHold(100*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
 }
 
@@ -165,7 +165,7 @@ func TestCancelWhilePolling(t *testing.T) {
 	if n := p.rec.Count("CancelOperation"); n == 0 {
 		t.Fatalf("no CancelOperation sent")
 	}
-	if n := s.Requests("CancelOperation"); n == 0 {
+	if n := s.Requests().Count(emulator.CancelOperation); n == 0 {
 		t.Errorf("the emulator counted no CancelOperation")
 	}
 	for _, c := range p.rec.Calls() {
@@ -208,7 +208,7 @@ func TestQueryTimeout(t *testing.T) {
 // operation of a query that failed (its QueryContext error path sends no
 // CloseOperation): that one must go when its session is closed.
 func TestNoServerLeftovers(t *testing.T) {
-	s := startEmulator(t)
+	s := emulator.Start(t)
 	p := openPeerOn(t, s, dbsql.WithMaxRows(500))
 	ctx := testCtx(t)
 	rows, err := p.db.QueryContext(ctx, "SELECT i FROM range(3000) t(i)")

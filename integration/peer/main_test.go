@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 	if err := dblog.SetLogLevel("disabled"); err != nil {
 		fmt.Fprintln(os.Stderr, "peer: silencing the official driver:", err)
 	}
-	s, err := emulator.Start()
+	s, err := emulator.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peer: starting the emulator:", err)
 		os.Exit(1)
@@ -107,17 +107,6 @@ func openPeerDSN(t *testing.T, query string) *peer {
 		}
 	})
 	return &peer{db: db, rec: newRecorder()}
-}
-
-// startEmulator starts an emulator of its own for one test.
-func startEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
-	t.Helper()
-	s, err := emulator.Start(opts...)
-	if err != nil {
-		t.Fatalf("starting an emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
 }
 
 // testCtx returns a context bounded so that a hung emulator fails the test

@@ -15,7 +15,7 @@ import (
 // (its retry policy retries 429/503 for every method and honours
 // Retry-After in seconds) and reads the whole result.
 func TestRetryTransient(t *testing.T) {
-	s := startEmulator(t, emulator.WithFaults(
+	s := emulator.Start(t, emulator.WithFaults(
 		emulator.Fault{Method: "ExecuteStatement", Status: http.StatusServiceUnavailable, RetryAfter: time.Second},
 		emulator.Fault{Method: "FetchResults", Status: http.StatusTooManyRequests},
 	))
@@ -23,7 +23,7 @@ func TestRetryTransient(t *testing.T) {
 		dbsql.WithRetries(3, 10*time.Millisecond, 50*time.Millisecond))
 	rows, err := p.db.QueryContext(testCtx(t), "SELECT i FROM range(5000) t(i)")
 	if err != nil {
-		t.Fatalf("query: %v (requests %v)", err, s.RequestCounts())
+		t.Fatalf("query: %v (requests %v)", err, s.Requests())
 	}
 	defer rows.Close()
 	var n int64
@@ -38,12 +38,12 @@ func TestRetryTransient(t *testing.T) {
 		n++
 	}
 	if err := rows.Err(); err != nil || n != 5000 {
-		t.Fatalf("%d rows, %v (requests %v)", n, err, s.RequestCounts())
+		t.Fatalf("%d rows, %v (requests %v)", n, err, s.Requests())
 	}
-	if s.Requests("ExecuteStatement") != 2 {
-		t.Errorf("ExecuteStatement reached the emulator %d times, want 2", s.Requests("ExecuteStatement"))
+	if s.Requests().Count(emulator.ExecuteStatement) != 2 {
+		t.Errorf("ExecuteStatement reached the emulator %d times, want 2", s.Requests().Count(emulator.ExecuteStatement))
 	}
-	if s.Requests("FetchResults") < 3 {
-		t.Errorf("FetchResults reached the emulator %d times", s.Requests("FetchResults"))
+	if s.Requests().Count(emulator.FetchResults) < 3 {
+		t.Errorf("FetchResults reached the emulator %d times", s.Requests().Count(emulator.FetchResults))
 	}
 }

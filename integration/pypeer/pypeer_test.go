@@ -21,14 +21,10 @@ func TestPythonConnector(t *testing.T) {
 	if py == "" {
 		t.Skip("PEER_PYTHON is not set: `make peer-python` installs the connector and runs this test")
 	}
-	s, err := emulator.Start(
+	s := emulator.Start(t,
 		emulator.WithStatusHold(200*time.Millisecond),
 		emulator.WithLinks(emulator.LinkOptions{ThresholdRows: fileRows, FileRows: fileRows}),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, py, "test_connector.py")

@@ -40,7 +40,7 @@ var emu struct {
 // until the process exits, as the e2e suite's does in TestMain).
 func sharedEmulator(t *testing.T) *emulator.Server {
 	t.Helper()
-	emu.once.Do(func() { emu.srv, emu.err = emulator.Start(emulator.WithStatusHold(200 * time.Millisecond)) })
+	emu.once.Do(func() { emu.srv, emu.err = emulator.New(emulator.WithStatusHold(200 * time.Millisecond)) })
 	if emu.err != nil {
 		t.Fatalf("emulator.Start: %v", emu.err)
 	}

@@ -91,7 +91,7 @@ var compareNullTypes = []string{
 // values (and database type names) one by one.
 func TestCompareWithEmulator(t *testing.T) {
 	dsn(t)
-	srv, err := emulator.Start(emulator.WithStatusHold(200 * time.Millisecond))
+	srv, err := emulator.New(emulator.WithStatusHold(200 * time.Millisecond))
 	if err != nil {
 		t.Fatalf("emulator.Start: %v", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/asyncsql/databricks/integration/emulator"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // errSyntax marks a command line the flag package rejected (and reported).
@@ -70,7 +69,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 		}
 		return nil, nil, fmt.Errorf("%w: %w", errSyntax, err)
 	}
-	version, err := parseProtocol(*proto)
+	version, err := emulator.ParseProtocol(*proto)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-max-protocol: %w", err)
 	}
@@ -118,28 +117,6 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	return opts, fs.Args(), nil
 }
 
-// parseProtocol reads a protocol version: "spark-v8", "hive-v10", a
-// TProtocolVersion name such as SPARK_CLI_SERVICE_PROTOCOL_V8, or its number
-// (decimal or 0x hexadecimal).
-func parseProtocol(s string) (tcli.TProtocolVersion, error) {
-	if n, err := strconv.ParseInt(s, 0, 32); err == nil {
-		v := tcli.TProtocolVersion(n)
-		if _, err := tcli.TProtocolVersionFromString(v.String()); err != nil {
-			return 0, fmt.Errorf("unknown protocol version %d", n)
-		}
-		return v, nil
-	}
-	name := strings.ToUpper(s)
-	if family, num, ok := strings.Cut(name, "-V"); ok && (family == "SPARK" || family == "HIVE") {
-		name = family + "_CLI_SERVICE_PROTOCOL_V" + num
-	}
-	v, err := tcli.TProtocolVersionFromString(name)
-	if err != nil {
-		return 0, fmt.Errorf("unknown protocol version %q", s)
-	}
-	return v, nil
-}
-
 // parseFault reads one -fault rule.
 func parseFault(s string) (emulator.Fault, error) {
 	var f emulator.Fault
@@ -148,7 +125,7 @@ func parseFault(s string) (emulator.Fault, error) {
 		var err error
 		switch key {
 		case "method":
-			f.Method = val
+			f.Method = emulator.Method(val)
 		case "skip":
 			f.Skip, err = strconv.Atoi(val)
 			if err == nil && f.Skip < 0 {

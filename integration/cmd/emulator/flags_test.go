@@ -12,7 +12,6 @@ import (
 
 	"github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // startWith starts an emulator from a command line and opens our driver on
@@ -23,18 +22,12 @@ func startWith(t *testing.T, args ...string) (*emulator.Server, *sql.DB) {
 	if err != nil || len(child) != 0 {
 		t.Fatalf("parseArgs(%q): child %q, %v", args, child, err)
 	}
-	s, err := emulator.Start(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := emulator.Start(t, opts...)
 	db, err := sql.Open("databricks", s.DSN())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		db.Close()
-		s.Close()
-	})
+	t.Cleanup(func() { db.Close() })
 	return s, db
 }
 
@@ -127,7 +120,7 @@ func TestFlagsPageRows(t *testing.T) {
 		t.Fatalf("%d rows", n)
 	}
 	// The first page comes with ExecuteStatement, the other nine fetched.
-	if got := s.Requests("FetchResults"); got < 9 {
+	if got := s.Requests().Count(emulator.FetchResults); got < 9 {
 		t.Fatalf("%d FetchResults for 1000 rows in pages of 100", got)
 	}
 }
@@ -149,7 +142,7 @@ func TestFlagsHolds(t *testing.T) {
 	if n := count(t, db, "SELECT sleep_ms(600)"); n != 1 {
 		t.Fatalf("%d rows", n)
 	}
-	if got := s.Requests("GetOperationStatus"); got < 2 {
+	if got := s.Requests().Count(emulator.GetOperationStatus); got < 2 {
 		t.Fatalf("%d status polls for a 600 ms statement", got)
 	}
 }
@@ -182,7 +175,7 @@ func TestFlagsFault(t *testing.T) {
 	if err := db.Ping(); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Requests("OpenSession"); got != 3 {
+	if got := s.Requests().Count(emulator.OpenSession); got != 3 {
 		t.Fatalf("%d OpenSession requests, want 2 refused and 1 served", got)
 	}
 }
@@ -193,7 +186,7 @@ func TestFlagsVerbose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := emulator.Start(opts...)
+	s, err := emulator.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,26 +199,6 @@ func TestFlagsVerbose(t *testing.T) {
 	}
 	if logs.Len() == 0 || strings.Contains(logs.String(), "very-secret-token") {
 		t.Fatalf("logs %q", logs.String())
-	}
-}
-
-func TestParseProtocol(t *testing.T) {
-	for in, want := range map[string]tcli.TProtocolVersion{
-		"spark-v7":                      tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V7,
-		"SPARK-V8":                      tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8,
-		"hive-v10":                      tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10,
-		"SPARK_CLI_SERVICE_PROTOCOL_V3": tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V3,
-		"0xa506":                        tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V6,
-		"9":                             tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10,
-	} {
-		if got, err := parseProtocol(in); err != nil || got != want {
-			t.Errorf("parseProtocol(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "spark-v99", "v8", "12345", "hive"} {
-		if _, err := parseProtocol(in); err == nil {
-			t.Errorf("parseProtocol(%q) accepted", in)
-		}
 	}
 }
 

@@ -33,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "emulator:", err)
 		return 2
 	}
-	s, err := emulator.Start(opts...)
+	s, err := emulator.New(opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, "emulator:", err)
 		return 1

@@ -21,7 +21,7 @@ const linkLatency = 20 * time.Millisecond
 // replayed links still point at the emulator, which keeps the files and
 // serves every download with the latency.
 func (b *bench) links() error {
-	s, err := emulator.Start(emulator.WithLinks(emulator.LinkOptions{
+	s, err := emulator.New(emulator.WithLinks(emulator.LinkOptions{
 		ThresholdRows: int64(b.o.LinkFileRows),
 		FileRows:      b.o.LinkFileRows,
 		Latency:       linkLatency,

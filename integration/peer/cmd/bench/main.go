@@ -126,7 +126,7 @@ func run(o options, w io.Writer) error {
 			return fmt.Errorf("building peerclient: %w", err)
 		}
 	}
-	srv, err := emulator.Start()
+	srv, err := emulator.New()
 	if err != nil {
 		return err
 	}
@@ -355,7 +355,7 @@ func (b *bench) select1() error {
 		if _, err := b.child(v.bin(b), client.Spec{Kind: "select1", K: 0}); err != nil {
 			return err
 		}
-		base[v.name] = total(b.srv.RequestCounts())
+		base[v.name] = total(b.srv.Requests())
 	}
 	for round := range b.o.Rounds {
 		for i, v := range []variant{{name: "ours", bin: ours}, {name: "official", bin: official}} {
@@ -368,7 +368,7 @@ func (b *bench) select1() error {
 			if err != nil {
 				return err
 			}
-			counts := b.srv.RequestCounts()
+			counts := b.srv.Requests()
 			b.add(v.name+"/req1", float64(total(counts)-base[v.name])/float64(b.o.K))
 			if round == 0 {
 				b.notes = append(b.notes, fmt.Sprintf("SELECT 1 ×%d, %s, requests at the server including connect/close: %v", b.o.K, v.name, counts))
@@ -381,13 +381,8 @@ func (b *bench) select1() error {
 	return nil
 }
 
-func total(m map[string]int64) int64 {
-	var n int64
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
+// total is the number of requests in the log.
+func total(log emulator.RequestLog) int64 { return int64(len(log)) }
 
 // waiting runs a long query for both drivers, with the emulator's long poll
 // on (status calls held 5 s, as Databricks) and off (answered at once, as a
@@ -407,7 +402,7 @@ func (b *bench) waiting() error {
 	res := make([][2]float64, len(jobs))
 	for i, j := range jobs {
 		wg.Go(func() {
-			s, err := emulator.Start(j.opts...)
+			s, err := emulator.New(j.opts...)
 			if err != nil {
 				errs[i] = err
 				return
@@ -419,7 +414,7 @@ func (b *bench) waiting() error {
 				errs[i] = err
 				return
 			}
-			res[i] = [2]float64{r.FirstRowAfter - b.o.Wait.Seconds(), float64(s.Requests("GetOperationStatus"))}
+			res[i] = [2]float64{r.FirstRowAfter - b.o.Wait.Seconds(), float64(s.Requests().Count(emulator.GetOperationStatus))}
 		})
 	}
 	wg.Wait()
