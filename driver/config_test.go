@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,10 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestValidateFillsDefaults(t *testing.T) {
+// TestValidateLeavesConfig checks that Validate does not modify the config
+// and that an empty Protocol and a zero Port resolve to the defaults of the
+// host at the point of use.
+func TestValidateLeavesConfig(t *testing.T) {
 	for _, tt := range []struct {
 		host, proto string
 		port        int
@@ -99,12 +103,25 @@ func TestValidateFillsDefaults(t *testing.T) {
 		{"h", "http", 0, "http", 80},
 	} {
 		c := &Config{Host: tt.host, Protocol: tt.proto, Port: tt.port}
+		before := *c
 		if err := c.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		if c.Protocol != tt.wantProto || c.Port != tt.wantPort {
-			t.Errorf("%s: %s:%d, want %s:%d", tt.host, c.Protocol, c.Port, tt.wantProto, tt.wantPort)
+		if !reflect.DeepEqual(*c, before) {
+			t.Errorf("%s: Validate changed the config: got %+v, want %+v", tt.host, *c, before)
 		}
+		if c.protocol() != tt.wantProto || c.port() != tt.wantPort {
+			t.Errorf("%s: got %s:%d, want %s:%d", tt.host, c.protocol(), c.port(), tt.wantProto, tt.wantPort)
+		}
+	}
+	full := NewConfig()
+	full.Host, full.AccessToken, full.SessionParams = "h", NewSecret("t"), map[string]string{"a": "b"}
+	before := full.Clone()
+	if err := full.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(full, before) {
+		t.Errorf("Validate changed NewConfig's config: got %+v, want %+v", full, before)
 	}
 }
 

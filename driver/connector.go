@@ -214,9 +214,4 @@ func (c *Connector) sessionZone() *time.Location {
 	return time.UTC
 }
 
-func (c *Connector) location() *time.Location {
-	if c.cfg.Location != nil {
-		return c.cfg.Location
-	}
-	return time.UTC
-}
+func (c *Connector) location() *time.Location { return c.cfg.location() }

@@ -2,40 +2,12 @@ package driver
 
 import (
 	"maps"
-	"math"
 	"net"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/asyncsql/databricks/internal/defaults"
 )
-
-// dsnParams are the DSN parameters the driver knows, by lower-case name.
-var dsnParams = map[string]string{}
-
-func init() {
-	for _, p := range []string{
-		"authType", "catalog", "clientID", "clientSecret", "location", "maxRows",
-		"pollMax", "pollMin", "protocol", "retryBudget", "retryMax", "schema",
-		"timeout", "useArrow", "useLZ4", "userAgentEntry", "useCloudFetch", "maxDownloads",
-		"useArrowComplexTypes",
-	} {
-		dsnParams[strings.ToLower(p)] = p
-	}
-}
-
-// dsnParam returns the canonical name of a known DSN parameter; names are
-// matched without regard to case.
-func dsnParam(name string) (string, bool) {
-	p, ok := dsnParams[strings.ToLower(name)]
-	return p, ok
-}
-
-// authTypeM2M is the authType value of OAuth machine-to-machine.
-const authTypeM2M = "oauth-m2m"
 
 // ParseDSN parses a data source name:
 //
@@ -61,8 +33,8 @@ const authTypeM2M = "oauth-m2m"
 //	useArrowComplexTypes true|false: nested types as native Arrow (default false)
 //	useCloudFetch   true|false: results as downloaded files (default true)
 //	maxDownloads    result files downloaded or held at once (default 8)
-//	retryMax        HTTP requests per RPC, retries included
-//	retryBudget     time spent retrying one RPC
+//	retryMax        HTTP requests per RPC, retries included (default 5)
+//	retryBudget     time spent retrying one RPC (default 2m)
 //	pollMin         first interval between status polls (default 100ms)
 //	pollMax         largest interval between status polls (default 5s)
 //	protocol        http|https (default https; http for localhost)
@@ -104,6 +76,8 @@ func ParseDSN(dsn string) (*Config, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	// The parsed config names its endpoint in full.
+	c.Protocol, c.Port = c.protocol(), c.port()
 	return c, nil
 }
 
@@ -181,15 +155,12 @@ func (c *Config) parseQuery(query string) error {
 		if err != nil || key == "" {
 			return configErr("dsn", "invalid parameter name")
 		}
-		name, known := dsnParam(key)
-		if !known {
-			name = key
-		}
+		param, known := lookupDSNParam(key)
 		// The name of an unknown parameter is not quoted: if a credential
 		// holds an unescaped '?', its tail lands here.
-		field := name
-		if !known {
-			field = "sessionParams"
+		name, field := key, "sessionParams"
+		if known {
+			name, field = param.name, param.name
 		}
 		// A second '=' is most likely a missing '&' (clientID=a%clientSecret=..)
 		// and the value then holds the next parameter, perhaps a secret.
@@ -215,163 +186,44 @@ func (c *Config) parseQuery(query string) error {
 			authType = val
 			continue
 		}
-		if err := c.setParam(name, val); err != nil {
+		if err := param.parse(c, val); err != nil {
 			return err
 		}
 	}
-	switch authType {
-	case "":
-	case authTypeM2M:
-		if c.ClientID == "" || c.ClientSecret.IsZero() {
-			return configErr("authType", "oauth-m2m needs clientID and clientSecret")
-		}
-	default:
-		return configErr("authType", "is not supported (want oauth-m2m)")
+	if !seen["authtype"] {
+		return nil
+	}
+	// authType is checked last: it depends on clientID and clientSecret.
+	auth, _ := lookupDSNParam("authType")
+	if err := auth.parse(c, authType); err != nil {
+		return err
+	}
+	if c.ClientID == "" || c.ClientSecret.IsZero() {
+		return configErr("authType", "oauth-m2m needs clientID and clientSecret")
 	}
 	return nil
-}
-
-// setParam sets the known parameter name to val.
-func (c *Config) setParam(name, val string) error {
-	var err error
-	switch name {
-	case "catalog":
-		c.Catalog = val
-	case "schema":
-		c.Schema = val
-	case "clientID":
-		c.ClientID = val
-	case "clientSecret":
-		c.ClientSecret = NewSecret(val)
-	case "userAgentEntry":
-		c.UserAgentEntry = val
-	case "protocol":
-		if val != "http" && val != "https" {
-			return configErr(name, "is neither http nor https")
-		}
-		c.Protocol = val
-	case "maxRows":
-		n, perr := strconv.ParseInt(val, 10, 64)
-		if perr != nil || n <= 0 {
-			return configErr(name, "is not a positive integer")
-		}
-		c.MaxRows = n
-	case "retryMax":
-		c.RetryMax, err = parseCount(name, val)
-	case "useArrow":
-		c.UseArrow, err = parseBool(name, val)
-	case "useLZ4":
-		c.UseLZ4, err = parseBool(name, val)
-	case "useArrowComplexTypes":
-		c.UseArrowComplexTypes, err = parseBool(name, val)
-	case "useCloudFetch":
-		c.UseCloudFetch, err = parseBool(name, val)
-	case "maxDownloads":
-		c.MaxDownloads, err = parseCount(name, val)
-	case "timeout":
-		c.QueryTimeout, err = parseDuration(name, val)
-	case "retryBudget":
-		c.RetryBudget, err = parseDuration(name, val)
-	case "pollMin":
-		c.PollMin, err = parsePositiveDuration(name, val)
-	case "pollMax":
-		c.PollMax, err = parsePositiveDuration(name, val)
-	case "location":
-		loc, lerr := time.LoadLocation(val)
-		if lerr != nil {
-			return configErr(name, "is not a known IANA time zone")
-		}
-		c.Location = loc
-	}
-	return err
-}
-
-// parseCount reads a non-negative integer.
-func parseCount(name, val string) (int, error) {
-	n, err := strconv.Atoi(val)
-	if err != nil || n < 0 {
-		return 0, configErr(name, "is not a non-negative integer")
-	}
-	return n, nil
-}
-
-// parseBool reads true or false.
-func parseBool(name, val string) (bool, error) {
-	b, err := strconv.ParseBool(val)
-	if err != nil {
-		return false, configErr(name, "is not true or false")
-	}
-	return b, nil
-}
-
-// parseDuration reads a number of seconds or a Go duration, not negative.
-func parseDuration(name, val string) (time.Duration, error) {
-	var d time.Duration
-	if f, err := strconv.ParseFloat(val, 64); err == nil && !strings.ContainsAny(val, "xXpPnNiI_") {
-		sec := f * float64(time.Second)
-		if sec < 0 || sec > math.MaxInt64/2 {
-			return 0, configErr(name, "is out of range")
-		}
-		d = time.Duration(sec)
-	} else {
-		d, err = time.ParseDuration(val)
-		if err != nil {
-			return 0, configErr(name, "is neither seconds nor a duration")
-		}
-	}
-	if d < 0 {
-		return 0, configErr(name, "must not be negative")
-	}
-	return d, nil
-}
-
-// parsePositiveDuration is parseDuration refusing zero.
-func parsePositiveDuration(name, val string) (time.Duration, error) {
-	d, err := parseDuration(name, val)
-	if err == nil && d == 0 {
-		return 0, configErr(name, "must be positive")
-	}
-	return d, err
-}
-
-// formatDuration writes whole seconds as a number, anything else as a Go
-// duration.
-func formatDuration(d time.Duration) string {
-	if d%time.Second == 0 {
-		return strconv.FormatInt(int64(d/time.Second), 10)
-	}
-	return d.String()
 }
 
 // FormatDSN returns the DSN of c, secrets included: parameters in sorted
 // order, defaults left out. ParseDSN of the result gives back c's DSN-settable
 // fields. Use String to print a configuration.
-func (c *Config) FormatDSN() string { return c.formatDSN(true) }
+func (c *Config) FormatDSN() string { return c.formatDSN(showSecrets) }
 
-// formatDSN writes the DSN of c; unless reveal is set, secrets are written as
-// "xxxxx" and an invalid host or HTTP path is cut where it could hold one.
-func (c *Config) formatDSN(reveal bool) string {
-	show := func(s Secret) string {
-		if reveal {
-			return s.Reveal()
-		}
-		return s.String()
-	}
+// formatDSN writes the DSN of c; unless reveal says otherwise, secrets are
+// written as "xxxxx" and an invalid host or HTTP path is cut where it could
+// hold one.
+func (c *Config) formatDSN(reveal revealSecrets) string {
 	var b strings.Builder
 	switch {
 	case !c.AccessToken.IsZero():
 		b.WriteString("token:")
-		b.WriteString(escapeCredential(show(c.AccessToken)))
+		b.WriteString(escapeCredential(reveal.show(c.AccessToken)))
 		b.WriteByte('@')
 	case c.Username != "" || !c.Password.IsZero():
 		b.WriteString(escapeCredential(c.Username))
 		b.WriteByte(':')
-		b.WriteString(escapeCredential(show(c.Password)))
+		b.WriteString(escapeCredential(reveal.show(c.Password)))
 		b.WriteByte('@')
-	}
-	proto := c.Protocol
-	if proto == "" {
-		proto = defaultProtocol(c.Host)
 	}
 	host, path := c.Host, c.HTTPPath
 	if !reveal {
@@ -386,7 +238,7 @@ func (c *Config) formatDSN(reveal bool) string {
 	if strings.Contains(host, ":") {
 		hostPort = "[" + host + "]"
 	}
-	if c.Port != 0 && c.Port != defaultPort(proto) {
+	if c.Port != 0 && c.Port != defaultPort(c.protocol()) {
 		hostPort = net.JoinHostPort(host, strconv.Itoa(c.Port))
 	}
 	b.WriteString(hostPort)
@@ -398,39 +250,14 @@ func (c *Config) formatDSN(reveal bool) string {
 	}
 
 	params := map[string]string{}
-	set := func(name, val string, isDefault bool) {
-		if !isDefault {
-			params[name] = val
+	for _, p := range dsnParams {
+		if v, ok := p.format(c, reveal); ok {
+			params[p.name] = v
 		}
 	}
-	set("protocol", proto, proto == defaultProtocol(c.Host))
-	set("catalog", c.Catalog, c.Catalog == "")
-	set("schema", c.Schema, c.Schema == "")
-	set("maxRows", strconv.FormatInt(c.MaxRows, 10), c.MaxRows == 0 || c.MaxRows == defaults.MaxRows)
-	set("timeout", formatDuration(c.QueryTimeout), c.QueryTimeout == 0)
-	set("userAgentEntry", c.UserAgentEntry, c.UserAgentEntry == "")
-	loc := ""
-	if c.Location != nil {
-		loc = c.Location.String()
-	}
-	set("location", loc, loc == "" || loc == "UTC")
-	set("useArrow", "false", c.UseArrow)
-	set("useLZ4", "false", c.UseLZ4)
-	set("useArrowComplexTypes", "true", !c.UseArrowComplexTypes)
-	set("useCloudFetch", "false", c.UseCloudFetch)
-	set("maxDownloads", strconv.Itoa(c.MaxDownloads), c.MaxDownloads == 0)
-	set("retryMax", strconv.Itoa(c.RetryMax), c.RetryMax == 0)
-	set("retryBudget", formatDuration(c.RetryBudget), c.RetryBudget == 0)
-	set("pollMin", formatDuration(c.PollMin), c.PollMin == 0 || c.PollMin == defaults.PollMin)
-	set("pollMax", formatDuration(c.PollMax), c.PollMax == 0 || c.PollMax == defaults.PollMax)
-	if c.ClientID != "" || !c.ClientSecret.IsZero() {
-		params["authType"] = authTypeM2M
-		params["clientID"] = c.ClientID
-		params["clientSecret"] = show(c.ClientSecret)
-	}
 	for k, v := range c.SessionParams {
-		if _, known := dsnParam(k); !known && k != "" {
-			if !reveal && secretParam(k) {
+		if _, known := lookupDSNParam(k); !known && k != "" {
+			if reveal == maskSecrets && secretParam(k) {
 				v = redacted
 			}
 			params[k] = v

@@ -194,6 +194,13 @@ func sameConfig(a, b *Config) error {
 			return fmt.Errorf("%s: %v != %v", f.name, f.a, f.b)
 		}
 	}
+	for _, p := range dsnParams {
+		av, aw := p.format(a, showSecrets)
+		bv, bw := p.format(b, showSecrets)
+		if av != bv || aw != bw {
+			return fmt.Errorf("%s: %q (written %v) != %q (written %v)", p.name, av, aw, bv, bw)
+		}
+	}
 	if len(a.SessionParams) != len(b.SessionParams) || !maps.Equal(a.SessionParams, b.SessionParams) {
 		return fmt.Errorf("SessionParams: %v != %v", a.SessionParams, b.SessionParams)
 	}

@@ -29,9 +29,5 @@ func warehouseOf(cfg *Config) string {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	port := cfg.Port
-	if port == 0 {
-		port = defaultPort(cfg.Protocol)
-	}
-	return fmt.Sprintf("%s:%d%s", cfg.Host, port, path)
+	return fmt.Sprintf("%s:%d%s", cfg.Host, cfg.port(), path)
 }

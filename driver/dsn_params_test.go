@@ -1,0 +1,151 @@
+package driver
+
+import (
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/asyncsql/databricks/internal/backoff"
+)
+
+// dsnParamSamples holds, for every DSN parameter, a value other than its
+// default, for the round-trip test; a parameter added to dsnParams without
+// one fails TestDSNParamsRoundTrip.
+var dsnParamSamples = map[string]string{
+	"authType":             authTypeM2M,
+	"catalog":              "main",
+	"clientID":             "id-1",
+	"clientSecret":         "s&e=c+r%t",
+	"location":             "Europe/Paris",
+	"maxDownloads":         "3",
+	"maxRows":              "500",
+	"pollMax":              "10",
+	"pollMin":              "250ms",
+	"protocol":             "http",
+	"retryBudget":          "1m30s",
+	"retryMax":             "2",
+	"schema":               "default",
+	"timeout":              "1.5",
+	"useArrow":             "false",
+	"useArrowComplexTypes": "true",
+	"useCloudFetch":        "false",
+	"useLZ4":               "false",
+	"userAgentEntry":       "my app/1.0",
+}
+
+// TestDSNParamsRoundTrip sets each parameter alone (authType with the client
+// credentials it needs) and checks that FormatDSN writes it and that
+// ParseDSN(FormatDSN(c)) gives back c, field for field.
+func TestDSNParamsRoundTrip(t *testing.T) {
+	for _, p := range dsnParams {
+		v, ok := dsnParamSamples[p.name]
+		if !ok {
+			t.Errorf("%s: no sample value in dsnParamSamples", p.name)
+			continue
+		}
+		q := url.Values{p.name: {v}}
+		switch p.name {
+		case "authType", "clientID", "clientSecret":
+			q = url.Values{"authType": {authTypeM2M}, "clientID": {"id-1"}, "clientSecret": {"s&e=c+r%t"}}
+			q.Set(p.name, v)
+		}
+		c, err := ParseDSN("h.example/p?" + q.Encode())
+		if err != nil {
+			t.Errorf("%s=%s: %v", p.name, v, err)
+			continue
+		}
+		s := c.FormatDSN()
+		if got, ok := p.format(c, showSecrets); !ok || !strings.Contains(s, url.QueryEscape(p.name)+"="+url.QueryEscape(got)) {
+			t.Errorf("%s=%s: got FormatDSN %q, want it to hold the parameter", p.name, v, s)
+		}
+		again, err := ParseDSN(s)
+		if err != nil {
+			t.Errorf("%s: ParseDSN(%q): %v", p.name, s, err)
+			continue
+		}
+		if err := sameConfig(c, again); err != nil {
+			t.Errorf("%s: ParseDSN(FormatDSN(c)) differs from c: %v", p.name, err)
+		}
+		if s2 := again.FormatDSN(); s2 != s {
+			t.Errorf("%s: FormatDSN not a fixed point: got %q, want %q", p.name, s2, s)
+		}
+	}
+}
+
+// TestDSNParamDefaults checks that every documented default parses, that it
+// is what a zero field resolves to, and that a zero Config behaves as
+// NewConfig's for every parameter that is not a switch.
+func TestDSNParamDefaults(t *testing.T) {
+	zero, def := &Config{Host: "h"}, NewConfig()
+	def.Host = "h"
+	for _, p := range dsnParams {
+		if p.def != "" {
+			var c Config
+			if err := p.parse(&c, p.def); err != nil {
+				t.Errorf("%s: default %q does not parse: %v", p.name, p.def, err)
+			}
+			if v, written := p.format(&c, showSecrets); written {
+				t.Errorf("%s: default %q formats as a non-default value %q", p.name, p.def, v)
+			}
+		}
+		zv, zw := p.format(zero, showSecrets)
+		dv, dw := p.format(def, showSecrets)
+		if strings.HasPrefix(p.name, "use") {
+			// A false switch is off: the one way a zero Config differs.
+			continue
+		}
+		if zw || dw {
+			t.Errorf("%s: got written %v (%q) for a zero Config and %v (%q) for NewConfig, want neither written", p.name, zw, zv, dw, dv)
+		}
+	}
+	type resolved struct {
+		MaxRows      int64
+		MaxDownloads int
+		Poll         backoff.Policy
+		Retry        any
+		Location     string
+		Endpoint     string
+	}
+	resolve := func(c *Config) resolved {
+		return resolved{c.maxRows(), c.maxDownloads(), c.pollPolicy(), c.retryPolicy(), c.location().String(), c.endpointURL()}
+	}
+	if got, want := resolve(zero), resolve(def); !reflect.DeepEqual(got, want) {
+		t.Errorf("a zero Config resolves to %+v, want NewConfig's %+v", got, want)
+	}
+}
+
+// TestDSNParamsDocumented checks that ParseDSN's doc, the package doc and the
+// README's DSN table list every parameter, with its default where it has one.
+func TestDSNParamsDocumented(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	dsnGo, docGo, readme := read("dsn.go"), read("doc.go"), read("../README.md")
+	for _, p := range dsnParams {
+		line := regexp.MustCompile(`(?m)^//\t` + p.name + ` .*$`).FindString(dsnGo)
+		if line == "" {
+			t.Errorf("%s: got no line in ParseDSN's doc, want one", p.name)
+		} else if p.def != "" && !strings.Contains(line, "(default "+p.def) {
+			t.Errorf("%s: ParseDSN's doc line %q, want it to say (default %s", p.name, line, p.def)
+		}
+		if !regexp.MustCompile(`\b` + p.name + `\b`).MatchString(docGo) {
+			t.Errorf("%s: got no mention in doc.go, want one", p.name)
+		}
+		row := regexp.MustCompile("(?m)^\\| `" + p.name + "` \\|.*\\|$").FindString(readme)
+		if row == "" {
+			t.Errorf("%s: got no row in the README's DSN table, want one", p.name)
+			continue
+		}
+		cells := strings.Split(strings.Trim(row, "|"), "|")
+		if d := strings.TrimSpace(cells[len(cells)-1]); p.def != "" && d != p.def && !strings.HasPrefix(d, "`"+p.def+"`") {
+			t.Errorf("%s: README's default %q, want %s", p.name, d, p.def)
+		}
+	}
+}
