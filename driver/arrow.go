@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -51,18 +52,18 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 		if err != nil {
 			return err
 		}
-		if !hasResultSet(op) {
-			cn.c.cleanupOp(ctx, op, false)
-			return fmt.Errorf("%w: statement %s has no result set", ErrNoArrow, op.id)
+		if !op.HasResultSet() {
+			cn.c.hs.Cleanup(ctx, op, hs2.Close)
+			return fmt.Errorf("%w: statement %s has no result set", ErrNoArrow, op.ID)
 		}
 		r, err := cn.c.newRows(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
 		if err != nil {
-			cn.c.cleanupOp(ctx, op, false)
+			cn.c.hs.Cleanup(ctx, op, hs2.Close)
 			return err
 		}
 		if !r.arrow {
 			r.Close()
-			return fmt.Errorf("%w (statement %s)", ErrNoArrow, op.id)
+			return fmt.Errorf("%w (statement %s)", ErrNoArrow, op.ID)
 		}
 		r.handsOutRecords = true
 		it = &arrowIter{r: r}
@@ -108,7 +109,7 @@ func (it *arrowIter) Schema() *arrow.Schema { return it.r.ar.Schema() }
 func (it *arrowIter) Err() error { return it.err }
 
 // StatementID implements ArrowIterator.
-func (it *arrowIter) StatementID() string { return it.r.op.id }
+func (it *arrowIter) StatementID() string { return it.r.op.ID }
 
 // Close implements ArrowIterator.
 func (it *arrowIter) Close() error {

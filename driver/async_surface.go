@@ -16,6 +16,7 @@ import (
 
 	"github.com/apache/thrift/lib/go/thrift"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -43,7 +44,7 @@ type OperationStatus struct {
 // Terminal reports whether the state is final.
 func (s OperationStatus) Terminal() bool { return s.State.Terminal() }
 
-func statusFromResp(resp *tcli.TGetOperationStatusResp, stmtID string) OperationStatus {
+func (c *Connector) statusFromResp(resp *tcli.TGetOperationStatusResp, stmtID string) OperationStatus {
 	st := OperationStatus{State: stateOf(resp.GetOperationState()), RowsAffected: resp.GetNumModifiedRows(), HasResultSet: resp.GetHasResultSet()}
 	if resp.OperationStarted != nil && *resp.OperationStarted > 0 {
 		st.Started = time.UnixMilli(*resp.OperationStarted).UTC()
@@ -52,7 +53,7 @@ func statusFromResp(resp *tcli.TGetOperationStatusResp, stmtID string) Operation
 		st.Completed = time.UnixMilli(*resp.OperationCompleted).UTC()
 	}
 	if st.State.Terminal() && st.State != StateFinished {
-		st.Err = stateError(resp, stmtID)
+		st.Err = c.hs.StateError(resp, stmtID)
 	}
 	return st
 }
@@ -78,48 +79,15 @@ func (c *Connector) SubmitDetached(ctx context.Context, query string, args ...an
 	if err != nil {
 		return OperationRef{}, OperationStatus{}, err
 	}
-	s, err := c.openSession(ctx)
+	params, err := queryParams(nil, nargs)
 	if err != nil {
 		return OperationRef{}, OperationStatus{}, err
 	}
-	req, err := c.buildExecute(s, query, nargs, execOptions{direct: false})
-	if err == nil {
-		err = ctx.Err() // nothing sent yet: nothing to follow
-	}
-	if err != nil {
-		_ = c.closeSession(ctx, s.handle)
+	ref, err := c.hs.SubmitDetached(ctx, query, hs2.ExecOptions{Params: params, Submitted: statementIDCallback(ctx)})
+	if ref.Op.IsZero() {
 		return OperationRef{}, OperationStatus{}, err
 	}
-	// The session is closed when the statement cannot be followed: closing
-	// a session closes its operations on the server, so a reply lost on the
-	// way cannot leave an orphan.
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executeReplyTimeout)
-	defer cancel()
-	resp, err := c.svc.ExecuteStatement(dctx, req)
-	if err != nil {
-		_ = c.closeSession(dctx, s.handle)
-		return OperationRef{}, OperationStatus{}, wrapRPC(err, "")
-	}
-	id := statementID(resp.OperationHandle)
-	if err := checkStatus("ExecuteStatement", resp.Status, id); err != nil {
-		_ = c.closeSession(dctx, s.handle)
-		return OperationRef{}, OperationStatus{}, err
-	}
-	if resp.OperationHandle == nil || resp.OperationHandle.OperationId == nil {
-		_ = c.closeSession(dctx, s.handle)
-		return OperationRef{}, OperationStatus{}, &ServerError{Method: "ExecuteStatement", Message: "server returned no operation handle"}
-	}
-	ref := OperationRef{
-		op:           handleFromThrift(resp.OperationHandle.OperationId),
-		sess:         s.id(),
-		hasResultSet: resp.OperationHandle.HasResultSet,
-		protocol:     int64(s.proto),
-	}
-	if fn := statementIDCallback(ctx); fn != nil {
-		fn(id)
-	}
-	c.log.Debug("databricks: detached statement submitted", "statement", id)
-	return ref, OperationStatus{State: StateInitialized, HasResultSet: ref.hasResultSet}, ctx.Err()
+	return OperationRef{ref}, OperationStatus{State: StateInitialized, HasResultSet: ref.HasResultSet}, err
 }
 
 // namedArgs converts query arguments as database/sql does for this driver.
@@ -151,17 +119,26 @@ func namedArgs(args []any) ([]sqldriver.NamedValue, error) {
 // server's reason in the message); a failed statement is reported in
 // OperationStatus.Err. IsTransient tells the errors worth retrying.
 func (c *Connector) OperationStatus(ctx context.Context, ref OperationRef) (OperationStatus, error) {
-	if c.isClosed() {
-		return OperationStatus{}, ErrClosed
+	if err := c.checkRef(ref); err != nil {
+		return OperationStatus{}, err
 	}
-	if ref.IsZero() {
-		return OperationStatus{}, fmt.Errorf("%w: zero reference", ErrInvalidRef)
-	}
-	resp, err := c.getStatus(ctx, ref.handle())
+	resp, err := c.hs.Status(ctx, ref.ref.Handle())
 	if err != nil {
 		return OperationStatus{}, err
 	}
-	return statusFromResp(resp, ref.StatementID()), nil
+	return c.statusFromResp(resp, ref.StatementID()), nil
+}
+
+// checkRef is the error of an operation method called with ref: ErrClosed
+// after Close, ErrInvalidRef for the zero reference.
+func (c *Connector) checkRef(ref OperationRef) error {
+	if c.isClosed() {
+		return ErrClosed
+	}
+	if ref.IsZero() {
+		return fmt.Errorf("%w: zero reference", ErrInvalidRef)
+	}
+	return nil
 }
 
 // OperationRows returns the rows of a finished operation from its first row,
@@ -173,34 +150,16 @@ func (c *Connector) OperationStatus(ctx context.Context, ref OperationRef) (Oper
 // an error matching ErrInvalidHandle. A reference without a result set gives
 // rows with no columns, without a request.
 func (c *Connector) OperationRows(ctx context.Context, ref OperationRef) (sqldriver.Rows, error) {
-	if c.isClosed() {
-		return nil, ErrClosed
+	if err := c.checkRef(ref); err != nil {
+		return nil, err
 	}
-	if ref.IsZero() {
-		return nil, fmt.Errorf("%w: zero reference", ErrInvalidRef)
-	}
-	if !ref.hasResultSet {
+	if !ref.HasResultSet() {
 		return &emptyRows{}, nil
 	}
-	op := &operation{handle: ref.handle(), id: ref.StatementID(), sess: ref.session(), kept: true}
-	req := &tcli.TFetchResultsReq{
-		OperationHandle:          op.handle,
-		Orientation:              tcli.TFetchOrientation_FETCH_FIRST,
-		MaxRows:                  c.maxRows(),
-		IncludeResultSetMetadata: ptr(true),
-	}
-	if tcli.TProtocolVersion(ref.protocol) >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
-		// Naming the first row makes the request safe to repeat, like
-		// every page request of the fetcher.
-		req.StartRowOffset = ptr(int64(0))
-	}
-	resp, err := c.fetchResults(ctx, req, op.id)
+	op, err := c.hs.FirstPage(ctx, ref.ref)
 	if err != nil {
 		return nil, err
 	}
-	// The first page and, from servers that include it, the metadata take
-	// the place of direct results; later pages follow with FETCH_NEXT.
-	op.direct = &tcli.TSparkDirectResults{ResultSetMetadata: resp.ResultSetMetadata, ResultSet: resp}
 	r, err := c.newRows(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
 	if err != nil {
 		return nil, err
@@ -211,32 +170,19 @@ func (c *Connector) OperationRows(ctx context.Context, ref OperationRef) (sqldri
 // CancelOperation asks the server to cancel an operation. Cancelling a
 // finished operation is not an error.
 func (c *Connector) CancelOperation(ctx context.Context, ref OperationRef) error {
-	if c.isClosed() {
-		return ErrClosed
+	if err := c.checkRef(ref); err != nil {
+		return err
 	}
-	if ref.IsZero() {
-		return fmt.Errorf("%w: zero reference", ErrInvalidRef)
-	}
-	return c.cancelOp(ctx, ref.handle())
+	return c.hs.CancelOperation(ctx, ref.ref.Handle())
 }
 
 // CloseOperation closes an operation with its result, then its dedicated
 // session. It is idempotent: unknown handles count as closed.
 func (c *Connector) CloseOperation(ctx context.Context, ref OperationRef) error {
-	if c.isClosed() {
-		return ErrClosed
+	if err := c.checkRef(ref); err != nil {
+		return err
 	}
-	if ref.IsZero() {
-		return fmt.Errorf("%w: zero reference", ErrInvalidRef)
-	}
-	err := c.closeOp(ctx, ref.handle())
-	if isInvalidHandle(err) {
-		err = nil
-	}
-	if s := ref.session(); s != nil {
-		err = errors.Join(err, c.closeSession(ctx, s.handle))
-	}
-	return err
+	return c.hs.CloseRef(ctx, ref.ref)
 }
 
 // ConnectorOf returns the Connector behind db, a *sql.DB of this driver

@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -25,20 +24,20 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/rpc"
-	"github.com/asyncsql/databricks/internal/secret"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // testRef returns a reference with known secrets.
 func testRef() OperationRef {
-	return OperationRef{
-		op:           handleID{guid: []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, secret: secret.NewBytes([]byte("topsecretsecret!"))},
-		sess:         handleID{guid: bytes.Repeat([]byte{0xab}, 16), secret: secret.NewBytes([]byte("sessionsecret..."))},
-		hasResultSet: true,
-		protocol:     int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8),
-	}
+	return OperationRef{hs2.Ref{
+		Op:           hs2.NewHandleID([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, []byte("topsecretsecret!")),
+		Session:      hs2.NewHandleID(bytes.Repeat([]byte{0xab}, 16), []byte("sessionsecret...")),
+		HasResultSet: true,
+		Protocol:     int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8),
+	}}
 }
 
 // TestOperationRefHidesSecrets prints a reference, and a struct holding one
@@ -78,63 +77,6 @@ func TestOperationRefHidesSecrets(t *testing.T) {
 	}
 }
 
-func TestOperationRefBinary(t *testing.T) {
-	ref := testRef()
-	b, err := ref.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got OperationRef
-	if err := got.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got.op.guid, ref.op.guid) || !bytes.Equal(got.op.secret.Reveal(), ref.op.secret.Reveal()) ||
-		!reflect.DeepEqual(got.sess.guid, ref.sess.guid) || !bytes.Equal(got.sess.secret.Reveal(), ref.sess.secret.Reveal()) ||
-		got.hasResultSet != ref.hasResultSet || got.protocol != ref.protocol {
-		t.Fatalf("round trip gives %#v", got)
-	}
-	again, _ := got.MarshalBinary()
-	if !bytes.Equal(again, b) {
-		t.Fatal("re-marshalling differs")
-	}
-	// A session-less reference round-trips too.
-	bare := OperationRef{op: handleID{guid: []byte{7}}}
-	bb, err := bare.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := got.UnmarshalBinary(bb); err != nil || got.sess.isZero() != true || got.StatementID() != "07" {
-		t.Fatalf("bare: %v %#v", err, got)
-	}
-	if _, err := (OperationRef{}).MarshalBinary(); !errors.Is(err, ErrInvalidRef) {
-		t.Fatalf("zero ref: %v", err)
-	}
-	if _, err := (OperationRef{op: handleID{guid: make([]byte, 65)}}).MarshalBinary(); !errors.Is(err, ErrInvalidRef) {
-		t.Fatalf("long guid: %v", err)
-	}
-	bad := map[string][]byte{
-		"empty":       nil,
-		"version":     append([]byte{2}, b[1:]...),
-		"flags":       append([]byte{1, 0x80}, b[2:]...),
-		"trailing":    append(append([]byte(nil), b...), 0),
-		"no guid":     {1, 0, 0, 0, 0, 0, 0},
-		"negative":    append(append([]byte(nil), b[:len(b)-3]...), 1),
-		"long length": {1, 0, 100, 1, 2, 3},
-	}
-	for n := range len(b) {
-		bad[fmt.Sprintf("truncated to %d", n)] = b[:n]
-	}
-	for name, in := range bad {
-		keep := testRef()
-		if err := keep.UnmarshalBinary(in); !errors.Is(err, ErrInvalidRef) {
-			t.Errorf("%s: error %v, want ErrInvalidRef", name, err)
-		}
-		if keep.StatementID() != ref.StatementID() {
-			t.Errorf("%s: a failed decode changed the reference", name)
-		}
-	}
-}
-
 // TestSubmitDetachedAndRows follows a detached statement by its reference,
 // reads the result twice from its first row, and closes it.
 func TestSubmitDetachedAndRows(t *testing.T) {
@@ -150,7 +92,7 @@ func TestSubmitDetachedAndRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ref.IsZero() || ref.sess.isZero() || !ref.HasResultSet() || ref.protocol != int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8) ||
+	if ref.IsZero() || ref.ref.Session.IsZero() || !ref.HasResultSet() || ref.ref.Protocol != int64(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8) ||
 		st.State != StateInitialized || seen != ref.StatementID() {
 		t.Fatalf("ref %#v status %+v callback %q", ref, st, seen)
 	}

@@ -53,7 +53,7 @@ func TestCancelDuringExecute(t *testing.T) {
 		t.Fatal("QueryContext did not return on cancel")
 	}
 	close(s.Block)
-	e.c.bg.Wait()
+	e.c.hs.Close()
 	op := e.operation(e.fake.LastStatementID())
 	if !op.Closed || !op.Canceled {
 		t.Fatalf("got %+v, want the operation closed and canceled", op)

@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	sqldriver "database/sql/driver"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // conn is one server session. database/sql serialises its use.
 type conn struct {
 	c    *Connector
-	sess *session
+	sess *hs2.Session
 	bad  bool
 	done bool
 	// ownConnector is set for connections from Driver.Open: Close also
@@ -66,7 +66,7 @@ func (cn *conn) Close() error {
 	var err error
 	if !cn.bad {
 		// (A bad connection's session is unknown to the server.)
-		err = cn.c.closeSession(context.Background(), cn.sess.handle)
+		err = cn.c.hs.CloseSession(context.Background(), cn.sess)
 	}
 	if cn.ownConnector {
 		cn.c.Close()
@@ -131,8 +131,8 @@ func (cn *conn) ExecContext(ctx context.Context, query string, args []sqldriver.
 	if err != nil {
 		return nil, err
 	}
-	n := rowsAffected(op)
-	cn.c.cleanupOp(ctx, op, false)
+	n := op.RowsAffected()
+	cn.c.hs.Cleanup(ctx, op, hs2.Close)
 	return result(n), nil
 }
 
@@ -147,55 +147,66 @@ func (cn *conn) query(ctx context.Context, query string, args []sqldriver.NamedV
 
 // run submits a statement on the connection's session and waits for it to
 // finish.
-func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedValue) (*operation, error) {
+func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedValue) (*hs2.Operation, error) {
 	if cn.done {
 		return nil, ErrClosed
 	}
 	if cn.bad {
 		return nil, sqldriver.ErrBadConn
 	}
-	op, err := cn.c.execute(ctx, cn.sess, query, args, execOptions{direct: true})
-	if err != nil {
-		if errors.Is(err, sqldriver.ErrBadConn) {
-			cn.bad = true
-		}
-		return nil, err
-	}
-	st, err := cn.c.wait(ctx, op, time.Time{})
+	params, err := queryParams(cn.sess, args)
 	if err != nil {
 		return nil, err
 	}
-	if err := statusOutcome(st, op.id); err != nil {
-		cn.c.cleanupOp(ctx, op, false)
+	op, err := cn.c.hs.Execute(ctx, cn.sess, query, hs2.ExecOptions{
+		DirectResults: true,
+		Params:        params,
+		Submitted:     statementIDCallback(ctx),
+	})
+	if hs2.NotRun(err) {
+		cn.bad = true
+		return nil, badConn(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := cn.c.hs.Wait(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	if err := cn.c.hs.Outcome(st, op.ID); err != nil {
+		cn.c.hs.Cleanup(ctx, op, hs2.Close)
 		return nil, err
 	}
 	return op, nil
 }
 
+// queryParams builds the parameters of a statement for a session: none
+// without arguments, ErrParametersNotSupported below the protocol that
+// carries them.
+func queryParams(s *hs2.Session, args []sqldriver.NamedValue) ([]*tcli.TSparkParameter, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	if s != nil && !s.Parameters() {
+		return nil, ErrParametersNotSupported
+	}
+	return buildParameters(args)
+}
+
 // rowsOf returns the rows of a finished operation (no columns when it has no
 // result set).
-func (c *Connector) rowsOf(ctx context.Context, op *operation, orientation tcli.TFetchOrientation) (sqldriver.Rows, error) {
-	if !hasResultSet(op) {
-		c.cleanupOp(ctx, op, false)
+func (c *Connector) rowsOf(ctx context.Context, op *hs2.Operation, orientation tcli.TFetchOrientation) (sqldriver.Rows, error) {
+	if !op.HasResultSet() {
+		c.hs.Cleanup(ctx, op, hs2.Close)
 		return &emptyRows{}, nil
 	}
 	r, err := c.newRows(ctx, op, orientation)
 	if err != nil {
-		c.cleanupOp(ctx, op, false)
+		c.hs.Cleanup(ctx, op, hs2.Close)
 		return nil, err
 	}
 	return r, nil
-}
-
-// hasResultSet reports whether a finished operation has rows to fetch.
-func hasResultSet(op *operation) bool {
-	if op.direct != nil && (op.direct.ResultSetMetadata != nil || op.direct.ResultSet != nil) {
-		return true
-	}
-	if op.status != nil && op.status.HasResultSet != nil {
-		return *op.status.HasResultSet
-	}
-	return op.handle.HasResultSet
 }
 
 // result is the driver.Result of Exec.
@@ -208,3 +219,19 @@ func (result) LastInsertId() (int64, error) {
 
 // RowsAffected implements driver.Result.
 func (r result) RowsAffected() (int64, error) { return int64(r), nil }
+
+type stmtIDKey struct{}
+
+// WithStatementIDCallback returns a context that makes the driver call fn with
+// the statement ID (the operation GUID as a UUID) as soon as ExecuteStatement
+// returns, before the statement finishes. fn runs on the calling goroutine.
+func WithStatementIDCallback(ctx context.Context, fn func(id string)) context.Context {
+	return context.WithValue(ctx, stmtIDKey{}, fn)
+}
+
+func statementIDCallback(ctx context.Context) func(string) {
+	fn, _ := ctx.Value(stmtIDKey{}).(func(string))
+	return fn
+}
+
+func ptr[T any](v T) *T { return &v }

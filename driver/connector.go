@@ -13,6 +13,7 @@ import (
 
 	sqldriver "database/sql/driver"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -22,25 +23,17 @@ import (
 // the *sql.DB opened with sql.OpenDB) to release them.
 type Connector struct {
 	cfg        *Config
-	svc        tcli.TCLIService
+	hs         *hs2.Client
 	httpClient *http.Client
 	ownsHTTP   bool
 	log        *slog.Logger
 
-	// serverProto is the protocol version of the last session opened, -1
-	// before the first.
-	serverProto atomic.Int64
 	// closed is set once the connector is closed for good: Close was called
 	// and no Hold is left. holdMu guards holds and closeAsked.
 	closed     atomic.Bool
 	holdMu     sync.Mutex
 	holds      int
 	closeAsked bool
-	// bg tracks background cleanups (abandoned submissions); bgMu orders
-	// their start against Close.
-	bg      sync.WaitGroup
-	bgMu    sync.Mutex
-	closing bool
 }
 
 var (
@@ -64,27 +57,41 @@ func NewConnector(cfg *Config, opts ...Option) (*Connector, error) {
 		return nil, err
 	}
 	hc, owns := c.httpClient(), c.HTTPClient == nil
-	conn := newConnector(c, nil)
-	conn.httpClient, conn.ownsHTTP = hc, owns
 	auth, err := authenticatorFor(c, hc)
 	if err != nil {
 		return nil, err
 	}
-	conn.svc = rpc.New(rpc.Options{
+	svc := rpc.New(rpc.Options{
 		URL:        c.endpointURL(),
 		HTTPClient: hc,
 		Auth:       auth,
 		UserAgent:  userAgent(c.UserAgentEntry),
 		Retry:      c.retryPolicy(),
-		Logger:     conn.log,
+		Logger:     c.logger(),
 	})
+	conn := newConnector(c, svc)
+	conn.httpClient, conn.ownsHTTP = hc, owns
 	return conn, nil
 }
 
 // newConnector builds a connector around an RPC service (tests inject a fake).
 func newConnector(cfg *Config, svc tcli.TCLIService) *Connector {
-	c := &Connector{cfg: cfg, svc: svc, log: cfg.logger()}
-	c.serverProto.Store(-1)
+	log := cfg.logger()
+	c := &Connector{cfg: cfg, log: log}
+	c.hs = hs2.New(svc, hs2.Options{
+		Catalog:              cfg.Catalog,
+		Schema:               cfg.Schema,
+		SessionParams:        cfg.SessionParams,
+		QueryTimeout:         cfg.QueryTimeout,
+		UseArrow:             cfg.UseArrow,
+		UseArrowComplexTypes: cfg.UseArrowComplexTypes,
+		UseLZ4:               cfg.UseLZ4,
+		UseCloudFetch:        cfg.UseCloudFetch,
+		MaxRows:              c.maxRows(),
+		Poll:                 cfg.pollPolicy(),
+		Logger:               log,
+		NewError:             newServerError,
+	})
 	return c
 }
 
@@ -98,6 +105,16 @@ func (c *Connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 		return nil, err
 	}
 	return &conn{c: c, sess: s}, nil
+}
+
+// openSession opens a session; an unknown session handle (the server
+// cannot have run anything) is marked for database/sql to retry.
+func (c *Connector) openSession(ctx context.Context) (*hs2.Session, error) {
+	s, err := c.hs.OpenSession(ctx)
+	if hs2.NotRun(err) {
+		err = badConn(err)
+	}
+	return s, err
 }
 
 // Driver implements driver.Connector. The driver it returns knows c, so
@@ -153,10 +170,7 @@ func (c *Connector) shutdown() {
 	if c.closed.Swap(true) {
 		return
 	}
-	c.bgMu.Lock()
-	c.closing = true
-	c.bgMu.Unlock()
-	c.bg.Wait()
+	c.hs.Close()
 	if c.ownsHTTP && c.httpClient != nil {
 		c.httpClient.CloseIdleConnections()
 	}
@@ -177,23 +191,6 @@ func (c *Connector) LogValue() slog.Value { return slog.StringValue(c.String()) 
 // Warehouse identifies the warehouse: "host:port/path". Tokens that name an
 // operation are bound to it.
 func (c *Connector) Warehouse() string { return warehouseOf(c.cfg) }
-
-// background runs f on its own goroutine, tracked so that Close waits for it;
-// once Close has started, f runs on the caller's goroutine.
-func (c *Connector) background(f func()) {
-	c.bgMu.Lock()
-	if c.closing {
-		c.bgMu.Unlock()
-		f()
-		return
-	}
-	c.bg.Add(1)
-	c.bgMu.Unlock()
-	go func() {
-		defer c.bg.Done()
-		f()
-	}()
-}
 
 func (c *Connector) maxRows() int64 { return c.cfg.maxRows() }
 

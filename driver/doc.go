@@ -1,5 +1,5 @@
 // Package driver is a database/sql driver for Databricks SQL warehouses and
-// Apache Spark's Thrift server, speaking HiveServer2's TCLIService over HTTP.
+// Apache Spark's Thrift server, speaking HiveServer2's Thrift protocol over HTTP.
 //
 // # Opening
 //

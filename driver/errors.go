@@ -1,15 +1,13 @@
 package driver
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	sqldriver "database/sql/driver"
 
-	"github.com/asyncsql/databricks/internal/rpc"
-	"github.com/asyncsql/databricks/thrift/tcli"
+	"github.com/asyncsql/databricks/internal/hs2"
 )
 
 // Sentinel errors reported by the driver. Test for them with errors.Is.
@@ -19,11 +17,11 @@ var (
 	ErrNotFinished = errors.New("databricks: operation not finished")
 	// ErrInvalidHandle reports that the server does not know a session or operation
 	// handle (INVALID_HANDLE_STATUS, or an operation that was closed or evicted).
-	ErrInvalidHandle = errors.New("databricks: invalid or unknown handle")
+	ErrInvalidHandle = hs2.ErrInvalidHandle
 	// ErrParametersNotSupported reports query arguments sent to a server whose
 	// protocol version is below SPARK_CLI_SERVICE_PROTOCOL_V8. The driver never
 	// interpolates arguments into the query text.
-	ErrParametersNotSupported = errors.New("databricks: query parameters need server protocol SPARK_CLI_SERVICE_PROTOCOL_V8 or later")
+	ErrParametersNotSupported = hs2.ErrParametersNotSupported
 	// ErrTransactionsNotSupported is returned by BeginTx: the warehouse has no
 	// client-controlled transactions.
 	ErrTransactionsNotSupported = errors.New("databricks: transactions are not supported")
@@ -104,103 +102,30 @@ func (e *ServerError) Is(target error) bool {
 	return target == ErrInvalidHandle && e.invalidHandle
 }
 
-// statusError converts a non-success TStatus into a *ServerError.
-func statusError(method string, st *tcli.TStatus, stmtID string, cause error) *ServerError {
-	e := &ServerError{Method: method, StatementID: stmtID, cause: cause}
-	if st == nil {
-		return e
-	}
-	e.SQLState = st.GetSqlState()
-	e.ErrorCode = st.GetErrorCode()
-	e.Message = st.GetErrorMessage()
-	e.DisplayMessage = st.GetDisplayMessage()
-	e.ErrorDetailsJSON = st.GetErrorDetailsJson()
-	e.invalidHandle = st.StatusCode == tcli.TStatusCode_INVALID_HANDLE_STATUS || isMissingResource(e.Message)
-	return e
-}
-
-// isMissingResource recognises the messages servers use for operations and
-// sessions they no longer know: Databricks (evicted, RESOURCE_DOES_NOT_EXIST)
-// and Apache Spark, which answers ERROR_STATUS with these texts.
-func isMissingResource(msg string) bool {
-	return strings.Contains(msg, "RESOURCE_DOES_NOT_EXIST") || strings.Contains(msg, "Invalid OperationHandle") ||
-		strings.Contains(msg, "Invalid SessionHandle") || strings.Contains(msg, "Session does not exist") ||
-		strings.Contains(msg, "timed out due to inactivity")
-}
-
-// stateError builds the error for a terminal, unsuccessful operation state.
-func stateError(resp *tcli.TGetOperationStatusResp, stmtID string) *ServerError {
-	st := stateOf(resp.GetOperationState())
+// newServerError is the error of a failure the server reported: the
+// Options.NewError of the driver's hs2 client, so that every server error
+// that reaches the application is a *ServerError.
+func newServerError(f *hs2.Failure) error {
 	e := &ServerError{
-		SQLState:         resp.GetSqlState(),
-		ErrorCode:        resp.GetErrorCode(),
-		Message:          resp.GetErrorMessage(),
-		DisplayMessage:   resp.GetDisplayMessage(),
-		ErrorDetailsJSON: resp.GetErrorDetailsJson(),
-		StatementID:      stmtID,
-		State:            &st,
+		SQLState:         f.SQLState,
+		ErrorCode:        f.ErrorCode,
+		Message:          f.Message,
+		DisplayMessage:   f.DisplayMessage,
+		StatementID:      f.StatementID,
+		Method:           f.Method,
+		ErrorDetailsJSON: f.ErrorDetailsJSON,
+		invalidHandle:    f.InvalidHandle,
+		cause:            f.Cause,
 	}
-	if e.Message == "" {
-		e.Message = "statement ended in state " + st.String()
+	if f.State != nil {
+		st := stateOf(*f.State)
+		e.State = &st
 	}
-	e.invalidHandle = isMissingResource(e.Message)
 	return e
 }
-
-// checkStatus returns a *ServerError if st is an error status.
-func checkStatus(method string, st *tcli.TStatus, stmtID string) error {
-	if st == nil {
-		return nil
-	}
-	switch st.StatusCode {
-	case tcli.TStatusCode_ERROR_STATUS, tcli.TStatusCode_INVALID_HANDLE_STATUS:
-		return statusError(method, st, stmtID, nil)
-	}
-	return nil
-}
-
-// wrapRPC converts an error returned by the RPC client: status errors become
-// *ServerError; other errors get the statement ID attached.
-func wrapRPC(err error, stmtID string) error {
-	if err == nil {
-		return nil
-	}
-	var se *rpc.StatusError
-	if errors.As(err, &se) {
-		return statusError(se.Method, se.Status, stmtID, err)
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if stmtID != "" {
-		return &stmtError{id: stmtID, err: err}
-	}
-	return err
-}
-
-// stmtError attaches a statement ID to a transport error.
-type stmtError struct {
-	id  string
-	err error
-}
-
-// Error is the wrapped error's text followed by the statement ID.
-func (e *stmtError) Error() string { return e.err.Error() + " (statement " + e.id + ")" }
-
-// Unwrap returns the wrapped error.
-func (e *stmtError) Unwrap() error { return e.err }
 
 // badConn marks err so that database/sql retries on another connection. Only used
 // when the server cannot have run anything.
 func badConn(err error) error {
 	return fmt.Errorf("%w: %w", sqldriver.ErrBadConn, err)
-}
-
-// notRunError reports whether err guarantees that nothing ran and that another
-// connection may succeed: an invalid session handle. HTTP errors are not: the
-// RPC client has already retried 429 and 503 within its budget, and 401/403 will
-// not pass on a new connection either.
-func notRunError(err error) bool {
-	var se *rpc.StatusError
-	return errors.As(err, &se) && se.Status != nil && se.Status.StatusCode == tcli.TStatusCode_INVALID_HANDLE_STATUS
 }

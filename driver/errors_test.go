@@ -131,7 +131,8 @@ func TestHTTPRetries(t *testing.T) {
 
 func TestServerErrorIs(t *testing.T) {
 	st := &tcli.TStatus{StatusCode: tcli.TStatusCode_INVALID_HANDLE_STATUS, ErrorMessage: ptr("gone")}
-	err := wrapRPC(&rpc.StatusError{Method: "GetOperationStatus", Status: st}, "id-1")
+	hs := newConnector(testConfig(), nil).hs
+	err := hs.Err(&rpc.StatusError{Method: "GetOperationStatus", Status: st}, "id-1")
 	if !errors.Is(err, ErrInvalidHandle) {
 		t.Fatal("invalid handle not detected")
 	}
@@ -146,11 +147,11 @@ func TestServerErrorIs(t *testing.T) {
 	if !strings.Contains(err.Error(), "statement id-1") {
 		t.Fatal(err.Error())
 	}
-	plain := wrapRPC(errors.New("network down"), "id-2")
+	plain := hs.Err(errors.New("network down"), "id-2")
 	if !strings.Contains(plain.Error(), "id-2") {
 		t.Fatal(plain)
 	}
-	if wrapRPC(nil, "x") != nil {
+	if hs.Err(nil, "x") != nil {
 		t.Fatal("nil")
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
-	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -78,7 +78,7 @@ type fetcher struct {
 // newFetcher makes a fetcher. first is the direct-results page (nil if none);
 // serverClosed says that the server holds no page after it.
 func newFetcher(ctx context.Context, c *Connector, h *tcli.TOperationHandle, arrow, sparkProto bool, first *tcli.TFetchResultsResp, serverClosed bool) *fetcher {
-	f := &fetcher{c: c, handle: h, id: statementID(h), arrow: arrow, sparkProto: sparkProto, maxRows: c.maxRows(), orientation: tcli.TFetchOrientation_FETCH_NEXT}
+	f := &fetcher{c: c, handle: h, id: hs2.StatementID(h), arrow: arrow, sparkProto: sparkProto, maxRows: c.maxRows(), orientation: tcli.TFetchOrientation_FETCH_NEXT}
 	f.ctx, f.cancel = context.WithCancel(ctx)
 	if first != nil {
 		f.first, f.hasFirst = first.Results, true
@@ -90,13 +90,6 @@ func newFetcher(ctx context.Context, c *Connector, h *tcli.TOperationHandle, arr
 		f.done = true
 	}
 	return f
-}
-
-// sparkProtocol reports whether op's server speaks the Spark protocol
-// (Databricks): it positions FetchResults at startRowOffset and reports
-// hasMoreRows reliably.
-func (op *operation) sparkProtocol() bool {
-	return op.sess != nil && op.sess.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1
 }
 
 // decompressLZ4 makes the fetcher decompress the LZ4 frames of Arrow batches.
@@ -191,9 +184,10 @@ func (f *fetcher) fetchPage(orientation tcli.TFetchOrientation) (*tcli.TFetchRes
 	for attempt := 1; ; attempt++ {
 		req := &tcli.TFetchResultsReq{OperationHandle: f.handle, Orientation: orientation, MaxRows: f.maxRows}
 		if f.sparkProto {
-			req.StartRowOffset = ptr(f.nextRow)
+			off := f.nextRow
+			req.StartRowOffset = &off
 		}
-		resp, err := f.c.fetchResults(f.ctx, req, f.id)
+		resp, err := f.c.hs.FetchResults(f.ctx, req, f.id)
 		if err != nil {
 			return nil, err
 		}
@@ -204,28 +198,6 @@ func (f *fetcher) fetchPage(orientation tcli.TFetchOrientation) (*tcli.TFetchRes
 		}
 		f.c.log.Debug("databricks: page at the wrong row, asking again", "statement", f.id, "got", pe.got, "want", pe.want)
 	}
-}
-
-// fetchResults calls FetchResults and checks the reply's status. A request
-// that names the row it starts at (startRowOffset) is safe to repeat, so the
-// RPC client may retry it after transport errors, 5xx and garbled replies;
-// other requests are not repeated. When ctx has ended, the error is ctx's.
-func (c *Connector) fetchResults(ctx context.Context, req *tcli.TFetchResultsReq, id string) (*tcli.TFetchResultsResp, error) {
-	callCtx := ctx
-	if req.StartRowOffset != nil {
-		callCtx = rpc.Repeatable(ctx)
-	}
-	resp, err := c.svc.FetchResults(callCtx, req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, wrapRPC(err, id)
-	}
-	if err := checkStatus("FetchResults", resp.Status, id); err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // next returns the next page, or io.EOF after the last one.

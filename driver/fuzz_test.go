@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/thrift/lib/go/thrift"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -49,9 +50,9 @@ func FuzzDirectResults(f *testing.F) {
 		if d.ResultSetMetadata == nil || d.ResultSet == nil {
 			return
 		}
-		op := &operation{
-			handle: &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16)}},
-			direct: d, serverClosed: true,
+		op := &hs2.Operation{
+			Handle: &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16)}},
+			Direct: d, Lifetime: hs2.Closed,
 		}
 		r, err := e.c.newRows(context.Background(), op, tcli.TFetchOrientation_FETCH_NEXT)
 		if err != nil {
@@ -83,7 +84,7 @@ func FuzzOperationRefBinary(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	bare, _ := OperationRef{op: handleID{guid: []byte{7}}}.MarshalBinary()
+	bare, _ := OperationRef{hs2.Ref{Op: hs2.NewHandleID([]byte{7}, nil)}}.MarshalBinary()
 	for _, seed := range [][]byte{good, bare, nil, {1}, {1, 0, 0}, {2, 0, 1, 1, 0, 0, 0, 0}} {
 		f.Add(seed)
 	}

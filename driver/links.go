@@ -15,6 +15,7 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -166,7 +167,7 @@ type linkReader struct {
 func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, ar *arrowbatch.Reader, lz4 bool,
 	first *tcli.TFetchResultsResp, more bool, orientation tcli.TFetchOrientation) *linkReader {
 	n := c.cfg.maxDownloads()
-	l := &linkReader{c: c, handle: h, id: statementID(h), lz4: lz4, hc: c.httpClient,
+	l := &linkReader{c: c, handle: h, id: hs2.StatementID(h), lz4: lz4, hc: c.httpClient,
 		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead),
 		base: min(n, 1+linkReadyAhead), max: n}
 	l.allow, l.peakAllow = l.base, l.base
@@ -287,7 +288,7 @@ func (l *linkReader) fetchPage(o tcli.TFetchOrientation, next int64) (*tcli.TFet
 // fetch calls FetchResults on the reader's fetch context; fetchMu held.
 // Every request of the reader names its row, so it may be repeated.
 func (l *linkReader) fetch(req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	return l.c.fetchResults(l.fetchCtx, req, l.id)
+	return l.c.hs.FetchResults(l.fetchCtx, req, l.id)
 }
 
 // push queues f for the consumer; false when the reader is closing.

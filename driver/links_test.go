@@ -18,6 +18,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -76,7 +77,8 @@ func linkEnv(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDownlo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ar.Close() })
-	c := &Connector{cfg: &Config{MaxDownloads: maxDownloads}, svc: svc, httpClient: st.Client()}
+	c := newConnector(&Config{MaxDownloads: maxDownloads}, svc)
+	c.httpClient = st.Client()
 	h := &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16), Secret: make([]byte, 16)}}
 	l := newLinkReader(context.Background(), c, h, ar, compress, nil, true, tcli.TFetchOrientation_FETCH_NEXT)
 	t.Cleanup(func() { l.close(false) })
@@ -355,8 +357,7 @@ func TestCloudFetchGating(t *testing.T) {
 	} {
 		cfg := NewConfig()
 		cfg.UseCloudFetch = tc.use
-		c := &Connector{cfg: cfg}
-		req, err := c.buildExecute(&session{proto: tc.proto}, "q", nil, execOptions{})
+		req, err := newConnector(cfg, nil).hs.BuildExecute(&hs2.Session{Protocol: tc.proto}, "q", hs2.ExecOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -124,7 +125,7 @@ func TestTerminalStates(t *testing.T) {
 		})
 	}
 	for _, s := range []tcli.TOperationState{tcli.TOperationState_INITIALIZED_STATE, tcli.TOperationState_PENDING_STATE, tcli.TOperationState_RUNNING_STATE} {
-		if terminal(s) {
+		if hs2.Terminal(s) {
 			t.Errorf("%v terminal", s)
 		}
 	}

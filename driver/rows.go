@@ -13,13 +13,14 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // rows streams a result set page by page.
 type rows struct {
 	c    *Connector
-	op   *operation
+	op   *hs2.Operation
 	cols []column
 	f    *fetcher
 	// links reads URL_BASED_SET results (nil otherwise).
@@ -64,34 +65,14 @@ var (
 
 // newRows prepares the result of a finished operation: it reads the metadata
 // (from direct results or GetResultSetMetadata) and plans the columns once.
-func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli.TFetchOrientation) (*rows, error) {
-	var meta *tcli.TGetResultSetMetadataResp
-	var first *tcli.TFetchResultsResp
-	if d := op.direct; d != nil {
-		meta, first = d.ResultSetMetadata, d.ResultSet
-		if meta != nil {
-			if err := checkStatus("GetResultSetMetadata", meta.Status, op.id); err != nil {
-				return nil, err
-			}
-		}
-		if first != nil {
-			if err := checkStatus("FetchResults", first.Status, op.id); err != nil {
-				return nil, err
-			}
-		}
+func (c *Connector) newRows(ctx context.Context, op *hs2.Operation, orientation tcli.TFetchOrientation) (*rows, error) {
+	meta, err := c.hs.ResultSetMetadata(ctx, op)
+	if err != nil {
+		return nil, err
 	}
-	if meta == nil {
-		if op.serverClosed {
-			return nil, &ServerError{Method: "ExecuteStatement", Message: "server closed the operation without result metadata", StatementID: op.id}
-		}
-		resp, err := c.svc.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: op.handle})
-		if err == nil {
-			err = checkStatus("GetResultSetMetadata", resp.Status, op.id)
-		}
-		if err != nil {
-			return nil, wrapRPC(err, op.id)
-		}
-		meta = resp
+	var first *tcli.TFetchResultsResp
+	if op.Direct != nil {
+		first = op.Direct.ResultSet
 	}
 	r := &rows{c: c, op: op, ctx: ctx}
 	format := tcli.TSparkRowSetType_COLUMN_BASED_SET
@@ -103,14 +84,14 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		if len(meta.ArrowSchema) == 0 {
 			// Not something the server reported as an error: the reply
 			// lacks what the driver needs to read it.
-			return nil, fmt.Errorf("%w: Arrow result without an Arrow schema (statement %s)", ErrUnsupportedResult, op.id)
+			return nil, fmt.Errorf("%w: Arrow result without an Arrow schema (statement %s)", ErrUnsupportedResult, op.ID)
 		}
 		// Batches are LZ4 frames when lz4Compressed; the fetcher decompresses
 		// them (link files are decompressed by the link reader), so the
 		// Reader always sees plain IPC messages.
 		ar, err := arrowbatch.NewReader(meta.ArrowSchema, arrowbatch.Options{Location: c.location()})
 		if err != nil {
-			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
+			return nil, fmt.Errorf("databricks: statement %s: %w", op.ID, err)
 		}
 		r.arrow, r.ar = true, ar
 		r.cols = newPlan(meta.Schema, ar.Schema())
@@ -121,7 +102,7 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 			r.cols, r.noFields = newPlan(meta.Schema, nil), true
 		} else if len(r.cols) != ar.NumColumns() {
 			ar.Close()
-			return nil, fmt.Errorf("databricks: statement %s: Arrow schema has %d columns, table schema %d", op.id, ar.NumColumns(), len(r.cols))
+			return nil, fmt.Errorf("databricks: statement %s: Arrow schema has %d columns, table schema %d", op.ID, ar.NumColumns(), len(r.cols))
 		}
 	case tcli.TSparkRowSetType_COLUMN_BASED_SET:
 		r.cols = newPlan(meta.Schema, nil)
@@ -131,19 +112,19 @@ func (c *Connector) newRows(ctx context.Context, op *operation, orientation tcli
 		}
 		dec, err := colset.NewDecoder(types, colset.Options{Location: c.location(), TextZone: c.sessionZone()})
 		if err != nil {
-			return nil, fmt.Errorf("databricks: statement %s: %w", op.id, err)
+			return nil, fmt.Errorf("databricks: statement %s: %w", op.ID, err)
 		}
 		r.dec = dec
 	default:
-		return nil, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, format, op.id)
+		return nil, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, format, op.ID)
 	}
 	if format == tcli.TSparkRowSetType_URL_BASED_SET {
-		more := !op.serverClosed && (first == nil || first.GetHasMoreRows())
-		r.links = newLinkReader(ctx, c, op.handle, r.ar, meta.GetLz4Compressed(), first, more, orientation)
-		r.f = newFetcher(ctx, c, op.handle, true, true, nil, true) // pages are the link reader's
+		more := op.Lifetime != hs2.Closed && (first == nil || first.GetHasMoreRows())
+		r.links = newLinkReader(ctx, c, op.Handle, r.ar, meta.GetLz4Compressed(), first, more, orientation)
+		r.f = newFetcher(ctx, c, op.Handle, true, true, nil, true) // pages are the link reader's
 		return r, nil
 	}
-	r.f = newFetcher(ctx, c, op.handle, r.arrow, op.sparkProtocol(), first, op.serverClosed)
+	r.f = newFetcher(ctx, c, op.Handle, r.arrow, op.SparkProtocol(), first, op.Lifetime == hs2.Closed)
 	r.f.orientation = orientation
 	if r.arrow && meta.GetLz4Compressed() {
 		r.f.decompressLZ4()
@@ -191,10 +172,10 @@ func (r *rows) advance() error {
 			return err
 		}
 		if r.noFields && rec.NumRows() > 0 {
-			return fmt.Errorf("databricks: statement %s: %w: %d rows of an Arrow schema without fields", r.op.id, ErrCorruptResult, rec.NumRows())
+			return fmt.Errorf("databricks: statement %s: %w: %d rows of an Arrow schema without fields", r.op.ID, ErrCorruptResult, rec.NumRows())
 		}
 		if err := r.ar.Bind(rec); err != nil {
-			return fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
+			return fmt.Errorf("databricks: statement %s: %w", r.op.ID, err)
 		}
 		r.n, r.row = int(rec.NumRows()), 0
 		return nil
@@ -205,7 +186,7 @@ func (r *rows) advance() error {
 	}
 	p, err := r.dec.Decode(rs.Columns)
 	if err != nil {
-		return fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
+		return fmt.Errorf("databricks: statement %s: %w", r.op.ID, err)
 	}
 	r.cp, r.n, r.row = p, p.NumRows(), 0
 	return nil
@@ -236,7 +217,7 @@ func (r *rows) nextRecord() (arrow.RecordBatch, error) {
 	b := r.cur.ArrowBatches[r.batchIdx]
 	r.batchIdx++
 	if b == nil {
-		return nil, fmt.Errorf("databricks: statement %s: nil Arrow batch", r.op.id)
+		return nil, fmt.Errorf("databricks: statement %s: nil Arrow batch", r.op.ID)
 	}
 	decode := r.ar.DecodeTransient // b.Batch is never modified
 	if r.handsOutRecords {
@@ -244,14 +225,14 @@ func (r *rows) nextRecord() (arrow.RecordBatch, error) {
 	}
 	rec, err := decode(b.Batch)
 	if err != nil {
-		return nil, fmt.Errorf("databricks: statement %s: %w", r.op.id, err)
+		return nil, fmt.Errorf("databricks: statement %s: %w", r.op.ID, err)
 	}
 	if rec.NumRows() != b.RowCount {
 		// The page's offsets count the announced rows: a batch that holds
 		// others would shift every row after it.
 		n := rec.NumRows()
 		rec.Release()
-		return nil, fmt.Errorf("databricks: statement %s: %w: Arrow batch holds %d rows, its page says %d", r.op.id, ErrCorruptResult, n, b.RowCount)
+		return nil, fmt.Errorf("databricks: statement %s: %w: Arrow batch holds %d rows, its page says %d", r.op.ID, ErrCorruptResult, n, b.RowCount)
 	}
 	// The record before no longer refers to its batch (DecodeTransient's
 	// records live until the next call), and what Next returned from it
@@ -287,7 +268,7 @@ func (r *rows) finish() {
 		return
 	}
 	r.eof = true
-	r.c.cleanupOp(r.ctx, r.op, false)
+	r.c.hs.Cleanup(r.ctx, r.op, hs2.Close)
 }
 
 // exhausted reports whether every row has been returned.
@@ -315,7 +296,7 @@ func (r *rows) Close() error {
 	}
 	// A result left on the server lets its page requests in flight finish,
 	// so that the server cannot count one after a new reader's FETCH_FIRST.
-	settle := r.op.kept && !r.eof
+	settle := r.op.Lifetime == hs2.Kept && !r.eof
 	if r.f != nil {
 		r.f.close(settle)
 	}
@@ -330,7 +311,7 @@ func (r *rows) Close() error {
 		r.ar.Close()
 	}
 	if !r.eof {
-		r.c.cleanupOp(r.ctx, r.op, false)
+		r.c.hs.Cleanup(r.ctx, r.op, hs2.Close)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package driver
 import (
 	"strconv"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -48,6 +49,6 @@ func (s OperationState) String() string {
 // Terminal reports whether s is final: anything but initialized, pending
 // and running. (UKNOWN_STATE counts as final, as the server sends it only
 // for operations it lost track of.)
-func (s OperationState) Terminal() bool { return terminal(tcli.TOperationState(s)) }
+func (s OperationState) Terminal() bool { return hs2.Terminal(tcli.TOperationState(s)) }
 
 func stateOf(s tcli.TOperationState) OperationState { return OperationState(s) }

@@ -3,6 +3,7 @@ package driver
 import (
 	"testing"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -10,7 +11,7 @@ import (
 func TestOperationStateIsTheProtocols(t *testing.T) {
 	for v := range tcli.TOperationState(numStateValues) {
 		s := stateOf(v)
-		if int32(s) != int32(v) || s.String() != v.String() || s.Terminal() != terminal(v) {
+		if int32(s) != int32(v) || s.String() != v.String() || s.Terminal() != hs2.Terminal(v) {
 			t.Errorf("%v: %d %s terminal=%v", v, s, s, s.Terminal())
 		}
 	}

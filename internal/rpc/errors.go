@@ -79,8 +79,11 @@ func (e *StatusError) InvalidHandle() bool {
 	return e.Status.GetStatusCode() == tcli.TStatusCode_INVALID_HANDLE_STATUS
 }
 
-// checkStatus returns a *StatusError when st reports an error.
-func checkStatus(method string, st *tcli.TStatus) error {
+// CheckStatus returns a *StatusError when st reports an error (ERROR_STATUS or
+// INVALID_HANDLE_STATUS), nil otherwise. It is the one place that decides
+// whether a TStatus is an error: the methods of Client apply it to every
+// reply, and callers apply it to the statuses nested in direct results.
+func CheckStatus(method string, st *tcli.TStatus) error {
 	if st == nil {
 		return nil
 	}

@@ -19,7 +19,7 @@ func finish[R any, P response[R]](method string, resp P) (P, error) {
 	if resp == nil {
 		return nil, fmt.Errorf("rpc: %s: %w: no result", method, errMalformedReply)
 	}
-	return resp, checkStatus(method, resp.GetStatus())
+	return resp, CheckStatus(method, resp.GetStatus())
 }
 
 // OpenSession opens a session.
