@@ -26,17 +26,9 @@ type testServer struct {
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	fake := tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	ctx := context.Background()
-	open, err := fake.OpenSession(ctx, &tcli.TOpenSessionReq{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec, err := fake.ExecuteStatement(ctx, &tcli.TExecuteStatementReq{SessionHandle: open.SessionHandle, Statement: "SELECT 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	session, op := fake.Start(t, "SELECT 1")
 	fake.Drain()
-	ts := &testServer{Server: httptest.NewServer(fake), fake: fake, session: open.SessionHandle, op: exec.OperationHandle}
+	ts := &testServer{Server: httptest.NewServer(fake), fake: fake, session: session, op: op}
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
@@ -124,6 +125,11 @@ type Fault struct {
 	// Err makes the handler fail with a non-Thrift error, which the
 	// processor answers with a TApplicationException.
 	Err error
+	// Wait, when set, is called with the request context before the
+	// request is processed, after Lag; an error it returns fails the
+	// handler as Err does. It lets a test hold a request, see it arrive
+	// and learn whether its client gave up on it.
+	Wait func(ctx context.Context) error
 }
 
 // HTTPError is the fault of an HTTP status with an optional Retry-After
@@ -144,8 +150,14 @@ type operation struct {
 	session     string
 	statusCalls int
 	fetchIdx    int
-	closed      bool
-	canceled    bool
+	// skipLinks is the number of result links the next page is answered
+	// without: a startRowOffset inside a page of links names a link.
+	skipLinks int
+	// served marks the pages answered once: their links come again with a
+	// fresh expiry.
+	served   map[int]bool
+	closed   bool
+	canceled bool
 }
 
 // New returns a server that answers OpenSession with protocol version proto.
@@ -179,6 +191,28 @@ func OneInt(v int32) *Script {
 			{I32Val: &tcli.TI32Column{Values: []int32{v}, Nulls: []byte{0}}},
 		}}},
 	}
+}
+
+// LinkPage is a page of result links.
+func LinkPage(links ...*tcli.TSparkArrowResultLink) *tcli.TRowSet {
+	return &tcli.TRowSet{Rows: []*tcli.TRow{}, ResultLinks: links}
+}
+
+// Start opens a session and executes statement in-process, for tests that
+// call a layer below the session (a page reader, an RPC client) with the
+// handle. The two requests are in the log.
+func (f *Server) Start(t testing.TB, statement string) (*tcli.TSessionHandle, *tcli.TOperationHandle) {
+	t.Helper()
+	ctx := context.Background()
+	open, err := f.OpenSession(ctx, &tcli.TOpenSessionReq{})
+	if err != nil || open.GetStatus().GetStatusCode() != tcli.TStatusCode_SUCCESS_STATUS {
+		t.Fatalf("tclitest: OpenSession: got %v, %v; want success", open.GetStatus(), err)
+	}
+	exec, err := f.ExecuteStatement(ctx, &tcli.TExecuteStatementReq{SessionHandle: open.SessionHandle, Statement: statement})
+	if err != nil || exec.GetStatus().GetStatusCode() != tcli.TStatusCode_SUCCESS_STATUS {
+		t.Fatalf("tclitest: ExecuteStatement: got %v, %v; want success", exec.GetStatus(), err)
+	}
+	return open.SessionHandle, exec.OperationHandle
 }
 
 // Script registers how the server answers statement.
@@ -349,6 +383,11 @@ func (f *Server) begin(ctx context.Context, method Method, req any) (*tcli.TStat
 		case <-t.C:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+	}
+	if fault.Wait != nil {
+		if err := fault.Wait(ctx); err != nil {
+			return nil, err
 		}
 	}
 	if fault.Err != nil {
@@ -627,6 +666,13 @@ func (f *Server) fetch(op *operation) *tcli.TFetchResultsResp {
 		if !op.s.KeepOffsets {
 			rs.StartRowOffset = op.pageStart(op.fetchIdx)
 		}
+		if len(rs.ResultLinks) > 0 {
+			rs.ResultLinks = op.links(op.fetchIdx)
+			if op.skipLinks > 0 && !op.s.KeepOffsets {
+				rs.StartRowOffset = rs.ResultLinks[0].StartRowOffset
+			}
+		}
+		op.skipLinks = 0
 		resp.Results = &rs
 		op.fetchIdx++
 	} else {
@@ -638,8 +684,50 @@ func (f *Server) fetch(op *operation) *tcli.TFetchResultsResp {
 	return resp
 }
 
+// links returns the result links page i is answered with (lock held):
+// copies, without the first skipLinks, re-signed with an expiry an hour
+// ahead when the page was answered before, as a server issues fresh
+// presigned URLs.
+func (op *operation) links(i int) []*tcli.TSparkArrowResultLink {
+	if op.served == nil {
+		op.served = map[int]bool{}
+	}
+	var out []*tcli.TSparkArrowResultLink
+	for _, lk := range op.s.Pages[i].ResultLinks[min(op.skipLinks, len(op.s.Pages[i].ResultLinks)):] {
+		c := *lk
+		if op.served[i] {
+			c.ExpiryTime = time.Now().Add(time.Hour).Unix()
+		}
+		out = append(out, &c)
+	}
+	op.served[i] = true
+	return out
+}
+
+// seek moves the cursor of op to row off (lock held): to the page that
+// starts there, or to the result link holding it. It reports whether one
+// does.
+func (op *operation) seek(off int64) bool {
+	for i := 0; i <= len(op.s.Pages); i++ {
+		if op.pageStart(i) == off {
+			op.fetchIdx, op.skipLinks = i, 0
+			return true
+		}
+	}
+	for i, p := range op.s.Pages {
+		for k, lk := range p.ResultLinks {
+			if lk.StartRowOffset <= off && off < lk.StartRowOffset+lk.RowCount {
+				op.fetchIdx, op.skipLinks = i, k
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // FetchResults answers the next page, or the page a startRowOffset names
-// (an error status when no page starts there).
+// (from the result link holding that row, in a page of links); an offset
+// at no page nor link is an error status.
 func (f *Server) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
 	st, err := f.begin(ctx, FetchResults, req)
 	if err != nil {
@@ -655,20 +743,13 @@ func (f *Server) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (
 		return &tcli.TFetchResultsResp{Status: bad}, nil
 	}
 	if req.Orientation == tcli.TFetchOrientation_FETCH_FIRST {
-		op.fetchIdx = 0
+		op.fetchIdx, op.skipLinks = 0, 0
 	}
 	if off := req.StartRowOffset; off != nil && f.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 && !op.s.IgnoreOffset {
 		// Position the cursor at the page that starts there (the current
 		// one if it does: an empty page starts where the next one does).
 		if op.fetchIdx > len(op.s.Pages) || op.pageStart(min(op.fetchIdx, len(op.s.Pages))) != *off {
-			found := false
-			for i := 0; i <= len(op.s.Pages); i++ {
-				if op.pageStart(i) == *off {
-					op.fetchIdx, found = i, true
-					break
-				}
-			}
-			if !found {
+			if !op.seek(*off) {
 				return &tcli.TFetchResultsResp{Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("startRowOffset is not at a page")}}, nil
 			}
 		}

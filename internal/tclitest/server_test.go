@@ -256,3 +256,68 @@ func TestLatencyAndLagInProcess(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A page of result links is answered from the link holding the row a
+// request names; a page answered again carries fresh expiries.
+func TestLinkPages(t *testing.T) {
+	srv := tclitest.New(v8)
+	expired := time.Now().Add(-time.Minute).Unix()
+	link := func(start int64) *tcli.TSparkArrowResultLink {
+		return &tcli.TSparkArrowResultLink{FileLink: "http://storage/f", StartRowOffset: start, RowCount: 5, ExpiryTime: expired}
+	}
+	s := tclitest.OneInt(0)
+	s.Pages = []*tcli.TRowSet{tclitest.LinkPage(link(0), link(5)), tclitest.LinkPage(link(10))}
+	srv.Script("q", s)
+	_, op := srv.Start(t, "q")
+	fetch := func(off int64) *tcli.TFetchResultsResp {
+		t.Helper()
+		r, err := srv.FetchResults(context.Background(), &tcli.TFetchResultsReq{OperationHandle: op, StartRowOffset: &off})
+		if err != nil || r.GetStatus().GetStatusCode() != tcli.TStatusCode_SUCCESS_STATUS {
+			t.Fatalf("FetchResults at %d: got %v, %v; want success", off, r.GetStatus(), err)
+		}
+		return r
+	}
+	first := fetch(0)
+	if lks := first.Results.ResultLinks; len(lks) != 2 || lks[0].ExpiryTime != expired {
+		t.Fatalf("first page: got %v, want the 2 links as scripted", lks)
+	}
+	again := fetch(7)
+	lks := again.Results.ResultLinks
+	if again.Results.StartRowOffset != 5 || len(lks) != 1 || lks[0].StartRowOffset != 5 || lks[0].ExpiryTime <= time.Now().Unix() || !again.GetHasMoreRows() {
+		t.Fatalf("page at row 7: got start %d, links %v; want the link of row 5 with a fresh expiry, more rows", again.Results.StartRowOffset, lks)
+	}
+	if next := fetch(10); len(next.Results.ResultLinks) != 1 || next.Results.ResultLinks[0].ExpiryTime != expired || next.GetHasMoreRows() {
+		t.Fatalf("last page: got %v, want the link of row 10 as scripted, no more rows", next.Results.ResultLinks)
+	}
+}
+
+// A Wait fault holds a request until the test lets it go, and sees the
+// request context end when the client gives up.
+func TestWaitFault(t *testing.T) {
+	srv := tclitest.New(v8)
+	arrived, gaveUp := make(chan struct{}), make(chan error, 1)
+	srv.Inject(tclitest.OpenSession, tclitest.Fault{Wait: func(ctx context.Context) error {
+		close(arrived)
+		<-ctx.Done()
+		gaveUp <- ctx.Err()
+		return ctx.Err()
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	c := overHTTP(t, srv)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{})
+		done <- err
+	}()
+	<-arrived
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("client: got %v, want context.Canceled", err)
+	}
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Errorf("server side: got %v, want the request context canceled", err)
+	}
+	if n := srv.OpenSessions(); n != 0 {
+		t.Errorf("open sessions: got %d, want 0", n)
+	}
+}
