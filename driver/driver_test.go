@@ -30,19 +30,19 @@ func TestOpenDSN(t *testing.T) {
 	defer db.Close()
 	var n int32
 	if err := db.QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil || n != 1 {
-		t.Fatalf("n=%d err=%v", n, err)
+		t.Fatalf("got %d, %v; want 1", n, err)
 	}
 	log := f.Log()
 	h := log[len(log)-1].Header
 	if h.Get("Authorization") != "Bearer dapiSECRET" {
-		t.Fatalf("auth %q", h.Get("Authorization"))
+		t.Fatalf("Authorization: got %q, want Bearer and the token", h.Get("Authorization"))
 	}
 	if ua := h.Get("User-Agent"); !strings.Contains(ua, "mytool") {
-		t.Fatalf("user agent %q", ua)
+		t.Fatalf("User-Agent: got %q, want it to contain mytool", ua)
 	}
 	o := tclitest.Received[*tcli.TOpenSessionReq](f)[0]
 	if o.InitialNamespace.GetCatalogName() != "c1" {
-		t.Fatal("catalog")
+		t.Fatalf("catalog: got %q, want c1", o.InitialNamespace.GetCatalogName())
 	}
 	// Driver.Open as well.
 	cn, err := (&Driver{}).Open(dsn)
@@ -53,7 +53,7 @@ func TestOpenDSN(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := sql.Open(DriverName, "token:x@/nohost"); err == nil {
-		t.Fatal("bad DSN accepted")
+		t.Fatal("got a DB for a DSN without a host, want an error")
 	}
 }
 
@@ -81,15 +81,15 @@ func TestNewConnectorOptionsAndLogging(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := c.Connect(context.Background()); !errors.Is(err, ErrClosed) {
-		t.Fatal("closed connector connects")
+		t.Fatalf("Connect on a closed connector: got %v, want ErrClosed", err)
 	}
 	if logs.Len() == 0 || strings.Contains(logs.String(), "TOPSECRET") {
-		t.Fatalf("logs: %s", logs.String())
+		t.Fatalf("logs: got %q, want records without the token", logs.String())
 	}
 	if c.Driver() == nil || !cfg.AccessToken.IsZero() {
-		t.Fatal("config mutated by options")
+		t.Fatal("got the Config changed by NewConnector, want it untouched")
 	}
 	if _, err := NewConnector(&Config{}); err == nil {
-		t.Fatal("empty config accepted")
+		t.Fatal("got a connector for an empty Config, want an error")
 	}
 }

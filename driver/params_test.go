@@ -79,18 +79,18 @@ func TestParametersSent(t *testing.T) {
 			}
 			ps := sentParams(t, e)
 			if len(ps) != 1 {
-				t.Fatalf("%d params", len(ps))
+				t.Fatalf("got %d params, want 1", len(ps))
 			}
 			p := ps[0]
 			if p.ordinal != 1 || p.name != "" || p.typ != c.typ {
-				t.Fatalf("param %+v", p)
+				t.Fatalf("got param %+v, want ordinal 1, no name, type %s", p, c.typ)
 			}
 			if c.null != (p.value == nil) || (!c.null && *p.value != c.val) {
 				got := "<nil>"
 				if p.value != nil {
 					got = *p.value
 				}
-				t.Fatalf("value %q want %q", got, c.val)
+				t.Fatalf("value: got %q, want %q (null: %v)", got, c.val, c.null)
 			}
 		})
 	}
@@ -105,7 +105,7 @@ func TestNamedParameters(t *testing.T) {
 	}
 	ps := sentParams(t, e)
 	if len(ps) != 2 || ps[0].name != "a" || ps[0].typ != "INT" || ps[1].name != "b" || *ps[1].value != "x" || ps[0].ordinal != 0 {
-		t.Fatalf("%+v", ps)
+		t.Fatalf("got %+v, want a INT and b = x, by name", ps)
 	}
 }
 
@@ -114,10 +114,10 @@ func TestParametersNeedV8(t *testing.T) {
 		e := newHTTPEnv(t, proto)
 		_, err := e.db(t).ExecContext(context.Background(), "SELECT ?", 1)
 		if !errors.Is(err, ErrParametersNotSupported) {
-			t.Fatalf("%v: %v", proto, err)
+			t.Fatalf("%v: got %v, want ErrParametersNotSupported", proto, err)
 		}
 		if n := e.fake.Count(tclitest.ExecuteStatement); n != 0 {
-			t.Fatalf("statement sent without its parameters")
+			t.Fatalf("got %d ExecuteStatement requests, want none (the statement would run without its parameters)", n)
 		}
 	}
 }
@@ -125,9 +125,9 @@ func TestParametersNeedV8(t *testing.T) {
 func TestUnsupportedArgument(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	if _, err := e.db(t).ExecContext(context.Background(), "SELECT ?", struct{}{}); err == nil {
-		t.Fatal("struct accepted")
+		t.Fatal("got a struct argument accepted, want an error")
 	}
 	if _, err := e.db(t).ExecContext(context.Background(), "SELECT ?", Decimal{Unscaled: new(big.Int).Exp(big.NewInt(10), big.NewInt(40), nil)}); err == nil {
-		t.Fatal("DECIMAL(41) accepted")
+		t.Fatal("got a DECIMAL(41) argument accepted, want an error")
 	}
 }

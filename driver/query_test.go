@@ -21,7 +21,7 @@ func TestQuerySimpleColumnSet(t *testing.T) {
 				t.Fatal(err)
 			}
 			if n != 7 {
-				t.Fatalf("got %d", n)
+				t.Fatalf("got %d, want 7", n)
 			}
 		})
 	}
@@ -34,6 +34,6 @@ func TestPingAndBeginTx(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.BeginTx(context.Background(), nil); !errors.Is(err, ErrTransactionsNotSupported) {
-		t.Fatalf("BeginTx: %v", err)
+		t.Fatalf("BeginTx: got %v, want ErrTransactionsNotSupported", err)
 	}
 }

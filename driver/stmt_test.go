@@ -25,17 +25,17 @@ func TestPreparedStatement(t *testing.T) {
 	for range 2 {
 		var n int32
 		if err := st.QueryRowContext(context.Background(), int8(1)).Scan(&n); err != nil || n != 4 {
-			t.Fatalf("n=%d err=%v", n, err)
+			t.Fatalf("got %d, %v; want 4", n, err)
 		}
 	}
 	if _, err := st.ExecContext(context.Background(), int8(1)); err != nil {
 		t.Fatal(err)
 	}
 	if ps := sentParams(t, e); len(ps) != 1 || ps[0].typ != "TINYINT" {
-		t.Fatalf("%+v", ps)
+		t.Fatalf("got params %+v, want one TINYINT", ps)
 	}
-	if e.fake.Count(tclitest.ExecuteStatement) != 3 {
-		t.Fatal("statement not run per call")
+	if n := e.fake.Count(tclitest.ExecuteStatement); n != 3 {
+		t.Fatalf("got %d ExecuteStatement requests, want 3: one per call", n)
 	}
 }
 
@@ -66,11 +66,11 @@ func TestCorruptResults(t *testing.T) {
 			rows.Close()
 		}
 		if err == nil {
-			t.Errorf("%s: no error", q)
+			t.Errorf("%s: got no error, want one", q)
 		}
 		// Result links are read like Arrow results: they need the schema.
 		if q == "url based" && !errors.Is(err, ErrUnsupportedResult) {
-			t.Errorf("url: %v", err)
+			t.Errorf("url based: got %v, want ErrUnsupportedResult", err)
 		}
 	}
 }
@@ -88,10 +88,10 @@ func TestArrowSchemaOnly(t *testing.T) {
 	defer rows.Close()
 	ct, _ := rows.ColumnTypes()
 	if len(ct) != 1 || ct[0].Name() != "n" || ct[0].DatabaseTypeName() != "BIGINT" {
-		t.Fatalf("%v", ct)
+		t.Fatalf("got column types %v, want one BIGINT n", ct)
 	}
 	if got := collectInts(t, rows); len(got) != 1 || got[0] != 9 {
-		t.Fatal(got)
+		t.Fatalf("got %v, want [9]", got)
 	}
 }
 
@@ -100,11 +100,11 @@ func TestMissingHandles(t *testing.T) {
 	e.fake.Script("nohandle", &tclitest.Script{ExecStatus: tclitest.OK()})
 	_, err := e.db(t).ExecContext(context.Background(), "nohandle")
 	if err == nil || !strings.Contains(err.Error(), "no operation handle") {
-		t.Fatal(err)
+		t.Fatalf("got %v, want an error saying no operation handle", err)
 	}
 	var se *ServerError
 	if !errors.As(err, &se) {
-		t.Fatal(err)
+		t.Fatalf("got %T, want a *ServerError", err)
 	}
 }
 
@@ -116,36 +116,36 @@ func TestClosedConnAndRows(t *testing.T) {
 	}
 	c := cn.(*conn)
 	if _, err := c.Begin(); !errors.Is(err, ErrTransactionsNotSupported) {
-		t.Fatal(err)
+		t.Fatalf("Begin: got %v, want ErrTransactionsNotSupported", err)
 	}
 	st, err := c.Prepare("SELECT 1")
 	if err != nil || st.NumInput() != -1 {
-		t.Fatal(err)
+		t.Fatalf("Prepare: got %v, want a statement with NumInput -1", err)
 	}
 	if _, err := st.(*stmt).Exec(nil); err == nil {
-		t.Fatal("legacy Exec")
+		t.Fatal("legacy Exec: got no error, want one")
 	}
 	if _, err := st.(*stmt).Query(nil); err == nil {
-		t.Fatal("legacy Query")
+		t.Fatal("legacy Query: got no error, want one")
 	}
 	st.Close()
 	if _, err := st.(*stmt).QueryContext(context.Background(), nil); !errors.Is(err, ErrClosed) {
-		t.Fatal(err)
+		t.Fatalf("QueryContext on a closed statement: got %v, want ErrClosed", err)
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if c.IsValid() {
-		t.Fatal("closed conn valid")
+		t.Fatal("IsValid of a closed conn: got true, want false")
 	}
 	if err := c.Close(); err != nil {
-		t.Fatal("double close")
+		t.Fatalf("second Close: got %v, want nil", err)
 	}
 	if _, err := c.QueryContext(context.Background(), "SELECT 1", nil); !errors.Is(err, ErrClosed) {
-		t.Fatal(err)
+		t.Fatalf("QueryContext on a closed conn: got %v, want ErrClosed", err)
 	}
-	if e.fake.OpenSessions() != 0 {
-		t.Fatal("session not closed")
+	if n := e.fake.OpenSessions(); n != 0 {
+		t.Fatalf("got %d open sessions, want 0", n)
 	}
 	_ = sql.ErrNoRows
 }
