@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	sqldriver "database/sql/driver"
@@ -212,43 +213,50 @@ func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 // lets it finish, so that it cannot move the cursor of a reader that starts
 // from the first row right after.
 func TestOperationRowsEarlyCloseSettlesFetch(t *testing.T) {
-	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	schema, p1 := int64Records([]int64{1, 2})
-	_, p2 := int64Records([]int64{3})
-	_, p3 := int64Records([]int64{4})
-	_, p4 := int64Records([]int64{5})
-	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3, p4))
-	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := e.c.OperationRows(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The first page comes at once; the server takes its time over the
-	// read-ahead's request for the second.
-	fetches := e.fake.Count(tclitest.FetchResults)
-	e.fake.Inject(tclitest.FetchResults, tclitest.Fault{Lag: 300 * time.Millisecond})
-	dest := make([]sqldriver.Value, 1)
-	if err := rows.Next(dest); err != nil {
-		t.Fatal(err)
-	}
-	for e.fake.Count(tclitest.FetchResults) < fetches+1 {
-		time.Sleep(time.Millisecond)
-	}
-	rows.Close()
-	rows, err = e.c.OperationRows(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rows.Next(dest); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(400 * time.Millisecond)
-	if got := readDriverInts(t, rows); fmt.Sprint(got) != "[2 3 4 5]" {
-		t.Fatalf("got %v after the first row", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		schema, p1 := int64Records([]int64{1, 2})
+		_, p2 := int64Records([]int64{3})
+		_, p3 := int64Records([]int64{4})
+		_, p4 := int64Records([]int64{5})
+		e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3, p4))
+		ref, _, err := e.c.SubmitDetached(context.Background(), "q")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := e.c.OperationRows(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The first page comes at once; the server takes its time over the
+		// read-ahead's request for the second.
+		fetches := e.fake.Count(tclitest.FetchResults)
+		e.fake.Inject(tclitest.FetchResults, tclitest.Fault{Lag: 300 * time.Millisecond})
+		dest := make([]sqldriver.Value, 1)
+		if err := rows.Next(dest); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // the read-ahead's request is with the server
+		if n := e.fake.Count(tclitest.FetchResults); n != fetches+1 {
+			t.Fatalf("got %d FetchResults requests, want %d: the read-ahead's in flight", n, fetches+1)
+		}
+		start := time.Now()
+		rows.Close()
+		if d := time.Since(start); d != 300*time.Millisecond {
+			t.Fatalf("Close returned after %v, want 300ms: when the request in flight was answered", d)
+		}
+		rows, err = e.c.OperationRows(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rows.Next(dest); err != nil {
+			t.Fatal(err)
+		}
+		if got := readDriverInts(t, rows); fmt.Sprint(got) != "[2 3 4 5]" {
+			t.Fatalf("got %v after the first row, want [2 3 4 5]", got)
+		}
+		rows.Close()
+	})
 }
 
 func TestSubmitDetachedRejected(t *testing.T) {
@@ -271,36 +279,37 @@ func TestSubmitDetachedRejected(t *testing.T) {
 // ExecuteStatement is in flight still gives the reference, and the
 // statement runs on.
 func TestSubmitDetachedContextEndsDuringSubmit(t *testing.T) {
-	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	block := make(chan struct{})
-	s := intScript(1)
-	s.States = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
-	s.Block = block
-	e.fake.Script("q", s)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for e.fake.Count(tclitest.ExecuteStatement) == 0 {
-			time.Sleep(time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		block := make(chan struct{})
+		s := intScript(1)
+		s.States = []tcli.TOperationState{tcli.TOperationState_RUNNING_STATE}
+		s.Block = block
+		e.fake.Script("q", s)
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			synctest.Wait() // the server holds the ExecuteStatement
+			cancel()
+			time.Sleep(50 * time.Millisecond)
+			close(block)
+		}()
+		ref, _, err := e.c.SubmitDetached(ctx, "q")
+		if !errors.Is(err, context.Canceled) || ref.IsZero() {
+			t.Fatalf("got ref %v, %v; want a reference and context.Canceled", ref, err)
 		}
-		cancel()
-		time.Sleep(50 * time.Millisecond)
-		close(block)
-	}()
-	ref, _, err := e.c.SubmitDetached(ctx, "q")
-	if !errors.Is(err, context.Canceled) || ref.IsZero() {
-		t.Fatalf("ref %v err %v", ref, err)
-	}
-	if e.operation(ref.StatementID()).Canceled || e.fake.Count(tclitest.CancelOperation) != 0 {
-		t.Fatal("the statement was cancelled")
-	}
-	if st, err := e.c.OperationStatus(context.Background(), ref); err != nil || st.State != StateRunning {
-		t.Fatalf("status %+v %v", st, err)
-	}
-	// A ctx already done sends nothing.
-	n := e.fake.Count(tclitest.ExecuteStatement)
-	if ref, _, err := e.c.SubmitDetached(ctx, "q"); !errors.Is(err, context.Canceled) || !ref.IsZero() || e.fake.Count(tclitest.ExecuteStatement) != n {
-		t.Fatalf("done ctx: ref %v err %v", ref, err)
-	}
+		if op := e.operation(ref.StatementID()); op.Canceled || e.fake.Count(tclitest.CancelOperation) != 0 {
+			t.Fatalf("got %+v after %d CancelOperation requests, want the statement running", op, e.fake.Count(tclitest.CancelOperation))
+		}
+		if st, err := e.c.OperationStatus(context.Background(), ref); err != nil || st.State != StateRunning {
+			t.Fatalf("status: got %+v, %v; want running", st, err)
+		}
+		// A ctx already done sends nothing.
+		n := e.fake.Count(tclitest.ExecuteStatement)
+		if ref, _, err := e.c.SubmitDetached(ctx, "q"); !errors.Is(err, context.Canceled) || !ref.IsZero() || e.fake.Count(tclitest.ExecuteStatement) != n {
+			t.Fatalf("done ctx: got ref %v, %v after %d requests; want no reference, context.Canceled, none sent", ref, err, e.fake.Count(tclitest.ExecuteStatement)-n)
+		}
+		e.c.Close()
+	})
 }
 
 func TestConnectorCancelAndClose(t *testing.T) {
