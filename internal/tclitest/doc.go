@@ -13,9 +13,10 @@
 // INT row ([OneInt]).
 //
 // It serves the same way behind httptest, as an http.Handler reached
-// through the real RPC client, and in-process, called as a
-// tcli.TCLIService, which testing/synctest bubbles need (they allow no
-// network).
+// through the real RPC client; in-process through [Server.Transport], an
+// http.RoundTripper that needs no network, so that the real RPC client runs
+// inside testing/synctest bubbles (they allow no sockets); and called
+// directly as a tcli.TCLIService.
 //
 // Every request is logged with its method, decoded request struct and
 // HTTP header ([Server.Log], [Received]); tests assert on the log rather

@@ -321,3 +321,31 @@ func TestWaitFault(t *testing.T) {
 		t.Errorf("open sessions: got %d, want 0", n)
 	}
 }
+
+// Over the in-process transport the real RPC client runs in a synctest
+// bubble: a Retry-After is waited on the bubble's clock, and a lost reply
+// is a failed round trip after the request ran.
+func TestTransportInBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := tclitest.New(v8)
+		c := rpc.New(rpc.Options{URL: "http://warehouse.invalid/sql", HTTPClient: &http.Client{Transport: srv.Transport()}, UserAgent: "bubble/1"})
+		srv.Inject(tclitest.OpenSession, tclitest.HTTPError(http.StatusServiceUnavailable, "30"))
+		start := time.Now()
+		s, err := c.OpenSession(context.Background(), &tcli.TOpenSessionReq{})
+		if err != nil || time.Since(start) != 30*time.Second {
+			t.Fatalf("OpenSession after a 503: got %v after %v, want success after the 30s Retry-After", err, time.Since(start))
+		}
+		if h := srv.Log()[1].Header.Get("User-Agent"); h != "bubble/1" {
+			t.Errorf("User-Agent: got %q, want bubble/1", h)
+		}
+		srv.Inject(tclitest.ExecuteStatement, tclitest.Fault{DropReply: true})
+		_, err = c.ExecuteStatement(context.Background(), &tcli.TExecuteStatementReq{SessionHandle: s.SessionHandle, Statement: "q"})
+		if err == nil || rpc.NotProcessed(err) || srv.LastStatementID() == "" {
+			t.Errorf("lost reply: got %v (not processed: %v), statement %q; want an error of a request that ran", err, rpc.NotProcessed(err), srv.LastStatementID())
+		}
+		srv.Inject(tclitest.CloseSession, tclitest.Fault{HangUp: true})
+		if _, err := c.CloseSession(context.Background(), &tcli.TCloseSessionReq{SessionHandle: s.SessionHandle}); err != nil || srv.OpenSessions() != 0 {
+			t.Errorf("CloseSession after a hang-up: got %v and %d open sessions, want it retried and closed", err, srv.OpenSessions())
+		}
+	})
+}
