@@ -2,6 +2,7 @@ package driver
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func newHTTPEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config))
 	svc := rpc.New(rpc.Options{
 		URL:        srv.URL + "/sql/1.0/warehouses/test",
 		HTTPClient: srv.Client(),
-		Retry:      rpc.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second, Budget: 10 * time.Second},
+		Retry:      testRetry,
 	})
 	c := newConnector(cfg, svc)
 	t.Cleanup(func() {
@@ -39,6 +40,29 @@ func newHTTPEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config))
 	})
 	return &testEnv{fake: f, srv: srv, c: c}
 }
+
+// newBubbleEnv is newHTTPEnv without a network: the real RPC client reaches
+// the fake through its in-process transport, so that the test can run in a
+// synctest bubble.
+func newBubbleEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {
+	t.Helper()
+	f := tclitest.New(proto)
+	cfg := testConfig()
+	for _, m := range mod {
+		m(cfg)
+	}
+	svc := rpc.New(rpc.Options{
+		URL:        "http://warehouse.invalid/sql/1.0/warehouses/test",
+		HTTPClient: &http.Client{Transport: f.Transport()},
+		Retry:      testRetry,
+	})
+	c := newConnector(cfg, svc)
+	t.Cleanup(func() { c.Close() })
+	return &testEnv{fake: f, c: c}
+}
+
+// testRetry retries quickly, honouring a Retry-After of up to 2s.
+var testRetry = rpc.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second, Budget: 10 * time.Second}
 
 // newDirectEnv uses the fake directly as the service (no HTTP), for synctest.
 func newDirectEnv(proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {

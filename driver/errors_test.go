@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/asyncsql/databricks/internal/rpc"
@@ -65,19 +66,22 @@ func TestOpenSessionError(t *testing.T) {
 
 func TestHTTPRetries(t *testing.T) {
 	t.Run("503 Retry-After then success", func(t *testing.T) {
-		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-		e.fake.Inject(tclitest.ExecuteStatement, tclitest.HTTPError(503, "1"))
-		start := time.Now()
-		var n int32
-		if err := e.db(t).QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if d := time.Since(start); d < time.Second {
-			t.Fatalf("Retry-After not honoured: %v", d)
-		}
-		if c := len(tclitest.Received[*tcli.TExecuteStatementReq](e.fake)); c != 1 {
-			t.Fatalf("ExecuteStatement reached the handler %d times, want 1", c)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			e := newBubbleEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+			e.fake.Inject(tclitest.ExecuteStatement, tclitest.HTTPError(503, "1"))
+			db := e.db(t)
+			start := time.Now()
+			var n int32
+			if err := db.QueryRowContext(context.Background(), "SELECT 1").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d != time.Second {
+				t.Fatalf("got the result after %v, want after the 1s of Retry-After", d)
+			}
+			if c := len(tclitest.Received[*tcli.TExecuteStatementReq](e.fake)); c != 1 {
+				t.Fatalf("ExecuteStatement reached the handler %d times, want 1", c)
+			}
+		})
 	})
 	t.Run("500 on ExecuteStatement is not retried", func(t *testing.T) {
 		e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
@@ -85,7 +89,7 @@ func TestHTTPRetries(t *testing.T) {
 		_, err := e.db(t).ExecContext(context.Background(), "SELECT 1")
 		var he *rpc.HTTPError
 		if !errors.As(err, &he) || he.StatusCode != 500 {
-			t.Fatalf("%v", err)
+			t.Fatalf("got %v, want an HTTP 500 error", err)
 		}
 		if errors.Is(err, driver.ErrBadConn) {
 			t.Fatal("500 may have run the statement: must not be ErrBadConn")
@@ -108,10 +112,10 @@ func TestHTTPRetries(t *testing.T) {
 		}
 		_, err := e.db(t).ExecContext(context.Background(), "SELECT 1")
 		if err == nil || errors.Is(err, driver.ErrBadConn) || !strings.Contains(err.Error(), "429") {
-			t.Fatalf("err %v", err)
+			t.Fatalf("got %v, want the 429 error, not ErrBadConn", err)
 		}
 		if c := e.fake.Count(tclitest.OpenSession); c != 1 {
-			t.Fatalf("OpenSession %d", c)
+			t.Fatalf("got %d OpenSession requests, want 1", c)
 		}
 	})
 	t.Run("401 at OpenSession is returned once", func(t *testing.T) {
@@ -121,7 +125,7 @@ func TestHTTPRetries(t *testing.T) {
 		}
 		err := e.db(t).PingContext(context.Background())
 		if err == nil || errors.Is(err, driver.ErrBadConn) {
-			t.Fatalf("err %v", err)
+			t.Fatalf("got %v, want the 401 error, not ErrBadConn", err)
 		}
 		if n := e.fake.Count(tclitest.OpenSession); n != 1 { // one request, not one per database/sql retry
 			t.Fatalf("got %d OpenSession requests, want 1", n)
