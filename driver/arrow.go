@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/asyncsql/databricks/internal/hs2"
+	"github.com/asyncsql/databricks/internal/results"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -56,16 +57,15 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 			cn.c.hs.Cleanup(ctx, op, hs2.Close)
 			return fmt.Errorf("%w: statement %s has no result set", ErrNoArrow, op.ID)
 		}
-		r, err := cn.c.newRows(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
+		r, err := cn.c.openRows(ctx, op, rowsOptions{orientation: tcli.TFetchOrientation_FETCH_NEXT, records: results.RecordsRetained})
 		if err != nil {
 			cn.c.hs.Cleanup(ctx, op, hs2.Close)
 			return err
 		}
-		if !r.arrow {
+		if r.ar == nil {
 			r.Close()
 			return fmt.Errorf("%w (statement %s)", ErrNoArrow, op.ID)
 		}
-		r.handsOutRecords = true
 		it = &arrowIter{r: r}
 		return nil
 	})
@@ -84,7 +84,7 @@ type arrowIter struct {
 
 // Next implements ArrowIterator.
 func (it *arrowIter) Next() bool {
-	if it.err != nil || it.r.closed {
+	if it.err != nil || it.r.state == rowsClosed {
 		return false
 	}
 	rec, err := it.r.nextRecord()

@@ -8,6 +8,7 @@ import (
 	sqldriver "database/sql/driver"
 
 	"github.com/asyncsql/databricks/internal/hs2"
+	"github.com/asyncsql/databricks/internal/results"
 )
 
 // Sentinel errors reported by the driver. Test for them with errors.Is.
@@ -37,7 +38,7 @@ var (
 	// because it is not what the server's own account of it says: a page
 	// that does not start at the row after the last one, a batch or file
 	// whose rows or checksum do not match. No row of such data is returned.
-	ErrCorruptResult = errors.New("databricks: corrupt result")
+	ErrCorruptResult = results.ErrCorrupt
 )
 
 // ServerError is an error reported by the server, either as an ERROR status of a

@@ -2,16 +2,10 @@ package driver
 
 import (
 	"context"
-	sqldriver "database/sql/driver"
-	"errors"
-	"io"
-	"reflect"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -121,77 +115,5 @@ func TestLZ4CorruptLaterPage(t *testing.T) {
 	}
 	if got != 20 { // page 1 (15 rows) and the first batch of page 2
 		t.Fatalf("%d rows before the error, want 20", got)
-	}
-}
-
-// TestLZ4BatchesRecycled reads LZ4 pages of the eight benchmark columns at
-// the driver level, keeping every value: the memory of decompressed batches
-// is decompressed into again once the consumer has moved on, and no value
-// kept from an earlier batch changes (they are compared with the same
-// result read uncompressed).
-func TestLZ4BatchesRecycled(t *testing.T) {
-	const pages, batches, perBatch = 4, 5, 200
-	script := func(compress bool) *tclitest.Script {
-		var all [][]arrow.RecordBatch
-		for p := range pages {
-			var recs []arrow.RecordBatch
-			for b := range batches {
-				rb := array.NewRecordBuilder(alloc, eightColumnSchema)
-				for j := range perBatch {
-					appendEightColumnRow(rb, (p*batches+b)*perBatch+j)
-				}
-				recs = append(recs, rb.NewRecordBatch())
-				rb.Release()
-			}
-			all = append(all, recs)
-		}
-		return arrowScript(t, eightColumnTableSchema(), eightColumnSchema, compress, all...)
-	}
-	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	e.fake.Script("plain", script(false))
-	e.fake.Script("lz4", script(true))
-	cn, err := e.c.Connect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.Close()
-	read := func(q string) (vals [][]sqldriver.Value, batchMem map[*byte]int) {
-		rs, err := cn.(sqldriver.QueryerContext).QueryContext(context.Background(), q, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rs.Close()
-		r := rs.(*rows)
-		batchMem = map[*byte]int{}
-		var last *byte
-		for {
-			dest := make([]sqldriver.Value, 8)
-			err := r.Next(dest)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			vals = append(vals, dest)
-			if p := unsafe.SliceData(r.prev); p != last {
-				batchMem[p]++
-				last = p
-			}
-		}
-		return vals, batchMem
-	}
-	want, _ := read("plain")
-	got, mem := read("lz4")
-	if len(want) != pages*batches*perBatch || len(got) != len(want) {
-		t.Fatalf("%d and %d rows, want %d", len(want), len(got), pages*batches*perBatch)
-	}
-	for i := range want {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Fatalf("row %d: %v, want %v", i, got[i], want[i])
-		}
-	}
-	if len(mem) >= pages*batches {
-		t.Fatalf("%d batches in %d distinct buffers: none was decompressed into again", pages*batches, len(mem))
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/results"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -133,7 +134,7 @@ func TestShiftedPageIsAnError(t *testing.T) {
 			// point asking again.
 			wantFetches := 2
 			if proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
-				wantFetches = pageAttempts
+				wantFetches = results.PageAttempts
 			}
 			if n := e.fake.Count(tclitest.FetchResults); n != wantFetches {
 				t.Errorf("FetchResults %d, want %d", n, wantFetches)

@@ -139,7 +139,7 @@ func (a *m2mAuth) fetch(ctx context.Context) error {
 		}
 		// A server that echoes the request must not put the secret into
 		// the error.
-		if cs := a.clientSecret.Reveal(); len(cs) >= minRedactedPart {
+		if cs := a.clientSecret.Reveal(); len(cs) >= secret.MinRedactedPart {
 			msg = strings.ReplaceAll(msg, cs, redacted)
 		}
 		return fmt.Errorf("databricks: OAuth token request: %s", msg)

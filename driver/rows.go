@@ -14,44 +14,56 @@ import (
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/internal/hs2"
+	"github.com/asyncsql/databricks/internal/results"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// rows streams a result set page by page.
+// rows converts the batches of a result set for database/sql: Arrow records
+// through the arrowbatch Reader's column readers, column-based pages
+// through colset. Fetching, read-ahead, decompression and downloads are the
+// results.Source's.
 type rows struct {
 	c    *Connector
 	op   *hs2.Operation
 	cols []column
-	f    *fetcher
-	// links reads URL_BASED_SET results (nil otherwise).
-	links *linkReader
+	src  results.Source
 
-	arrow bool
-	// noFields marks an Arrow result whose Arrow schema has no fields while
-	// the table schema has columns: it must hold no rows.
+	// ar converts Arrow records (nil for column-based results); noFields
+	// marks an Arrow result whose Arrow schema has no fields while the
+	// table schema has columns: it must hold no rows.
+	ar       *arrowbatch.Reader
 	noFields bool
-	// handsOutRecords is set when the records themselves reach the user
-	// (QueryArrow): they are then decoded from copies, valid after the
-	// next batch. Rows.Next reads each record before decoding the next and
-	// hands out copies of its values, so it decodes without copying.
-	handsOutRecords bool
-	ar              *arrowbatch.Reader
-	dec             *colset.Decoder
-
-	// current page
-	cur      *tcli.TRowSet
-	batchIdx int
-	// prev is the batch of the record before rec, recycled once the next
-	// record is decoded.
-	prev   []byte
-	rec    arrow.RecordBatch
-	cp     *colset.Page
+	// dec converts column-based pages; cp is the page being read.
+	dec *colset.Decoder
+	cp  *colset.Page
+	// n is the number of rows of the current batch, row the next one.
 	n, row int
 
 	ctx     context.Context
-	eof     bool
-	closed  bool
+	state   rowsState
 	lastErr error
+}
+
+// rowsState is where a result is in its life.
+type rowsState uint8
+
+const (
+	// rowsReading: rows remain, or may; the operation is open.
+	rowsReading rowsState = iota
+	// rowsDone: the last row was returned and the operation closed (unless
+	// kept on the server).
+	rowsDone
+	// rowsClosed: Close was called.
+	rowsClosed
+)
+
+// rowsOptions says how a result is read.
+type rowsOptions struct {
+	// orientation is that of the first FetchResults call.
+	orientation tcli.TFetchOrientation
+	// records says how long Arrow records are used: RecordsRetained when
+	// they reach the application (QueryArrow).
+	records results.RecordUse
 }
 
 var (
@@ -63,9 +75,16 @@ var (
 	_ sqldriver.RowsColumnTypePrecisionScale   = (*rows)(nil)
 )
 
-// newRows prepares the result of a finished operation: it reads the metadata
-// (from direct results or GetResultSetMetadata) and plans the columns once.
+// newRows prepares the result of a finished operation for Rows.Next (see
+// openRows).
 func (c *Connector) newRows(ctx context.Context, op *hs2.Operation, orientation tcli.TFetchOrientation) (*rows, error) {
+	return c.openRows(ctx, op, rowsOptions{orientation: orientation})
+}
+
+// openRows prepares the result of a finished operation: it reads the
+// metadata (from direct results or GetResultSetMetadata), plans the columns
+// once and opens the result's source.
+func (c *Connector) openRows(ctx context.Context, op *hs2.Operation, opts rowsOptions) (*rows, error) {
 	meta, err := c.hs.ResultSetMetadata(ctx, op)
 	if err != nil {
 		return nil, err
@@ -75,34 +94,30 @@ func (c *Connector) newRows(ctx context.Context, op *hs2.Operation, orientation 
 		first = op.Direct.ResultSet
 	}
 	r := &rows{c: c, op: op, ctx: ctx}
+	src := results.Config{
+		Fetch: func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+			return c.hs.FetchResults(ctx, req, op.ID)
+		},
+		Handle: op.Handle, StatementID: op.ID,
+		LZ4:     meta.GetLz4Compressed(),
+		Records: opts.records,
+		First:   first, ServerClosed: op.Lifetime == hs2.Closed, SparkProtocol: op.SparkProtocol(),
+		Orientation: opts.orientation,
+		MaxRows:     c.maxRows(), MaxDownloads: c.cfg.maxDownloads(),
+		HTTPClient: c.httpClient, Log: c.log,
+	}
 	format := tcli.TSparkRowSetType_COLUMN_BASED_SET
 	if meta.ResultFormat != nil {
 		format = *meta.ResultFormat
 	}
 	switch format {
 	case tcli.TSparkRowSetType_ARROW_BASED_SET, tcli.TSparkRowSetType_URL_BASED_SET:
-		if len(meta.ArrowSchema) == 0 {
-			// Not something the server reported as an error: the reply
-			// lacks what the driver needs to read it.
-			return nil, fmt.Errorf("%w: Arrow result without an Arrow schema (statement %s)", ErrUnsupportedResult, op.ID)
+		if err := r.planArrow(meta); err != nil {
+			return nil, err
 		}
-		// Batches are LZ4 frames when lz4Compressed; the fetcher decompresses
-		// them (link files are decompressed by the link reader), so the
-		// Reader always sees plain IPC messages.
-		ar, err := arrowbatch.NewReader(meta.ArrowSchema, arrowbatch.Options{Location: c.location()})
-		if err != nil {
-			return nil, fmt.Errorf("databricks: statement %s: %w", op.ID, err)
-		}
-		r.arrow, r.ar = true, ar
-		r.cols = newPlan(meta.Schema, ar.Schema())
-		if ar.NumColumns() == 0 && len(r.cols) > 0 {
-			// Servers answer the empty result of a command so: an Arrow
-			// schema without fields, no batches. The columns are the
-			// table schema's, and a batch with rows is an error.
-			r.cols, r.noFields = newPlan(meta.Schema, nil), true
-		} else if len(r.cols) != ar.NumColumns() {
-			ar.Close()
-			return nil, fmt.Errorf("databricks: statement %s: Arrow schema has %d columns, table schema %d", op.ID, ar.NumColumns(), len(r.cols))
+		src.Reader, src.Format = r.ar, results.ArrowPages
+		if format == tcli.TSparkRowSetType_URL_BASED_SET {
+			src.Format = results.Links
 		}
 	case tcli.TSparkRowSetType_COLUMN_BASED_SET:
 		r.cols = newPlan(meta.Schema, nil)
@@ -114,22 +129,38 @@ func (c *Connector) newRows(ctx context.Context, op *hs2.Operation, orientation 
 		if err != nil {
 			return nil, fmt.Errorf("databricks: statement %s: %w", op.ID, err)
 		}
-		r.dec = dec
+		r.dec, src.Format = dec, results.ColumnPages
 	default:
 		return nil, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, format, op.ID)
 	}
-	if format == tcli.TSparkRowSetType_URL_BASED_SET {
-		more := op.Lifetime != hs2.Closed && (first == nil || first.GetHasMoreRows())
-		r.links = newLinkReader(ctx, c, op.Handle, r.ar, meta.GetLz4Compressed(), first, more, orientation)
-		r.f = newFetcher(ctx, c, op.Handle, true, true, nil, true) // pages are the link reader's
-		return r, nil
-	}
-	r.f = newFetcher(ctx, c, op.Handle, r.arrow, op.SparkProtocol(), first, op.Lifetime == hs2.Closed)
-	r.f.orientation = orientation
-	if r.arrow && meta.GetLz4Compressed() {
-		r.f.decompressLZ4()
-	}
+	r.src = results.Open(ctx, src)
 	return r, nil
+}
+
+// planArrow builds the Arrow reader and the columns of an Arrow result.
+func (r *rows) planArrow(meta *tcli.TGetResultSetMetadataResp) error {
+	id := r.op.ID
+	if len(meta.ArrowSchema) == 0 {
+		// Not something the server reported as an error: the reply lacks
+		// what the driver needs to read it.
+		return fmt.Errorf("%w: Arrow result without an Arrow schema (statement %s)", ErrUnsupportedResult, id)
+	}
+	ar, err := arrowbatch.NewReader(meta.ArrowSchema, arrowbatch.Options{Location: r.c.location()})
+	if err != nil {
+		return fmt.Errorf("databricks: statement %s: %w", id, err)
+	}
+	r.ar = ar
+	r.cols = newPlan(meta.Schema, ar.Schema())
+	if ar.NumColumns() == 0 && len(r.cols) > 0 {
+		// Servers answer the empty result of a command so: an Arrow
+		// schema without fields, no batches. The columns are the table
+		// schema's, and a batch with rows is an error.
+		r.cols, r.noFields = newPlan(meta.Schema, nil), true
+	} else if len(r.cols) != ar.NumColumns() {
+		ar.Close()
+		return fmt.Errorf("databricks: statement %s: Arrow schema has %d columns, table schema %d", id, ar.NumColumns(), len(r.cols))
+	}
+	return nil
 }
 
 // Columns implements driver.Rows.
@@ -137,7 +168,7 @@ func (r *rows) Columns() []string { return columnNames(r.cols) }
 
 // Next implements driver.Rows.
 func (r *rows) Next(dest []sqldriver.Value) error {
-	if r.closed {
+	if r.state == rowsClosed {
 		return ErrClosed
 	}
 	if r.lastErr != nil {
@@ -151,7 +182,7 @@ func (r *rows) Next(dest []sqldriver.Value) error {
 			return err
 		}
 	}
-	if r.arrow {
+	if r.ar != nil {
 		// driver.Value is declared as any: a []driver.Value is a []any
 		// with the same layout, only its element type has another name.
 		r.ar.Row(r.row, *(*[]any)(unsafe.Pointer(&dest)))
@@ -164,9 +195,9 @@ func (r *rows) Next(dest []sqldriver.Value) error {
 	return nil
 }
 
-// advance moves to the next batch or page; io.EOF after the last row.
+// advance moves to the next batch; io.EOF after the last row.
 func (r *rows) advance() error {
-	if r.arrow {
+	if r.ar != nil {
 		rec, err := r.nextRecord()
 		if err != nil {
 			return err
@@ -180,11 +211,11 @@ func (r *rows) advance() error {
 		r.n, r.row = int(rec.NumRows()), 0
 		return nil
 	}
-	rs, err := r.nextPage()
+	b, err := r.next()
 	if err != nil {
 		return err
 	}
-	p, err := r.dec.Decode(rs.Columns)
+	p, err := r.dec.Decode(b.Columns)
 	if err != nil {
 		return fmt.Errorf("databricks: statement %s: %w", r.op.ID, err)
 	}
@@ -192,127 +223,54 @@ func (r *rows) advance() error {
 	return nil
 }
 
-// nextRecord decodes the next Arrow batch, releasing the previous one. The
-// record stays owned by rows until the next call or Close.
+// nextRecord returns the next Arrow record. It stays the source's, valid
+// until the next call or Close.
 func (r *rows) nextRecord() (arrow.RecordBatch, error) {
-	if r.rec != nil {
-		r.rec.Release()
-		r.rec = nil
-	}
-	if r.links != nil {
-		rec, err := r.links.next()
-		if err == io.EOF {
-			r.finish()
-		}
-		r.rec = rec
-		return rec, err
-	}
-	for r.cur == nil || r.batchIdx >= len(r.cur.ArrowBatches) {
-		rs, err := r.nextPage()
-		if err != nil {
-			return nil, err
-		}
-		r.cur, r.batchIdx = rs, 0
-	}
-	b := r.cur.ArrowBatches[r.batchIdx]
-	r.batchIdx++
-	if b == nil {
-		return nil, fmt.Errorf("databricks: statement %s: nil Arrow batch", r.op.ID)
-	}
-	decode := r.ar.DecodeTransient // b.Batch is never modified
-	if r.handsOutRecords {
-		decode = r.ar.Decode
-	}
-	rec, err := decode(b.Batch)
-	if err != nil {
-		return nil, fmt.Errorf("databricks: statement %s: %w", r.op.ID, err)
-	}
-	if rec.NumRows() != b.RowCount {
-		// The page's offsets count the announced rows: a batch that holds
-		// others would shift every row after it.
-		n := rec.NumRows()
-		rec.Release()
-		return nil, fmt.Errorf("databricks: statement %s: %w: Arrow batch holds %d rows, its page says %d", r.op.ID, ErrCorruptResult, n, b.RowCount)
-	}
-	// The record before no longer refers to its batch (DecodeTransient's
-	// records live until the next call), and what Next returned from it
-	// are copies: its memory can take a later batch.
-	r.f.recycle(r.prev)
-	r.prev = b.Batch
-	r.rec = rec
-	return rec, nil
+	b, err := r.next()
+	return b.Record, err
 }
 
-// nextPage returns the next non-empty page; at the end it closes the
-// operation and returns io.EOF.
-func (r *rows) nextPage() (*tcli.TRowSet, error) {
-	for {
-		rs, err := r.f.next()
-		if err == io.EOF {
-			r.finish()
-			return nil, io.EOF
-		}
-		if err != nil {
-			return nil, err
-		}
-		if rs != nil && (rowSetLen(rs) > 0 || len(rs.ArrowBatches) > 0) {
-			return rs, nil
-		}
+// next returns the source's next batch; at the end it closes the operation.
+func (r *rows) next() (results.Batch, error) {
+	b, err := r.src.Next()
+	if err == io.EOF {
+		r.finish()
 	}
+	return b, err
 }
 
-// finish runs once at EOF: it closes the operation, unless the server did or
-// the result is kept on the server (OperationRows).
+// finish runs once, when the last row has been read: it closes the
+// operation, unless the server did or the result is kept on the server
+// (OperationRows).
 func (r *rows) finish() {
-	if r.eof {
+	if r.state != rowsReading {
 		return
 	}
-	r.eof = true
+	r.state = rowsDone
 	r.c.hs.Cleanup(r.ctx, r.op, hs2.Close)
 }
 
-// exhausted reports whether every row has been returned.
-func (r *rows) exhausted() bool {
-	if r.links != nil {
-		return r.row >= r.n && r.links.drained()
-	}
-	if r.f == nil || r.row < r.n || !r.f.drained() {
-		return false
-	}
-	return !r.arrow || r.cur == nil || r.batchIdx >= len(r.cur.ArrowBatches)
-}
-
-// Close implements driver.Rows. It stops the read-ahead and closes the
+// Close implements driver.Rows. It stops the source and closes the
 // operation unless that already happened (or the result is detached).
 func (r *rows) Close() error {
-	if r.closed {
+	if r.state == rowsClosed {
 		return nil
 	}
-	r.closed = true
-	if !r.eof && r.exhausted() {
-		// The last row was read even if Next never returned io.EOF (QueryRow).
-		r.f.close(false)
-		r.finish()
+	// The last row may have been read without Next returning io.EOF
+	// (QueryRow). Otherwise a result left on the server lets its page
+	// requests in flight finish, so that the server cannot count one after
+	// a new reader's FETCH_FIRST.
+	read := r.state == rowsDone || r.row >= r.n && r.src.Exhausted()
+	mode := results.CancelFetch
+	if r.op.Lifetime == hs2.Kept && !read {
+		mode = results.SettleFetch
 	}
-	// A result left on the server lets its page requests in flight finish,
-	// so that the server cannot count one after a new reader's FETCH_FIRST.
-	settle := r.op.Lifetime == hs2.Kept && !r.eof
-	if r.f != nil {
-		r.f.close(settle)
-	}
-	if r.links != nil {
-		r.links.close(settle)
-	}
-	if r.rec != nil {
-		r.rec.Release()
-		r.rec = nil
-	}
+	r.src.Close(mode)
 	if r.ar != nil {
 		r.ar.Close()
 	}
-	if !r.eof {
-		r.c.hs.Cleanup(r.ctx, r.op, hs2.Close)
-	}
+	r.finish()
+	r.state = rowsClosed
 	return nil
 }
 

@@ -16,9 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/asyncsql/databricks/internal/tclitest"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // The secrets of the sweep: each is long and unusual enough that finding it
@@ -313,61 +310,6 @@ func TestSecretsSweepTransportErrors(t *testing.T) {
 	}
 }
 
-// TestSecretsSweepLinkErrors: a presigned result link carries its signature
-// in the URL; no download error may show it.
-func TestSecretsSweepLinkErrors(t *testing.T) {
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 1, 1, 5, 0, false)
-	for _, p := range svc.pages {
-		for _, lk := range p {
-			lk.FileLink += "?X-Amz-Signature=" + sweepSignature + "&X-Amz-Credential=" + sweepSignature
-		}
-	}
-	client := st.Client()
-	client.Transport = echoTransport{}
-	_, err := readAll(linkEnv(t, svc, st, 2, false))
-	if err == nil {
-		t.Fatal("read succeeded through a failing transport")
-	}
-	sweep(t, "link download error", err)
-
-	// A link whose URL does not parse.
-	svc = &linkService{pages: [][]*tcli.TSparkArrowResultLink{{{
-		FileLink: "http://h/f0?sig=" + sweepSignature + "%zz\x7f", StartRowOffset: 0, RowCount: 5, BytesNum: 10,
-	}}}}
-	_, err = readAll(linkEnv(t, svc, st, 2, false))
-	if err == nil {
-		t.Fatal("read succeeded with an invalid link")
-	}
-	sweep(t, "invalid link error", err)
-}
-
-func TestRedactLink(t *testing.T) {
-	const link = "https://bucket.s3.amazonaws.com/result/f0?X-Amz-Algorithm=AWS4&X-Amz-Expires=900&X-Amz-Signature=0123abcdSIG&sig=a%2Fb%2Bc%3D%3Dlong"
-	for _, tt := range []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"url.Error", &url.Error{Op: "Get", URL: link, Err: errors.New("connection reset")}, "connection reset"},
-		{"wrapped url.Error", fmt.Errorf("attempt 2: %w", &url.Error{Op: "Get", URL: link, Err: errors.New("EOF")}), "EOF"},
-		{"quoted link", fmt.Errorf("proxy refused %s", link), "proxy refused xxxxx"},
-		{"quoted query", fmt.Errorf("bad query %q", link[strings.IndexByte(link, '?')+1:]), `bad query "xxxxx"`},
-		{"quoted value", errors.New("signature 0123abcdSIG expired"), "signature xxxxx expired"},
-		{"decoded value", errors.New("sig a/b+c==long"), "sig xxxxx"},
-		{"short values stay", errors.New("expires 900"), "expires 900"},
-		{"header value", fmt.Errorf("refused with %v", http.Header{"X-Ms-Encryption-Key": {"KEY/0123+abc="}}), "refused with map[X-Ms-Encryption-Key:[xxxxx]]"},
-		{"escaped header value", errors.New("key=KEY%2F0123%2Babc%3D"), "key=xxxxx"},
-		{"short header stays", errors.New("X-Short: abc"), "X-Short: abc"},
-	} {
-		lk := newResultLink(&tcli.TSparkArrowResultLink{FileLink: link, HttpHeaders: map[string]string{"x-ms-encryption-key": "KEY/0123+abc=", "X-Short": "abc"}})
-		if got := redactLink(tt.err, lk); got != tt.want {
-			t.Errorf("%s: redactLink = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
 func ExampleNewSecret() {
 	cfg := NewConfig()
 	cfg.Host, cfg.HTTPPath = "adb-1.azuredatabricks.net", "/sql/1.0/warehouses/abc"
@@ -411,23 +353,4 @@ func FuzzParseDSNErrorsQuoteNothing(f *testing.F) {
 			}
 		}
 	})
-}
-
-// TestSecretsSweepResultLink: the driver's own form of a result link, and a
-// file of the link reader holding it, print neither the presigned URL nor the
-// header values.
-func TestSecretsSweepResultLink(t *testing.T) {
-	lk := newResultLink(&tcli.TSparkArrowResultLink{
-		FileLink:    "https://storage.example/f0?X-Amz-Signature=" + sweepSignature,
-		HttpHeaders: map[string]string{"x-ms-encryption-key": sweepSignature},
-		RowCount:    5, BytesNum: 10,
-	})
-	if got := lk.url.Reveal(); !strings.Contains(got, sweepSignature) {
-		t.Fatalf("the link's URL lost its signature: %q", got)
-	}
-	if got := lk.headers["x-ms-encryption-key"].Reveal(); got != sweepSignature {
-		t.Fatalf("the link's header = %q", got)
-	}
-	sweep(t, "resultLink", lk)
-	sweep(t, "linkFile", &linkFile{link: lk})
 }

@@ -15,6 +15,12 @@ import (
 // Redacted is what a non-empty secret prints as.
 const Redacted = "xxxxx"
 
+// MinRedactedPart is the shortest part of a secret that is looked for on
+// its own when a secret is removed from a text (a server's message, a
+// transport's error): shorter values (an expiry in seconds, an algorithm
+// name) grant nothing and would garble the message.
+const MinRedactedPart = 8
+
 // ErrNotEncodable is returned by GobEncode: a secret is not serialised.
 var ErrNotEncodable = errors.New("secret: a secret is not encoded")
 

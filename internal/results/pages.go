@@ -1,4 +1,4 @@
-package driver
+package results
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
-	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -28,20 +27,9 @@ type page struct {
 // LZ4-compressed Arrow batches are decompressed by a second goroutine and
 // handed over one batch at a time (see start).
 type fetcher struct {
-	c       *Connector
-	handle  *tcli.TOperationHandle
-	id      string
-	arrow   bool
-	maxRows int64
-	// orientation of the first FetchResults call (FETCH_NEXT, or FETCH_FIRST
-	// when resuming an operation from its first row).
-	orientation tcli.TFetchOrientation
-	// sparkProto is set for servers of the Spark protocol (Databricks):
-	// they position a FetchResults at its startRowOffset and report
-	// hasMoreRows reliably. Every request then names its row, so it can be
-	// repeated after a failure. Other servers (Apache Spark's Thrift
-	// server) ignore the field; their pages are still checked.
-	sparkProto bool
+	cfg   *Config
+	id    string
+	arrow bool
 	// nextRow is the row the next page must start at: the rows of every page
 	// received so far (see fetchPage).
 	nextRow int64
@@ -75,29 +63,29 @@ type fetcher struct {
 	started  bool
 }
 
-// newFetcher makes a fetcher. first is the direct-results page (nil if none);
-// serverClosed says that the server holds no page after it.
-func newFetcher(ctx context.Context, c *Connector, h *tcli.TOperationHandle, arrow, sparkProto bool, first *tcli.TFetchResultsResp, serverClosed bool) *fetcher {
-	f := &fetcher{c: c, handle: h, id: hs2.StatementID(h), arrow: arrow, sparkProto: sparkProto, maxRows: c.maxRows(), orientation: tcli.TFetchOrientation_FETCH_NEXT}
+// newFetcher makes a fetcher for the pages cfg describes: the direct-results
+// page cfg.First first, if any, then those fetched from the server unless
+// cfg.ServerClosed says it holds none.
+func newFetcher(ctx context.Context, cfg *Config) *fetcher {
+	f := &fetcher{cfg: cfg, id: cfg.StatementID, arrow: cfg.Format != ColumnPages}
 	f.ctx, f.cancel = context.WithCancel(ctx)
-	if first != nil {
+	if first := cfg.First; first != nil {
 		f.first, f.hasFirst = first.Results, true
-		f.done = serverClosed || !f.more(first)
+		f.done = cfg.ServerClosed || !f.more(first)
 		if err := f.check(first.Results); err != nil {
 			f.first, f.firstErr = nil, err
 		}
-	} else if serverClosed {
+	} else if cfg.ServerClosed {
 		f.done = true
 	}
+	if f.arrow && cfg.LZ4 {
+		f.lz4 = true
+		// Decompressed batches live in ch (2), with the inflating
+		// goroutine (1) and with the consumer (the batch it reads and
+		// the one before).
+		f.spare = make(chan []byte, 4)
+	}
 	return f
-}
-
-// decompressLZ4 makes the fetcher decompress the LZ4 frames of Arrow batches.
-func (f *fetcher) decompressLZ4() {
-	f.lz4 = true
-	// Decompressed batches live in ch (2), with the inflating goroutine
-	// (1) and with the consumer (the batch it reads and the one before).
-	f.spare = make(chan []byte, 4)
 }
 
 // recycle hands back a decompressed batch that nothing refers to any more:
@@ -128,16 +116,16 @@ func (f *fetcher) buffer() []byte {
 // Spark's Thrift server always says false, so there only an empty page ends
 // the result.
 func (f *fetcher) more(resp *tcli.TFetchResultsResp) bool {
-	if f.arrow || f.sparkProto {
+	if f.arrow || f.cfg.SparkProtocol {
 		return resp.GetHasMoreRows()
 	}
 	return rowSetLen(resp.Results) > 0
 }
 
-// pageAttempts bounds the requests for one page whose reply starts at
+// PageAttempts bounds the requests for one page whose reply starts at
 // another row than asked (a server that honours startRowOffset is asked
 // again).
-const pageAttempts = 3
+const PageAttempts = 3
 
 // check verifies that rs starts at row f.nextRow and that its batches announce
 // sane row counts, then counts its rows as received.
@@ -147,7 +135,7 @@ func (f *fetcher) check(rs *tcli.TRowSet) error {
 	}
 	for _, b := range rs.ArrowBatches {
 		if b != nil && b.RowCount < 0 {
-			return fmt.Errorf("databricks: statement %s: %w: Arrow batch of %d rows", f.id, ErrCorruptResult, b.RowCount)
+			return stmtErrorf(f.id, "%w: Arrow batch of %d rows", ErrCorrupt, b.RowCount)
 		}
 	}
 	n := int64(rowSetLen(rs))
@@ -168,11 +156,13 @@ type pageError struct {
 	got, want int64
 }
 
+// Error says where the page starts and where it should.
 func (e *pageError) Error() string {
-	return fmt.Sprintf("databricks: statement %s: %v: page starts at row %d, not at row %d", e.id, ErrCorruptResult, e.got, e.want)
+	return fmt.Sprintf("databricks: statement %s: %v: page starts at row %d, not at row %d", e.id, ErrCorrupt, e.got, e.want)
 }
 
-func (e *pageError) Unwrap() error { return ErrCorruptResult }
+// Unwrap returns ErrCorrupt.
+func (e *pageError) Unwrap() error { return ErrCorrupt }
 
 // fetchPage fetches the page that starts at row f.nextRow. On a server of the
 // Spark protocol the request names that row, which makes it safe to repeat:
@@ -182,21 +172,20 @@ func (e *pageError) Unwrap() error { return ErrCorruptResult }
 // asked for again. Elsewhere such a page is an error, never accepted.
 func (f *fetcher) fetchPage(orientation tcli.TFetchOrientation) (*tcli.TFetchResultsResp, error) {
 	for attempt := 1; ; attempt++ {
-		req := &tcli.TFetchResultsReq{OperationHandle: f.handle, Orientation: orientation, MaxRows: f.maxRows}
-		if f.sparkProto {
-			off := f.nextRow
-			req.StartRowOffset = &off
+		req := &tcli.TFetchResultsReq{OperationHandle: f.cfg.Handle, Orientation: orientation, MaxRows: f.cfg.MaxRows}
+		if f.cfg.SparkProtocol {
+			req.StartRowOffset = ptr(f.nextRow)
 		}
-		resp, err := f.c.hs.FetchResults(f.ctx, req, f.id)
+		resp, err := f.cfg.Fetch(f.ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		err = f.check(resp.Results)
 		var pe *pageError
-		if err == nil || !errors.As(err, &pe) || !f.sparkProto || attempt >= pageAttempts {
+		if err == nil || !errors.As(err, &pe) || !f.cfg.SparkProtocol || attempt >= PageAttempts {
 			return resp, err
 		}
-		f.c.log.Debug("databricks: page at the wrong row, asking again", "statement", f.id, "got", pe.got, "want", pe.want)
+		f.cfg.Log.Debug("databricks: page at the wrong row, asking again", "statement", f.id, "got", pe.got, "want", pe.want)
 	}
 }
 
@@ -273,7 +262,7 @@ func (f *fetcher) start() {
 func (f *fetcher) run(out chan<- page) {
 	defer close(f.exited)
 	defer close(out)
-	orientation := f.orientation
+	orientation := f.cfg.Orientation
 	for {
 		select {
 		case <-f.stop:
@@ -362,31 +351,26 @@ func (f *fetcher) inflatePage(z *arrowbatch.Inflater, rs *tcli.TRowSet) (*tcli.T
 		}
 		data, err := z.Inflate(f.buffer(), b.Batch)
 		if err != nil {
-			return nil, fmt.Errorf("databricks: statement %s: %w", f.id, err)
+			return nil, stmtErrorf(f.id, "%w", err)
 		}
 		out.ArrowBatches[i] = &tcli.TSparkArrowBatch{Batch: data, RowCount: b.RowCount}
 	}
 	return &out, nil
 }
 
-// settleTimeout bounds how long closing a result kept on the server waits
-// for a FetchResults in flight (see fetcher.close).
-const settleTimeout = 5 * time.Second
+// SettleTimeout bounds how long closing with SettleFetch waits for a
+// FetchResults in flight.
+const SettleTimeout = 5 * time.Second
 
 // drained reports whether every page has been handed out.
 func (f *fetcher) drained() bool { return !f.hasFirst && f.done }
 
-// close stops the read-ahead goroutines and waits for them. A FetchResults
-// in flight is cancelled, unless settle is set: then it may finish first,
-// for up to settleTimeout. A result kept on the server to be read again from
-// its first row needs that: the server may handle a request the client
-// abandoned after the FETCH_FIRST of the next reader, and move that reader's
-// cursor past a page.
-func (f *fetcher) close(settle bool) {
+// close stops the read-ahead goroutines and waits for them (see CloseMode).
+func (f *fetcher) close(mode CloseMode) {
 	if f.started {
 		close(f.stop)
-		if settle {
-			waitUpTo(f.exited, settleTimeout)
+		if mode == SettleFetch {
+			waitUpTo(f.exited, SettleTimeout)
 		}
 		f.cancel()
 		<-f.exited
@@ -429,4 +413,7 @@ func rowSetLen(rs *tcli.TRowSet) int {
 	return len(rs.Rows)
 }
 
+// hasBatches reports whether rs holds Arrow batches.
 func hasBatches(rs *tcli.TRowSet) bool { return rs != nil && len(rs.ArrowBatches) > 0 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package driver
+package results
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 )
 
 // Every byte of a compressed result file flipped in turn: the file is read
-// exactly, or the read ends in ErrCorruptResult before any row of the file
+// exactly, or the read ends in ErrCorrupt before any row of the file
 // (files carry several record batches, so a file handed on before its end
 // was checked would show its first batches).
 func TestLinkFileByteFlips(t *testing.T) {
@@ -53,8 +53,8 @@ func TestLinkFileCutAfterItsRows(t *testing.T) {
 		st.Put("f0", f[:len(f)-3])
 		svc.pages[0][0].BytesNum = int64(len(f) - 3)
 		got, err := readAll(linkEnv(t, svc, st, 2, compress))
-		if compress && !errors.Is(err, ErrCorruptResult) {
-			t.Errorf("lz4: got %d rows, %v; want ErrCorruptResult", len(got), err)
+		if compress && !errors.Is(err, ErrCorrupt) {
+			t.Errorf("lz4: got %d rows, %v; want ErrCorrupt", len(got), err)
 		}
 		if !compress && err == nil {
 			t.Errorf("plain: got %d rows without an error", len(got))

@@ -1,10 +1,11 @@
-package driver
+package results
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,6 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/asyncsql/databricks/arrowbatch"
-	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -67,9 +67,15 @@ func (f *linkService) FetchResults(ctx context.Context, req *tcli.TFetchResultsR
 // linkEnv builds a link reader over svc and st.
 func linkEnv(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDownloads int, compress bool) *linkReader {
 	t.Helper()
-	schema, _ := int64Records()
+	return linkEnvWith(t, svc, st, maxDownloads, compress, defaultLinkLimits)
+}
+
+// linkEnvWith is linkEnv with other download limits, and the changes of mod
+// made to the reader's Config.
+func linkEnvWith(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDownloads int, compress bool, limits linkLimits, mod ...func(*Config)) *linkReader {
+	t.Helper()
 	var buf bytes.Buffer
-	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	w := ipc.NewWriter(&buf, ipc.WithSchema(int64Schema))
 	w.Close()
 	msg := bytes.TrimSuffix(buf.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
 	ar, err := arrowbatch.NewReader(msg, arrowbatch.Options{})
@@ -77,12 +83,40 @@ func linkEnv(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDownlo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ar.Close() })
-	c := newConnector(&Config{MaxDownloads: maxDownloads}, svc)
-	c.httpClient = st.Client()
-	h := &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16), Secret: make([]byte, 16)}}
-	l := newLinkReader(context.Background(), c, h, ar, compress, nil, true, tcli.TFetchOrientation_FETCH_NEXT)
-	t.Cleanup(func() { l.close(false) })
+	cfg := &Config{
+		Fetch: serviceFetch(svc), Handle: testHandle(), StatementID: "01ef-test",
+		Format: Links, LZ4: compress, Reader: ar,
+		MaxRows: 100000, MaxDownloads: maxDownloads, HTTPClient: st.Client(), Log: slog.New(slog.DiscardHandler),
+	}
+	for _, m := range mod {
+		m(cfg)
+	}
+	l := newLinkReader(context.Background(), cfg, limits)
+	t.Cleanup(func() { l.Close(CancelFetch) })
 	return l
+}
+
+// int64Schema is the schema of the storage's files: one nullable BIGINT.
+var int64Schema = arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+
+// testHandle is an operation handle for requests to fakes.
+func testHandle() *tcli.TOperationHandle {
+	return &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16), Secret: make([]byte, 16)}}
+}
+
+// serviceFetch is the FetchFunc of svc: a reply of ERROR status is an
+// error, as the driver's FetchFunc makes it.
+func serviceFetch(svc tcli.TCLIService) FetchFunc {
+	return func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+		resp, err := svc.FetchResults(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if st := resp.GetStatus(); st != nil && st.StatusCode == tcli.TStatusCode_ERROR_STATUS {
+			return nil, fmt.Errorf("FetchResults: %s", st.GetErrorMessage())
+		}
+		return resp, nil
+	}
 }
 
 // readAll returns every value of l, or the error that stopped it.
@@ -209,14 +243,13 @@ func TestLinksRetriesAndRefresh(t *testing.T) {
 }
 
 func TestLinksStalledDownloadRetried(t *testing.T) {
-	old := linkStallTimeout
-	linkStallTimeout = 100 * time.Millisecond
-	t.Cleanup(func() { linkStallTimeout = old })
+	limits := defaultLinkLimits
+	limits.stall = 100 * time.Millisecond
 	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 1, 2, 5, 0, false)
 	st.Stall("f5", 1)
-	got, err := readAll(linkEnv(t, svc, st, 2, false))
+	got, err := readAll(linkEnvWith(t, svc, st, 2, false, limits))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +270,7 @@ func TestLinksErrorsSurface(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 			t.Fatalf("err = %v", err)
 		}
-		if _, again := l.next(); again != err {
+		if _, again := l.Next(); again != err {
 			t.Errorf("next after the error: %v", again)
 		}
 		if len(got) != 10 {
@@ -337,56 +370,15 @@ func TestRecordAliases(t *testing.T) {
 	if recordAliases(rec, make([]byte, 64)) || recordAliases(rec, nil) {
 		t.Error("aliasing seen in another buffer")
 	}
-	_, recs := int64Records([]int64{1, 2, 3})
-	if recordAliases(recs[0], buf) {
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	b.AppendValues([]int64{1, 2, 3}, nil)
+	other := b.NewArray()
+	defer other.Release()
+	unrelated := array.NewRecordBatch(schema, []arrow.Array{other}, 3)
+	defer unrelated.Release()
+	if recordAliases(unrelated, buf) {
 		t.Error("aliasing seen in an unrelated record")
-	}
-}
-
-func TestCloudFetchGating(t *testing.T) {
-	for _, tc := range []struct {
-		proto tcli.TProtocolVersion
-		use   bool
-		want  bool
-	}{
-		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, true, true},
-		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V3, true, true},
-		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V2, true, false},
-		{tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10, true, false},
-		{tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, false, false},
-	} {
-		cfg := NewConfig()
-		cfg.UseCloudFetch = tc.use
-		req, err := newConnector(cfg, nil).hs.BuildExecute(&hs2.Session{Protocol: tc.proto}, "q", hs2.ExecOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := req.GetCanDownloadResult_(); got != tc.want {
-			t.Errorf("%s useCloudFetch=%v: canDownloadResult %v, want %v", tc.proto, tc.use, got, tc.want)
-		}
-	}
-}
-
-func TestCloudFetchDSN(t *testing.T) {
-	cfg, err := ParseDSN("token:x@example.com/p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cfg.UseCloudFetch || cfg.MaxDownloads != 0 {
-		t.Fatalf("defaults: useCloudFetch %v maxDownloads %d", cfg.UseCloudFetch, cfg.MaxDownloads)
-	}
-	cfg, err = ParseDSN("token:x@example.com/p?useCloudFetch=false&maxDownloads=3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.UseCloudFetch || cfg.MaxDownloads != 3 {
-		t.Fatalf("parsed: useCloudFetch %v maxDownloads %d", cfg.UseCloudFetch, cfg.MaxDownloads)
-	}
-	if s := cfg.FormatDSN(); !strings.Contains(s, "useCloudFetch=false") || !strings.Contains(s, "maxDownloads=3") {
-		t.Fatalf("FormatDSN = %s", s)
-	}
-	if _, err := ParseDSN("token:x@example.com/p?maxDownloads=-1"); err == nil {
-		t.Fatal("maxDownloads=-1 accepted")
 	}
 }
 
@@ -425,7 +417,7 @@ func TestDecoderReaderSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dec.Close()
-	rb := array.NewRecordBuilder(alloc, schema)
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer rb.Release()
 	for i := range fields {
 		rb.Field(i).AppendEmptyValue()

@@ -1,4 +1,4 @@
-package driver
+package results
 
 import (
 	"context"
@@ -194,18 +194,17 @@ func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
 	}
 }
 
-// A response left unread longer than linkParkLimit is closed and requested
+// A response left unread longer than linkLimits.park is closed and requested
 // again when its body is needed; the rows are unchanged and no attempt is
 // spent.
 func TestLinksParkedResponseRequestedAgain(t *testing.T) {
-	old := linkParkLimit
-	linkParkLimit = 10 * time.Millisecond
-	t.Cleanup(func() { linkParkLimit = old })
+	limits := defaultLinkLimits
+	limits.park = 10 * time.Millisecond
 	const files, fileRows, max = 12, 20, 8
 	st := tclitest.NewStorage(t)
 	svc := &linkService{}
 	svc.pages = seqPages(st, 3, 4, fileRows, 0, true)
-	l := linkEnv(t, svc, st, max, true)
+	l := linkEnvWith(t, svc, st, max, true, limits)
 	waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-1-linkReadyAhead })
 	time.Sleep(50 * time.Millisecond)
 	got, err := readAll(l)
@@ -231,7 +230,7 @@ func TestLinksEarlyCloseWithParkedResponses(t *testing.T) {
 	}
 	rec.Release()
 	done := make(chan struct{})
-	go func() { l.close(false); close(done) }()
+	go func() { l.Close(CancelFetch); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

@@ -1,4 +1,4 @@
-package driver
+package results
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func TestLinksEarlyCloseStopsDownloads(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	done := make(chan struct{})
-	go func() { l.close(false); close(done) }()
+	go func() { l.Close(CancelFetch); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
@@ -62,9 +62,10 @@ func (g *gatedLinks) FetchResults(ctx context.Context, req *tcli.TFetchResultsRe
 
 // TestLinksCloseSettlesFetch: closing a link reader whose result stays on
 // the server lets a FetchResults in flight finish (the server counts it
-// anyway, see fetcher.close); a plain close cancels it.
+// anyway, see SettleFetch); a plain close cancels it.
 func TestLinksCloseSettlesFetch(t *testing.T) {
-	for _, settle := range []bool{false, true} {
+	for _, mode := range []CloseMode{CancelFetch, SettleFetch} {
+		settle := mode == SettleFetch
 		t.Run(fmt.Sprint("settle=", settle), func(t *testing.T) {
 			st := tclitest.NewStorage(t)
 			svc := &gatedLinks{linkService: &linkService{}, at: 2, arrived: make(chan struct{}), release: make(chan struct{}), ctxErr: make(chan error, 1)}
@@ -72,7 +73,7 @@ func TestLinksCloseSettlesFetch(t *testing.T) {
 			l := linkEnv(t, svc, st, 1, false)
 			<-svc.arrived
 			closed := make(chan struct{})
-			go func() { l.close(settle); close(closed) }()
+			go func() { l.Close(mode); close(closed) }()
 			if settle {
 				select {
 				case <-closed:

@@ -1,12 +1,10 @@
-package driver
+package results
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -15,12 +13,12 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/internal/backoff"
-	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 const (
-	// linkAttempts bounds the downloads of one file (refreshes included).
+	// linkAttempts bounds the failed downloads of one file (refreshes
+	// included).
 	linkAttempts = 8
 	// linkExpirySkew treats a link as expired this long before its
 	// expiryTime, so a download does not start on a link about to lapse.
@@ -34,53 +32,82 @@ var linkRetryPolicy = backoff.Policy{Min: 20 * time.Millisecond, Max: 2 * time.S
 // linkReadyAhead is how many result bodies, downloaded or being
 // downloaded, may wait ahead of the one being decoded before the bodies of
 // further files are read. Requests still start for up to maxDownloads
-// files, so the time to the first byte of every file overlaps as before,
-// but a response whose body is not needed yet is left unread (parked): its
-// buffer is only allocated when the body is read. When the consumer is the
+// files, so the time to the first byte of every file overlaps, but a
+// response whose body is not needed yet is left unread (parked): its buffer
+// is only allocated when the body is read. When the consumer is the
 // bottleneck this holds 1+linkReadyAhead bodies instead of maxDownloads;
 // when the network is, the decoder finds its next file still arriving and
-// the allowance grows by one file each time, up to maxDownloads.
-// BenchmarkLinks8Columns (20 files of 3.1 MB, 5 rounds, peak heap and
-// Mrows/s): 1 ahead 37 MB, 4.5; 2 ahead 43 MB, 4.7; 3 ahead 50 MB, 4.6;
-// 7 ahead (all eight read at once, as before) 68 MB, 4.9. With 200 ms per
-// file (network-bound) 1 ahead let the consumer wait: 3.0 Mrows/s against
-// 3.6 for 2, 3 or 7.
+// the allowance grows by one file each time, up to maxDownloads. Two ahead
+// is where a network-bound read stops waiting for files while memory stays
+// near its floor (BENCHMARKS.md).
 const linkReadyAhead = 2
 
-// linkParkLimit is how long a response may wait unread for the consumer;
-// then it is closed (a storage server may drop an idle connection) and
-// requested again once its body is needed. A variable for tests.
-var linkParkLimit = 5 * time.Second
+// linkLimits are the time and memory bounds of downloads.
+type linkLimits struct {
+	// park is how long a response may wait unread for the consumer; then
+	// it is closed (a storage server may drop an idle connection) and
+	// requested again once its body is needed.
+	park time.Duration
+	// stall ends a download attempt (which is then retried) when no byte
+	// arrives for this long.
+	stall time.Duration
+	// prealloc bounds the memory reserved for a file from the size its
+	// link or response announces, before the bytes arrive (see readBody).
+	prealloc int64
+}
 
-// errLinkParked marks a response closed unread after linkParkLimit.
+var defaultLinkLimits = linkLimits{park: 5 * time.Second, stall: 60 * time.Second, prealloc: 16 << 20}
+
+// errLinkParked marks a response closed unread after linkLimits.park.
 var errLinkParked = errors.New("response closed unread")
-
-// linkStallTimeout ends a download attempt (which is then retried) when no
-// byte arrives for this long; a variable for tests.
-var linkStallTimeout = 60 * time.Second
 
 // errLinkExpired marks a download refused because the link lapsed.
 var errLinkExpired = errors.New("result link expired")
 
-// linkFile is one result link and, once downloaded, its bytes. done is
-// closed when body or err is set.
+// fileState is where a result file is in the body admissions (see
+// linkReader.admitLocked). A file moves forward only:
+//
+//	fileRequested -> fileParked -> fileAdmitted -> fileReleased
+//
+// A file whose download ends without a response to read (an error) goes
+// from fileRequested to fileReleased when the decoder is done with it.
+type fileState uint8
+
+const (
+	// fileRequested: its download runs and has no response waiting.
+	fileRequested fileState = iota
+	// fileParked: its response waits unread in linkReader.parked.
+	fileParked
+	// fileAdmitted: it may read its body, and counts among the held bodies.
+	fileAdmitted
+	// fileReleased: the decoder is done with its bytes.
+	fileReleased
+)
+
+// linkFile is one result link and, once downloaded, its bytes. A file that
+// stands for an error that ends the result has no link.
 type linkFile struct {
 	link *resultLink
-	done chan struct{}
 	// seq is the file's place in the result (0 first).
 	seq int
-	// admit is closed when the file may read its body; admitted (under
-	// linkReader.mu) is set then, and the file counts among the held bodies
-	// until the decoder releases it.
-	admit    chan struct{}
-	admitted bool
-	parked   bool
-	released bool
+	// state (under linkReader.mu) is where the file is in the admissions;
+	// admit is closed when it becomes fileAdmitted.
+	state fileState
+	admit chan struct{}
+	// done is closed when the download has ended: body or err is set.
+	done chan struct{}
 	// body is the file as downloaded (an LZ4 frame when compressed); its
 	// messages are decompressed and decoded one at a time, and it is dropped
 	// as soon as its last needed message is decoded.
 	body []byte
 	err  error
+}
+
+// errorFile is a file that stands for err, which ends the result.
+func errorFile(err error) *linkFile {
+	done := make(chan struct{})
+	close(done)
+	return &linkFile{err: err, done: done}
 }
 
 // linkBatch is a decoded record batch on its way to the consumer, or the
@@ -94,9 +121,8 @@ type linkBatch struct {
 
 // linkBatchesAhead is how many decoded batches may wait for the consumer.
 // The decoder works in bursts (an LZ4 block of up to 4 MiB is decompressed
-// at once, and it shares the second core with downloads and the garbage
-// collector): with one batch ahead the consumer waited for it 1-8 ms at a
-// time, 5-15% of a 2,000,000-row read; with four, not once.
+// at once, and it shares a core with downloads and the garbage collector):
+// with a single batch ahead the consumer waits for the decoder.
 const linkBatchesAhead = 4
 
 // linkReader delivers the record batches of a URL_BASED_SET result in order.
@@ -105,16 +131,14 @@ const linkBatchesAhead = 4
 // read at any time, so memory is bounded by max files (held compressed as
 // downloaded) plus a few decoded batches, whatever the result size. Of
 // those, only the bodies needed soon are read (see linkReadyAhead): a slow
-// consumer holds about three files, not max. A
-// decoder goroutine decompresses and decodes each file's messages in order,
-// on a core of its own while the consumer converts rows, and hands the
-// batches over through a small channel.
+// consumer holds about three files, not max. A decoder goroutine
+// decompresses and decodes each file's messages in order, on a core of its
+// own while the consumer converts rows, and hands the batches over through a
+// small channel.
 type linkReader struct {
-	c      *Connector
-	handle *tcli.TOperationHandle
+	cfg    *Config
 	id     string
-	lz4    bool
-	hc     *http.Client
+	limits linkLimits
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -154,35 +178,31 @@ type linkReader struct {
 	decErr error              // why dec could not be built
 	stream arrowbatch.Stream
 
-	// The consumer's state.
+	// The consumer's state: rec is the record last returned.
 	peeked   *linkBatch
 	drainedQ bool
+	rec      arrow.RecordBatch
 	err      error // the error that ended the result, returned again
 }
 
-// newLinkReader starts reading the links of an operation. first is the
-// direct-results page (nil if none); more says whether pages follow it. ar
-// is the consumer's reader: the records returned bind to it, but are
-// decoded with a reader of the decoder's own.
-func newLinkReader(ctx context.Context, c *Connector, h *tcli.TOperationHandle, ar *arrowbatch.Reader, lz4 bool,
-	first *tcli.TFetchResultsResp, more bool, orientation tcli.TFetchOrientation) *linkReader {
-	n := c.cfg.maxDownloads()
-	l := &linkReader{c: c, handle: h, id: hs2.StatementID(h), lz4: lz4, hc: c.httpClient,
+var _ Source = (*linkReader)(nil)
+
+// newLinkReader starts reading the links of an operation: those of the
+// direct-results page cfg.First, if any, then those of the pages fetched
+// while the server holds more. cfg.Reader is the consumer's reader: the
+// records returned bind to it, but are decoded with a reader of the
+// decoder's own.
+func newLinkReader(ctx context.Context, cfg *Config, limits linkLimits) *linkReader {
+	n := cfg.MaxDownloads
+	l := &linkReader{cfg: cfg, id: cfg.StatementID, limits: limits,
 		sem: make(chan struct{}, n), queue: make(chan *linkFile, n+1), out: make(chan linkBatch, linkBatchesAhead),
 		base: min(n, 1+linkReadyAhead), max: n}
 	l.allow, l.peakAllow = l.base, l.base
-	if l.hc == nil {
-		l.hc = http.DefaultClient
-	}
 	l.ctx, l.cancel = context.WithCancel(ctx)
 	l.fetchCtx, l.fetchCancel = context.WithCancel(ctx)
-	var links []*tcli.TSparkArrowResultLink
-	if first != nil && first.Results != nil {
-		links = first.Results.ResultLinks
-	}
-	l.dec, l.decErr = decoderReader(ar)
+	l.dec, l.decErr = decoderReader(cfg.Reader)
 	l.wg.Add(2)
-	go l.list(links, first == nil || more, first != nil, orientation)
+	go l.list()
 	go l.decode()
 	return l
 }
@@ -202,20 +222,29 @@ func decoderReader(ar *arrowbatch.Reader) (*arrowbatch.Reader, error) {
 
 // list schedules the links of every page in order, fetching pages as the
 // semaphore admits more files.
-func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched bool, orientation tcli.TFetchOrientation) {
+// The links of the direct-results page come first; a fetch after them
+// continues with FETCH_NEXT.
+func (l *linkReader) list() {
 	defer l.wg.Done()
 	defer close(l.queue)
+	first := l.cfg.First
+	var links []*tcli.TSparkArrowResultLink
+	if first != nil && first.Results != nil {
+		links = first.Results.ResultLinks
+	}
+	more := !l.cfg.ServerClosed && (first == nil || first.GetHasMoreRows())
+	fetched := first != nil
 	// next is the row the next link must start at.
 	var next int64
 	seq := 0
 	for {
 		for _, lk := range links {
 			if lk == nil || lk.RowCount < 0 {
-				l.push(&linkFile{err: l.errorf("invalid result link"), done: closed()})
+				l.push(errorFile(stmtErrorf(l.id, "invalid result link")))
 				return
 			}
 			if lk.StartRowOffset != next {
-				l.push(&linkFile{err: fmt.Errorf("databricks: statement %s: %w: result links skip from row %d to %d", l.id, ErrCorruptResult, next, lk.StartRowOffset), done: closed()})
+				l.push(errorFile(stmtErrorf(l.id, "%w: result links skip from row %d to %d", ErrCorrupt, next, lk.StartRowOffset)))
 				return
 			}
 			next = lk.StartRowOffset + lk.RowCount
@@ -227,7 +256,7 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 			case <-l.ctx.Done():
 				return
 			}
-			f := &linkFile{link: newResultLink(lk), done: make(chan struct{}), seq: seq, admit: make(chan struct{})}
+			f := &linkFile{link: newResultLink(lk), seq: seq, admit: make(chan struct{}), done: make(chan struct{})}
 			seq++
 			if !l.push(f) {
 				<-l.sem
@@ -244,19 +273,19 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 		}
 		o := tcli.TFetchOrientation_FETCH_NEXT
 		if !fetched {
-			o = orientation
+			o = l.cfg.Orientation
 		}
 		fetched = true
 		resp, err := l.fetchPage(o, next)
 		if err != nil {
-			l.push(&linkFile{err: err, done: closed()})
+			l.push(errorFile(err))
 			return
 		}
 		links, more = nil, resp.GetHasMoreRows()
 		if resp.Results != nil {
 			links = resp.Results.ResultLinks
 			if len(links) == 0 && len(resp.Results.ArrowBatches) > 0 {
-				l.push(&linkFile{err: l.errorf("Arrow batches in a result of links"), done: closed()})
+				l.push(errorFile(stmtErrorf(l.id, "Arrow batches in a result of links")))
 				return
 			}
 		}
@@ -266,21 +295,21 @@ func (l *linkReader) list(links []*tcli.TSparkArrowResultLink, more, fetched boo
 // fetchPage fetches the page of links that starts at row next. The
 // request names that row (servers of result links honour startRowOffset),
 // so the RPC client may repeat it after a failure; a page whose first link
-// starts elsewhere is asked for again, up to pageAttempts times.
+// starts elsewhere is asked for again, up to PageAttempts times.
 func (l *linkReader) fetchPage(o tcli.TFetchOrientation, next int64) (*tcli.TFetchResultsResp, error) {
 	l.fetchMu.Lock()
 	defer l.fetchMu.Unlock()
 	for attempt := 1; ; attempt++ {
 		off := next
-		resp, err := l.fetch(&tcli.TFetchResultsReq{OperationHandle: l.handle, Orientation: o, MaxRows: l.c.maxRows(), StartRowOffset: &off})
+		resp, err := l.fetch(&tcli.TFetchResultsReq{OperationHandle: l.cfg.Handle, Orientation: o, MaxRows: l.cfg.MaxRows, StartRowOffset: &off})
 		if err != nil {
 			return nil, err
 		}
 		if resp.Results == nil || len(resp.Results.ResultLinks) == 0 || resp.Results.ResultLinks[0] == nil ||
-			resp.Results.ResultLinks[0].StartRowOffset == next || attempt >= pageAttempts {
+			resp.Results.ResultLinks[0].StartRowOffset == next || attempt >= PageAttempts {
 			return resp, nil
 		}
-		l.c.log.Debug("databricks: links at the wrong row, asking again", "statement", l.id,
+		l.cfg.Log.Debug("databricks: links at the wrong row, asking again", "statement", l.id,
 			"got", resp.Results.ResultLinks[0].StartRowOffset, "want", next)
 	}
 }
@@ -288,7 +317,7 @@ func (l *linkReader) fetchPage(o tcli.TFetchOrientation, next int64) (*tcli.TFet
 // fetch calls FetchResults on the reader's fetch context; fetchMu held.
 // Every request of the reader names its row, so it may be repeated.
 func (l *linkReader) fetch(req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	return l.c.hs.FetchResults(l.fetchCtx, req, l.id)
+	return l.cfg.Fetch(l.fetchCtx, req)
 }
 
 // push queues f for the consumer; false when the reader is closing.
@@ -306,8 +335,8 @@ func (l *linkReader) refresh(offset int64) (*resultLink, error) {
 	l.fetchMu.Lock()
 	defer l.fetchMu.Unlock()
 	off := offset
-	resp, err := l.fetch(&tcli.TFetchResultsReq{OperationHandle: l.handle, Orientation: tcli.TFetchOrientation_FETCH_NEXT,
-		MaxRows: l.c.maxRows(), StartRowOffset: &off})
+	resp, err := l.fetch(&tcli.TFetchResultsReq{OperationHandle: l.cfg.Handle, Orientation: tcli.TFetchOrientation_FETCH_NEXT,
+		MaxRows: l.cfg.MaxRows, StartRowOffset: &off})
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +347,7 @@ func (l *linkReader) refresh(offset int64) (*resultLink, error) {
 			}
 		}
 	}
-	return nil, l.errorf("refreshing the link of row %d: the server returned no link for it", offset)
+	return nil, stmtErrorf(l.id, "refreshing the link of row %d: the server returned no link for it", offset)
 }
 
 // finish records the outcome of a download.
@@ -332,8 +361,8 @@ func (l *linkFile) finish(body []byte, err error) {
 // when the reader is closing.
 func (l *linkReader) park(f *linkFile, limit time.Duration) (bool, error) {
 	l.mu.Lock()
-	if !f.admitted && !f.parked {
-		f.parked = true
+	if f.state == fileRequested {
+		f.state = fileParked
 		i := len(l.parked)
 		for i > 0 && l.parked[i-1].seq > f.seq {
 			i--
@@ -343,7 +372,7 @@ func (l *linkReader) park(f *linkFile, limit time.Duration) (bool, error) {
 		l.parked[i] = f
 		l.admitLocked()
 	}
-	admitted := f.admitted
+	admitted := f.state == fileAdmitted
 	l.mu.Unlock()
 	if admitted {
 		return true, nil
@@ -360,7 +389,7 @@ func (l *linkReader) park(f *linkFile, limit time.Duration) (bool, error) {
 	case <-expire:
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		return f.admitted, nil
+		return f.state == fileAdmitted, nil
 	case <-l.ctx.Done():
 		return false, l.ctx.Err()
 	}
@@ -376,7 +405,7 @@ func (l *linkReader) admitLocked() {
 	kept := l.parked[:0]
 	for _, f := range l.parked {
 		if f.seq < l.decSeq+l.allow {
-			f.admitted, f.parked = true, false
+			f.state = fileAdmitted
 			l.held++
 			l.peakHeld = max(l.peakHeld, l.held)
 			close(f.admit)
@@ -394,9 +423,12 @@ func (l *linkReader) admitLocked() {
 func (l *linkReader) release(f *linkFile) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if f.admitted && !f.released {
-		f.released = true
+	switch f.state {
+	case fileAdmitted:
 		l.held--
+		f.state = fileReleased
+	case fileRequested:
+		f.state = fileReleased
 	}
 	if f.seq == l.decSeq {
 		l.decSeq++
@@ -424,7 +456,7 @@ func (l *linkReader) starting(f *linkFile) {
 				l.allow--
 			}
 		default:
-			if f.admitted && len(l.parked) > 0 && l.allow < l.max {
+			if f.state == fileAdmitted && len(l.parked) > 0 && l.allow < l.max {
 				l.allow++
 				l.peakAllow = max(l.peakAllow, l.allow)
 				l.admitLocked()
@@ -434,13 +466,21 @@ func (l *linkReader) starting(f *linkFile) {
 	l.decoded++
 }
 
-// errorf formats an error about the statement.
-func (l *linkReader) errorf(format string, args ...any) error {
-	return fmt.Errorf("databricks: statement %s: %s", l.id, fmt.Sprintf(format, args...))
+// Next implements Source: the next record, exactly rowCount rows per link.
+func (l *linkReader) Next() (Batch, error) {
+	if l.rec != nil {
+		l.rec.Release()
+		l.rec = nil
+	}
+	rec, err := l.next()
+	if err != nil {
+		return Batch{}, err
+	}
+	l.rec = rec
+	return Batch{Record: rec}, nil
 }
 
-// next returns the next record, exactly rowCount rows per link; io.EOF after
-// the last. The record is owned by the caller.
+// next returns the next record, owned by the caller; io.EOF after the last.
 func (l *linkReader) next() (arrow.RecordBatch, error) {
 	if l.err != nil {
 		return nil, l.err
@@ -480,8 +520,8 @@ func (l *linkReader) next() (arrow.RecordBatch, error) {
 	return b.rec, nil
 }
 
-// drained reports whether every record has been returned. It never blocks.
-func (l *linkReader) drained() bool {
+// Exhausted implements Source. It never blocks.
+func (l *linkReader) Exhausted() bool {
 	if l.peeked != nil {
 		return false
 	}
@@ -501,23 +541,26 @@ func (l *linkReader) drained() bool {
 	}
 }
 
-// close stops the lister, the decoder and every download and waits for them.
-// A FetchResults in flight is cancelled too, unless settle is set: then it
-// may finish first, for up to settleTimeout (see fetcher.close).
-func (l *linkReader) close(settle bool) {
+// Close implements Source: it stops the lister, the decoder and every
+// download and waits for them (see CloseMode).
+func (l *linkReader) Close(mode CloseMode) {
 	l.cancel()
-	if settle {
+	if mode == SettleFetch {
 		stopped := make(chan struct{})
 		go func() {
 			l.wg.Wait()
 			close(stopped)
 		}()
-		waitUpTo(stopped, settleTimeout)
+		waitUpTo(stopped, SettleTimeout)
 		l.fetchCancel()
 		<-stopped
 	}
 	l.fetchCancel()
 	l.wg.Wait()
+	if l.rec != nil {
+		l.rec.Release()
+		l.rec = nil
+	}
 	if l.peeked != nil && l.peeked.rec != nil {
 		l.peeked.rec.Release()
 	}
@@ -527,11 +570,4 @@ func (l *linkReader) close(settle bool) {
 			b.rec.Release()
 		}
 	}
-}
-
-// closed returns a closed channel.
-func closed() chan struct{} {
-	c := make(chan struct{})
-	close(c)
-	return c
 }

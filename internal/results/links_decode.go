@@ -1,9 +1,6 @@
-package driver
+package results
 
-import (
-	"fmt"
-	"io"
-)
+import "io"
 
 // decode is the decoder goroutine: it takes the files in order, waits for
 // each download and sends its batches, exactly rowCount rows per link, then
@@ -32,7 +29,7 @@ func (l *linkReader) decode() {
 		}
 		err := f.err
 		if err == nil && l.dec == nil {
-			err = fmt.Errorf("databricks: statement %s: %w", l.id, l.decErr)
+			err = stmtErrorf(l.id, "%w", l.decErr)
 		}
 		if err == nil {
 			err = l.decodeFile(f)
@@ -50,9 +47,9 @@ func (l *linkReader) decode() {
 func (l *linkReader) decodeFile(f *linkFile) error {
 	remaining := f.link.rows
 	body := f.body
-	if l.lz4 {
+	if l.cfg.LZ4 {
 		if err := l.stream.ResetLZ4(body); err != nil {
-			return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %w", l.id, ErrCorruptResult, f.link.startRow, err)
+			return stmtErrorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
 		}
 	} else {
 		l.stream.Reset(body)
@@ -66,15 +63,15 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 	for remaining > 0 {
 		msg, err := l.stream.Next()
 		if err == io.EOF {
-			return l.errorf("result file of row %d holds %d rows fewer than its link's %d", f.link.startRow, remaining, f.link.rows)
+			return stmtErrorf(l.id, "result file of row %d holds %d rows fewer than its link's %d", f.link.startRow, remaining, f.link.rows)
 		}
 		if err != nil {
-			return l.errorf("result file of row %d: %v", f.link.startRow, err)
+			return stmtErrorf(l.id, "result file of row %d: %w", f.link.startRow, err)
 		}
 		// msg lives in a buffer the stream reuses; Decode copies it.
 		rec, err := l.dec.Decode(msg)
 		if err != nil {
-			return fmt.Errorf("databricks: statement %s: %w", l.id, err)
+			return stmtErrorf(l.id, "%w", err)
 		}
 		n := rec.NumRows()
 		if n > remaining {
@@ -93,7 +90,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 			// file cut short or followed by garbage is an error.
 			if err := l.stream.Drain(); err != nil {
 				rec.Release()
-				return fmt.Errorf("databricks: statement %s: %w: result file of row %d: %w", l.id, ErrCorruptResult, f.link.startRow, err)
+				return stmtErrorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
 			}
 			f.body = nil
 			l.stream.Reset(nil)

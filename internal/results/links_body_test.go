@@ -1,4 +1,4 @@
-package driver
+package results
 
 import (
 	"bytes"
@@ -8,9 +8,7 @@ import (
 )
 
 func TestReadBody(t *testing.T) {
-	old := linkMaxPrealloc
-	linkMaxPrealloc = 4
-	t.Cleanup(func() { linkMaxPrealloc = old })
+	const prealloc = 4
 	for _, tt := range []struct {
 		name          string
 		body          string
@@ -27,7 +25,7 @@ func TestReadBody(t *testing.T) {
 		{"long for content-length", "abcdefghijk", 0, 10, "more than the 10 bytes its Content-Length says", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readBody(strings.NewReader(tt.body), tt.size, tt.clen)
+			got, err := readBody(strings.NewReader(tt.body), tt.size, tt.clen, prealloc)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -49,12 +47,12 @@ func TestReadBody(t *testing.T) {
 func TestReadBodyDoesNotTrustBytesNum(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := readBody(bytes.NewReader(make([]byte, 1000)), 1<<30-1, 1<<30-1)
+	_, err := readBody(bytes.NewReader(make([]byte, 1000)), 1<<30-1, 1<<30-1, defaultLinkLimits.prealloc)
 	runtime.ReadMemStats(&after)
 	if err == nil {
 		t.Fatal("a short body read without an error")
 	}
-	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(2*linkMaxPrealloc) {
-		t.Errorf("%d bytes allocated, want at most %d", n, 2*linkMaxPrealloc)
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(2*defaultLinkLimits.prealloc) {
+		t.Errorf("%d bytes allocated, want at most %d", n, 2*defaultLinkLimits.prealloc)
 	}
 }

@@ -1,0 +1,183 @@
+package results
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"reflect"
+	"testing"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/pierrec/lz4/v4"
+
+	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// pageSchema is the schema of arrowPages: a number and its text.
+var pageSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "n", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+}, nil)
+
+// arrowPages returns pages of batches of perBatch rows each, row i holding
+// i and its text, as a server sends them: each batch one IPC record-batch
+// message, an LZ4 frame when compressed, each page positioned at its first
+// row. It also returns the IPC schema message.
+func arrowPages(t testing.TB, pages, batches, perBatch int, compress bool) ([]*tcli.TRowSet, []byte) {
+	t.Helper()
+	var out []*tcli.TRowSet
+	var schemaMsg []byte
+	row := 0
+	for range pages {
+		rs := &tcli.TRowSet{StartRowOffset: int64(row)}
+		for range batches {
+			rb := array.NewRecordBuilder(memory.DefaultAllocator, pageSchema)
+			for range perBatch {
+				rb.Field(0).(*array.Int64Builder).Append(int64(row))
+				rb.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("row %d of the result", row))
+				row++
+			}
+			rec := rb.NewRecordBatch()
+			rb.Release()
+			var buf bytes.Buffer
+			w := ipc.NewWriter(&buf, ipc.WithSchema(pageSchema))
+			if err := w.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			rec.Release()
+			// The stream is the schema message, the batch and the
+			// end-of-stream marker.
+			var s arrowbatch.Stream
+			s.Reset(buf.Bytes())
+			msg, err := s.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			schemaMsg = bytes.Clone(buf.Bytes()[:len(buf.Bytes())-len(msg)-8])
+			msg = bytes.Clone(msg)
+			if compress {
+				var z bytes.Buffer
+				zw := lz4.NewWriter(&z)
+				zw.Write(msg)
+				zw.Close()
+				msg = z.Bytes()
+			}
+			rs.ArrowBatches = append(rs.ArrowBatches, &tcli.TSparkArrowBatch{Batch: msg, RowCount: int64(perBatch)})
+		}
+		out = append(out, rs)
+	}
+	return out, schemaMsg
+}
+
+// pagesFetch serves pages as a server of the Spark protocol does: the page
+// that starts at the request's startRowOffset, hasMoreRows until the last.
+func pagesFetch(pages []*tcli.TRowSet) FetchFunc {
+	return func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+		for i, p := range pages {
+			if p.StartRowOffset == req.GetStartRowOffset() {
+				return &tcli.TFetchResultsResp{HasMoreRows: ptr(i < len(pages)-1), Results: p}, nil
+			}
+		}
+		return &tcli.TFetchResultsResp{HasMoreRows: ptr(false), Results: &tcli.TRowSet{StartRowOffset: req.GetStartRowOffset()}}, nil
+	}
+}
+
+// TestLZ4BatchesRecycled reads LZ4 pages keeping every value: the memory
+// of decompressed batches is decompressed into again once the consumer has
+// moved on, and no value kept from an earlier batch changes (they are
+// compared with the same result read uncompressed).
+func TestLZ4BatchesRecycled(t *testing.T) {
+	const pages, batches, perBatch = 4, 5, 200
+	read := func(compress bool) (vals [][]any, batchMem map[*byte]int) {
+		ps, schemaMsg := arrowPages(t, pages, batches, perBatch, compress)
+		ar, err := arrowbatch.NewReader(schemaMsg, arrowbatch.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ar.Close()
+		src := Open(context.Background(), Config{
+			Fetch: pagesFetch(ps), Handle: testHandle(), StatementID: "01ef-test",
+			Format: ArrowPages, LZ4: compress, Reader: ar, SparkProtocol: true,
+			MaxRows: perBatch * batches, Log: slog.New(slog.DiscardHandler),
+		})
+		defer src.Close(CancelFetch)
+		pr := src.(*pageReader)
+		batchMem = map[*byte]int{}
+		var last *byte
+		for {
+			b, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ar.Bind(b.Record); err != nil {
+				t.Fatal(err)
+			}
+			for i := range int(b.Record.NumRows()) {
+				row := make([]any, 2)
+				ar.Row(i, row)
+				vals = append(vals, row)
+			}
+			if p := unsafe.SliceData(pr.prev); p != last {
+				batchMem[p]++
+				last = p
+			}
+		}
+		if !src.Exhausted() {
+			t.Error("after io.EOF: Exhausted is false, want true")
+		}
+		return vals, batchMem
+	}
+	want, _ := read(false)
+	got, mem := read(true)
+	if len(want) != pages*batches*perBatch || len(got) != len(want) {
+		t.Fatalf("got %d and %d rows, want %d", len(want), len(got), pages*batches*perBatch)
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("row %d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+	if len(mem) >= pages*batches {
+		t.Fatalf("%d batches in %d distinct buffers, want fewer: none was decompressed into again", pages*batches, len(mem))
+	}
+}
+
+// TestPagesBatchRowCountChecked: a batch holding other rows than its page
+// announces ends the result with ErrCorrupt.
+func TestPagesBatchRowCountChecked(t *testing.T) {
+	ps, schemaMsg := arrowPages(t, 2, 2, 10, false)
+	ps[1].ArrowBatches[1].RowCount = 9
+	ar, err := arrowbatch.NewReader(schemaMsg, arrowbatch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ar.Close()
+	src := Open(context.Background(), Config{Fetch: pagesFetch(ps), Format: ArrowPages, Reader: ar, SparkProtocol: true})
+	defer src.Close(CancelFetch)
+	n := 0
+	for {
+		b, err := src.Next()
+		if err != nil {
+			if n != 30 || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("after %d rows: got %v, want ErrCorrupt after 30", n, err)
+			}
+			if _, again := src.Next(); again != err {
+				t.Fatalf("Next after the error: got %v, want the same error", again)
+			}
+			return
+		}
+		n += int(b.Record.NumRows())
+	}
+}
