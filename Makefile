@@ -9,13 +9,17 @@ MODULES := . integration integration/peer
 
 all: test
 
-# test vets and tests every module with the race detector.
+# test vets and tests every module with the race detector, then arrowbatch
+# again with the purego build tag (plain boxing instead of the interface
+# words written through unsafe).
 test: vet
 	@set -e; for m in $(MODULES); do \
 		[ -f $$m/go.mod ] || continue; \
 		echo "== go test -race $$m"; \
 		(cd $$m && $(GO) test -race -count=1 -timeout 20m ./...); \
 	done
+	@echo "== go test -race -tags purego ./arrowbatch/..."
+	@$(GO) test -race -count=1 -timeout 10m -tags purego ./arrowbatch/...
 
 vet:
 	@set -e; for m in $(MODULES); do \
@@ -23,6 +27,8 @@ vet:
 		echo "== go vet $$m"; \
 		(cd $$m && $(GO) vet ./...); \
 	done
+	@echo "== go vet -tags purego ./arrowbatch/..."
+	@$(GO) vet -tags purego ./arrowbatch/...
 
 # demo starts an embedded emulator (DuckDB behind our protocol) and runs
 # scripts/demo.sh against it: a submitter process starts a 10 s query, saves

@@ -3,7 +3,6 @@ package arrowbatch
 import (
 	"fmt"
 	"time"
-	"unsafe"
 )
 
 // rowKind says how Reader.Row produces the values of a column.
@@ -20,13 +19,12 @@ const (
 // rowColumn describes one column of the bound batch to Reader.Row.
 type rowColumn struct {
 	kind  rowKind
-	typ   unsafe.Pointer // type word of the values (rowSlab, rowBool)
-	base  unsafe.Pointer // rowSlab: the slab's first element
-	size  uintptr        // rowSlab: the size of an element
-	bits  []byte         // rowBool: the value bitmap
-	boff  int            // rowBool: the array's offset into bits
-	valid validity       // rowSlab, rowBool, rowDays: NULLs
-	col   Column         // rowValue
+	typ   typeWord // type word of the values (rowSlab, rowBool, rowDays)
+	at    slabAt   // rowSlab: where the slab's elements are
+	bits  []byte   // rowBool: the value bitmap
+	boff  int      // rowBool: the array's offset into bits
+	valid validity // rowSlab, rowBool, rowDays: NULLs
+	col   Column   // rowValue
 
 	dayVals []int32     // rowDays: the days since the epoch of the batch
 	days    []time.Time // rowDays: midnight UTC of every day from first on
@@ -60,45 +58,7 @@ func (r *Reader) Row(i int, dest []any) {
 	if !r.planned {
 		r.planRows()
 	}
-	plan := r.plan[:len(dest)]
-	for c := range plan {
-		p := &plan[c]
-		if p.valid.null(i) {
-			dest[c] = nil
-			continue
-		}
-		var data unsafe.Pointer
-		switch p.kind {
-		case rowSlab:
-			// Sound for the reasons given in box.go: the slab is filled
-			// before any of its elements is boxed and never written again,
-			// and i < r.rows, the slab's length (checked above).
-			data = unsafe.Add(p.base, uintptr(i)*p.size)
-		case rowBool:
-			// A bool interface that points at a bool that never changes,
-			// as the runtime boxes small values itself.
-			j := p.boff + i
-			data = unsafe.Pointer(&boolValues[p.bits[j>>3]>>(j&7)&1])
-		case rowDays:
-			// The table is filled before it is planned and never written
-			// again; the index is bounds-checked.
-			data = unsafe.Pointer(&p.days[int(p.dayVals[i])-int(p.first)])
-		case rowNull:
-			dest[c] = nil
-			continue
-		default:
-			dest[c] = p.col.Value(i)
-			continue
-		}
-		// The interface is written in place, its two words straight from
-		// registers (building it in a local first costs a round trip
-		// through the stack). The stores are of unsafe.Pointer fields, so
-		// the compiler emits the garbage collector's write barriers as it
-		// does for dest[c] = x; the type word points at a type compiled
-		// into the binary.
-		e := (*eface)(unsafe.Pointer(&dest[c]))
-		e.typ, e.data = p.typ, data
-	}
+	fillRow(r.plan[:len(dest)], i, dest)
 }
 
 // planRows converts every column of the bound batch and records where

@@ -31,8 +31,10 @@ func sameValue(a, b any) bool {
 }
 
 // TestRow reads every column case with Row, in a record that holds all of
-// them, and compares with the expected values; before and after Value has
-// converted the batch, and with and without a time zone.
+// them, and compares with the expected values and with what Value returns;
+// before and after Value has converted the batch, and with and without a
+// time zone. make test runs it in the default build, which writes interface
+// words in place, and with the purego tag, which boxes values plainly.
 func TestRow(t *testing.T) {
 	for _, loc := range []*time.Location{nil, ny} {
 		wantLoc := loc
@@ -91,6 +93,9 @@ func TestRow(t *testing.T) {
 							}
 							if !sameValue(dest[c], want) {
 								t.Errorf("%s row %d = %#v, want %#v", cs.name, i, dest[c], want)
+							}
+							if v := r.Columns()[c].Value(i); !sameValue(dest[c], v) {
+								t.Errorf("%s row %d: Row gave %#v, want Value's %#v", cs.name, i, dest[c], v)
 							}
 							if tm, ok := dest[c].(time.Time); ok && strings.HasPrefix(cs.name, "timestamp") && tm.Location() != wantLoc {
 								t.Errorf("%s row %d location = %v, want %v", cs.name, i, tm.Location(), wantLoc)
