@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/asyncsql/databricks/internal/tclitest"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // TestLinksEarlyCloseStopsDownloads: closing while downloads hang stops them
@@ -36,30 +34,6 @@ func TestLinksEarlyCloseStopsDownloads(t *testing.T) {
 	}
 }
 
-// gatedLinks holds the FetchResults call number at of a linkService until
-// release is closed or its context ends, and reports on ctxErr whether that
-// context had ended when the call returned.
-type gatedLinks struct {
-	*linkService
-	at      int32
-	calls   atomic.Int32
-	arrived chan struct{}
-	release chan struct{}
-	ctxErr  chan error
-}
-
-func (g *gatedLinks) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	if g.calls.Add(1) == g.at {
-		close(g.arrived)
-		select {
-		case <-g.release:
-		case <-ctx.Done():
-		}
-		g.ctxErr <- ctx.Err()
-	}
-	return g.linkService.FetchResults(ctx, req)
-}
-
 // TestLinksCloseSettlesFetch: closing a link reader whose result stays on
 // the server lets a FetchResults in flight finish (the server counts it
 // anyway, see SettleFetch); a plain close cancels it.
@@ -68,10 +42,21 @@ func TestLinksCloseSettlesFetch(t *testing.T) {
 		settle := mode == SettleFetch
 		t.Run(fmt.Sprint("settle=", settle), func(t *testing.T) {
 			st := tclitest.NewStorage(t)
-			svc := &gatedLinks{linkService: &linkService{}, at: 2, arrived: make(chan struct{}), release: make(chan struct{}), ctxErr: make(chan error, 1)}
+			// The second FetchResults is held until release is closed or
+			// its context ends; ctxErr says whether that context had ended.
+			arrived, release, ctxErr := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			svc := &linkService{faults: []tclitest.Fault{{}, {Wait: func(ctx context.Context) error {
+				close(arrived)
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+				ctxErr <- ctx.Err()
+				return nil
+			}}}}
 			svc.pages = seqPages(st, 3, 1, 5, 0, false)
 			l := linkEnv(t, svc, st, 1, false)
-			<-svc.arrived
+			<-arrived
 			closed := make(chan struct{})
 			go func() { l.Close(mode); close(closed) }()
 			if settle {
@@ -80,10 +65,10 @@ func TestLinksCloseSettlesFetch(t *testing.T) {
 					t.Fatal("close did not wait for the FetchResults in flight")
 				case <-time.After(100 * time.Millisecond):
 				}
-				close(svc.release)
+				close(release)
 			}
 			<-closed
-			err := <-svc.ctxErr
+			err := <-ctxErr
 			if settle && err != nil {
 				t.Fatalf("the FetchResults in flight was cancelled: %v", err)
 			}

@@ -22,9 +22,6 @@ func TestLinkFileByteFlips(t *testing.T) {
 		c := bytes.Clone(orig)
 		c[i] ^= 0x20
 		st.Put("f9", c)
-		svc.mu.Lock()
-		svc.next = 0
-		svc.mu.Unlock()
 		got, err := readAll(linkEnv(t, svc, st, 2, true))
 		if err == nil {
 			checkSeq(t, got, 27)

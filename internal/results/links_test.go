@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -23,56 +22,51 @@ import (
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// linkService answers FetchResults with pages of links; a request with
-// startRowOffset returns the page holding that offset.
+// linkService is a statement of the repository's fake server whose pages
+// are the pages of result links a test scripts; linkEnv starts it.
 type linkService struct {
-	tcli.TCLIService
-	mu      sync.Mutex
-	pages   [][]*tcli.TSparkArrowResultLink
-	next    int
-	fetches int
-	offsets []int64
-	failAt  int // FetchResults call (1-based) that fails
+	pages [][]*tcli.TSparkArrowResultLink
+	// faults are injected into the FetchResults calls in order; a zero
+	// Fault lets its call through.
+	faults []tclitest.Fault
+	// srv is the server of the last linkEnv.
+	srv *tclitest.Server
 }
 
-func (f *linkService) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fetches++
-	if f.fetches == f.failAt {
-		return &tcli.TFetchResultsResp{Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("boom")}}, nil
+// start scripts the pages on a new fake server and starts the statement.
+func (svc *linkService) start(t *testing.T) *tcli.TOperationHandle {
+	t.Helper()
+	svc.srv = tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	s := &tclitest.Script{}
+	for _, p := range svc.pages {
+		s.Pages = append(s.Pages, tclitest.LinkPage(p...))
 	}
-	if req.StartRowOffset != nil {
-		f.offsets = append(f.offsets, *req.StartRowOffset)
-		for i, p := range f.pages {
-			if len(p) > 0 && p[0].StartRowOffset <= *req.StartRowOffset && *req.StartRowOffset < p[len(p)-1].StartRowOffset+p[len(p)-1].RowCount {
-				f.next = i
-			}
+	svc.srv.Script("links", s)
+	_, op := svc.srv.Start(t, "links")
+	svc.srv.Inject(tclitest.FetchResults, svc.faults...)
+	return op
+}
+
+// offsets returns the startRowOffset of every FetchResults received.
+func (svc *linkService) offsets() []int64 {
+	var out []int64
+	for _, r := range tclitest.Received[*tcli.TFetchResultsReq](svc.srv) {
+		if r.StartRowOffset != nil {
+			out = append(out, *r.StartRowOffset)
 		}
 	}
-	if f.next >= len(f.pages) {
-		return &tcli.TFetchResultsResp{Status: tclitest.OK(), HasMoreRows: ptr(false), Results: &tcli.TRowSet{}}, nil
-	}
-	p := f.pages[f.next]
-	f.next++
-	var links []*tcli.TSparkArrowResultLink
-	for _, l := range p {
-		c := *l
-		c.ExpiryTime = time.Now().Add(time.Hour).Unix()
-		links = append(links, &c)
-	}
-	return &tcli.TFetchResultsResp{Status: tclitest.OK(), HasMoreRows: ptr(f.next < len(f.pages)), Results: &tcli.TRowSet{ResultLinks: links}}, nil
+	return out
 }
 
 // linkEnv builds a link reader over svc and st.
-func linkEnv(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDownloads int, compress bool) *linkReader {
+func linkEnv(t *testing.T, svc *linkService, st *tclitest.Storage, maxDownloads int, compress bool) *linkReader {
 	t.Helper()
 	return linkEnvWith(t, svc, st, maxDownloads, compress, defaultLinkLimits)
 }
 
 // linkEnvWith is linkEnv with other download limits, and the changes of mod
 // made to the reader's Config.
-func linkEnvWith(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDownloads int, compress bool, limits linkLimits, mod ...func(*Config)) *linkReader {
+func linkEnvWith(t *testing.T, svc *linkService, st *tclitest.Storage, maxDownloads int, compress bool, limits linkLimits, mod ...func(*Config)) *linkReader {
 	t.Helper()
 	var buf bytes.Buffer
 	w := ipc.NewWriter(&buf, ipc.WithSchema(int64Schema))
@@ -83,8 +77,9 @@ func linkEnvWith(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ar.Close() })
+	op := svc.start(t)
 	cfg := &Config{
-		Fetch: serviceFetch(svc), Handle: testHandle(), StatementID: "01ef-test",
+		Fetch: serviceFetch(svc.srv), Handle: op, StatementID: "01ef-test",
 		Format: Links, LZ4: compress, Reader: ar,
 		MaxRows: 100000, MaxDownloads: maxDownloads, HTTPClient: st.Client(), Log: slog.New(slog.DiscardHandler),
 	}
@@ -98,11 +93,6 @@ func linkEnvWith(t *testing.T, svc tcli.TCLIService, st *tclitest.Storage, maxDo
 
 // int64Schema is the schema of the storage's files: one nullable BIGINT.
 var int64Schema = arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
-
-// testHandle is an operation handle for requests to fakes.
-func testHandle() *tcli.TOperationHandle {
-	return &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16), Secret: make([]byte, 16)}}
-}
 
 // serviceFetch is the FetchFunc of svc: a reply of ERROR status is an
 // error, as the driver's FetchFunc makes it.
@@ -225,20 +215,20 @@ func TestLinksRetriesAndRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSeq(t, got, 30)
-	svc.mu.Lock()
-	defer svc.mu.Unlock()
-	// Every page names its row (0, 10, 20, in order); the one refresh
-	// (the expired file of row 10) comes among them.
+	// Every page names its row (0, 10, 20, in order); the two refreshes
+	// (the expired file of row 10, the link of row 20 past its expiryTime)
+	// come among them.
 	var pages, refreshes []int64
-	for _, o := range svc.offsets {
+	offsets := svc.offsets()
+	for _, o := range offsets {
 		if len(pages) < 3 && o == int64(10*len(pages)) {
 			pages = append(pages, o)
 		} else {
 			refreshes = append(refreshes, o)
 		}
 	}
-	if fmt.Sprint(pages) != "[0 10 20]" || fmt.Sprint(refreshes) != "[10]" {
-		t.Errorf("offsets %v: pages %v, want [0 10 20]; refreshes %v, want [10]", svc.offsets, pages, refreshes)
+	if fmt.Sprint(pages) != "[0 10 20]" || fmt.Sprint(refreshes) != "[10 20]" {
+		t.Errorf("offsets %v: pages %v, want [0 10 20]; refreshes %v, want [10 20]", offsets, pages, refreshes)
 	}
 }
 
@@ -289,7 +279,7 @@ func TestLinksErrorsSurface(t *testing.T) {
 	})
 	t.Run("fetch error", func(t *testing.T) {
 		st := tclitest.NewStorage(t)
-		svc := &linkService{failAt: 2}
+		svc := &linkService{faults: []tclitest.Fault{{}, {Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("boom")}}}}
 		svc.pages = seqPages(st, 3, 1, 5, 0, false)
 		got, err := readAll(linkEnv(t, svc, st, 2, false))
 		if err == nil || len(got) != 5 {

@@ -18,6 +18,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/asyncsql/databricks/arrowbatch"
+	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -78,17 +79,16 @@ func arrowPages(t testing.TB, pages, batches, perBatch int, compress bool) ([]*t
 	return out, schemaMsg
 }
 
-// pagesFetch serves pages as a server of the Spark protocol does: the page
-// that starts at the request's startRowOffset, hasMoreRows until the last.
-func pagesFetch(pages []*tcli.TRowSet) FetchFunc {
-	return func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-		for i, p := range pages {
-			if p.StartRowOffset == req.GetStartRowOffset() {
-				return &tcli.TFetchResultsResp{HasMoreRows: ptr(i < len(pages)-1), Results: p}, nil
-			}
-		}
-		return &tcli.TFetchResultsResp{HasMoreRows: ptr(false), Results: &tcli.TRowSet{StartRowOffset: req.GetStartRowOffset()}}, nil
-	}
+// pagesServer scripts pages on the repository's fake server (a server of
+// the Spark protocol: the page that starts at the request's startRowOffset,
+// hasMoreRows until the last) and starts the statement. It returns the
+// FetchFunc and handle of a Config.
+func pagesServer(t *testing.T, pages []*tcli.TRowSet) (FetchFunc, *tcli.TOperationHandle) {
+	t.Helper()
+	srv := tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+	srv.Script("pages", &tclitest.Script{Pages: pages})
+	_, op := srv.Start(t, "pages")
+	return serviceFetch(srv), op
 }
 
 // TestLZ4BatchesRecycled reads LZ4 pages keeping every value: the memory
@@ -104,8 +104,9 @@ func TestLZ4BatchesRecycled(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ar.Close()
+		fetch, op := pagesServer(t, ps)
 		src := Open(context.Background(), Config{
-			Fetch: pagesFetch(ps), Handle: testHandle(), StatementID: "01ef-test",
+			Fetch: fetch, Handle: op, StatementID: "01ef-test",
 			Format: ArrowPages, LZ4: compress, Reader: ar, SparkProtocol: true,
 			MaxRows: perBatch * batches, Log: slog.New(slog.DiscardHandler),
 		})
@@ -164,7 +165,8 @@ func TestPagesBatchRowCountChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ar.Close()
-	src := Open(context.Background(), Config{Fetch: pagesFetch(ps), Format: ArrowPages, Reader: ar, SparkProtocol: true})
+	fetch, op := pagesServer(t, ps)
+	src := Open(context.Background(), Config{Fetch: fetch, Handle: op, Format: ArrowPages, Reader: ar, SparkProtocol: true})
 	defer src.Close(CancelFetch)
 	n := 0
 	for {
