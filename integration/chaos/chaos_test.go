@@ -56,7 +56,7 @@ func TestFaults(t *testing.T) {
 					switch tr.Outcome {
 					case chaos.Exact, chaos.Unretryable:
 					default:
-						t.Errorf("%s scan %d: %s after %d rows: %v (faults %v)", mode.name, i, tr.Outcome, tr.Rows, tr.Err, env.Proxy.Counts())
+						t.Errorf("%s scan %d: %s after %d rows: %v (faults %v)", mode.name, i, tr.Outcome, tr.Rows, tr.Err, env.Counts())
 					}
 				}
 			}
@@ -79,10 +79,10 @@ func TestFaults(t *testing.T) {
 					t.Errorf("async %d: %s (lost %v) after %d rows: %v", i, at.Outcome, at.Lost, at.Rows, at.Err)
 				}
 			}
-			if env.Proxy.Faults() == 0 {
+			if env.Faults() == 0 {
 				t.Error("no fault injected")
 			}
-			t.Logf("faults: %v", env.Proxy.Counts())
+			t.Logf("faults: %v", env.Counts())
 		})
 	}
 }

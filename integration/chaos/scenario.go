@@ -6,10 +6,8 @@ import (
 	sqldriver "database/sql/driver"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/asyncsql/databricks/async"
@@ -17,43 +15,40 @@ import (
 	"github.com/asyncsql/databricks/integration/emulator"
 )
 
-// Env is an emulator behind a fault-injecting proxy: the driver talks to
-// the proxy, result links point at it too; ground truth is read from the
-// emulator directly.
+// Env is an emulator that injects cfg's faults into the requests of the
+// driver (Thrift calls and result-file downloads); ground truth is read
+// from the emulator's database directly, the faults from its request log.
 type Env struct {
-	Proxy *Proxy
 	Emu   *emulator.Server
+	scale float64
 }
 
-// Start starts a proxy with cfg and an emulator behind it. linkRows, when
-// positive, makes results of more rows than that come as result links of
-// files of linkRows rows.
+// Start starts an emulator with cfg's faults. linkRows, when positive,
+// makes results of more rows than that come as result links of files of
+// linkRows rows.
 func Start(cfg Config, linkRows int, opts ...emulator.Option) (*Env, error) {
-	p, err := NewProxy(cfg)
-	if err != nil {
-		return nil, err
-	}
+	faults, bytesNum := rules(cfg)
+	opts = append(opts, emulator.WithFaults(faults...), emulator.WithRequestLogLimit(0))
 	if linkRows > 0 {
-		opts = append(opts, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: int64(linkRows), FileRows: linkRows, URLBase: p.URL()}))
+		opts = append(opts, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: int64(linkRows), FileRows: linkRows, BytesNum: bytesNum}))
 	}
 	emu, err := emulator.New(opts...)
 	if err != nil {
-		p.Close()
 		return nil, err
 	}
-	p.Start("http://" + net.JoinHostPort(emu.Host(), strconv.Itoa(emu.Port())))
-	return &Env{Proxy: p, Emu: emu}, nil
+	scale := cfg.DelayScale
+	if scale <= 0 {
+		scale = 1
+	}
+	return &Env{Emu: emu, scale: scale}, nil
 }
 
-// Close stops the proxy and the emulator.
-func (e *Env) Close() {
-	e.Proxy.Close()
-	e.Emu.Close()
-}
+// Close stops the emulator.
+func (e *Env) Close() { e.Emu.Close() }
 
-// DSN is the emulator's DSN through the proxy, with params added.
+// DSN is the emulator's DSN with params added.
 func (e *Env) DSN(params url.Values) string {
-	d := strings.Replace(e.Emu.DSN(), net.JoinHostPort(e.Emu.Host(), strconv.Itoa(e.Emu.Port())), e.Proxy.Addr(), 1)
+	d := e.Emu.DSN()
 	if len(params) > 0 {
 		d += "&" + params.Encode()
 	}
@@ -99,7 +94,7 @@ func scanQuery(n int64) string {
 // execFaults counts the ExecuteStatement requests that got a fault after
 // which no driver may send it again.
 func (e *Env) execFaults() int64 {
-	m := e.Proxy.Counts()["ExecuteStatement"]
+	m := e.Counts()["ExecuteStatement"]
 	return m[Status500] + m[ResetBefore] + m[ResetMidReply] + m[DropReply]
 }
 
@@ -188,7 +183,7 @@ func (e *Env) Inserts(ctx context.Context, db *sql.DB, table string, k int) (Ins
 }
 
 // GiveUpAndResume submits scanQuery(n) detached, reads its first row, and
-// closes the rows while the next FetchResults is held by the proxy (it
+// closes the rows while the next FetchResults is delayed on its way (it
 // reaches the server after the reader gave up); then it reads the operation
 // again from its first row through db and checks every value. A failed
 // status call or read is retried, as a process resuming it would: the
@@ -211,7 +206,7 @@ func (e *Env) GiveUpAndResume(ctx context.Context, db *sql.DB, n int64) Trial {
 	dest := make([]sqldriver.Value, 3)
 	rows, err := c.OperationRows(ctx, ref)
 	if err == nil {
-		e.Proxy.Force("FetchResults", Delay)
+		e.Force(emulator.FetchResults, Delay)
 		_ = rows.Next(dest)
 		rows.Close()
 	}

@@ -78,43 +78,101 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (then the reply's TStatus says), the outcome, before the client can see
 // the answer.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, body []byte, method Method, seq int64, done func(int, Outcome)) {
-	f := s.faults.match(string(method))
+	f := s.faults.match(method)
+	ctx := r.Context()
 	if f != nil {
-		s.log.update(seq, func(e *Request) { e.Fault = f })
-		if f.Latency > 0 && !sleepCtx(r.Context(), f.Latency) {
-			done(0, OutcomeDropped)
+		s.log.update(seq, func(e *Request) { e.Fault = f.Fault })
+		if !s.refuse(w, f, done) {
 			return
 		}
-		switch {
-		case f.Drop:
-			done(0, OutcomeDropped)
-			dropConnection(w)
-			return
-		case f.Status != 0:
-			if f.RetryAfter > 0 {
-				secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
-				w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-			}
-			done(f.Status, OutcomeRefused)
-			httpError(w, f.Status, "injected fault: "+http.StatusText(f.Status))
-			return
-		}
+		// The request was on its way: it is processed even if the client
+		// gave up during the latency.
+		ctx = context.WithoutCancel(ctx)
 	}
-	out, err := s.process(context.WithValue(r.Context(), logKey{}, seq), body)
+	out, err := s.process(context.WithValue(ctx, logKey{}, seq), body)
 	if err != nil {
 		done(http.StatusBadRequest, OutcomeRefused)
 		httpError(w, http.StatusBadRequest, "malformed Thrift request")
 		return
 	}
-	if f != nil && f.DropResponse {
+	if f == nil || !s.spoil(w, f.Fault, "application/x-thrift", out, done) {
+		done(http.StatusOK, OutcomeOK)
+		w.Header().Set("Content-Type", "application/x-thrift")
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+		_, _ = w.Write(out)
+	}
+}
+
+// refuse applies the part of fault f that comes before processing: the
+// latency, then Drop or Status. It reports whether the request is still
+// to be processed.
+func (s *Server) refuse(w http.ResponseWriter, f *applied, done func(int, Outcome)) bool {
+	if f.latency > 0 && !s.sleep(f.latency) {
 		done(0, OutcomeDropped)
 		dropConnection(w)
-		return
+		return false
 	}
-	done(http.StatusOK, OutcomeOK)
-	w.Header().Set("Content-Type", "application/x-thrift")
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	_, _ = w.Write(out)
+	switch {
+	case f.Drop:
+		done(0, OutcomeDropped)
+		dropConnection(w)
+		return false
+	case f.Status != 0:
+		if f.RetryAfter > 0 {
+			secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		}
+		done(f.Status, OutcomeRefused)
+		httpError(w, f.Status, "injected fault: "+http.StatusText(f.Status))
+		return false
+	}
+	return true
+}
+
+// spoil applies the part of fault f that comes after processing to the
+// answer out (DropResponse, Truncate, ContentLength) and reports whether
+// it did; otherwise the answer is still to be sent.
+func (s *Server) spoil(w http.ResponseWriter, f *Fault, contentType string, out []byte, done func(int, Outcome)) bool {
+	switch {
+	case f.DropResponse:
+		done(0, OutcomeDropped)
+		dropConnection(w)
+	case f.Truncate:
+		done(http.StatusOK, OutcomeDropped)
+		rawAnswer(w, contentType, int64(len(out)), out[:len(out)/2])
+	case f.ContentLength > 0:
+		done(http.StatusOK, OutcomeDropped)
+		rawAnswer(w, contentType, f.ContentLength, out)
+	default:
+		return false
+	}
+	return true
+}
+
+// sleep waits d unless the server closes first; it reports whether it
+// slept.
+func (s *Server) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.closing:
+		return false
+	}
+}
+
+// rawAnswer writes a 200 answer announcing length bytes, then body, on the
+// hijacked connection, and closes it.
+func rawAnswer(w http.ResponseWriter, contentType string, length int64, body []byte) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer conn.Close()
+	_, _ = fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", contentType, length)
+	_, _ = buf.Write(body)
+	_ = buf.Flush()
 }
 
 // authorized checks "Authorization: Bearer <token>".

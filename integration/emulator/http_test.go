@@ -182,3 +182,105 @@ func openSessionBody(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestFaultSelection checks Skip, Every, Times and Rate: which requests of
+// a method a rule affects, and that a seeded rate repeats itself.
+func TestFaultSelection(t *testing.T) {
+	affected := func(f Fault, n int) []int {
+		var fs faultSet
+		fs.add(false, f)
+		var got []int
+		for i := 1; i <= n; i++ {
+			if fs.match(OpenSession) != nil {
+				got = append(got, i)
+			}
+		}
+		return got
+	}
+	if got, want := affected(Fault{Skip: 1, Every: 3, Times: 3}, 20), []int{4, 7, 10}; !equalInts(got, want) {
+		t.Errorf("skip 1, every 3, times 3: requests %v, want %v", got, want)
+	}
+	if got := affected(Fault{Method: Download, Times: -1}, 5); len(got) != 0 {
+		t.Errorf("a Download rule affected Thrift calls %v", got)
+	}
+	if got := affected(Fault{Times: -1}, 3); !equalInts(got, []int{1, 2, 3}) {
+		t.Errorf("times -1: %v, want every request", got)
+	}
+	a, b := affected(Fault{Rate: 0.3, Seed: 7, Times: -1}, 2000), affected(Fault{Rate: 0.3, Seed: 7, Times: -1}, 2000)
+	if !equalInts(a, b) {
+		t.Error("the same seed drew different requests")
+	}
+	if n := len(a); n < 500 || n > 700 {
+		t.Errorf("rate 0.3 affected %d of 2000 requests, want about 600", n)
+	}
+	if c := affected(Fault{Rate: 0.3, Seed: 8, Times: -1}, 2000); equalInts(a, c) {
+		t.Error("seeds 7 and 8 drew the same requests")
+	}
+	// The first rule that affects a request applies; both count it.
+	var fs faultSet
+	fs.add(false, Fault{Status: 503, Every: 2, Times: -1}, Fault{Status: 429, Times: -1})
+	var codes []int
+	for range 4 {
+		codes = append(codes, fs.match(OpenSession).Status)
+	}
+	if want := []int{429, 503, 429, 503}; !equalInts(codes, want) {
+		t.Errorf("statuses %v, want %v", codes, want)
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	f, err := ParseFault("method=fetchresults, skip=2,times=-1,latency=5ms,jitter=1ms,status=429,retry-after=2s,every=3,rate=0.5,seed=9")
+	want := Fault{Method: FetchResults, Skip: 2, Times: -1, Latency: 5 * time.Millisecond, Jitter: time.Millisecond, Status: 429,
+		RetryAfter: 2 * time.Second, Every: 3, Rate: 0.5, Seed: 9}
+	if err != nil || f != want {
+		t.Fatalf("ParseFault = %+v, %v; want %+v", f, err, want)
+	}
+	if f, err := ParseFault("method=download,truncate"); err != nil || f.Method != Download || !f.Truncate {
+		t.Fatalf("ParseFault(download, truncate) = %+v, %v", f, err)
+	}
+	if f, err := ParseFault("content-length=1073741823"); err != nil || f.ContentLength != 1<<30-1 {
+		t.Fatalf("ParseFault(content-length) = %+v, %v", f, err)
+	}
+	for _, in := range []string{"status=42", "skip=-1", "times=x", "drop=yes", "latency=fast", "colour=red", "rate=2", "drop,status=503", "every=-2"} {
+		if f, err := ParseFault(in); err == nil {
+			t.Errorf("ParseFault(%q) = %+v; want an error", in, f)
+		}
+	}
+	if s, err := New(WithFaults(Fault{Status: 7})); err == nil {
+		s.Close()
+		t.Error("New accepted a fault with status 7")
+	}
+}
+
+// TestFaultSpoiledReplies processes the request and then truncates its
+// reply or lies about its length.
+func TestFaultSpoiledReplies(t *testing.T) {
+	s := Start(t)
+	body := openSessionBody(t)
+	for _, f := range []Fault{{Method: OpenSession, Truncate: true}, {Method: OpenSession, ContentLength: 1 << 30}} {
+		before := s.OpenSessions()
+		if err := s.InjectFault(f); err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, s.URL(), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+s.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%+v: %v", f, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			t.Errorf("%+v: read %d bytes without an error", f, len(b))
+		}
+		if f.ContentLength > 0 && resp.ContentLength != f.ContentLength {
+			t.Errorf("Content-Length %d, want %d", resp.ContentLength, f.ContentLength)
+		}
+		if s.OpenSessions() != before+1 {
+			t.Errorf("%+v: the request was not processed", f)
+		}
+	}
+	if log := s.Requests(); len(log) != 2 || log[0].Outcome != OutcomeDropped || log[1].Outcome != OutcomeDropped {
+		t.Errorf("log %+v; want 2 dropped requests", log)
+	}
+}

@@ -35,21 +35,15 @@ type LinkOptions struct {
 	Latency time.Duration
 	// BytesPerSecond, when positive, limits the bandwidth of each download.
 	BytesPerSecond int64
-	// FailEvery makes every FailEvery-th download fail with HTTP 500 or 503
-	// (alternately).
-	FailEvery int
-	// DropEvery makes every DropEvery-th download send half of the body and
-	// drop the connection.
-	DropEvery int
-	// ExpireEvery makes every ExpireEvery-th link expire early: its first
-	// download is refused with HTTP 403 although expiryTime lies ahead.
-	ExpireEvery int
 	// PadRows appends this many extra rows (repeating the last ones) to
 	// every file beyond the link's rowCount.
 	PadRows int
 	// StaleNames writes column names in files that differ from the
 	// metadata schema, like files cached by the server.
 	StaleNames bool
+	// BytesNum, when not 0, replaces the file size in the links' bytesNum:
+	// a size to lie with, or negative for 0 (size unknown).
+	BytesNum int64
 	// URLBase, when set, replaces "http://HOST:PORT" of the emulator in
 	// the links' URLs (the path stays /files/<id>): downloads then go
 	// through whatever listens there, a fault-injecting proxy say.
@@ -81,9 +75,11 @@ type LinkStats struct {
 	Downloads int64
 	// Served is the number of complete, successful downloads.
 	Served int64
-	// Forbidden counts 403 answers (expired links, missing headers).
+	// Forbidden counts 403 answers (expired links, missing headers,
+	// injected 403s).
 	Forbidden int64
-	// Failed counts injected 500/503 answers and dropped connections.
+	// Failed counts downloads an injected fault failed otherwise (other
+	// statuses, dropped or spoilt answers).
 	Failed int64
 	// MaxConcurrent is the largest number of downloads in progress at once.
 	MaxConcurrent int64
@@ -107,11 +103,10 @@ type fileStore struct {
 
 // linkFile is one served file.
 type linkFile struct {
-	data        []byte
-	header      string
-	value       string
-	expires     time.Time
-	expireEarly bool
+	data    []byte
+	header  string
+	value   string
+	expires time.Time
 	// statementID and statement are those of the operation, for the log.
 	statementID, statement string
 }
@@ -214,11 +209,17 @@ func (f *fileStore) add(data []byte, o *LinkOptions, base string, op *operation)
 	}
 	id := randomHex(12)
 	lf := &linkFile{data: data, header: "X-Emulator-Sig-" + randomHex(3), value: randomHex(16),
-		expires: time.Now().Add(o.Lifetime), expireEarly: o.ExpireEvery > 0 && f.seq%int64(o.ExpireEvery) == 0,
-		statementID: op.h.String(), statement: op.text}
+		expires: time.Now().Add(o.Lifetime), statementID: op.h.String(), statement: op.text}
 	f.files[id] = lf
 	f.links.Add(1)
-	return &tcli.TSparkArrowResultLink{FileLink: base + id, ExpiryTime: lf.expires.Unix(), BytesNum: int64(len(data)),
+	size := int64(len(data))
+	switch {
+	case o.BytesNum < 0:
+		size = 0
+	case o.BytesNum > 0:
+		size = o.BytesNum
+	}
+	return &tcli.TSparkArrowResultLink{FileLink: base + id, ExpiryTime: lf.expires.Unix(), BytesNum: size,
 		HttpHeaders: map[string]string{lf.header: lf.value}}
 }
 
@@ -241,16 +242,17 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 }
 
 // download serves a file and reports the HTTP status and outcome; the log
-// entry seq gets the file's statement.
+// entry seq gets the file's statement and the fault applied. LinkStats
+// counts injected 403s as Forbidden, other injected failures as Failed.
 func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64) (int, Outcome) {
-	f := &s.files
+	fs := &s.files
 	o := s.cfg.links
-	n := f.downloads.Add(1)
-	c := f.conc.Add(1)
-	defer f.conc.Add(-1)
+	fs.downloads.Add(1)
+	c := fs.conc.Add(1)
+	defer fs.conc.Add(-1)
 	for {
-		m := f.maxConc.Load()
-		if c <= m || f.maxConc.CompareAndSwap(m, c) {
+		m := fs.maxConc.Load()
+		if c <= m || fs.maxConc.CompareAndSwap(m, c) {
 			break
 		}
 	}
@@ -264,50 +266,50 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64) (in
 		return http.StatusBadRequest, OutcomeRefused
 	}
 	id := strings.TrimPrefix(r.URL.Path, "/files/")
-	f.mu.Lock()
-	lf := f.files[id]
-	early := false
-	if lf != nil && lf.expireEarly {
-		early, lf.expireEarly = true, false
-	}
-	f.mu.Unlock()
+	fs.mu.Lock()
+	lf := fs.files[id]
+	fs.mu.Unlock()
 	if lf == nil {
 		httpError(w, http.StatusNotFound, "no such file")
 		return http.StatusNotFound, OutcomeRefused
 	}
-	s.log.update(seq, func(e *Request) { e.StatementID, e.Statement = lf.statementID, lf.statement })
+	f := s.faults.match(Download)
+	s.log.update(seq, func(e *Request) {
+		e.StatementID, e.Statement = lf.statementID, lf.statement
+		if f != nil {
+			e.Fault = f.Fault
+		}
+	})
 	if o.Latency > 0 && !sleepCtx(r.Context(), o.Latency) {
 		return 0, OutcomeDropped
 	}
-	if early || time.Now().After(lf.expires) || r.Header.Get(lf.header) != lf.value {
-		f.forbidden.Add(1)
+	var status int
+	var outcome Outcome
+	done := func(st int, out Outcome) {
+		status, outcome = st, out
+		if out == OutcomeRefused && st == http.StatusForbidden {
+			fs.forbidden.Add(1)
+		} else if out != OutcomeOK {
+			fs.failed.Add(1)
+		}
+	}
+	if f != nil && !s.refuse(w, f, done) {
+		return status, outcome
+	}
+	if time.Now().After(lf.expires) || r.Header.Get(lf.header) != lf.value {
+		fs.forbidden.Add(1)
 		httpError(w, http.StatusForbidden, "AuthenticationFailed: signature expired or missing")
 		return http.StatusForbidden, OutcomeRefused
 	}
-	if o.FailEvery > 0 && n%int64(o.FailEvery) == 0 {
-		f.failed.Add(1)
-		code := http.StatusInternalServerError
-		if (n/int64(o.FailEvery))%2 == 0 {
-			code = http.StatusServiceUnavailable
-		}
-		httpError(w, code, "injected failure")
-		return code, OutcomeRefused
+	if f != nil && s.spoil(w, f.Fault, "application/octet-stream", lf.data, done) {
+		return status, outcome
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(lf.data)))
 	w.Header().Set("Content-Type", "application/octet-stream")
-	if o.DropEvery > 0 && n%int64(o.DropEvery) == 0 {
-		f.failed.Add(1)
-		_, _ = w.Write(lf.data[:len(lf.data)/2])
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
-		s.log.update(seq, func(e *Request) { e.HTTPStatus, e.Outcome = http.StatusOK, OutcomeDropped })
-		panic(http.ErrAbortHandler)
-	}
 	if err := writeThrottled(r, w, lf.data, o.BytesPerSecond); err != nil {
 		return http.StatusOK, OutcomeDropped
 	}
-	f.served.Add(1)
+	fs.served.Add(1)
 	return http.StatusOK, OutcomeOK
 }
 

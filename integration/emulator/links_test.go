@@ -58,7 +58,7 @@ func fileValues(t *testing.T, data []byte, compressed bool) []int64 {
 
 func TestResultLinks(t *testing.T) {
 	for _, compressed := range []bool{false, true} {
-		s := Start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 30, PadRows: 2, ExpireEvery: 1000}))
+		s := Start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 30, PadRows: 2}))
 		c := client(t, s)
 		sess := open(t, c)
 		req := arrowReq(sess, "SELECT range AS n FROM range(100)", 50)
@@ -102,7 +102,9 @@ func TestResultLinks(t *testing.T) {
 }
 
 func TestResultLinkFaults(t *testing.T) {
-	s := Start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 10, Lifetime: time.Second, FailEvery: 2, ExpireEvery: 1}))
+	s := Start(t, WithLinks(LinkOptions{ThresholdRows: 10, FileRows: 10, Lifetime: time.Second, BytesNum: -1}),
+		WithFaults(Fault{Method: Download, Status: http.StatusForbidden}, Fault{Method: Download, Skip: 1, Status: http.StatusServiceUnavailable},
+			Fault{Method: Download, Skip: 3, Truncate: true}))
 	c := client(t, s)
 	sess := open(t, c)
 	req := arrowReq(sess, "SELECT range AS n FROM range(20)", 100)
@@ -112,14 +114,43 @@ func TestResultLinkFaults(t *testing.T) {
 		t.Fatalf("links %v", links)
 	}
 	lk := links[0]
+	if lk.BytesNum != 0 {
+		t.Errorf("bytesNum %d, want 0 (BytesNum -1: unknown)", lk.BytesNum)
+	}
 	if code, _ := download(t, lk, lk.HttpHeaders); code != http.StatusForbidden {
-		t.Fatalf("early expiry: %d", code)
+		t.Fatalf("injected 403: %d", code)
 	}
-	if code, _ := download(t, lk, lk.HttpHeaders); code != http.StatusServiceUnavailable && code != http.StatusInternalServerError {
-		t.Fatalf("injected failure: %d", code)
+	if code, _ := download(t, lk, lk.HttpHeaders); code != http.StatusServiceUnavailable {
+		t.Fatalf("injected 503: %d", code)
 	}
-	if code, _ := download(t, lk, lk.HttpHeaders); code != http.StatusOK {
+	code, body := download(t, lk, lk.HttpHeaders)
+	if code != http.StatusOK {
 		t.Fatalf("download: %d", code)
+	}
+	if got := fileValues(t, body, false); !slices.Equal(got, seq(0, 10)) {
+		t.Fatalf("file values %v, want 0..9", got)
+	}
+	get, _ := http.NewRequest(http.MethodGet, lk.FileLink, nil)
+	for k, v := range lk.HttpHeaders {
+		get.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil || len(part) != len(body)/2 {
+		t.Fatalf("truncated download: %d bytes, %v; want %d bytes and an error", len(part), err, len(body)/2)
+	}
+	st := s.LinkStats()
+	if st.Forbidden != 1 || st.Failed != 2 || st.Served != 1 {
+		t.Errorf("stats %+v; want 1 forbidden, 2 failed (503, truncated), 1 served", st)
+	}
+	log := s.Requests().Of(Download)
+	if len(log) != 4 || log[0].Fault == nil || log[0].HTTPStatus != 403 || log[2].Fault != nil || log[2].Outcome != OutcomeOK ||
+		log[3].Outcome != OutcomeDropped || log[2].StatementID == "" || log[2].Statement != "SELECT range AS n FROM range(20)" {
+		t.Errorf("downloads logged as %+v; want 403 (faulted), 503, ok (the statement named), dropped", log)
 	}
 	time.Sleep(time.Until(time.Unix(links[1].ExpiryTime+1, 0)))
 	if code, _ := download(t, links[1], links[1].HttpHeaders); code != http.StatusForbidden {

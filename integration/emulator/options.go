@@ -96,12 +96,6 @@ func WithBatchRows(n int) Option { return func(c *config) { c.batchRows = n } }
 // larger requests are answered with HTTP 413.
 func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBodyBytes = n } }
 
-// WithFaults installs fault injection rules from the start; see Fault and
-// Server.InjectFault.
-func WithFaults(f ...Fault) Option {
-	return func(c *config) { c.faults = append(c.faults, f...) }
-}
-
 // WithLogger sets a logger for request and operation events (default:
 // discard). Tokens and handle secrets are never logged.
 func WithLogger(l *slog.Logger) Option {

@@ -74,6 +74,11 @@ func New(opts ...Option) (*Server, error) {
 	if !Protocol(cfg.maxProtocol).valid() {
 		return nil, fmt.Errorf("emulator: WithMaxProtocol: %v is no protocol version", Protocol(cfg.maxProtocol))
 	}
+	for i := range cfg.faults {
+		if err := cfg.faults[i].validate(); err != nil {
+			return nil, fmt.Errorf("emulator: WithFaults: rule %d: %w", i+1, err)
+		}
+	}
 	for i := range cfg.scripts {
 		if err := cfg.scripts[i].validate(); err != nil {
 			return nil, fmt.Errorf("emulator: WithScript: %w", err)
@@ -97,7 +102,7 @@ func New(opts ...Option) (*Server, error) {
 		evicted:  map[handleKey]time.Time{},
 	}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
-	s.faults.add(cfg.faults...)
+	s.faults.add(false, cfg.faults...)
 	s.log.limit = cfg.logLimit
 	s.scripts.list, s.scripts.used = cfg.scripts, make([]int, len(cfg.scripts))
 	s.proc = tcli.NewTCLIServiceProcessor(service{s: s})

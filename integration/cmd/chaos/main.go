@@ -17,7 +17,7 @@ import (
 )
 
 // childDSN, in the environment, makes the command a child that runs one
-// scan through a hostile proxy and reports its own peak RSS.
+// scan against a hostile emulator and reports its own peak RSS.
 const childDSN = "CHAOS_CHILD_DSN"
 
 func main() {
@@ -81,7 +81,7 @@ func run(rate float64, seed uint64, scans int, rows int64, inserts, resumes, asy
 		}
 		var n [4]int
 		start := time.Now()
-		faults := env.Proxy.Faults()
+		faults := env.Faults()
 		for range scans {
 			t := env.Scan(ctx, db, rows)
 			n[t.Outcome]++
@@ -93,7 +93,7 @@ func run(rate float64, seed uint64, scans int, rows int64, inserts, resumes, asy
 		done := n[chaos.Exact] + n[chaos.Unretryable]
 		fmt.Printf("%-6s %d scans of %d rows: %d exact (%.0f%%), %d failed where no driver may retry, %d failed otherwise, %d corrupt; exact or unretryable %.0f%%; %d faults injected, %.1fs\n",
 			mode.name, scans, rows, n[chaos.Exact], pct(n[chaos.Exact], scans), n[chaos.Unretryable], n[chaos.Failed], n[chaos.Corrupt],
-			pct(done, scans), env.Proxy.Faults()-faults, time.Since(start).Seconds())
+			pct(done, scans), env.Faults()-faults, time.Since(start).Seconds())
 		clean = clean && n[chaos.Corrupt] == 0
 	}
 	db, err := sql.Open("databricks", env.DSN(nil))
@@ -147,7 +147,7 @@ func pct(a, b int) float64 {
 	return 100 * float64(a) / float64(b)
 }
 
-// hostileTrials runs a 200,000-row scan through each hostile proxy in a
+// hostileTrials runs a 200,000-row scan against each hostile emulator in a
 // child process and prints how it ended and the child's peak RSS; false
 // when a child read wrong values or peaked at 256 MB or more.
 func hostileTrials(seed uint64) bool {

@@ -37,20 +37,32 @@
 //	-link-lifetime 15m       how long a link stays valid
 //	-link-latency D          delay of every download
 //	-link-bandwidth B        bytes per second of each download (0: unlimited)
-//	-link-fail-every N       every N-th download fails with HTTP 500 or 503
-//	-link-drop-every N       every N-th download is cut off half-way
-//	-link-expire-every N     every N-th link is refused (403) on its first download
 //	-link-pad-rows N         extra rows in every file beyond the link's rowCount
 //	-link-stale-names        files carry column names other than the metadata's
+//	-link-bytes-num N        bytesNum of every link instead of the file's size (negative: 0)
 //	-link-url-base URL       links point at URL/files/<id> instead of the emulator
 //
-// Fault injection, repeatable, applied in order (see emulator.Fault):
+// Fault injection, repeatable, tried in order (see emulator.Fault and
+// emulator.ParseFault), for Thrift calls and result-file downloads alike:
 //
 //	-fault method=ExecuteStatement,times=2,status=503,retry-after=1s
 //	-fault method=FetchResults,skip=1,drop-response
-//	-fault latency=200ms,times=-1
+//	-fault method=download,every=7,status=503,times=-1
+//	-fault rate=0.1,seed=7,times=-1,truncate
+//	-fault latency=200ms,jitter=100ms,times=-1
 //
-// Fields: method=NAME (default every method), skip=N, times=N (-1: every
-// later request), latency=D, status=CODE, retry-after=D, drop,
-// drop-response.
+// Fields: method=NAME (a Thrift method, or download; default every Thrift
+// call), skip=N, every=N, rate=F, seed=N, times=N (-1: no limit),
+// latency=D, jitter=D, and at most one of status=CODE (with retry-after=D),
+// drop, drop-response, truncate, content-length=N.
+//
+// Scripted statements, repeatable (see emulator.Script and
+// emulator.ParseScript): statements matching a regular expression show the
+// given states for that many status polls, then end as told:
+//
+//	-script 'match=^SELECT .* FROM report;steps=pending:2,running:3;end=error;sqlstate=42P01;class=TABLE_OR_VIEW_NOT_FOUND;message=no report'
+//
+// Fields, separated by ";": match=REGEXP, steps=STATE:POLLS,..., end=finished,
+// error, canceled or timedout, sqlstate=S, message=TEXT, class=ERROR_CLASS,
+// times=N.
 package main

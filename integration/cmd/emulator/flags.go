@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/asyncsql/databricks/integration/emulator"
@@ -46,20 +44,27 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	fs.DurationVar(&lo.Lifetime, "link-lifetime", 15*time.Minute, "how long a result link stays valid")
 	fs.DurationVar(&lo.Latency, "link-latency", 0, "delay before every download")
 	fs.Int64Var(&lo.BytesPerSecond, "link-bandwidth", 0, "bytes per second of each download (0: unlimited)")
-	fs.IntVar(&lo.FailEvery, "link-fail-every", 0, "every n-th download fails with HTTP 500 or 503, alternately (0: never)")
-	fs.IntVar(&lo.DropEvery, "link-drop-every", 0, "every n-th download sends half of the file and drops the connection (0: never)")
-	fs.IntVar(&lo.ExpireEvery, "link-expire-every", 0, "every n-th link is refused with HTTP 403 on its first download (0: never)")
 	fs.IntVar(&lo.PadRows, "link-pad-rows", 0, "extra rows appended to every file beyond the link's rowCount")
 	fs.BoolVar(&lo.StaleNames, "link-stale-names", false, "files carry column names that differ from the result's metadata")
 	fs.StringVar(&lo.URLBase, "link-url-base", "", `base URL of the links in place of the emulator's "http://host:port" (a proxy, say)`)
+	fs.Int64Var(&lo.BytesNum, "link-bytes-num", 0, "bytesNum every link announces instead of the file's size (negative: 0, unknown; 0: the size)")
 
 	var faults []emulator.Fault
-	fs.Func("fault", "fault rule, repeatable: comma-separated method=M, skip=N, times=N (-1: all), latency=D, status=CODE, retry-after=D, drop, drop-response", func(s string) error {
-		f, err := parseFault(s)
+	fs.Func("fault", "fault rule, repeatable, tried in order: comma-separated method=M (a Thrift method or download), skip=N, every=N, rate=F, seed=N, times=N (-1: no limit), latency=D, jitter=D, status=CODE, retry-after=D, drop, drop-response, truncate, content-length=N", func(s string) error {
+		f, err := emulator.ParseFault(s)
 		if err != nil {
 			return err
 		}
 		faults = append(faults, f)
+		return nil
+	})
+	var scripts []emulator.Script
+	fs.Func("script", "scripted statements, repeatable: ;-separated match=REGEXP, steps=pending:N,running:N, end=finished|error|canceled|timedout, sqlstate=S, message=TEXT, class=ERROR_CLASS, times=N", func(s string) error {
+		sc, err := emulator.ParseScript(s)
+		if err != nil {
+			return err
+		}
+		scripts = append(scripts, sc)
 		return nil
 	})
 
@@ -111,50 +116,11 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	if len(faults) > 0 {
 		opts = append(opts, emulator.WithFaults(faults...))
 	}
+	if len(scripts) > 0 {
+		opts = append(opts, emulator.WithScript(scripts...))
+	}
 	if *verbose {
 		opts = append(opts, emulator.WithLogger(slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 	return opts, fs.Args(), nil
-}
-
-// parseFault reads one -fault rule.
-func parseFault(s string) (emulator.Fault, error) {
-	var f emulator.Fault
-	for field := range strings.SplitSeq(s, ",") {
-		key, val, hasVal := strings.Cut(strings.TrimSpace(field), "=")
-		var err error
-		switch key {
-		case "method":
-			f.Method = emulator.Method(val)
-		case "skip":
-			f.Skip, err = strconv.Atoi(val)
-			if err == nil && f.Skip < 0 {
-				err = errors.New("negative")
-			}
-		case "times":
-			f.Times, err = strconv.Atoi(val)
-		case "latency":
-			f.Latency, err = time.ParseDuration(val)
-		case "status":
-			f.Status, err = strconv.Atoi(val)
-			if err == nil && (f.Status < 100 || f.Status > 599) {
-				err = errors.New("not an HTTP status")
-			}
-		case "retry-after":
-			f.RetryAfter, err = time.ParseDuration(val)
-		case "drop":
-			f.Drop = true
-		case "drop-response":
-			f.DropResponse = true
-		default:
-			return f, fmt.Errorf("unknown fault field %q", key)
-		}
-		if (key == "drop" || key == "drop-response") && hasVal {
-			err = errors.New("takes no value")
-		}
-		if err != nil {
-			return f, fmt.Errorf("fault field %q: %w", field, err)
-		}
-	}
-	return f, nil
 }

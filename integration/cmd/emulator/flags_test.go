@@ -98,7 +98,8 @@ func TestFlagsLinkFaults(t *testing.T) {
 	// Pages of 500 rows: the first page (direct results) is not the whole
 	// result, so the operation stays open for refreshing expired links.
 	s, db := startWith(t, "-link-threshold", "0", "-link-file-rows", "100", "-page-rows", "500",
-		"-link-fail-every", "3", "-link-drop-every", "4", "-link-expire-every", "5")
+		"-fault", "method=download,every=3,status=503,times=-1", "-fault", "method=Download,every=4,truncate,times=-1",
+		"-fault", "method=download,every=5,status=403,times=-1")
 	if n := count(t, db, "SELECT * FROM range(2000)"); n != 2000 {
 		t.Fatalf("%d rows", n)
 	}
@@ -202,26 +203,24 @@ func TestFlagsVerbose(t *testing.T) {
 	}
 }
 
-func TestParseFault(t *testing.T) {
-	f, err := parseFault("method=FetchResults, skip=2,times=-1,latency=5ms,status=429,retry-after=2s")
-	want := emulator.Fault{Method: "FetchResults", Skip: 2, Times: -1, Latency: 5 * time.Millisecond, Status: 429, RetryAfter: 2 * time.Second}
-	if err != nil || f != want {
-		t.Fatalf("%+v, %v", f, err)
+func TestFlagsScript(t *testing.T) {
+	s, db := startWith(t, "-status-hold", "0", "-script", "match=^SELECT 'boom';steps=pending:1,running:2;end=error;sqlstate=22012;class=DIVIDE_BY_ZERO;message=Division by zero.")
+	var v string
+	err := db.QueryRow("SELECT 'boom'").Scan(&v)
+	var se *driver.ServerError
+	if !errors.As(err, &se) || se.SQLState != "22012" || !strings.Contains(se.Error(), "DIVIDE_BY_ZERO") {
+		t.Fatalf("scripted failure: %v; want a *driver.ServerError with SQLSTATE 22012 and the class", err)
 	}
-	if f, err := parseFault("drop-response"); err != nil || !f.DropResponse || f.Drop {
-		t.Fatalf("%+v, %v", f, err)
-	}
-	for _, in := range []string{"status=42", "skip=-1", "times=x", "drop=yes", "latency=fast", "colour=red"} {
-		if _, err := parseFault(in); err == nil {
-			t.Errorf("parseFault(%q) accepted", in)
-		}
+	if got := s.Requests().Count(emulator.GetOperationStatus); got < 3 {
+		t.Fatalf("%d status polls for a script of 3 steps' polls; want at least 3", got)
 	}
 }
 
 func TestRunBadValues(t *testing.T) {
 	for _, args := range [][]string{
 		{"-idle-eviction", "0"}, {"-page-rows", "0"}, {"-batch-rows", "-1"},
-		{"-max-protocol", "spark-v42"}, {"-fault", "status=1"}, {"-hold", "-1s"},
+		{"-max-protocol", "spark-v42"}, {"-fault", "status=1"}, {"-fault", "drop,truncate"}, {"-hold", "-1s"},
+		{"-script", "steps=running"}, {"-script", "match=x;end=later"},
 	} {
 		var errb bytes.Buffer
 		if code := run(args, io.Discard, &errb); code != 2 || errb.Len() == 0 {
