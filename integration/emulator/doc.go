@@ -46,9 +46,14 @@
 // status polls each, then a failure with a chosen SQLSTATE, message and
 // error class, a cancellation, a timeout, or the statement's real result.
 //
-// Fault rules (WithFaults, InjectFault) answer chosen calls with an HTTP
-// status such as 429 or 503 plus Retry-After, drop the connection before or
-// after processing, or add latency.
+// Fault rules (WithFaults, InjectFault; ParseFault reads the -fault flag's
+// form) are the one way to inject faults, into Thrift calls and result-file
+// downloads alike: chosen by method, position (Skip, Every, Times) or a
+// seeded Rate, they add latency, answer an HTTP status such as 429 or 503
+// with Retry-After, drop the connection before processing, or process the
+// request and then drop, truncate or lie about the length of its answer.
+// LinkOptions holds what result files look like (size, rows per file,
+// lifetime, bandwidth, padding rows, stale column names, a false bytesNum).
 //
 // # Protocol
 //
