@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,13 +54,13 @@ func TestRoundTrip(t *testing.T) {
 		t.Error(err)
 	}
 	if r, err := c.GetOperationStatus(ctx, ts.statusReq()); err != nil || r.GetOperationState() != tcli.TOperationState_FINISHED_STATE {
-		t.Error(r, err)
+		t.Errorf("GetOperationStatus: got %v, %v; want FINISHED", r, err)
 	}
 	if _, err := c.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: ts.op}); err != nil {
 		t.Error(err)
 	}
 	if r, err := c.FetchResults(ctx, &tcli.TFetchResultsReq{OperationHandle: ts.op, MaxRows: 10}); err != nil || r.GetHasMoreRows() {
-		t.Error(r, err)
+		t.Errorf("FetchResults: got %v, %v; want the only page", r, err)
 	}
 	if _, err := c.CancelOperation(ctx, &tcli.TCancelOperationReq{OperationHandle: ts.op}); err != nil {
 		t.Error(err)
@@ -79,10 +80,10 @@ func TestDefaultUserAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := ts.header(0).Get("User-Agent"); got != DefaultUserAgent {
-		t.Errorf("User-Agent = %q", got)
+		t.Errorf("User-Agent = %q, want %q", got, DefaultUserAgent)
 	}
 	if got := ts.header(0).Get("Authorization"); got != "" {
-		t.Errorf("Authorization = %q without an authenticator", got)
+		t.Errorf("Authorization = %q without an authenticator, want none", got)
 	}
 }
 
@@ -91,10 +92,10 @@ func TestAuthError(t *testing.T) {
 	c, _ := newTestClient(ts.URL, Options{Auth: failingAuth{}})
 	_, err := c.OpenSession(t.Context(), &tcli.TOpenSessionReq{})
 	if err == nil || !strings.Contains(err.Error(), "no token") {
-		t.Fatalf("err = %v", err)
+		t.Fatalf("err = %v, want the authenticator's error", err)
 	}
 	if ts.requests() != 0 {
-		t.Errorf("%d requests sent without credentials", ts.requests())
+		t.Errorf("%d requests sent without credentials, want none", ts.requests())
 	}
 }
 
@@ -209,10 +210,10 @@ func TestHTTPError(t *testing.T) {
 	err := ts.exec(c)
 	var he *HTTPError
 	if !errors.As(err, &he) {
-		t.Fatalf("err = %#v", err)
+		t.Fatalf("err = %#v, want an *HTTPError", err)
 	}
 	if he.Method != "ExecuteStatement" || he.StatusCode != 500 || he.Reason != "warehouse  is gone" {
-		t.Errorf("%+v", he)
+		t.Errorf("got %+v, want ExecuteStatement, 500, reason \"warehouse  is gone\"", he)
 	}
 	if got, want := err.Error(), "rpc: ExecuteStatement: HTTP 500 Internal Server Error: warehouse  is gone"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
@@ -222,7 +223,7 @@ func TestHTTPError(t *testing.T) {
 	ts.fake.Inject(tclitest.ExecuteStatement, status(400, "X-Thriftserver-Error-Message", "bad thing"))
 	c, _ = newTestClient(ts.URL, Options{})
 	if err := ts.exec(c); !errors.As(err, &he) || he.Reason != "bad thing" {
-		t.Errorf("err = %v", err)
+		t.Errorf("err = %v, want an *HTTPError with reason \"bad thing\"", err)
 	}
 }
 
@@ -233,7 +234,7 @@ func TestMaxAttempts(t *testing.T) {
 	err := ts.status(c)
 	var he *HTTPError
 	if !errors.As(err, &he) || he.StatusCode != 503 {
-		t.Fatalf("err = %v", err)
+		t.Fatalf("err = %v, want the last 503", err)
 	}
 	if got := ts.requests(); got != 3 {
 		t.Errorf("requests = %d, want 3", got)
@@ -252,7 +253,7 @@ func TestBudget(t *testing.T) {
 	}
 	c, clk := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 10, MinBackoff: 400 * time.Millisecond, MaxBackoff: time.Minute, Budget: time.Second}})
 	if err := ts.status(c); err == nil {
-		t.Fatal("no error")
+		t.Fatal("got no error, want the 503 once the budget is spent")
 	}
 	// Waits of 400ms then 800ms would end 1.2s after the start.
 	if got := ts.requests(); got != 2 {
@@ -274,28 +275,32 @@ func TestDeadlineShorterThanWait(t *testing.T) {
 	_, err := c.GetOperationStatus(ctx, ts.statusReq())
 	var he *HTTPError
 	if !errors.As(err, &he) || he.RetryAfter != 30*time.Second {
-		t.Fatalf("err = %v", err)
+		t.Fatalf("err = %v, want the 503 with its Retry-After of 30s", err)
 	}
 	if len(clk.waits()) != 0 {
-		t.Errorf("waited %v past the deadline", clk.waits())
+		t.Errorf("waited %v past the deadline, want no wait", clk.waits())
 	}
 }
 
 func TestContextCanceledWhileWaiting(t *testing.T) {
-	ts := newTestServer(t)
-	ts.fake.Inject(tclitest.GetOperationStatus, status(503))
-	c := New(Options{URL: ts.URL, Retry: RetryPolicy{MinBackoff: time.Hour, MaxBackoff: time.Hour, Budget: 2 * time.Hour}})
-	c.randN = func(n int64) int64 { return n - 1 }
-	ctx, cancel := context.WithCancel(t.Context())
-	time.AfterFunc(50*time.Millisecond, cancel)
-	start := time.Now()
-	_, err := c.GetOperationStatus(ctx, ts.statusReq())
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v", err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %v", d)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		fake := tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
+		_, op := fake.Start(t, "SELECT 1")
+		fake.Inject(tclitest.GetOperationStatus, status(503))
+		c := New(Options{URL: "http://warehouse.invalid/sql", HTTPClient: &http.Client{Transport: fake.Transport()},
+			Retry: RetryPolicy{MinBackoff: time.Hour, MaxBackoff: time.Hour, Budget: 2 * time.Hour}})
+		c.randN = func(n int64) int64 { return n - 1 }
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := c.GetOperationStatus(ctx, &tcli.TGetOperationStatusReq{OperationHandle: op})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if d := time.Since(start); d != 50*time.Millisecond {
+			t.Errorf("returned after %v, want 50ms: when the context ended, an hour before the retry", d)
+		}
+	})
 }
 
 func TestContextCanceledBeforeCall(t *testing.T) {
@@ -305,7 +310,7 @@ func TestContextCanceledBeforeCall(t *testing.T) {
 	cancel()
 	_, err := c.OpenSession(ctx, &tcli.TOpenSessionReq{})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "OpenSession") {
-		t.Fatalf("err = %v", err)
+		t.Fatalf("err = %v, want context.Canceled naming OpenSession", err)
 	}
 }
 
@@ -319,13 +324,13 @@ func TestDialErrorRetriedForEveryMethod(t *testing.T) {
 	c, clk := newTestClient(url, Options{Retry: RetryPolicy{MaxAttempts: 3}})
 	_, err = c.ExecuteStatement(context.Background(), &tcli.TExecuteStatementReq{Statement: "x"})
 	if err == nil || !strings.Contains(err.Error(), "ExecuteStatement") {
-		t.Fatalf("err = %v", err)
+		t.Fatalf("err = %v, want an error naming ExecuteStatement", err)
 	}
 	if got := len(clk.waits()); got != 2 {
 		t.Errorf("waits = %d, want 2", got)
 	}
 	if !NotProcessed(err) {
-		t.Errorf("NotProcessed(%v) = false", err)
+		t.Errorf("NotProcessed(%v) = false, want true", err)
 	}
 }
 
@@ -344,11 +349,11 @@ func TestNotProcessed(t *testing.T) {
 		ts.fake.Inject(tclitest.ExecuteStatement, tt.f)
 		c, _ := newTestClient(ts.URL, Options{Retry: RetryPolicy{MaxAttempts: 1}})
 		if err := ts.exec(c); NotProcessed(err) != tt.want {
-			t.Errorf("NotProcessed(%v) = %v", err, !tt.want)
+			t.Errorf("NotProcessed(%v) = %v, want %v", err, !tt.want, tt.want)
 		}
 	}
 	if NotProcessed(nil) || NotProcessed(context.Canceled) {
-		t.Error("NotProcessed of a non-transport error")
+		t.Error("NotProcessed of nil or context.Canceled = true, want false")
 	}
 }
 
@@ -359,10 +364,10 @@ func TestApplicationException(t *testing.T) {
 	err := ts.exec(c)
 	var ae thrift.TApplicationException
 	if !errors.As(err, &ae) {
-		t.Fatalf("err = %v", err)
+		t.Fatalf("err = %v, want a TApplicationException", err)
 	}
 	if !strings.Contains(err.Error(), "ExecuteStatement") {
-		t.Errorf("err = %v", err)
+		t.Errorf("err = %v, want it to name ExecuteStatement", err)
 	}
 	if ts.requests() != 1 {
 		t.Errorf("requests = %d, want 1", ts.requests())
@@ -379,16 +384,16 @@ func TestStatusError(t *testing.T) {
 		resp, err := c.ExecuteStatement(t.Context(), ts.execReq("x"))
 		var se *StatusError
 		if !errors.As(err, &se) {
-			t.Fatalf("err = %v", err)
+			t.Fatalf("err = %v, want a *StatusError", err)
 		}
 		if resp == nil || resp.GetStatus().GetStatusCode() != code {
-			t.Errorf("resp = %v", resp)
+			t.Errorf("resp = %v, want the response with status %v", resp, code)
 		}
 		if se.Method != "ExecuteStatement" || se.InvalidHandle() != (code == tcli.TStatusCode_INVALID_HANDLE_STATUS) {
-			t.Errorf("%+v", se)
+			t.Errorf("got %+v, want ExecuteStatement, invalid handle %v", se, code == tcli.TStatusCode_INVALID_HANDLE_STATUS)
 		}
 		if !strings.Contains(se.Error(), msg) || !strings.Contains(se.Error(), state) {
-			t.Errorf("Error() = %q", se.Error())
+			t.Errorf("Error() = %q, want the message and SQLSTATE", se.Error())
 		}
 	}
 	// SUCCESS_WITH_INFO and STILL_EXECUTING are not errors.
@@ -442,7 +447,7 @@ func TestBadReplies(t *testing.T) {
 			c, _ := newTestClient(ts.URL, Options{})
 			resp, err := c.GetOperationStatus(t.Context(), ts.statusReq())
 			if err == nil || resp != nil {
-				t.Fatalf("resp, err = %v, %v", resp, err)
+				t.Fatalf("resp, err = %v, %v; want no response and an error", resp, err)
 			}
 			if !errors.Is(err, errMalformedReply) {
 				t.Errorf("err = %v, want a malformed reply", err)
