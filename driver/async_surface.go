@@ -2,22 +2,14 @@ package driver
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"time"
 
 	sqldriver "database/sql/driver"
 
-	"github.com/apache/thrift/lib/go/thrift"
-
 	"github.com/asyncsql/databricks/internal/hs2"
-	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -208,31 +200,4 @@ func ConnectorOf(ctx context.Context, db *sql.DB) (*Connector, error) {
 		return nil
 	})
 	return c, err
-}
-
-// IsTransient reports whether err is a failure worth retrying later: a
-// transport error (connection refused or reset, timeout, truncated reply),
-// HTTP 429 or a 5xx status. Answers of the server (a *ServerError, an
-// unknown handle), authentication failures (401, 403), other HTTP statuses,
-// certificate verification failures, context errors and ErrClosed are not.
-func IsTransient(err error) bool {
-	switch {
-	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, ErrClosed), errors.Is(err, ErrInvalidHandle):
-		return false
-	}
-	var he *rpc.HTTPError
-	if errors.As(err, &he) {
-		return he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500
-	}
-	var se *ServerError
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var hn x509.HostnameError
-	if errors.As(err, &se) || errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) {
-		return false // an answer, or a TLS setup that will not change by waiting
-	}
-	var ne net.Error
-	var te thrift.TTransportException
-	return errors.As(err, &ne) || errors.As(err, &te) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
