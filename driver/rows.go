@@ -15,6 +15,7 @@ import (
 	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/results"
+	"github.com/asyncsql/databricks/internal/stmterr"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -127,7 +128,7 @@ func (c *Connector) openRows(ctx context.Context, op *hs2.Operation, opts rowsOp
 		}
 		dec, err := colset.NewDecoder(types, colset.Options{Location: c.location(), TextZone: c.sessionZone()})
 		if err != nil {
-			return nil, fmt.Errorf("databricks: statement %s: %w", op.ID, err)
+			return nil, stmterr.Errorf(op.ID, "%w", err)
 		}
 		r.dec, src.Format = dec, results.ColumnPages
 	default:
@@ -147,7 +148,7 @@ func (r *rows) planArrow(meta *tcli.TGetResultSetMetadataResp) error {
 	}
 	ar, err := arrowbatch.NewReader(meta.ArrowSchema, arrowbatch.Options{Location: r.c.location()})
 	if err != nil {
-		return fmt.Errorf("databricks: statement %s: %w", id, err)
+		return stmterr.Errorf(id, "%w", err)
 	}
 	r.ar = ar
 	r.cols = newPlan(meta.Schema, ar.Schema())
@@ -158,7 +159,7 @@ func (r *rows) planArrow(meta *tcli.TGetResultSetMetadataResp) error {
 		r.cols, r.noFields = newPlan(meta.Schema, nil), true
 	} else if len(r.cols) != ar.NumColumns() {
 		ar.Close()
-		return fmt.Errorf("databricks: statement %s: Arrow schema has %d columns, table schema %d", id, ar.NumColumns(), len(r.cols))
+		return stmterr.Errorf(id, "Arrow schema has %d columns, table schema %d", ar.NumColumns(), len(r.cols))
 	}
 	return nil
 }
@@ -203,10 +204,10 @@ func (r *rows) advance() error {
 			return err
 		}
 		if r.noFields && rec.NumRows() > 0 {
-			return fmt.Errorf("databricks: statement %s: %w: %d rows of an Arrow schema without fields", r.op.ID, ErrCorruptResult, rec.NumRows())
+			return stmterr.Errorf(r.op.ID, "%w: %d rows of an Arrow schema without fields", ErrCorruptResult, rec.NumRows())
 		}
 		if err := r.ar.Bind(rec); err != nil {
-			return fmt.Errorf("databricks: statement %s: %w", r.op.ID, err)
+			return stmterr.Errorf(r.op.ID, "%w", err)
 		}
 		r.n, r.row = int(rec.NumRows()), 0
 		return nil
@@ -217,7 +218,7 @@ func (r *rows) advance() error {
 	}
 	p, err := r.dec.Decode(b.Columns)
 	if err != nil {
-		return fmt.Errorf("databricks: statement %s: %w", r.op.ID, err)
+		return stmterr.Errorf(r.op.ID, "%w", err)
 	}
 	r.cp, r.n, r.row = p, p.NumRows(), 0
 	return nil

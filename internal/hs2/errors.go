@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/stmterr"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -71,28 +72,6 @@ func (c *Client) fail(f *Failure) error {
 		return c.opts.NewError(f)
 	}
 	return f
-}
-
-// StatementError attaches a statement ID to an error the server did not
-// report (transport failures, corrupt results): its text is
-// "databricks: statement <id>: <err>".
-type StatementError struct {
-	ID  string
-	Err error
-}
-
-// Error implements error.
-func (e *StatementError) Error() string {
-	return "databricks: statement " + e.ID + ": " + e.Err.Error()
-}
-
-// Unwrap returns the wrapped error.
-func (e *StatementError) Unwrap() error { return e.Err }
-
-// Errorf formats an error about statement id as fmt.Errorf does (%w wraps)
-// and prefixes it with the statement, as StatementError does.
-func Errorf(id, format string, args ...any) error {
-	return &StatementError{ID: id, Err: fmt.Errorf(format, args...)}
 }
 
 // statusFailure describes a call's error status.
@@ -168,7 +147,7 @@ func (c *Client) CheckStatus(method string, st *tcli.TStatus, stmtID string) err
 
 // Err converts an error returned by the RPC client: status errors become
 // failures; context errors pass unchanged; others get the statement ID
-// attached (when there is one).
+// attached (when there is one) as a *stmterr.Error.
 func (c *Client) Err(err error, stmtID string) error {
 	if err == nil {
 		return nil
@@ -181,7 +160,7 @@ func (c *Client) Err(err error, stmtID string) error {
 		return err
 	}
 	if stmtID != "" {
-		return &StatementError{ID: stmtID, Err: err}
+		return &stmterr.Error{ID: stmtID, Err: err}
 	}
 	return err
 }

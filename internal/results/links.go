@@ -13,6 +13,7 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/stmterr"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -240,11 +241,11 @@ func (l *linkReader) list() {
 	for {
 		for _, lk := range links {
 			if lk == nil || lk.RowCount < 0 {
-				l.push(errorFile(stmtErrorf(l.id, "invalid result link")))
+				l.push(errorFile(stmterr.Errorf(l.id, "invalid result link")))
 				return
 			}
 			if lk.StartRowOffset != next {
-				l.push(errorFile(stmtErrorf(l.id, "%w: result links skip from row %d to %d", ErrCorrupt, next, lk.StartRowOffset)))
+				l.push(errorFile(stmterr.Errorf(l.id, "%w: result links skip from row %d to %d", ErrCorrupt, next, lk.StartRowOffset)))
 				return
 			}
 			next = lk.StartRowOffset + lk.RowCount
@@ -285,7 +286,7 @@ func (l *linkReader) list() {
 		if resp.Results != nil {
 			links = resp.Results.ResultLinks
 			if len(links) == 0 && len(resp.Results.ArrowBatches) > 0 {
-				l.push(errorFile(stmtErrorf(l.id, "Arrow batches in a result of links")))
+				l.push(errorFile(stmterr.Errorf(l.id, "Arrow batches in a result of links")))
 				return
 			}
 		}
@@ -347,7 +348,7 @@ func (l *linkReader) refresh(offset int64) (*resultLink, error) {
 			}
 		}
 	}
-	return nil, stmtErrorf(l.id, "refreshing the link of row %d: the server returned no link for it", offset)
+	return nil, stmterr.Errorf(l.id, "refreshing the link of row %d: the server returned no link for it", offset)
 }
 
 // finish records the outcome of a download.

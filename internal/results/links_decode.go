@@ -1,6 +1,10 @@
 package results
 
-import "io"
+import (
+	"io"
+
+	"github.com/asyncsql/databricks/internal/stmterr"
+)
 
 // decode is the decoder goroutine: it takes the files in order, waits for
 // each download and sends its batches, exactly rowCount rows per link, then
@@ -29,7 +33,7 @@ func (l *linkReader) decode() {
 		}
 		err := f.err
 		if err == nil && l.dec == nil {
-			err = stmtErrorf(l.id, "%w", l.decErr)
+			err = stmterr.Errorf(l.id, "%w", l.decErr)
 		}
 		if err == nil {
 			err = l.decodeFile(f)
@@ -49,7 +53,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 	body := f.body
 	if l.cfg.LZ4 {
 		if err := l.stream.ResetLZ4(body); err != nil {
-			return stmtErrorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
+			return stmterr.Errorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
 		}
 	} else {
 		l.stream.Reset(body)
@@ -63,15 +67,15 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 	for remaining > 0 {
 		msg, err := l.stream.Next()
 		if err == io.EOF {
-			return stmtErrorf(l.id, "result file of row %d holds %d rows fewer than its link's %d", f.link.startRow, remaining, f.link.rows)
+			return stmterr.Errorf(l.id, "result file of row %d holds %d rows fewer than its link's %d", f.link.startRow, remaining, f.link.rows)
 		}
 		if err != nil {
-			return stmtErrorf(l.id, "result file of row %d: %w", f.link.startRow, err)
+			return stmterr.Errorf(l.id, "result file of row %d: %w", f.link.startRow, err)
 		}
 		// msg lives in a buffer the stream reuses; Decode copies it.
 		rec, err := l.dec.Decode(msg)
 		if err != nil {
-			return stmtErrorf(l.id, "%w", err)
+			return stmterr.Errorf(l.id, "%w", err)
 		}
 		n := rec.NumRows()
 		if n > remaining {
@@ -90,7 +94,7 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 			// file cut short or followed by garbage is an error.
 			if err := l.stream.Drain(); err != nil {
 				rec.Release()
-				return stmtErrorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
+				return stmterr.Errorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
 			}
 			f.body = nil
 			l.stream.Reset(nil)

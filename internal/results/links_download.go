@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/stmterr"
 )
 
 // attemptOutcome is how one download attempt of a file ended.
@@ -67,7 +68,7 @@ func (l *linkReader) download(f *linkFile) {
 			f.finish(nil, l.ctx.Err())
 			return
 		case outcome == failedFinal:
-			f.finish(nil, stmtErrorf(l.id, "downloading the result file of row %d: %w", lk.startRow, err))
+			f.finish(nil, stmterr.Errorf(l.id, "downloading the result file of row %d: %w", lk.startRow, err))
 			return
 		}
 		last = err
@@ -77,7 +78,7 @@ func (l *linkReader) download(f *linkFile) {
 			return
 		}
 	}
-	f.finish(nil, stmtErrorf(l.id, "downloading the result file of row %d: giving up after %d attempts: %w", lk.startRow, linkAttempts, last))
+	f.finish(nil, stmterr.Errorf(l.id, "downloading the result file of row %d: giving up after %d attempts: %w", lk.startRow, linkAttempts, last))
 }
 
 // sleep waits for d; false when the reader is closing first.
@@ -101,10 +102,10 @@ func (l *linkReader) refreshed(lk *resultLink) (*resultLink, error) {
 		return nil, err
 	}
 	if fresh.rows < lk.rows {
-		return nil, stmtErrorf(l.id, "refreshed link of row %d has %d rows, not %d", lk.startRow, fresh.rows, lk.rows)
+		return nil, stmterr.Errorf(l.id, "refreshed link of row %d has %d rows, not %d", lk.startRow, fresh.rows, lk.rows)
 	}
 	if fresh.expiry > 0 && time.Now().Unix() >= fresh.expiry {
-		return nil, stmtErrorf(l.id, "refreshed link of row %d is already expired", lk.startRow)
+		return nil, stmterr.Errorf(l.id, "refreshed link of row %d is already expired", lk.startRow)
 	}
 	return fresh, nil
 }

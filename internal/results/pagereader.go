@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/internal/stmterr"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -70,7 +71,7 @@ func (p *pageReader) nextRecord() (arrow.RecordBatch, error) {
 	b := p.cur.ArrowBatches[p.next]
 	p.next++
 	if b == nil {
-		return nil, stmtErrorf(id, "nil Arrow batch")
+		return nil, stmterr.Errorf(id, "nil Arrow batch")
 	}
 	decode := p.cfg.Reader.DecodeTransient // b.Batch is never modified
 	if p.cfg.Records == RecordsRetained {
@@ -78,14 +79,14 @@ func (p *pageReader) nextRecord() (arrow.RecordBatch, error) {
 	}
 	rec, err := decode(b.Batch)
 	if err != nil {
-		return nil, stmtErrorf(id, "%w", err)
+		return nil, stmterr.Errorf(id, "%w", err)
 	}
 	if rec.NumRows() != b.RowCount {
 		// The page's offsets count the announced rows: a batch that holds
 		// others would shift every row after it.
 		n := rec.NumRows()
 		rec.Release()
-		return nil, stmtErrorf(id, "%w: Arrow batch holds %d rows, its page says %d", ErrCorrupt, n, b.RowCount)
+		return nil, stmterr.Errorf(id, "%w: Arrow batch holds %d rows, its page says %d", ErrCorrupt, n, b.RowCount)
 	}
 	// The record before no longer refers to its batch (DecodeTransient's
 	// records live until the next call), and what the caller took from it

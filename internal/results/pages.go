@@ -3,12 +3,12 @@ package results
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
+	"github.com/asyncsql/databricks/internal/stmterr"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -135,7 +135,7 @@ func (f *fetcher) check(rs *tcli.TRowSet) error {
 	}
 	for _, b := range rs.ArrowBatches {
 		if b != nil && b.RowCount < 0 {
-			return stmtErrorf(f.id, "%w: Arrow batch of %d rows", ErrCorrupt, b.RowCount)
+			return stmterr.Errorf(f.id, "%w: Arrow batch of %d rows", ErrCorrupt, b.RowCount)
 		}
 	}
 	n := int64(rowSetLen(rs))
@@ -158,7 +158,7 @@ type pageError struct {
 
 // Error says where the page starts and where it should.
 func (e *pageError) Error() string {
-	return fmt.Sprintf("databricks: statement %s: %v: page starts at row %d, not at row %d", e.id, ErrCorrupt, e.got, e.want)
+	return stmterr.Errorf(e.id, "%v: page starts at row %d, not at row %d", ErrCorrupt, e.got, e.want).Error()
 }
 
 // Unwrap returns ErrCorrupt.
@@ -351,7 +351,7 @@ func (f *fetcher) inflatePage(z *arrowbatch.Inflater, rs *tcli.TRowSet) (*tcli.T
 		}
 		data, err := z.Inflate(f.buffer(), b.Batch)
 		if err != nil {
-			return nil, stmtErrorf(f.id, "%w", err)
+			return nil, stmterr.Errorf(f.id, "%w", err)
 		}
 		out.ArrowBatches[i] = &tcli.TSparkArrowBatch{Batch: data, RowCount: b.RowCount}
 	}

@@ -3,7 +3,6 @@ package results
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -142,9 +141,4 @@ func Open(ctx context.Context, cfg Config) Source {
 		return newLinkReader(ctx, &cfg, defaultLinkLimits)
 	}
 	return newPageReader(ctx, &cfg)
-}
-
-// stmtErrorf formats an error about statement id; %w wraps.
-func stmtErrorf(id, format string, args ...any) error {
-	return fmt.Errorf("databricks: statement %s: "+format, append([]any{id}, args...)...)
 }
