@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -309,5 +310,36 @@ func TestOAuthM2MHoldsSecrets(t *testing.T) {
 		if out := fmt.Sprintf(verb, a); strings.Contains(out, "SECRET") || strings.Contains(out, "m2m-token") {
 			t.Errorf("%s of the authenticator shows a secret: %s", verb, out)
 		}
+	}
+}
+
+// TestOAuthM2MEchoedCredentials checks that a token endpoint that echoes the
+// request's credentials, form-encoded or as the Basic header, does not put
+// the client secret into the error in any of these forms.
+func TestOAuthM2MEchoedCredentials(t *testing.T) {
+	const id, secret = "client-id", "client-SECRET-value"
+	escaped := url.QueryEscape(id) + ":" + url.QueryEscape(secret)
+	basic := base64.StdEncoding.EncodeToString([]byte(escaped))
+	for _, echo := range []string{secret, url.QueryEscape(secret), "Basic " + basic, strings.TrimRight(basic, "=")} {
+		t.Run(echo, func(t *testing.T) {
+			a := m2mAgainst(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				body, _ := json.Marshal(map[string]string{"error": "invalid_client", "error_description": "got " + echo})
+				_, _ = w.Write(body)
+			})
+			_, err := authenticate(a)
+			if err == nil {
+				t.Fatal("got no error, want the endpoint's refusal")
+			}
+			for _, form := range []string{secret, url.QueryEscape(secret), strings.TrimRight(basic, "=")} {
+				if strings.Contains(err.Error(), form) {
+					t.Errorf("got error %q, want it without %q", err, form)
+				}
+			}
+			if !strings.Contains(err.Error(), "invalid_client (got ") {
+				t.Errorf("got error %q, want it to quote the endpoint's error", err)
+			}
+		})
 	}
 }

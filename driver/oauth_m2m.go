@@ -3,6 +3,7 @@ package driver
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -105,7 +106,7 @@ func (a *m2mAuth) fetch(ctx context.Context) error {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	// RFC 6749, section 2.3.1: the credentials are form-encoded first.
-	req.SetBasicAuth(url.QueryEscape(a.clientID), url.QueryEscape(a.clientSecret.Reveal()))
+	req.SetBasicAuth(a.basicCredentials())
 	sent := time.Now()
 	resp, err := a.hc.Do(req)
 	if err != nil {
@@ -137,12 +138,7 @@ func (a *m2mAuth) fetch(ctx context.Context) error {
 				msg += " (" + printable(t.Description) + ")"
 			}
 		}
-		// A server that echoes the request must not put the secret into
-		// the error.
-		if cs := a.clientSecret.Reveal(); len(cs) >= secret.MinRedactedPart {
-			msg = strings.ReplaceAll(msg, cs, redacted)
-		}
-		return fmt.Errorf("databricks: OAuth token request: %s", msg)
+		return fmt.Errorf("databricks: OAuth token request: %s", a.withoutSecret(msg))
 	}
 	if t.AccessToken == "" {
 		return fmt.Errorf("databricks: OAuth token request: the reply holds no access token")
@@ -198,4 +194,27 @@ func printable(s string) string {
 		s = s[:cut] + "…"
 	}
 	return s
+}
+
+// basicCredentials are the user name and password of the token request's
+// Basic authentication: RFC 6749, section 2.3.1, form-encodes them first.
+func (a *m2mAuth) basicCredentials() (user, pass string) {
+	return url.QueryEscape(a.clientID), url.QueryEscape(a.clientSecret.Reveal())
+}
+
+// withoutSecret removes the client secret from a server's message in every
+// form the request carried it: as is, form-encoded, and inside the Basic
+// credentials (base64 of "id:secret", padded or not), so that a server that
+// echoes the request does not put the secret into an error.
+func (a *m2mAuth) withoutSecret(msg string) string {
+	cs := a.clientSecret.Reveal()
+	if len(cs) < secret.MinRedactedPart {
+		return msg
+	}
+	user, pass := a.basicCredentials()
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	for _, form := range []string{basic, strings.TrimRight(basic, "="), pass, cs} {
+		msg = strings.ReplaceAll(msg, form, redacted)
+	}
+	return msg
 }
