@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -133,29 +134,27 @@ func TestHTTPRetries(t *testing.T) {
 	})
 }
 
+// TestServerErrorIs: the driver's form of a failure keeps what the server
+// said, matches ErrInvalidHandle for handle failures and unwraps to the RPC
+// client's error.
 func TestServerErrorIs(t *testing.T) {
-	st := &tcli.TStatus{StatusCode: tcli.TStatusCode_INVALID_HANDLE_STATUS, ErrorMessage: ptr("gone")}
-	hs := newConnector(testConfig(), nil).hs
-	err := hs.Err(&rpc.StatusError{Method: "GetOperationStatus", Status: st}, "id-1")
-	if !errors.Is(err, ErrInvalidHandle) {
-		t.Fatal("invalid handle not detected")
-	}
+	st := tcli.TOperationState_ERROR_STATE
+	cause := &rpc.StatusError{Method: "GetOperationStatus", Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_INVALID_HANDLE_STATUS}}
+	err := newServerError(&hs2.Failure{SQLState: "42000", ErrorCode: 7, Message: "gone", DisplayMessage: "shown", StatementID: "id-1",
+		ErrorDetailsJSON: "{}", State: &st, Method: "GetOperationStatus", InvalidHandle: true, Cause: cause})
 	var se *ServerError
-	if !errors.As(err, &se) || se.StatementID != "id-1" {
-		t.Fatal(err)
+	if !errors.As(err, &se) || se.SQLState != "42000" || se.ErrorCode != 7 || se.Message != "gone" || se.DisplayMessage != "shown" ||
+		se.StatementID != "id-1" || se.ErrorDetailsJSON != "{}" || se.State == nil || *se.State != StateError || se.Method != "GetOperationStatus" {
+		t.Fatalf("got %#v, want every field of the failure", err)
 	}
 	var re *rpc.StatusError
-	if !errors.As(err, &re) {
-		t.Fatal("Unwrap lost the rpc error")
+	if !errors.Is(err, ErrInvalidHandle) || !errors.As(err, &re) {
+		t.Fatalf("got %v, want ErrInvalidHandle unwrapping to the *rpc.StatusError", err)
 	}
-	if !strings.Contains(err.Error(), "statement id-1") {
-		t.Fatal(err.Error())
+	if got, want := err.Error(), "databricks: [42000] gone (GetOperationStatus) (statement id-1)"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
 	}
-	plain := hs.Err(errors.New("network down"), "id-2")
-	if !strings.Contains(plain.Error(), "id-2") {
-		t.Fatal(plain)
-	}
-	if hs.Err(nil, "x") != nil {
-		t.Fatal("nil")
+	if err := newServerError(&hs2.Failure{Message: "no"}); errors.Is(err, ErrInvalidHandle) || errors.Unwrap(err) != nil {
+		t.Fatalf("got %v, want no handle failure and no cause", err)
 	}
 }

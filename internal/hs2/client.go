@@ -62,9 +62,6 @@ func New(svc tcli.TCLIService, opts Options) *Client {
 	return c
 }
 
-// Service returns the TCLIService the client calls.
-func (c *Client) Service() tcli.TCLIService { return c.svc }
-
 // Close waits for the background cleanups; later ones run on their
 // caller's goroutine.
 func (c *Client) Close() {

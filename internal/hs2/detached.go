@@ -36,10 +36,10 @@ func (c *Client) SubmitDetached(ctx context.Context, query string, o ExecOptions
 	resp, err := c.svc.ExecuteStatement(dctx, req)
 	if err != nil {
 		_ = c.CloseSession(dctx, s)
-		return Ref{}, c.Err(err, "")
+		return Ref{}, c.rpcErr(err, "")
 	}
 	id := StatementID(resp.OperationHandle)
-	if err := c.CheckStatus("ExecuteStatement", resp.Status, id); err != nil {
+	if err := c.checkStatus("ExecuteStatement", resp.Status, id); err != nil {
 		_ = c.CloseSession(dctx, s)
 		return Ref{}, err
 	}
@@ -78,7 +78,7 @@ func (c *Client) CloseRef(ctx context.Context, ref Ref) error {
 // it as, with the page in place of direct results; later pages follow with
 // FETCH_NEXT. The operation is kept: reading it never closes it.
 func (c *Client) FirstPage(ctx context.Context, ref Ref) (*Operation, error) {
-	op := KeptOperation(ref)
+	op := keptOperation(ref)
 	req := &tcli.TFetchResultsReq{
 		OperationHandle:          op.Handle,
 		Orientation:              tcli.TFetchOrientation_FETCH_FIRST,

@@ -74,19 +74,23 @@ func (c *Client) fail(f *Failure) error {
 	return f
 }
 
-// statusFailure describes a call's error status.
-func statusFailure(method string, st *tcli.TStatus, stmtID string, cause error) *Failure {
-	f := &Failure{Method: method, StatementID: stmtID, Cause: cause}
+// statusFailure describes the error status of a call.
+func statusFailure(se *rpc.StatusError, stmtID string, cause error) *Failure {
+	st := se.Status
 	if st == nil {
-		return f
+		return &Failure{Method: se.Method, StatementID: stmtID, Cause: cause}
 	}
-	f.SQLState = st.GetSqlState()
-	f.ErrorCode = st.GetErrorCode()
-	f.Message = st.GetErrorMessage()
-	f.DisplayMessage = st.GetDisplayMessage()
-	f.ErrorDetailsJSON = st.GetErrorDetailsJson()
-	f.InvalidHandle = st.GetStatusCode() == tcli.TStatusCode_INVALID_HANDLE_STATUS || isMissingResource(f.Message)
-	return f
+	return &Failure{
+		Method:           se.Method,
+		StatementID:      stmtID,
+		Cause:            cause,
+		SQLState:         st.GetSqlState(),
+		ErrorCode:        st.GetErrorCode(),
+		Message:          st.GetErrorMessage(),
+		DisplayMessage:   st.GetDisplayMessage(),
+		ErrorDetailsJSON: st.GetErrorDetailsJson(),
+		InvalidHandle:    se.InvalidHandle() || isMissingResource(st.GetErrorMessage()),
+	}
 }
 
 // isMissingResource recognises the messages servers use for operations and
@@ -135,26 +139,26 @@ func (c *Client) Outcome(resp *tcli.TGetOperationStatusResp, stmtID string) erro
 	return c.StateError(resp, stmtID)
 }
 
-// CheckStatus returns the failure of st when the RPC client's check
+// checkStatus returns the failure of st when the RPC client's check
 // (rpc.CheckStatus) finds an error status in it; nil otherwise.
-func (c *Client) CheckStatus(method string, st *tcli.TStatus, stmtID string) error {
+func (c *Client) checkStatus(method string, st *tcli.TStatus, stmtID string) error {
 	var se *rpc.StatusError
 	if errors.As(rpc.CheckStatus(method, st), &se) {
-		return c.fail(statusFailure(method, se.Status, stmtID, nil))
+		return c.fail(statusFailure(se, stmtID, nil))
 	}
 	return nil
 }
 
-// Err converts an error returned by the RPC client: status errors become
+// rpcErr converts an error returned by the RPC client: status errors become
 // failures; context errors pass unchanged; others get the statement ID
 // attached (when there is one) as a *stmterr.Error.
-func (c *Client) Err(err error, stmtID string) error {
+func (c *Client) rpcErr(err error, stmtID string) error {
 	if err == nil {
 		return nil
 	}
 	var se *rpc.StatusError
 	if errors.As(err, &se) {
-		return c.fail(statusFailure(se.Method, se.Status, stmtID, err))
+		return c.fail(statusFailure(se, stmtID, err))
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err

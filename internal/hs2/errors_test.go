@@ -52,36 +52,36 @@ func TestFailuresGoThroughNewError(t *testing.T) {
 	}
 }
 
-// TestErrMapsRPCErrors: status errors become failures that keep the RPC
+// TestRPCErrMapping: status errors become failures that keep the RPC
 // error, transport errors get the statement's prefix, context errors pass.
-func TestErrMapsRPCErrors(t *testing.T) {
+func TestRPCErrMapping(t *testing.T) {
 	c := New(nil, testOptions())
 	st := &tcli.TStatus{StatusCode: tcli.TStatusCode_INVALID_HANDLE_STATUS, ErrorMessage: ptr("gone")}
-	err := c.Err(&rpc.StatusError{Method: "CloseOperation", Status: st}, "id-1")
+	err := c.rpcErr(&rpc.StatusError{Method: "CloseOperation", Status: st}, "id-1")
 	var fl *Failure
 	var re *rpc.StatusError
 	if !errors.As(err, &fl) || fl.StatementID != "id-1" || !errors.Is(err, ErrInvalidHandle) || !errors.As(err, &re) || !NotRun(err) {
 		t.Fatalf("got %#v, want a Failure for id-1 matching ErrInvalidHandle and keeping the *rpc.StatusError", err)
 	}
 	down := errors.New("network down")
-	err = c.Err(down, "id-2")
+	err = c.rpcErr(down, "id-2")
 	if !errors.Is(err, down) || err.Error() != "databricks: statement id-2: network down" {
 		t.Fatalf("got %q, want the statement prefix wrapping the transport error", err)
 	}
-	if err := c.Err(context.Canceled, "id-3"); err != context.Canceled {
+	if err := c.rpcErr(context.Canceled, "id-3"); err != context.Canceled {
 		t.Fatalf("got %v, want context.Canceled unwrapped", err)
 	}
-	if c.Err(nil, "x") != nil {
+	if c.rpcErr(nil, "x") != nil {
 		t.Fatal("got an error for nil, want nil")
 	}
 	// Spark's texts for handles it no longer knows match too.
 	for _, msg := range []string{"Invalid OperationHandle [x]", "RESOURCE_DOES_NOT_EXIST: y", "Invalid SessionHandle", "Session does not exist"} {
-		err := c.CheckStatus("FetchResults", &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr(msg)}, "id")
+		err := c.checkStatus("FetchResults", &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr(msg)}, "id")
 		if !errors.Is(err, ErrInvalidHandle) || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: got %v, want ErrInvalidHandle", msg, err)
 		}
 	}
-	if err := c.CheckStatus("FetchResults", tclitest.OK(), "id"); err != nil {
+	if err := c.checkStatus("FetchResults", tclitest.OK(), "id"); err != nil {
 		t.Fatalf("success status: got %v, want nil", err)
 	}
 }

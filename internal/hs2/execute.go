@@ -40,9 +40,9 @@ type Operation struct {
 	Lifetime Lifetime
 }
 
-// KeptOperation returns the operation that ref names, to be read and never
+// keptOperation returns the operation that ref names, to be read and never
 // closed.
-func KeptOperation(ref Ref) *Operation {
+func keptOperation(ref Ref) *Operation {
 	return &Operation{Handle: ref.Handle(), ID: ref.StatementID(), Session: ref.Sess(), Lifetime: Kept}
 }
 
@@ -153,10 +153,10 @@ func (c *Client) Execute(ctx context.Context, s *Session, query string, o ExecOp
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, c.Err(err, "")
+		return nil, c.rpcErr(err, "")
 	}
 	id := StatementID(resp.OperationHandle)
-	if err := c.CheckStatus("ExecuteStatement", resp.Status, id); err != nil {
+	if err := c.checkStatus("ExecuteStatement", resp.Status, id); err != nil {
 		if resp.OperationHandle != nil {
 			c.Cleanup(ctx, &Operation{Handle: resp.OperationHandle, ID: id}, Close)
 		}
@@ -211,7 +211,7 @@ func (c *Client) executeRPC(ctx context.Context, req *tcli.TExecuteStatementReq)
 	return nil, ctx.Err()
 }
 
-// Cleanup says what Cleanup does to a running operation.
+// CleanupMode says what Cleanup does to an operation.
 type CleanupMode uint8
 
 const (
@@ -246,9 +246,9 @@ func (c *Client) CancelOperation(ctx context.Context, h *tcli.TOperationHandle) 
 	id := StatementID(h)
 	resp, err := c.svc.CancelOperation(ctx, &tcli.TCancelOperationReq{OperationHandle: h})
 	if err != nil {
-		return c.Err(err, id)
+		return c.rpcErr(err, id)
 	}
-	return c.CheckStatus("CancelOperation", resp.Status, id)
+	return c.checkStatus("CancelOperation", resp.Status, id)
 }
 
 // CloseOperation closes an operation.
@@ -256,7 +256,7 @@ func (c *Client) CloseOperation(ctx context.Context, h *tcli.TOperationHandle) e
 	id := StatementID(h)
 	resp, err := c.svc.CloseOperation(ctx, &tcli.TCloseOperationReq{OperationHandle: h})
 	if err != nil {
-		return c.Err(err, id)
+		return c.rpcErr(err, id)
 	}
-	return c.CheckStatus("CloseOperation", resp.Status, id)
+	return c.checkStatus("CloseOperation", resp.Status, id)
 }

@@ -21,9 +21,9 @@ func (c *Client) FetchResults(ctx context.Context, req *tcli.TFetchResultsReq, i
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, c.Err(err, id)
+		return nil, c.rpcErr(err, id)
 	}
-	if err := c.CheckStatus("FetchResults", resp.Status, id); err != nil {
+	if err := c.checkStatus("FetchResults", resp.Status, id); err != nil {
 		return nil, err
 	}
 	return resp, nil
@@ -37,12 +37,12 @@ func (c *Client) ResultSetMetadata(ctx context.Context, op *Operation) (*tcli.TG
 	if d := op.Direct; d != nil {
 		meta = d.ResultSetMetadata
 		if meta != nil {
-			if err := c.CheckStatus("GetResultSetMetadata", meta.Status, op.ID); err != nil {
+			if err := c.checkStatus("GetResultSetMetadata", meta.Status, op.ID); err != nil {
 				return nil, err
 			}
 		}
 		if d.ResultSet != nil {
-			if err := c.CheckStatus("FetchResults", d.ResultSet.Status, op.ID); err != nil {
+			if err := c.checkStatus("FetchResults", d.ResultSet.Status, op.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -55,9 +55,9 @@ func (c *Client) ResultSetMetadata(ctx context.Context, op *Operation) (*tcli.TG
 	}
 	resp, err := c.svc.GetResultSetMetadata(ctx, &tcli.TGetResultSetMetadataReq{OperationHandle: op.Handle})
 	if err != nil {
-		return nil, c.Err(err, op.ID)
+		return nil, c.rpcErr(err, op.ID)
 	}
-	if err := c.CheckStatus("GetResultSetMetadata", resp.Status, op.ID); err != nil {
+	if err := c.checkStatus("GetResultSetMetadata", resp.Status, op.ID); err != nil {
 		return nil, err
 	}
 	return resp, nil

@@ -28,9 +28,9 @@ func (c *Client) Status(ctx context.Context, h *tcli.TOperationHandle) (*tcli.TG
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, c.Err(err, id)
+		return nil, c.rpcErr(err, id)
 	}
-	if err := c.CheckStatus("GetOperationStatus", resp.Status, id); err != nil {
+	if err := c.checkStatus("GetOperationStatus", resp.Status, id); err != nil {
 		return nil, err
 	}
 	if resp.OperationState == nil {

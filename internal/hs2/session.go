@@ -99,9 +99,9 @@ func (c *Client) OpenSession(ctx context.Context) (*Session, error) {
 	}
 	resp, err := c.svc.OpenSession(ctx, req)
 	if err != nil {
-		return nil, c.Err(err, "")
+		return nil, c.rpcErr(err, "")
 	}
-	if err := c.CheckStatus("OpenSession", resp.Status, ""); err != nil {
+	if err := c.checkStatus("OpenSession", resp.Status, ""); err != nil {
 		return nil, err
 	}
 	if resp.SessionHandle == nil || resp.SessionHandle.SessionId == nil {
@@ -128,9 +128,9 @@ func (c *Client) CloseSession(ctx context.Context, s *Session) error {
 	defer cancel()
 	resp, err := c.svc.CloseSession(ctx, &tcli.TCloseSessionReq{SessionHandle: s.Handle})
 	if err != nil {
-		err = c.Err(err, "")
+		err = c.rpcErr(err, "")
 	} else {
-		err = c.CheckStatus("CloseSession", resp.Status, "")
+		err = c.checkStatus("CloseSession", resp.Status, "")
 	}
 	if isInvalidHandle(err) {
 		return nil
