@@ -11,12 +11,24 @@ import (
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
+// connState is the life of a connection.
+type connState uint8
+
+const (
+	// connOpen: the session is usable.
+	connOpen connState = iota
+	// connBad: the server does not know the session; database/sql is told
+	// to discard the connection.
+	connBad
+	// connClosed: Close was called.
+	connClosed
+)
+
 // conn is one server session. database/sql serialises its use.
 type conn struct {
-	c    *Connector
-	sess *hs2.Session
-	bad  bool
-	done bool
+	c     *Connector
+	sess  *hs2.Session
+	state connState
 	// ownConnector is set for connections from Driver.Open: Close also
 	// closes their private connector.
 	ownConnector bool
@@ -43,7 +55,7 @@ func (cn *conn) Prepare(query string) (sqldriver.Stmt, error) {
 // prepared statements: the statement keeps the query text and runs it on
 // each Exec or Query.
 func (cn *conn) PrepareContext(ctx context.Context, query string) (sqldriver.Stmt, error) {
-	if cn.done {
+	if cn.state == connClosed {
 		return nil, ErrClosed
 	}
 	return &stmt{cn: cn, query: query}, nil
@@ -59,15 +71,15 @@ func (cn *conn) BeginTx(context.Context, sqldriver.TxOptions) (sqldriver.Tx, err
 
 // Close implements driver.Conn: it closes the session on a bounded context.
 func (cn *conn) Close() error {
-	if cn.done {
+	if cn.state == connClosed {
 		return nil
 	}
-	cn.done = true
 	var err error
-	if !cn.bad {
+	if cn.state == connOpen {
 		// (A bad connection's session is unknown to the server.)
 		err = cn.c.hs.CloseSession(context.Background(), cn.sess)
 	}
+	cn.state = connClosed
 	if cn.ownConnector {
 		cn.c.Close()
 	}
@@ -76,7 +88,7 @@ func (cn *conn) Close() error {
 
 // Ping implements driver.Pinger by running SELECT 1.
 func (cn *conn) Ping(ctx context.Context) error {
-	if cn.done || cn.bad {
+	if cn.state != connOpen {
 		return sqldriver.ErrBadConn
 	}
 	r, err := cn.query(ctx, "SELECT 1", nil)
@@ -88,14 +100,14 @@ func (cn *conn) Ping(ctx context.Context) error {
 
 // ResetSession implements driver.SessionResetter.
 func (cn *conn) ResetSession(context.Context) error {
-	if cn.bad || cn.done {
+	if cn.state != connOpen {
 		return sqldriver.ErrBadConn
 	}
 	return nil
 }
 
 // IsValid implements driver.Validator.
-func (cn *conn) IsValid() bool { return !cn.bad && !cn.done }
+func (cn *conn) IsValid() bool { return cn.state == connOpen }
 
 // CheckNamedValue implements driver.NamedValueChecker. Values the driver can
 // bind pass unchanged (so int8 stays TINYINT and Decimal stays DECIMAL);
@@ -148,10 +160,10 @@ func (cn *conn) query(ctx context.Context, query string, args []sqldriver.NamedV
 // run submits a statement on the connection's session and waits for it to
 // finish.
 func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedValue) (*hs2.Operation, error) {
-	if cn.done {
+	switch cn.state {
+	case connClosed:
 		return nil, ErrClosed
-	}
-	if cn.bad {
+	case connBad:
 		return nil, sqldriver.ErrBadConn
 	}
 	params, err := queryParams(cn.sess, args)
@@ -164,7 +176,7 @@ func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedVal
 		Submitted:     statementIDCallback(ctx),
 	})
 	if hs2.NotRun(err) {
-		cn.bad = true
+		cn.state = connBad
 		return nil, badConn(err)
 	}
 	if err != nil {
