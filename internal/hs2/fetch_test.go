@@ -90,3 +90,62 @@ func TestSubmitDetachedFailureClosesSession(t *testing.T) {
 		t.Fatalf("got %v, ref %v, %d open sessions, want the server's failure, no ref, none open", err, ref.StatementID(), f.OpenSessions())
 	}
 }
+
+// TestResultSetMetadata: metadata come from direct results when there (their
+// statuses checked), else from GetResultSetMetadata; an operation the server
+// closed without them is a failure, without a request.
+func TestResultSetMetadata(t *testing.T) {
+	c, f, s := open(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, testOptions())
+	sc := tclitest.OneInt(1)
+	sc.Modified = 4
+	f.Script("q", sc)
+	op, err := c.Execute(context.Background(), s, "q", ExecOptions{DirectResults: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !op.HasResultSet() || op.RowsAffected() != 4 || !op.SparkProtocol() {
+		t.Fatalf("got result set %v, %d rows affected, Spark protocol %v; want true, 4, true", op.HasResultSet(), op.RowsAffected(), op.SparkProtocol())
+	}
+	if meta, err := c.ResultSetMetadata(context.Background(), op); err != nil || meta != op.Direct.ResultSetMetadata || f.Count(tclitest.GetResultSetMetadata) != 0 {
+		t.Fatalf("direct: got %v, %d requests; want the direct results' metadata and none", err, f.Count(tclitest.GetResultSetMetadata))
+	}
+	op.Direct.ResultSet.Status = &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("page lost")}
+	var fl *Failure
+	if _, err := c.ResultSetMetadata(context.Background(), op); !errors.As(err, &fl) || fl.Method != "FetchResults" || fl.StatementID != op.ID {
+		t.Fatalf("direct page with an error status: got %v, want its FetchResults failure", err)
+	}
+	op.Direct = nil
+	if meta, err := c.ResultSetMetadata(context.Background(), op); err != nil || meta.Schema == nil || f.Count(tclitest.GetResultSetMetadata) != 1 {
+		t.Fatalf("no direct results: got %v, %d requests; want the metadata from one request", err, f.Count(tclitest.GetResultSetMetadata))
+	}
+	op.Lifetime = Closed
+	if _, err := c.ResultSetMetadata(context.Background(), op); !errors.As(err, &fl) || f.Count(tclitest.GetResultSetMetadata) != 1 {
+		t.Fatalf("closed: got %v, want a failure without a request", err)
+	}
+}
+
+// TestExecuteWithoutHandle: a success reply without an operation handle is
+// a failure, not an operation.
+func TestExecuteWithoutHandle(t *testing.T) {
+	c, f, s := open(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8, testOptions())
+	f.Inject(tclitest.ExecuteStatement, tclitest.Fault{Status: tclitest.OK()})
+	var fl *Failure
+	if op, err := c.Execute(context.Background(), s, "q", ExecOptions{}); !errors.As(err, &fl) || fl.Method != "ExecuteStatement" || op != nil {
+		t.Fatalf("got %v, %v; want the ExecuteStatement failure and no operation", op, err)
+	}
+}
+
+// TestStateErrorNames: a failure without a message says the state, in the
+// protocol's name or as a number for states the protocol does not name.
+func TestStateErrorNames(t *testing.T) {
+	c := New(nil, testOptions())
+	for st, want := range map[tcli.TOperationState]string{
+		tcli.TOperationState_CANCELED_STATE: "statement ended in state CANCELED_STATE",
+		42:                                  "statement ended in state OperationState(42)",
+	} {
+		var fl *Failure
+		if err := c.StateError(&tcli.TGetOperationStatusResp{OperationState: &st}, "id"); !errors.As(err, &fl) || fl.Message != want {
+			t.Errorf("state %d: got %v, want message %q", st, err, want)
+		}
+	}
+}
