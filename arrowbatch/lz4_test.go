@@ -2,7 +2,6 @@ package arrowbatch
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
 
@@ -20,17 +19,7 @@ func TestStreamLZ4(t *testing.T) {
 	data := int64Stream(t, vals)
 	var s Stream
 	s.Reset(data)
-	var want [][]byte
-	for {
-		m, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, bytes.Clone(m))
-	}
+	want := streamMessages(t, &s)
 	var out bytes.Buffer
 	zw := lz4.NewWriter(&out)
 	if err := zw.Apply(lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true)); err != nil {
@@ -42,18 +31,12 @@ func TestStreamLZ4(t *testing.T) {
 	if err := s.ResetLZ4(file); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; ; i++ {
-		m, err := s.Next()
-		if err == io.EOF {
-			if i != len(want) {
-				t.Fatalf("got %d messages, want %d", i, len(want))
-			}
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i >= len(want) || !bytes.Equal(m, want[i]) {
+	got := streamMessages(t, &s)
+	if len(got) != len(want) {
+		t.Fatalf("got %d messages, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
 			t.Fatalf("message %d differs from the plain file's", i)
 		}
 	}

@@ -58,19 +58,9 @@ func TestIPCStreamChunks(t *testing.T) {
 		vals[i] = int64(i * i)
 	}
 	data := int64Stream(t, vals)
-	var want [][]byte
 	var s Stream
 	s.Reset(data)
-	for {
-		m, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, bytes.Clone(m))
-	}
+	want := streamMessages(t, &s)
 	for _, n := range []int{1, 2, 3, 5, 7, 8, 13, 64, 100, 333, len(data) - 1, len(data)} {
 		s.reset(&chunked{b: data, n: n}, int64(len(data)))
 		for i := 0; ; i++ {
@@ -98,5 +88,21 @@ func TestIPCStreamChunks(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// streamMessages reads the rest of s, returning a copy of each message.
+func streamMessages(t *testing.T, s *Stream) [][]byte {
+	t.Helper()
+	var msgs [][]byte
+	for {
+		m, err := s.Next()
+		if err == io.EOF {
+			return msgs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, bytes.Clone(m))
 	}
 }
