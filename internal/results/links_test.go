@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -154,11 +155,11 @@ func seqPages(st *tclitest.Storage, nPages, perPage, fileRows, pad int, compress
 func checkSeq(t *testing.T, got []int64, n int) {
 	t.Helper()
 	if len(got) != n {
-		t.Fatalf("%d rows, want %d", len(got), n)
+		t.Fatalf("got %d rows, want %d", len(got), n)
 	}
 	for i, v := range got {
 		if v != int64(i) {
-			t.Fatalf("row %d = %d", i, v)
+			t.Fatalf("row %d: got %d, want %d", i, v, i)
 		}
 	}
 }
@@ -258,10 +259,10 @@ func TestLinksErrorsSurface(t *testing.T) {
 		l := linkEnv(t, svc, st, 2, false)
 		got, err := readAll(l)
 		if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
-			t.Fatalf("err = %v", err)
+			t.Fatalf("got %v, want an HTTP 404 error", err)
 		}
 		if _, again := l.Next(); again != err {
-			t.Errorf("next after the error: %v", again)
+			t.Errorf("Next after the error: got %v, want the same error", again)
 		}
 		if len(got) != 10 {
 			t.Errorf("%d rows before the error, want 10", len(got))
@@ -274,7 +275,7 @@ func TestLinksErrorsSurface(t *testing.T) {
 		svc.pages[0][1].RowCount = 6
 		_, err := readAll(linkEnv(t, svc, st, 2, false))
 		if err == nil || !strings.Contains(err.Error(), "fewer") {
-			t.Fatalf("err = %v", err)
+			t.Fatalf("got %v, want an error about a file holding fewer rows", err)
 		}
 	})
 	t.Run("fetch error", func(t *testing.T) {
@@ -283,7 +284,7 @@ func TestLinksErrorsSurface(t *testing.T) {
 		svc.pages = seqPages(st, 3, 1, 5, 0, false)
 		got, err := readAll(linkEnv(t, svc, st, 2, false))
 		if err == nil || len(got) != 5 {
-			t.Fatalf("%d rows, err = %v", len(got), err)
+			t.Fatalf("got %d rows and %v, want 5 rows and the fetch error", len(got), err)
 		}
 	})
 	t.Run("gap", func(t *testing.T) {
@@ -292,8 +293,8 @@ func TestLinksErrorsSurface(t *testing.T) {
 		svc.pages = seqPages(st, 1, 3, 5, 0, false)
 		svc.pages[0] = append(svc.pages[0][:1], svc.pages[0][2:]...)
 		_, err := readAll(linkEnv(t, svc, st, 2, false))
-		if err == nil || !strings.Contains(err.Error(), "skip") {
-			t.Fatalf("err = %v", err)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "skip") {
+			t.Fatalf("got %v, want ErrCorrupt: links that skip rows", err)
 		}
 	})
 	t.Run("retries exhausted", func(t *testing.T) {
@@ -303,7 +304,18 @@ func TestLinksErrorsSurface(t *testing.T) {
 		st.Fail("f0", 100)
 		_, err := readAll(linkEnv(t, svc, st, 2, false))
 		if err == nil || !strings.Contains(err.Error(), "giving up") {
-			t.Fatalf("err = %v", err)
+			t.Fatalf("got %v, want an error giving up", err)
+		}
+	})
+	// The error of the last attempt is wrapped: errors.Is reaches it.
+	t.Run("retries exhausted, wrapped", func(t *testing.T) {
+		st := tclitest.NewStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 1, 1, 5, 0, false)
+		st.Truncate("f0", 100)
+		_, err := readAll(linkEnv(t, svc, st, 2, false))
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "giving up") {
+			t.Fatalf("got %v, want an error giving up that wraps io.ErrUnexpectedEOF", err)
 		}
 	})
 }
