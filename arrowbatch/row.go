@@ -58,7 +58,18 @@ func (r *Reader) Row(i int, dest []any) {
 	if !r.planned {
 		r.planRows()
 	}
-	fillRow(r.plan[:len(dest)], i, dest)
+	plan := r.plan[:len(dest)]
+	for c := range plan {
+		p := &plan[c]
+		switch {
+		case p.valid.null(i) || p.kind == rowNull:
+			dest[c] = nil
+		case p.kind == rowValue:
+			dest[c] = p.col.Value(i)
+		default:
+			p.box(i, &dest[c])
+		}
+	}
 }
 
 // planRows converts every column of the bound batch and records where

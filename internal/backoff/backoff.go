@@ -71,6 +71,19 @@ func (p Policy) Step(n int, randN func(int64) int64) time.Duration {
 	return p.jitter(min(d, top), randN)
 }
 
+// Ceilings returns the first n intervals of p before jitter: the schedule
+// that each interval's jitter draws below.
+func (p Policy) Ceilings(n int) []time.Duration {
+	q := p
+	q.Jitter = NoJitter
+	b := New(q)
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = b.Next()
+	}
+	return out
+}
+
 // jitter randomises d per p.Jitter.
 func (p Policy) jitter(d time.Duration, randN func(int64) int64) time.Duration {
 	if randN == nil {

@@ -2,6 +2,7 @@ package backoff
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -49,6 +50,11 @@ func TestSchedules(t *testing.T) {
 			}
 			if got := tt.policy.Step(i, tt.randN); got != w {
 				t.Errorf("%s: Step(%d): got %v, want %v", tt.name, i, got, w)
+			}
+		}
+		if tt.policy.Jitter == NoJitter {
+			if got := tt.policy.Ceilings(len(tt.want)); !slices.Equal(got, tt.want) {
+				t.Errorf("%s: Ceilings: got %v, want %v", tt.name, got, tt.want)
 			}
 		}
 		b.Reset()
