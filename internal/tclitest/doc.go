@@ -30,7 +30,8 @@
 // [Storage] serves result files at presigned URLs that are valid only with
 // the header their link carries, with faults per file: expiry, 503,
 // truncated and stalled bodies, and answers held until the test releases
-// them.
+// them. [NewLocalStorage] serves in process only, through
+// [Storage.Transport], for downloads inside synctest bubbles.
 //
 // # What it is not
 //

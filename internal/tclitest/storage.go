@@ -20,8 +20,8 @@ import (
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// Storage is an object store for result files behind httptest: the target
-// of presigned result links. A file is served at /<id> only to a request
+// Storage is an object store for result files, behind httptest or in
+// process: the target of presigned result links. A file is served at /<id> only to a request
 // with the header X-Sig: <id> (the link's HttpHeaders carry it), as a
 // presigned URL is valid only with its signature; any other request is
 // refused with 403. Faults are set per file and consumed in order.
@@ -55,20 +55,41 @@ const (
 	LZ4   Compression = true
 )
 
-// NewStorage starts a storage server, closed when the test ends.
+// NewStorage starts a storage server behind httptest, closed when the test
+// ends.
 func NewStorage(t testing.TB) *Storage {
-	s := &Storage{t: t, files: map[string][]byte{}, expired: map[string]bool{}, fail: map[string]int{},
-		trunc: map[string]int{}, stall: map[string]int{}, holdHead: map[string]<-chan struct{}{}, holdBody: map[string]<-chan struct{}{}}
+	s := newStorage(t)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
 }
 
-// URL is the base URL of the files.
-func (s *Storage) URL() string { return s.srv.URL }
+// NewLocalStorage returns a storage that serves only in process, through
+// its Transport (and Client): it opens no socket, so a testing/synctest
+// bubble may create and use it. Its URLs are under http://storage.invalid.
+func NewLocalStorage(t testing.TB) *Storage { return newStorage(t) }
 
-// Client returns an HTTP client for the server (a new one on every call).
-func (s *Storage) Client() *http.Client { return s.srv.Client() }
+func newStorage(t testing.TB) *Storage {
+	return &Storage{t: t, files: map[string][]byte{}, expired: map[string]bool{}, fail: map[string]int{},
+		trunc: map[string]int{}, stall: map[string]int{}, holdHead: map[string]<-chan struct{}{}, holdBody: map[string]<-chan struct{}{}}
+}
+
+// URL is the base URL of the files.
+func (s *Storage) URL() string {
+	if s.srv == nil {
+		return "http://storage.invalid"
+	}
+	return s.srv.URL
+}
+
+// Client returns an HTTP client for the storage (a new one on every call):
+// over the network, or in process for a local storage.
+func (s *Storage) Client() *http.Client {
+	if s.srv == nil {
+		return &http.Client{Transport: s.Transport()}
+	}
+	return s.srv.Client()
+}
 
 // SetLatency delays every answer by d, or until the request is abandoned.
 func (s *Storage) SetLatency(d time.Duration) {
@@ -304,6 +325,6 @@ func (s *Storage) File(id string, start, rowCount int64, vals []int64, c Compres
 // Link returns the presigned link of file id for rows [start,
 // start+rowCount), valid for an hour.
 func (s *Storage) Link(id string, start, rowCount int64) *tcli.TSparkArrowResultLink {
-	return &tcli.TSparkArrowResultLink{FileLink: s.srv.URL + "/" + id, ExpiryTime: time.Now().Add(time.Hour).Unix(),
+	return &tcli.TSparkArrowResultLink{FileLink: s.URL() + "/" + id, ExpiryTime: time.Now().Add(time.Hour).Unix(),
 		StartRowOffset: start, RowCount: rowCount, BytesNum: int64(len(s.Data(id))), HttpHeaders: map[string]string{"X-Sig": id}}
 }

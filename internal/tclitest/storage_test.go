@@ -2,10 +2,12 @@ package tclitest_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -133,4 +135,82 @@ func TestStorageHold(t *testing.T) {
 	if code := <-done; code != http.StatusOK || st.MaxConcurrent() != 1 {
 		t.Errorf("after the release: got %d with %d at once, want 200 with 1", code, st.MaxConcurrent())
 	}
+}
+
+// In process, the storage's answers stream in a synctest bubble: latency
+// on the bubble's clock, a held body released by the test, a truncated
+// body cut short, a stall ended by closing the body.
+func TestStorageTransportInBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := tclitest.NewLocalStorage(t)
+		c := st.Client()
+		vals := []int64{1, 2, 3, 4, 5, 6}
+		lk := st.File("f", 0, 6, vals, tclitest.Plain)
+		do := func() (*http.Response, error) {
+			req, _ := http.NewRequest(http.MethodGet, lk.FileLink, nil)
+			for k, v := range lk.HttpHeaders {
+				req.Header.Set(k, v)
+			}
+			return c.Do(req)
+		}
+		st.SetLatency(time.Minute)
+		start := time.Now()
+		resp, err := do()
+		if err != nil || resp.StatusCode != http.StatusOK || time.Since(start) != time.Minute {
+			t.Fatalf("got %v, %v after %v; want 200 after the minute of latency", resp, err, time.Since(start))
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || !slices.Equal(values(t, b), vals) {
+			t.Fatalf("body: got %v, want the file", err)
+		}
+		st.SetLatency(0)
+
+		release := make(chan struct{})
+		st.HoldBody("f", release)
+		resp, err = do()
+		if err != nil || resp.StatusCode != http.StatusOK || resp.ContentLength != int64(len(st.Data("f"))) {
+			t.Fatalf("held body: got %v, %v; want the header at once", resp, err)
+		}
+		read := make(chan []byte)
+		go func() {
+			b, _ := io.ReadAll(resp.Body)
+			read <- b
+		}()
+		synctest.Wait()
+		if st.Served() != 1 {
+			t.Fatalf("served %d before the release, want 1 (the first answer)", st.Served())
+		}
+		close(release)
+		if b := <-read; len(b) != len(st.Data("f")) {
+			t.Fatalf("released body: got %d bytes, want %d", len(b), len(st.Data("f")))
+		}
+		resp.Body.Close()
+		st.HoldBody("f", nil)
+
+		st.Truncate("f", 1)
+		resp, err = do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(resp.Body); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("truncated body: got %v, want io.ErrUnexpectedEOF", err)
+		}
+		resp.Body.Close()
+
+		st.Stall("f", 1)
+		resp, err = do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		half := make([]byte, len(st.Data("f"))/2)
+		if _, err := io.ReadFull(resp.Body, half); err != nil {
+			t.Fatalf("stalled body: got %v reading its first half, want it", err)
+		}
+		resp.Body.Close() // ends the stall
+		synctest.Wait()
+		if n := st.Concurrent(); n != 0 {
+			t.Errorf("got %d answers still running after the body was closed, want 0", n)
+		}
+	})
 }
