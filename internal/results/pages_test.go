@@ -183,3 +183,50 @@ func TestPagesBatchRowCountChecked(t *testing.T) {
 		n += int(b.Record.NumRows())
 	}
 }
+
+// TestColumnPagesExhausted: a Source of column-based pages says it is
+// exhausted as soon as it has handed out the last page (hasMoreRows false),
+// before Next returns io.EOF, so that a reader that stops at the last row
+// (QueryRow) can tell it read everything; the direct-results page comes
+// first and the pages after it are fetched from the row after it.
+func TestColumnPagesExhausted(t *testing.T) {
+	column := func(start, n int) *tcli.TRowSet {
+		vals := make([]int64, n)
+		for i := range vals {
+			vals[i] = int64(start + i)
+		}
+		return &tcli.TRowSet{StartRowOffset: int64(start), Columns: []*tcli.TColumn{{I64Val: &tcli.TI64Column{Values: vals, Nulls: []byte{}}}}}
+	}
+	pages := []*tcli.TRowSet{column(0, 3), column(3, 4), column(7, 2)}
+	var asked []int64
+	fetch, h := pagesServer(t, pages)
+	src := Open(context.Background(), Config{
+		Fetch: func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+			asked = append(asked, req.GetStartRowOffset())
+			return fetch(ctx, req)
+		},
+		Handle: h, Format: ColumnPages, SparkProtocol: true,
+		First: &tcli.TFetchResultsResp{HasMoreRows: ptr(true), Results: pages[0]},
+	})
+	defer src.Close(CancelFetch)
+	var got []int64
+	for range pages {
+		if src.Exhausted() {
+			t.Fatalf("after %d values: Exhausted is true, want false", len(got))
+		}
+		b, err := src.Next()
+		if err != nil {
+			t.Fatalf("after %d values: got %v, want a page", len(got), err)
+		}
+		got = append(got, b.Columns[0].I64Val.Values...)
+	}
+	if !src.Exhausted() {
+		t.Fatal("after the last page: Exhausted is false, want true")
+	}
+	if _, err := src.Next(); err != io.EOF {
+		t.Fatalf("after the last page: got %v, want io.EOF", err)
+	}
+	if fmt.Sprint(got) != "[0 1 2 3 4 5 6 7 8]" || fmt.Sprint(asked) != "[3 7]" {
+		t.Fatalf("got values %v from requests at rows %v, want [0 1 2 3 4 5 6 7 8] from [3 7]", got, asked)
+	}
+}
