@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -367,6 +368,9 @@ func TestWriteFuzzCorpus(t *testing.T) {
 func FuzzParseDSN(f *testing.F) {
 	for _, tc := range dsnCases {
 		f.Add(tc.dsn)
+	}
+	for name, v := range dsnParamSamples {
+		f.Add("h/p?" + name + "=" + url.QueryEscape(v))
 	}
 	f.Fuzz(func(t *testing.T, dsn string) {
 		c, err := ParseDSN(dsn)
