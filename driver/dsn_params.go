@@ -21,8 +21,8 @@ type dsnParam struct {
 	// other parameters.
 	def string
 	// preset says whether NewConfig writes def into the field. For the
-	// others the zero field stands for the default (MaxDownloads, RetryMax
-	// and RetryBudget stay zero in NewConfig, as they always have).
+	// others the zero field stands for the default, and NewConfig leaves it
+	// zero (MaxDownloads, RetryMax, RetryBudget).
 	preset bool
 	// parse sets the parameter of c from a DSN value.
 	parse func(c *Config, val string) error
