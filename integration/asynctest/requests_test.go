@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,15 +12,7 @@ import (
 	"github.com/asyncsql/databricks/integration/emulator"
 )
 
-// countingTransport counts the HTTP requests it carries.
-type countingTransport struct{ n atomic.Int64 }
-
-func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// connector returns a connector for s whose requests rt counts.
+// connector returns a connector for dsn whose requests go through rt.
 func connector(t *testing.T, dsn string, rt http.RoundTripper) *driver.Connector {
 	t.Helper()
 	cfg, err := driver.ParseDSN(dsn)
@@ -41,27 +32,26 @@ func connector(t *testing.T, dsn string, rt http.RoundTripper) *driver.Connector
 func TestRequestCounts(t *testing.T) {
 	ctx := testContext(t)
 	s := emulator.Start(t) // the stock 5 s status hold: one status call
-	rt := &countingTransport{}
-	db := async.OpenDB(connector(t, s.DSN(), rt), async.WithWait(time.Minute))
+	db := async.OpenDB(connector(t, s.DSN(), http.DefaultTransport), async.WithWait(time.Minute))
 	t.Cleanup(func() { _ = db.Close() })
 
-	before := rt.n.Load()
+	s.ResetRequests()
 	rows, exc, err := db.QueryContext(ctx, "SELECT i, (i * 7919) % 1000003 AS v FROM range(50) t(i) ORDER BY i")
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkResult(t, rows, 50)
-	if n := rt.n.Load() - before; n > 4 {
-		t.Fatalf("%d HTTP requests from submit to the last row, want at most 4", n)
+	if log := s.Requests(); len(log) > 4 {
+		t.Fatalf("%d requests from submit to the last row (%v), want at most 4", len(log), log)
 	}
-	before = rt.n.Load()
+	s.ResetRequests()
 	rows, err = db.GetExecutionRows(ctx, exc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkResult(t, rows, 50)
-	if n := rt.n.Load() - before; n != 1 {
-		t.Fatalf("%d HTTP requests to read the result again, want 1", n)
+	if log := s.Requests(); len(log) != 1 || log[0].Method != emulator.FetchResults {
+		t.Fatalf("requests to read the result again: %v, want FetchResults×1", log)
 	}
 	if err := db.CloseExecution(ctx, exc); err != nil {
 		t.Fatal(err)
@@ -71,14 +61,14 @@ func TestRequestCounts(t *testing.T) {
 	if err := db.PingContext(ctx); err != nil {
 		t.Fatal(err)
 	}
-	before = rt.n.Load()
+	s.ResetRequests()
 	sqlRows, err := db.DB.QueryContext(ctx, "SELECT i, (i * 7919) % 1000003 AS v FROM range(50) t(i) ORDER BY i")
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkResult(t, sqlRows, 50)
-	if n := rt.n.Load() - before; n != 1 {
-		t.Fatalf("%d HTTP requests through database/sql, want 1", n)
+	if log := s.Requests(); len(log) != 1 || log[0].Method != emulator.ExecuteStatement {
+		t.Fatalf("requests through database/sql: %v, want ExecuteStatement×1 (direct results)", log)
 	}
 }
 

@@ -120,18 +120,20 @@ type faultSet struct {
 	rules []*faultRule
 }
 
-func (fs *faultSet) add(front bool, f ...Fault) {
+// add appends rules, tried after those already there.
+func (fs *faultSet) add(f ...Fault) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	rules := make([]*faultRule, len(f))
-	for i, x := range f {
-		rules[i] = &faultRule{f: x}
+	for _, x := range f {
+		fs.rules = append(fs.rules, &faultRule{f: x})
 	}
-	if front {
-		fs.rules = append(rules, fs.rules...)
-	} else {
-		fs.rules = append(fs.rules, rules...)
-	}
+}
+
+// addFirst puts a rule before those already there.
+func (fs *faultSet) addFirst(f Fault) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.rules = append([]*faultRule{{f: f}}, fs.rules...)
 }
 
 // match returns the fault to apply to a request for method, if any.
@@ -216,7 +218,7 @@ func (s *Server) InjectFault(f Fault) error {
 	if err := f.validate(); err != nil {
 		return fmt.Errorf("emulator: fault: %w", err)
 	}
-	s.faults.add(true, f)
+	s.faults.addFirst(f)
 	return nil
 }
 

@@ -188,7 +188,7 @@ func openSessionBody(t *testing.T) []byte {
 func TestFaultSelection(t *testing.T) {
 	affected := func(f Fault, n int) []int {
 		var fs faultSet
-		fs.add(false, f)
+		fs.add(f)
 		var got []int
 		for i := 1; i <= n; i++ {
 			if fs.match(OpenSession) != nil {
@@ -218,7 +218,7 @@ func TestFaultSelection(t *testing.T) {
 	}
 	// The first rule that affects a request applies; both count it.
 	var fs faultSet
-	fs.add(false, Fault{Status: 503, Every: 2, Times: -1}, Fault{Status: 429, Times: -1})
+	fs.add(Fault{Status: 503, Every: 2, Times: -1}, Fault{Status: 429, Times: -1})
 	var codes []int
 	for range 4 {
 		codes = append(codes, fs.match(OpenSession).Status)

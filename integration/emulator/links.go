@@ -209,7 +209,7 @@ func (f *fileStore) add(data []byte, o *LinkOptions, base string, op *operation)
 	}
 	id := randomHex(12)
 	lf := &linkFile{data: data, header: "X-Emulator-Sig-" + randomHex(3), value: randomHex(16),
-		expires: time.Now().Add(o.Lifetime), statementID: op.h.String(), statement: op.text}
+		expires: time.Now().Add(o.Lifetime), statementID: op.h.String(), statement: loggedText(op.text)}
 	f.files[id] = lf
 	f.links.Add(1)
 	size := int64(len(data))

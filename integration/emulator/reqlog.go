@@ -73,7 +73,7 @@ type Request struct {
 	Method   Method
 	// StatementID is the statement the request created or named (the
 	// operation guid as a UUID, the ID of Databricks' query history), and
-	// Statement its text; both empty when there is none (OpenSession, an
+	// Statement its text (its first 64 KiB); both empty when there is none (OpenSession, an
 	// unknown handle, a fault answered before processing).
 	StatementID string
 	Statement   string
@@ -224,7 +224,7 @@ func (s *Server) note(ctx context.Context, op *operation, st *tcli.TStatus, stat
 	}
 	s.log.update(seq, func(r *Request) {
 		if op != nil {
-			r.StatementID, r.Statement = op.h.String(), op.text
+			r.StatementID, r.Statement = op.h.String(), loggedText(op.text)
 		}
 		r.Outcome = OutcomeOK
 		if st != nil && st.StatusCode != tcli.TStatusCode_SUCCESS_STATUS &&
@@ -238,4 +238,16 @@ func (s *Server) note(ctx context.Context, op *operation, st *tcli.TStatus, stat
 			}
 		}
 	})
+}
+
+// maxLoggedText bounds the statement text one log entry keeps.
+const maxLoggedText = 64 << 10
+
+// loggedText is the statement text the log keeps: a copy of its first
+// maxLoggedText bytes when it is longer, so the log holds no large text.
+func loggedText(s string) string {
+	if len(s) <= maxLoggedText {
+		return s
+	}
+	return strings.Clone(s[:maxLoggedText])
 }

@@ -102,7 +102,7 @@ func New(opts ...Option) (*Server, error) {
 		evicted:  map[handleKey]time.Time{},
 	}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
-	s.faults.add(false, cfg.faults...)
+	s.faults.add(cfg.faults...)
 	s.log.limit = cfg.logLimit
 	s.scripts.list, s.scripts.used = cfg.scripts, make([]int, len(cfg.scripts))
 	s.proc = tcli.NewTCLIServiceProcessor(service{s: s})
