@@ -18,8 +18,9 @@ import (
 // A statement sent with runAsync false (the client waits in
 // ExecuteStatement) skips the steps. ExecuteStatement's direct results
 // report the first step's state and do not wait. The statement's query
-// timeout runs from its end on, not during the steps; CancelOperation and
-// CloseOperation end a scripted statement as any other.
+// timeout counts from ExecuteStatement, steps included, and ends it only
+// once it runs (End StateFinished); CancelOperation and CloseOperation end
+// a scripted statement as any other.
 type Script struct {
 	// Match selects the statements, by their text as the client sent it.
 	// The first script that matches applies.
