@@ -7,7 +7,7 @@ import (
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
-// Option configures a Server started by Start.
+// Option configures a Server started by New or Start.
 type Option func(*config)
 
 // config holds the settings of one emulator instance.
