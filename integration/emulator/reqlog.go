@@ -73,7 +73,7 @@ type Request struct {
 	Method   Method
 	// StatementID is the statement the request created or named (the
 	// operation guid as a UUID, the ID of Databricks' query history), and
-	// Statement its text (its first 64 KiB); both empty when there is none (OpenSession, an
+	// Statement its text (its first 4 KiB); both empty when there is none (OpenSession, an
 	// unknown handle, a fault answered before processing).
 	StatementID string
 	Statement   string
@@ -241,7 +241,7 @@ func (s *Server) note(ctx context.Context, op *operation, st *tcli.TStatus, stat
 }
 
 // maxLoggedText bounds the statement text one log entry keeps.
-const maxLoggedText = 64 << 10
+const maxLoggedText = 4 << 10
 
 // loggedText is the statement text the log keeps: a copy of its first
 // maxLoggedText bytes when it is longer, so the log holds no large text.
