@@ -73,8 +73,8 @@ type Request struct {
 	Method   Method
 	// StatementID is the statement the request created or named (the
 	// operation guid as a UUID, the ID of Databricks' query history), and
-	// Statement its text (its first 4 KiB); both empty when there is none (OpenSession, an
-	// unknown handle, a fault answered before processing).
+	// Statement its text (its first 4 KiB); both empty when there is none
+	// (OpenSession, an unknown handle, a fault answered before processing).
 	StatementID string
 	Statement   string
 	// State is the statement's state the reply reported (GetOperationStatus,
