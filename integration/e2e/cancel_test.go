@@ -99,7 +99,7 @@ func TestCancelDuringSubmit(t *testing.T) {
 		}
 		return err
 	}, 300*time.Millisecond)
-	checkCancelled(t, s, 5*time.Second)
+	checkCancelled(t, s, 15*time.Second)
 }
 
 // TestCancelWhilePolling cancels while the driver polls the statement.
