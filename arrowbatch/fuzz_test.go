@@ -75,3 +75,43 @@ func FuzzNewReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStream feeds arbitrary result files, plain or in LZ4 frames, to a
+// Stream, as a result link's download arrives: every message it returns
+// must decode to a readable record or an error, Drain must end, and nothing
+// may panic.
+func FuzzStream(f *testing.F) {
+	plain := int64Stream(f, []int64{1, 2, 3, 4, 5, 6, 7})
+	f.Add(plain, false)
+	f.Add(lz4Frame(f, plain), true)
+	f.Add(plain[:len(plain)/2], false)
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}, false)
+	empty := int64Stream(f, nil) // the schema message and the end-of-stream marker
+	schemaMsg := empty[:len(empty)-8]
+	f.Fuzz(func(t *testing.T, file []byte, compressed bool) {
+		r, err := NewReader(schemaMsg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var s Stream
+		if compressed {
+			if err := s.ResetLZ4(file); err != nil {
+				return
+			}
+		} else {
+			s.Reset(file)
+		}
+		for {
+			msg, err := s.Next()
+			if err != nil {
+				break
+			}
+			if rec, err := r.Decode(msg); err == nil {
+				checkRecord(t, r, rec)
+				rec.Release()
+			}
+		}
+		s.Drain()
+	})
+}
