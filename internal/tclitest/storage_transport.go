@@ -13,7 +13,8 @@ import (
 // run inside testing/synctest bubbles (where sockets are not allowed). The
 // answer streams as it is written: a held body, a stall or a truncation is
 // seen by the client as over a connection. Closing the response body ends
-// the request's context, as closing a connection does.
+// the request's context, as closing a connection does; the request's own
+// context ending cuts the body.
 func (s *Storage) Transport() http.RoundTripper { return storageTransport{s} }
 
 type storageTransport struct{ s *Storage }
@@ -36,10 +37,16 @@ func (t storageTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	select {
 	case <-w.ready:
 	case <-r.Context().Done():
+		// Abandoned before the header: what the handler still writes
+		// goes nowhere.
 		cancel()
+		pr.CloseWithError(r.Context().Err())
 		return nil, r.Context().Err()
 	}
-	body := &cancelBody{ReadCloser: pr, cancel: cancel}
+	// The client's context ending cuts the answer, as it closes the
+	// connection.
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	body := &cancelBody{ReadCloser: pr, cancel: func() { stop(); cancel() }}
 	resp := &http.Response{
 		Status: strconv.Itoa(w.code) + " " + http.StatusText(w.code), StatusCode: w.code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: w.header, Body: body, ContentLength: -1, Request: r,
