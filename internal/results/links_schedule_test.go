@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -20,24 +21,35 @@ func fileID(lk *tcli.TSparkArrowResultLink) string {
 	return lk.FileLink[strings.LastIndexByte(lk.FileLink, '/')+1:]
 }
 
-// waitLinks polls l's admission state until cond (called with l.mu held)
-// holds, failing the test after a generous deadline: it waits for events,
-// not for time to pass.
+// waitLinks lets the bubble's goroutines run, and its clock advance, until
+// cond (called with l.mu held) holds, failing the test after a generous
+// span of the bubble's time: it waits for events, not for time to pass.
 func waitLinks(t *testing.T, l *linkReader, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	waitUntil(t, what, func() bool {
 		l.mu.Lock()
-		ok := cond()
-		l.mu.Unlock()
-		if ok {
+		defer l.mu.Unlock()
+		return cond()
+	}, func() string {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return fmt.Sprintf("started %d, parked %d, landed %d, held %d, decoder on %d, allow %d",
+			l.started, len(l.parked), l.landed, l.held, l.decSeq, l.allow)
+	})
+}
+
+// waitUntil is waitLinks for any condition; state describes what was seen
+// when it fails.
+func waitUntil(t *testing.T, what string, cond func() bool, state func() string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		synctest.Wait()
+		if cond() {
 			return
 		}
 		if time.Now().After(deadline) {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			t.Fatalf("waiting for %s: started %d, parked %d, landed %d, held %d, decoder on %d, allow %d",
-				what, l.started, len(l.parked), l.landed, l.held, l.decSeq, l.allow)
+			t.Fatalf("waiting for %s: got %s", what, state())
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -48,46 +60,48 @@ func waitLinks(t *testing.T, l *linkReader, what string, cond func() bool) {
 // record the consumer waits until every download has either parked unread
 // or ended, so that the decoder never finds its next file still arriving.
 func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
-	const files, fileRows, max = 24, 50, 8
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 6, 4, fileRows, 3, true)
-	l := linkEnv(t, svc, st, max, true)
-	base := 1 + linkReadyAhead
-	var got []int64
-	for {
-		done := len(got) / fileRows
-		want := min(files, done+max)
-		waitLinks(t, l, "settled downloads", func() bool {
-			return l.started == want && l.started == len(l.parked)+l.landed
-		})
-		// The files from the decoder's on have their bodies, read
-		// ahead; the others wait unread.
+	synctest.Test(t, func(t *testing.T) {
+		const files, fileRows, max = 24, 50, 8
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 6, 4, fileRows, 3, true)
+		l := linkEnv(t, svc, st, max, true)
+		base := 1 + linkReadyAhead
+		var got []int64
+		for {
+			done := len(got) / fileRows
+			want := min(files, done+max)
+			waitLinks(t, l, "settled downloads", func() bool {
+				return l.started == want && l.started == len(l.parked)+l.landed
+			})
+			// The files from the decoder's on have their bodies, read
+			// ahead; the others wait unread.
+			l.mu.Lock()
+			held, parked, on := l.held, len(l.parked), l.decSeq
+			l.mu.Unlock()
+			if ahead := min(base, files-on); held != ahead || parked != want-on-held {
+				t.Fatalf("after %d rows, decoder on file %d: %d bodies held, want %d; %d parked of %d started", len(got), on, held, ahead, parked, want)
+			}
+			rec, err := l.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+			rec.Release()
+		}
+		checkSeq(t, got, files*fileRows)
 		l.mu.Lock()
-		held, parked, on := l.held, len(l.parked), l.decSeq
-		l.mu.Unlock()
-		if ahead := min(base, files-on); held != ahead || parked != want-on-held {
-			t.Fatalf("after %d rows, decoder on file %d: %d bodies held, want %d; %d parked of %d started", len(got), on, held, ahead, parked, want)
+		defer l.mu.Unlock()
+		if l.peakHeld > base || l.peakAllow != base {
+			t.Errorf("at most %d bodies held, allowance up to %d; want %d", l.peakHeld, l.peakAllow, base)
 		}
-		rec, err := l.next()
-		if err == io.EOF {
-			break
+		if m := st.MaxConcurrent(); m > max {
+			t.Errorf("%d downloads at once, limit %d", m, max)
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-		rec.Release()
-	}
-	checkSeq(t, got, files*fileRows)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.peakHeld > base || l.peakAllow != base {
-		t.Errorf("at most %d bodies held, allowance up to %d; want %d", l.peakHeld, l.peakAllow, base)
-	}
-	if m := st.MaxConcurrent(); m > max {
-		t.Errorf("%d downloads at once, limit %d", m, max)
-	}
+	})
 }
 
 // holdFiles returns the ids of every file of svc's pages in order, and a
@@ -108,42 +122,39 @@ func holdFiles(svc *linkService) ([]string, map[string]chan struct{}) {
 // flight at every step. The storage answers a file only when the test lets
 // it, in order, each time after seeing maxDownloads requests waiting.
 func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
-	const files, fileRows, max = 12, 7, 4
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 3, 4, fileRows, 0, false)
-	ids, holds := holdFiles(svc)
-	for id, ch := range holds {
-		st.HoldHead(id, ch)
-	}
-	l := linkEnv(t, svc, st, max, false)
-	var got []int64
-	for k := range files {
-		want := int64(min(max, files-k))
-		deadline := time.Now().Add(20 * time.Second)
-		for st.Concurrent() != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("before file %d: %d downloads waiting, want %d", k, st.Concurrent(), want)
-			}
-			time.Sleep(time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		const files, fileRows, max = 12, 7, 4
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 3, 4, fileRows, 0, false)
+		ids, holds := holdFiles(svc)
+		for id, ch := range holds {
+			st.HoldHead(id, ch)
 		}
-		close(holds[ids[k]])
-		for len(got) < (k+1)*fileRows {
-			rec, err := l.next()
-			if err != nil {
-				t.Fatalf("file %d: %v", k, err)
+		l := linkEnv(t, svc, st, max, false)
+		var got []int64
+		for k := range files {
+			want := int64(min(max, files-k))
+			waitUntil(t, fmt.Sprintf("%d downloads waiting before file %d", want, k), func() bool { return st.Concurrent() == want },
+				func() string { return fmt.Sprintf("%d waiting", st.Concurrent()) })
+			close(holds[ids[k]])
+			for len(got) < (k+1)*fileRows {
+				rec, err := l.next()
+				if err != nil {
+					t.Fatalf("file %d: %v", k, err)
+				}
+				got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+				rec.Release()
 			}
-			got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-			rec.Release()
 		}
-	}
-	if _, err := l.next(); err != io.EOF {
-		t.Fatalf("after the last file: %v", err)
-	}
-	checkSeq(t, got, files*fileRows)
-	if m := st.MaxConcurrent(); m != max {
-		t.Errorf("%d downloads at once, want %d", m, max)
-	}
+		if _, err := l.next(); err != io.EOF {
+			t.Fatalf("after the last file: %v", err)
+		}
+		checkSeq(t, got, files*fileRows)
+		if m := st.MaxConcurrent(); m != max {
+			t.Errorf("%d downloads at once, want %d", m, max)
+		}
+	})
 }
 
 // When the decoder finds the body it needs still arriving while other
@@ -152,91 +163,95 @@ func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
 // body only when the test lets it, in order, after the decoder has turned to
 // it.
 func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
-	const files, fileRows, max = 16, 7, 8
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 4, 4, fileRows, 0, false)
-	ids, holds := holdFiles(svc)
-	for id, ch := range holds {
-		st.HoldBody(id, ch)
-	}
-	l := linkEnv(t, svc, st, max, false)
-	base := 1 + linkReadyAhead
-	// Every request answered: the first base files read their bodies,
-	// the others wait unread.
-	waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-base })
-	var got []int64
-	for k := range files {
-		waitLinks(t, l, fmt.Sprintf("the decoder on file %d", k), func() bool { return l.decoded == k+1 })
-		close(holds[ids[k]])
-		for len(got) < (k+1)*fileRows {
-			rec, err := l.next()
-			if err != nil {
-				t.Fatalf("file %d: %v", k, err)
-			}
-			got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-			rec.Release()
+	synctest.Test(t, func(t *testing.T) {
+		const files, fileRows, max = 16, 7, 8
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 4, 4, fileRows, 0, false)
+		ids, holds := holdFiles(svc)
+		for id, ch := range holds {
+			st.HoldBody(id, ch)
 		}
-	}
-	if _, err := l.next(); err != io.EOF {
-		t.Fatalf("after the last file: %v", err)
-	}
-	checkSeq(t, got, files*fileRows)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	// Files 1 and 2 found arriving with files 3-7 unread: at least two
-	// more bodies at once.
-	if l.peakAllow < base+2 {
-		t.Errorf("allowance grew to %d, want at least %d", l.peakAllow, base+2)
-	}
-	if l.peakHeld > l.peakAllow {
-		t.Errorf("%d bodies held, allowance %d", l.peakHeld, l.peakAllow)
-	}
+		l := linkEnv(t, svc, st, max, false)
+		base := 1 + linkReadyAhead
+		// Every request answered: the first base files read their bodies,
+		// the others wait unread.
+		waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-base })
+		var got []int64
+		for k := range files {
+			waitLinks(t, l, fmt.Sprintf("the decoder on file %d", k), func() bool { return l.decoded == k+1 })
+			close(holds[ids[k]])
+			for len(got) < (k+1)*fileRows {
+				rec, err := l.next()
+				if err != nil {
+					t.Fatalf("file %d: %v", k, err)
+				}
+				got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+				rec.Release()
+			}
+		}
+		if _, err := l.next(); err != io.EOF {
+			t.Fatalf("after the last file: %v", err)
+		}
+		checkSeq(t, got, files*fileRows)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		// Files 1 and 2 found arriving with files 3-7 unread: at least two
+		// more bodies at once.
+		if l.peakAllow < base+2 {
+			t.Errorf("allowance grew to %d, want at least %d", l.peakAllow, base+2)
+		}
+		if l.peakHeld > l.peakAllow {
+			t.Errorf("%d bodies held, allowance %d", l.peakHeld, l.peakAllow)
+		}
+	})
 }
 
 // A response left unread longer than linkLimits.park is closed and requested
 // again when its body is needed; the rows are unchanged and no attempt is
 // spent.
 func TestLinksParkedResponseRequestedAgain(t *testing.T) {
-	limits := defaultLinkLimits
-	limits.park = 10 * time.Millisecond
-	const files, fileRows, max = 12, 20, 8
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 3, 4, fileRows, 0, true)
-	l := linkEnvWith(t, svc, st, max, true, limits)
-	waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-1-linkReadyAhead })
-	time.Sleep(50 * time.Millisecond)
-	got, err := readAll(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkSeq(t, got, files*fileRows)
-	if n := st.Gets(); n <= files {
-		t.Errorf("%d requests for %d files: no parked response was requested again", n, files)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		limits := defaultLinkLimits
+		limits.park = 10 * time.Millisecond
+		const files, fileRows, max = 12, 20, 8
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 3, 4, fileRows, 0, true)
+		l := linkEnvWith(t, svc, st, max, true, limits)
+		waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-1-linkReadyAhead })
+		time.Sleep(50 * time.Millisecond)
+		got, err := readAll(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSeq(t, got, files*fileRows)
+		if n := st.Gets(); n <= files {
+			t.Errorf("%d requests for %d files: no parked response was requested again", n, files)
+		}
+	})
 }
 
 // Closing the reader while responses wait unread stops every download.
 func TestLinksEarlyCloseWithParkedResponses(t *testing.T) {
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 3, 4, 5, 0, true)
-	l := linkEnv(t, svc, st, 8, true)
-	waitLinks(t, l, "parked responses", func() bool { return l.started == 8 && len(l.parked) > 0 })
-	rec, err := l.next()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.Release()
-	done := make(chan struct{})
-	go func() { l.Close(CancelFetch); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("close did not stop the downloads")
-	}
-	if _, err := l.next(); !errors.Is(err, context.Canceled) {
-		t.Errorf("next after close: %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 3, 4, 5, 0, true)
+		l := linkEnv(t, svc, st, 8, true)
+		waitLinks(t, l, "parked responses", func() bool { return l.started == 8 && len(l.parked) > 0 })
+		rec, err := l.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		l.Close(CancelFetch)
+		synctest.Wait()
+		if n := st.Concurrent(); n != 0 {
+			t.Fatalf("got %d downloads still running after Close, want 0", n)
+		}
+		if _, err := l.next(); !errors.Is(err, context.Canceled) {
+			t.Errorf("next after close: %v", err)
+		}
+	})
 }

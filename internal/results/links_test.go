@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unsafe"
 
@@ -167,36 +168,39 @@ func checkSeq(t *testing.T, got []int64, n int) {
 func TestLinksInOrderWithPadding(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprint("lz4=", compress), func(t *testing.T) {
-			st := tclitest.NewStorage(t)
-			st.SetLatency(5 * time.Millisecond)
-			svc := &linkService{}
-			svc.pages = seqPages(st, 4, 5, 7, 4, compress)
-			l := linkEnv(t, svc, st, 3, compress)
-			var got []int64
-			for {
-				rec, err := l.next()
-				if err == io.EOF {
-					break
+			synctest.Test(t, func(t *testing.T) {
+				st := tclitest.NewLocalStorage(t)
+				st.SetLatency(5 * time.Millisecond)
+				svc := &linkService{}
+				svc.pages = seqPages(st, 4, 5, 7, 4, compress)
+				l := linkEnv(t, svc, st, 3, compress)
+				var got []int64
+				for {
+					rec, err := l.next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+					rec.Release()
+					// Files downloaded but not wholly read, the current one
+					// included, never exceed maxDownloads: not even once every
+					// download that can run has.
+					synctest.Wait()
+					if held := st.Served() - int64(len(got)/7); held > 3 {
+						t.Fatalf("%d files held after %d rows, want at most 3", held, len(got))
+					}
 				}
-				if err != nil {
-					t.Fatal(err)
+				checkSeq(t, got, 4*5*7)
+				if m := st.MaxConcurrent(); m > 3 {
+					t.Errorf("%d downloads at once, limit 3", m)
 				}
-				got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-				rec.Release()
-				// Files downloaded but not wholly read, the current one
-				// included, never exceed maxDownloads.
-				time.Sleep(time.Millisecond)
-				if held := st.Served() - int64(len(got)/7); held > 3 {
-					t.Fatalf("%d files held after %d rows, limit 3", held, len(got))
+				if st.SawAuthorization() {
+					t.Error("storage saw an Authorization header")
 				}
-			}
-			checkSeq(t, got, 4*5*7)
-			if m := st.MaxConcurrent(); m > 3 {
-				t.Errorf("%d downloads at once, limit 3", m)
-			}
-			if st.SawAuthorization() {
-				t.Error("storage saw an Authorization header")
-			}
+			})
 		})
 	}
 }
