@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -59,30 +60,32 @@ func (echoTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestSecretsSweepLinkErrors: a presigned result link carries its signature
 // in the URL; no download error may show it.
 func TestSecretsSweepLinkErrors(t *testing.T) {
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 1, 1, 5, 0, false)
-	for _, p := range svc.pages {
-		for _, lk := range p {
-			lk.FileLink += "?X-Amz-Signature=" + signature + "&X-Amz-Credential=" + signature
+	synctest.Test(t, func(t *testing.T) {
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 1, 1, 5, 0, false)
+		for _, p := range svc.pages {
+			for _, lk := range p {
+				lk.FileLink += "?X-Amz-Signature=" + signature + "&X-Amz-Credential=" + signature
+			}
 		}
-	}
-	l := linkEnvWith(t, svc, st, 2, false, defaultLinkLimits, func(c *Config) { c.HTTPClient = &http.Client{Transport: echoTransport{}} })
-	_, err := readAll(l)
-	if err == nil {
-		t.Fatal("read succeeded through a failing transport, want an error")
-	}
-	noSignature(t, "link download error", err)
+		l := linkEnvWith(t, svc, st, 2, false, defaultLinkLimits, func(c *Config) { c.HTTPClient = &http.Client{Transport: echoTransport{}} })
+		_, err := readAll(l)
+		if err == nil {
+			t.Fatal("read succeeded through a failing transport, want an error")
+		}
+		noSignature(t, "link download error", err)
 
-	// A link whose URL does not parse.
-	svc = &linkService{pages: [][]*tcli.TSparkArrowResultLink{{{
-		FileLink: "http://h/f0?sig=" + signature + "%zz\x7f", StartRowOffset: 0, RowCount: 5, BytesNum: 10,
-	}}}}
-	_, err = readAll(linkEnv(t, svc, st, 2, false))
-	if err == nil {
-		t.Fatal("read succeeded with an invalid link, want an error")
-	}
-	noSignature(t, "invalid link error", err)
+		// A link whose URL does not parse.
+		svc = &linkService{pages: [][]*tcli.TSparkArrowResultLink{{{
+			FileLink: "http://h/f0?sig=" + signature + "%zz\x7f", StartRowOffset: 0, RowCount: 5, BytesNum: 10,
+		}}}}
+		_, err = readAll(linkEnv(t, svc, st, 2, false))
+		if err == nil {
+			t.Fatal("read succeeded with an invalid link, want an error")
+		}
+		noSignature(t, "invalid link error", err)
+	})
 }
 
 func TestRedactLink(t *testing.T) {

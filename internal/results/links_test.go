@@ -206,121 +206,137 @@ func TestLinksInOrderWithPadding(t *testing.T) {
 }
 
 func TestLinksRetriesAndRefresh(t *testing.T) {
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 3, 2, 5, 0, false)
-	st.Fail("f0", 2)
-	st.Truncate("f5", 1)
-	st.Expire("f10")
-	// A link past its expiryTime is refreshed before any download.
-	svc.pages[2][0].ExpiryTime = time.Now().Add(-time.Minute).Unix()
-	l := linkEnv(t, svc, st, 2, false)
-	got, err := readAll(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkSeq(t, got, 30)
-	// Every page names its row (0, 10, 20, in order); the two refreshes
-	// (the expired file of row 10, the link of row 20 past its expiryTime)
-	// come among them.
-	var pages, refreshes []int64
-	offsets := svc.offsets()
-	for _, o := range offsets {
-		if len(pages) < 3 && o == int64(10*len(pages)) {
-			pages = append(pages, o)
-		} else {
-			refreshes = append(refreshes, o)
+	synctest.Test(t, func(t *testing.T) {
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 3, 2, 5, 0, false)
+		st.Fail("f0", 2)
+		st.Truncate("f5", 1)
+		st.Expire("f10")
+		// A link past its expiryTime is refreshed before any download.
+		svc.pages[2][0].ExpiryTime = time.Now().Add(-time.Minute).Unix()
+		l := linkEnv(t, svc, st, 2, false)
+		got, err := readAll(l)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if fmt.Sprint(pages) != "[0 10 20]" || fmt.Sprint(refreshes) != "[10 20]" {
-		t.Errorf("offsets %v: pages %v, want [0 10 20]; refreshes %v, want [10 20]", offsets, pages, refreshes)
-	}
+		checkSeq(t, got, 30)
+		// Every page names its row (0, 10, 20, in order); the two refreshes
+		// (the expired file of row 10, the link of row 20 past its expiryTime)
+		// come among them.
+		var pages, refreshes []int64
+		offsets := svc.offsets()
+		for _, o := range offsets {
+			if len(pages) < 3 && o == int64(10*len(pages)) {
+				pages = append(pages, o)
+			} else {
+				refreshes = append(refreshes, o)
+			}
+		}
+		if fmt.Sprint(pages) != "[0 10 20]" || fmt.Sprint(refreshes) != "[10 20]" {
+			t.Errorf("offsets %v: pages %v, want [0 10 20]; refreshes %v, want [10 20]", offsets, pages, refreshes)
+		}
+	})
 }
 
 func TestLinksStalledDownloadRetried(t *testing.T) {
-	limits := defaultLinkLimits
-	limits.stall = 100 * time.Millisecond
-	st := tclitest.NewStorage(t)
-	svc := &linkService{}
-	svc.pages = seqPages(st, 1, 2, 5, 0, false)
-	st.Stall("f5", 1)
-	got, err := readAll(linkEnvWith(t, svc, st, 2, false, limits))
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkSeq(t, got, 10)
-	if g := st.Gets(); g != 3 {
-		t.Errorf("%d downloads, want 3", g)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		limits := defaultLinkLimits
+		limits.stall = 100 * time.Millisecond
+		st := tclitest.NewLocalStorage(t)
+		svc := &linkService{}
+		svc.pages = seqPages(st, 1, 2, 5, 0, false)
+		st.Stall("f5", 1)
+		got, err := readAll(linkEnvWith(t, svc, st, 2, false, limits))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSeq(t, got, 10)
+		if g := st.Gets(); g != 3 {
+			t.Errorf("%d downloads, want 3", g)
+		}
+	})
 }
 
 func TestLinksErrorsSurface(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
-		st := tclitest.NewStorage(t)
-		svc := &linkService{}
-		svc.pages = seqPages(st, 2, 2, 5, 0, false)
-		st.Delete("f10")
-		l := linkEnv(t, svc, st, 2, false)
-		got, err := readAll(l)
-		if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
-			t.Fatalf("got %v, want an HTTP 404 error", err)
-		}
-		if _, again := l.Next(); again != err {
-			t.Errorf("Next after the error: got %v, want the same error", again)
-		}
-		if len(got) != 10 {
-			t.Errorf("%d rows before the error, want 10", len(got))
-		}
+		synctest.Test(t, func(t *testing.T) {
+			st := tclitest.NewLocalStorage(t)
+			svc := &linkService{}
+			svc.pages = seqPages(st, 2, 2, 5, 0, false)
+			st.Delete("f10")
+			l := linkEnv(t, svc, st, 2, false)
+			got, err := readAll(l)
+			if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+				t.Fatalf("got %v, want an HTTP 404 error", err)
+			}
+			if _, again := l.Next(); again != err {
+				t.Errorf("Next after the error: got %v, want the same error", again)
+			}
+			if len(got) != 10 {
+				t.Errorf("%d rows before the error, want 10", len(got))
+			}
+		})
 	})
 	t.Run("short file", func(t *testing.T) {
-		st := tclitest.NewStorage(t)
-		svc := &linkService{}
-		svc.pages = seqPages(st, 1, 2, 5, 0, false)
-		svc.pages[0][1].RowCount = 6
-		_, err := readAll(linkEnv(t, svc, st, 2, false))
-		if err == nil || !strings.Contains(err.Error(), "fewer") {
-			t.Fatalf("got %v, want an error about a file holding fewer rows", err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			st := tclitest.NewLocalStorage(t)
+			svc := &linkService{}
+			svc.pages = seqPages(st, 1, 2, 5, 0, false)
+			svc.pages[0][1].RowCount = 6
+			_, err := readAll(linkEnv(t, svc, st, 2, false))
+			if err == nil || !strings.Contains(err.Error(), "fewer") {
+				t.Fatalf("got %v, want an error about a file holding fewer rows", err)
+			}
+		})
 	})
 	t.Run("fetch error", func(t *testing.T) {
-		st := tclitest.NewStorage(t)
-		svc := &linkService{faults: []tclitest.Fault{{}, {Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("boom")}}}}
-		svc.pages = seqPages(st, 3, 1, 5, 0, false)
-		got, err := readAll(linkEnv(t, svc, st, 2, false))
-		if err == nil || len(got) != 5 {
-			t.Fatalf("got %d rows and %v, want 5 rows and the fetch error", len(got), err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			st := tclitest.NewLocalStorage(t)
+			svc := &linkService{faults: []tclitest.Fault{{}, {Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("boom")}}}}
+			svc.pages = seqPages(st, 3, 1, 5, 0, false)
+			got, err := readAll(linkEnv(t, svc, st, 2, false))
+			if err == nil || len(got) != 5 {
+				t.Fatalf("got %d rows and %v, want 5 rows and the fetch error", len(got), err)
+			}
+		})
 	})
 	t.Run("gap", func(t *testing.T) {
-		st := tclitest.NewStorage(t)
-		svc := &linkService{}
-		svc.pages = seqPages(st, 1, 3, 5, 0, false)
-		svc.pages[0] = append(svc.pages[0][:1], svc.pages[0][2:]...)
-		_, err := readAll(linkEnv(t, svc, st, 2, false))
-		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "skip") {
-			t.Fatalf("got %v, want ErrCorrupt: links that skip rows", err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			st := tclitest.NewLocalStorage(t)
+			svc := &linkService{}
+			svc.pages = seqPages(st, 1, 3, 5, 0, false)
+			svc.pages[0] = append(svc.pages[0][:1], svc.pages[0][2:]...)
+			_, err := readAll(linkEnv(t, svc, st, 2, false))
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "skip") {
+				t.Fatalf("got %v, want ErrCorrupt: links that skip rows", err)
+			}
+		})
 	})
 	t.Run("retries exhausted", func(t *testing.T) {
-		st := tclitest.NewStorage(t)
-		svc := &linkService{}
-		svc.pages = seqPages(st, 1, 1, 5, 0, false)
-		st.Fail("f0", 100)
-		_, err := readAll(linkEnv(t, svc, st, 2, false))
-		if err == nil || !strings.Contains(err.Error(), "giving up") {
-			t.Fatalf("got %v, want an error giving up", err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			st := tclitest.NewLocalStorage(t)
+			svc := &linkService{}
+			svc.pages = seqPages(st, 1, 1, 5, 0, false)
+			st.Fail("f0", 100)
+			_, err := readAll(linkEnv(t, svc, st, 2, false))
+			if err == nil || !strings.Contains(err.Error(), "giving up") {
+				t.Fatalf("got %v, want an error giving up", err)
+			}
+		})
 	})
 	// The error of the last attempt is wrapped: errors.Is reaches it.
 	t.Run("retries exhausted, wrapped", func(t *testing.T) {
-		st := tclitest.NewStorage(t)
-		svc := &linkService{}
-		svc.pages = seqPages(st, 1, 1, 5, 0, false)
-		st.Truncate("f0", 100)
-		_, err := readAll(linkEnv(t, svc, st, 2, false))
-		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "giving up") {
-			t.Fatalf("got %v, want an error giving up that wraps io.ErrUnexpectedEOF", err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			st := tclitest.NewLocalStorage(t)
+			svc := &linkService{}
+			svc.pages = seqPages(st, 1, 1, 5, 0, false)
+			st.Truncate("f0", 100)
+			_, err := readAll(linkEnv(t, svc, st, 2, false))
+			if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "giving up") {
+				t.Fatalf("got %v, want an error giving up that wraps io.ErrUnexpectedEOF", err)
+			}
+		})
 	})
 }
 
@@ -329,35 +345,37 @@ func TestLinksErrorsSurface(t *testing.T) {
 // every record until the end: the decoder's reused buffers must never show
 // through in a record already returned.
 func TestLinksReusedBuffersKeepRows(t *testing.T) {
-	st := tclitest.NewStorage(t)
-	st.SetLZ4(lz4.BlockSizeOption(lz4.Block64Kb))
-	svc := &linkService{}
-	svc.pages = seqPages(st, 2, 3, 20000, 5, true)
-	l := linkEnv(t, svc, st, 2, true)
-	var recs []arrow.RecordBatch
-	for {
-		rec, err := l.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, rec)
-	}
-	// The decoder has stopped (it closed its channel): its buffers can be
-	// looked at.
-	var got []int64
-	for _, rec := range recs {
-		for _, buf := range l.stream.Buffers() {
-			if recordAliases(rec, buf) {
-				t.Fatal("a record points into the decoder's buffers")
+	synctest.Test(t, func(t *testing.T) {
+		st := tclitest.NewLocalStorage(t)
+		st.SetLZ4(lz4.BlockSizeOption(lz4.Block64Kb))
+		svc := &linkService{}
+		svc.pages = seqPages(st, 2, 3, 20000, 5, true)
+		l := linkEnv(t, svc, st, 2, true)
+		var recs []arrow.RecordBatch
+		for {
+			rec, err := l.next()
+			if err == io.EOF {
+				break
 			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, rec)
 		}
-		got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-		rec.Release()
-	}
-	checkSeq(t, got, 2*3*20000)
+		// The decoder has stopped (it closed its channel): its buffers can be
+		// looked at.
+		var got []int64
+		for _, rec := range recs {
+			for _, buf := range l.stream.Buffers() {
+				if recordAliases(rec, buf) {
+					t.Fatal("a record points into the decoder's buffers")
+				}
+			}
+			got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
+			rec.Release()
+		}
+		checkSeq(t, got, 2*3*20000)
+	})
 }
 
 func TestRecordAliases(t *testing.T) {
