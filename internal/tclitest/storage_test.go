@@ -114,27 +114,30 @@ func TestStorageFaults(t *testing.T) {
 }
 
 func TestStorageHold(t *testing.T) {
-	st := tclitest.NewStorage(t)
-	lk := st.File("h", 0, 1, []int64{9}, tclitest.Plain)
-	release := make(chan struct{})
-	st.HoldHead("h", release)
-	done := make(chan int)
-	go func() {
-		code, _ := get(t, st, lk, true)
-		done <- code
-	}()
-	for st.Concurrent() != 1 {
+	synctest.Test(t, func(t *testing.T) {
+		st := tclitest.NewLocalStorage(t)
+		lk := st.File("h", 0, 1, []int64{9}, tclitest.Plain)
+		release := make(chan struct{})
+		st.HoldHead("h", release)
+		done := make(chan int, 1)
+		go func() {
+			code, _ := get(t, st, lk, true)
+			done <- code
+		}()
+		synctest.Wait()
 		select {
 		case code := <-done:
-			t.Fatalf("answered %d before the release", code)
+			t.Fatalf("answered %d before the release, want the answer held", code)
 		default:
-			time.Sleep(time.Millisecond)
 		}
-	}
-	close(release)
-	if code := <-done; code != http.StatusOK || st.MaxConcurrent() != 1 {
-		t.Errorf("after the release: got %d with %d at once, want 200 with 1", code, st.MaxConcurrent())
-	}
+		if n := st.Concurrent(); n != 1 {
+			t.Fatalf("got %d answers running, want the held one", n)
+		}
+		close(release)
+		if code := <-done; code != http.StatusOK || st.MaxConcurrent() != 1 {
+			t.Errorf("after the release: got %d with %d at once, want 200 with 1", code, st.MaxConcurrent())
+		}
+	})
 }
 
 // In process, the storage's answers stream in a synctest bubble: latency
