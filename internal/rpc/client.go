@@ -73,11 +73,7 @@ func New(o Options) *Client {
 		randN:     rand.Int64N,
 	}
 	if c.http == nil {
-		c.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-			// A POST redirected (to a login page, say) would come back as
-			// a GET: report the 3xx instead.
-			return http.ErrUseLastResponse
-		}}
+		c.http = &http.Client{CheckRedirect: noRedirect}
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
@@ -87,6 +83,11 @@ func New(o Options) *Client {
 	}
 	return c
 }
+
+// noRedirect makes an http.Client return a redirect response as is: a POST
+// redirected (to a login page, say) would come back as a GET, so the 3xx is
+// reported instead.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // call sends one call of method with args, retrying per the policy, and
 // decodes the reply into result.

@@ -28,6 +28,15 @@
 // request never left the client. [NotProcessed] tells callers whether a failed
 // request certainly did not run.
 //
+// # Authentication
+//
+// An [Authenticator] adds credentials to every request, retries included:
+// [Bearer] a fixed access token, [Basic] a user name and password,
+// [TokenSource] the tokens of an oauth2.TokenSource, and [ClientCredentials]
+// the OAuth machine-to-machine grant of a service principal, whose tokens
+// are cached and refreshed a minute before they expire. Their errors never
+// quote a token or a client secret.
+//
 // # Logging
 //
 // With a non-nil Options.Logger each attempt is logged at Debug level with the

@@ -1,4 +1,4 @@
-package driver
+package rpc
 
 import (
 	"bytes"
@@ -17,7 +17,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/internal/secret"
 )
 
@@ -41,7 +40,7 @@ const maxTokenErrorText = 200
 // overflow.
 const maxExpiresIn = 10 * 365 * 24 * 3600
 
-var _ rpc.Authenticator = (*m2mAuth)(nil)
+var _ Authenticator = (*m2mAuth)(nil)
 
 // m2mAuth authenticates with the OAuth client-credentials grant (RFC 6749,
 // section 4.4) of a service principal: it fetches an access token from the
@@ -61,14 +60,15 @@ type m2mAuth struct {
 	expiry    time.Time // zero: the token does not expire
 }
 
-// newM2MAuth returns the authenticator of cfg's client credentials; token
-// requests go through the transport of hc.
-func newM2MAuth(cfg *Config, hc *http.Client) *m2mAuth {
-	client := &http.Client{Timeout: tokenFetchTimeout, CheckRedirect: noRedirect}
-	if hc != nil {
-		client.Transport = hc.Transport
-	}
-	return &m2mAuth{tokenURL: cfg.tokenURL(), clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: client}
+// ClientCredentials returns the authenticator of a service principal's
+// OAuth client credentials (RFC 6749, section 4.4): it fetches access tokens
+// from tokenURL, caches each and fetches a new one a minute before it
+// expires. Token requests go through transport (nil: http.DefaultTransport)
+// and never follow redirects. Its errors quote the endpoint's error code and
+// description, never a token or the client secret.
+func ClientCredentials(tokenURL, clientID string, clientSecret secret.String, transport http.RoundTripper) Authenticator {
+	client := &http.Client{Timeout: tokenFetchTimeout, Transport: transport, CheckRedirect: noRedirect}
+	return &m2mAuth{tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret, hc: client}
 }
 
 // Authenticate sets the Authorization header from the cached token, fetching
@@ -214,7 +214,7 @@ func (a *m2mAuth) withoutSecret(msg string) string {
 	user, pass := a.basicCredentials()
 	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 	for _, form := range []string{basic, strings.TrimRight(basic, "="), pass, cs} {
-		msg = strings.ReplaceAll(msg, form, redacted)
+		msg = strings.ReplaceAll(msg, form, secret.Redacted)
 	}
 	return msg
 }
