@@ -10,7 +10,10 @@
 // statement's text: the states successive polls see, the SQLSTATE of a
 // failure, the result pages (rows, columns, Arrow batches or result links)
 // and how the server pages them. A statement without a script returns one
-// INT row ([OneInt]).
+// INT row ([OneInt]). A request that names its row (startRowOffset) is
+// answered from the page that starts there, or, in a page of result links,
+// from the link holding that row; a page answered again carries its links
+// with fresh expiries, as a server signs new URLs.
 //
 // It serves the same way behind httptest, as an http.Handler reached
 // through the real RPC client; in-process through [Server.Transport], an
@@ -22,8 +25,9 @@
 // HTTP header ([Server.Log], [Received]); tests assert on the log rather
 // than on counters. [Fault]s are queued per method and consumed in order:
 // an HTTP status, garbage in place of the reply, a hang-up, a reply lost
-// after the request ran, an error status, a handler error, or lag; a
-// standing latency per method is set apart ([Server.SetLatency]).
+// after the request ran, an error status, a handler error, lag, or a hold
+// the test releases (Fault.Wait); a standing latency per method is set
+// apart ([Server.SetLatency]).
 //
 // # Storage
 //
