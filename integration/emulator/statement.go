@@ -109,8 +109,11 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 // (and the operation is dropped) when that page holds the whole result or
 // the statement failed, was cancelled or timed out.
 func (s *Server) directResults(op *operation, d *tcli.TSparkGetDirectResults) *tcli.TSparkDirectResults {
-	dr := &tcli.TSparkDirectResults{OperationStatus: op.statusResp()}
+	// The state decides, and the status is read after it: a statement that
+	// finishes between the two reads is then FINISHED in both, never a
+	// RUNNING status beside a closeOperation.
 	state, _, _ := op.snapshot()
+	dr := &tcli.TSparkDirectResults{OperationStatus: op.statusResp()}
 	if !isTerminal(state) {
 		return dr
 	}
