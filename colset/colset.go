@@ -279,6 +279,28 @@ func textFunc[T any](conv func(string) (T, error)) decodeFunc {
 	}
 }
 
+// RowCount returns the number of rows a result page holds, whatever its
+// form: the row counts of its Arrow batches, the length of its first column,
+// or its rows. Result links are not counted: each says its own RowCount.
+func RowCount(rs *tcli.TRowSet) int {
+	if rs == nil {
+		return 0
+	}
+	if len(rs.ArrowBatches) > 0 {
+		n := 0
+		for _, b := range rs.ArrowBatches {
+			if b != nil {
+				n += int(b.RowCount)
+			}
+		}
+		return n
+	}
+	if len(rs.Columns) > 0 {
+		return Len(rs.Columns[0])
+	}
+	return len(rs.Rows)
+}
+
 // Len returns the number of values of whichever member of c is set; zero for
 // a nil column.
 func Len(c *tcli.TColumn) int {

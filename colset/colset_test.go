@@ -274,3 +274,21 @@ func TestTextZone(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+func TestRowCount(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		rs   *tcli.TRowSet
+		want int
+	}{
+		{"nil", nil, 0},
+		{"arrow batches", &tcli.TRowSet{ArrowBatches: []*tcli.TSparkArrowBatch{{RowCount: 3}, nil, {RowCount: 4}}}, 7},
+		{"columns", &tcli.TRowSet{Columns: []*tcli.TColumn{boolCol([]bool{true, false})}}, 2},
+		{"rows", &tcli.TRowSet{Rows: []*tcli.TRow{{}, {}, {}}}, 3},
+		{"result links", &tcli.TRowSet{ResultLinks: []*tcli.TSparkArrowResultLink{{RowCount: 5}}}, 0},
+	} {
+		if got := RowCount(tt.rs); got != tt.want {
+			t.Errorf("%s: got %d rows, want %d", tt.name, got, tt.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -33,7 +34,7 @@ func TestFetchResultsRepeatsOnlyPositionedRequests(t *testing.T) {
 	req.StartRowOffset = ptr(int64(0))
 	before := f.Count(tclitest.FetchResults)
 	resp, err := c.FetchResults(context.Background(), req, op.ID)
-	if err != nil || tclitest.RowSetLen(resp.Results) != 1 {
+	if err != nil || colset.RowCount(resp.Results) != 1 {
 		t.Fatalf("positioned: got %v, want the page after a retry", err)
 	}
 	if n := f.Count(tclitest.FetchResults) - before; n != 2 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/internal/stmterr"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -105,7 +106,7 @@ func (p *pageReader) nextPage() (*tcli.TRowSet, error) {
 		if err != nil {
 			return nil, err
 		}
-		if rs != nil && (rowSetLen(rs) > 0 || len(rs.ArrowBatches) > 0) {
+		if rs != nil && (colset.RowCount(rs) > 0 || len(rs.ArrowBatches) > 0) {
 			return rs, nil
 		}
 	}

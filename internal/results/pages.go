@@ -119,7 +119,7 @@ func (f *fetcher) more(resp *tcli.TFetchResultsResp) bool {
 	if f.arrow || f.cfg.SparkProtocol {
 		return resp.GetHasMoreRows()
 	}
-	return rowSetLen(resp.Results) > 0
+	return colset.RowCount(resp.Results) > 0
 }
 
 // PageAttempts bounds the requests for one page whose reply starts at
@@ -138,7 +138,7 @@ func (f *fetcher) check(rs *tcli.TRowSet) error {
 			return stmterr.Errorf(f.id, "%w: Arrow batch of %d rows", ErrCorrupt, b.RowCount)
 		}
 	}
-	n := int64(rowSetLen(rs))
+	n := int64(colset.RowCount(rs))
 	if n == 0 {
 		return nil
 	}
@@ -280,7 +280,7 @@ func (f *fetcher) run(out chan<- page) {
 			more = f.more(resp)
 		}
 		p.last = !more
-		if p.err != nil || rowSetLen(p.rows) > 0 || hasBatches(p.rows) {
+		if p.err != nil || colset.RowCount(p.rows) > 0 || hasBatches(p.rows) {
 			select {
 			case out <- p:
 			case <-f.stop:
@@ -391,26 +391,6 @@ func waitUpTo(done <-chan struct{}, d time.Duration) {
 	case <-done:
 	case <-t.C:
 	}
-}
-
-// rowSetLen returns the number of rows in a row set.
-func rowSetLen(rs *tcli.TRowSet) int {
-	if rs == nil {
-		return 0
-	}
-	if len(rs.ArrowBatches) > 0 {
-		n := 0
-		for _, b := range rs.ArrowBatches {
-			if b != nil {
-				n += int(b.RowCount)
-			}
-		}
-		return n
-	}
-	if len(rs.Columns) > 0 {
-		return colset.Len(rs.Columns[0])
-	}
-	return len(rs.Rows)
 }
 
 // hasBatches reports whether rs holds Arrow batches.

@@ -56,8 +56,8 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // hangUp closes the connection of w without an answer.
 func hangUp(w http.ResponseWriter) {
-	if m, ok := w.(*memWriter); ok {
-		m.hungUp = true
+	if sw, ok := w.(*streamWriter); ok {
+		sw.hangUp()
 		return
 	}
 	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {

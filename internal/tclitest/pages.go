@@ -50,34 +50,12 @@ func (f *Server) GetResultSetMetadata(ctx context.Context, req *tcli.TGetResultS
 	return op.s.Meta, nil
 }
 
-// RowSetLen returns the number of rows a page holds: its Arrow batches'
-// row counts, its first column's length or its rows (result links are
-// counted apart, by their RowCount).
-func RowSetLen(rs *tcli.TRowSet) int {
-	if rs == nil {
-		return 0
-	}
-	if len(rs.ArrowBatches) > 0 {
-		n := 0
-		for _, b := range rs.ArrowBatches {
-			if b != nil {
-				n += int(b.RowCount)
-			}
-		}
-		return n
-	}
-	if len(rs.Columns) > 0 {
-		return colset.Len(rs.Columns[0])
-	}
-	return len(rs.Rows)
-}
-
 // pageStart returns the row page i of op starts at: the rows of the pages
 // before it, unless the script gives the page an offset of its own.
 func (op *operation) pageStart(i int) int64 {
 	var n int64
 	for _, p := range op.s.Pages[:i] {
-		n += int64(RowSetLen(p))
+		n += int64(colset.RowCount(p))
 		for _, lk := range p.ResultLinks {
 			n += lk.RowCount
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/thrift/lib/go/thrift"
 
+	"github.com/asyncsql/databricks/colset"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -99,7 +100,7 @@ func TestPagesAndOffsets(t *testing.T) {
 	var got []page
 	for range 4 {
 		r := fetch(nil)
-		got = append(got, page{r.Results.StartRowOffset, tclitest.RowSetLen(r.Results), r.GetHasMoreRows()})
+		got = append(got, page{r.Results.StartRowOffset, colset.RowCount(r.Results), r.GetHasMoreRows()})
 	}
 	want := []page{{0, 2, true}, {2, 1, true}, {3, 2, false}, {5, 0, false}}
 	if !slices.Equal(got, want) {
@@ -107,8 +108,8 @@ func TestPagesAndOffsets(t *testing.T) {
 	}
 	// An offset at a page moves the cursor there; any other is an error.
 	off := int64(2)
-	if r := fetch(&off); r.Results.StartRowOffset != 2 || tclitest.RowSetLen(r.Results) != 1 {
-		t.Errorf("page at 2: got start %d, %d rows; want 2, 1", r.Results.StartRowOffset, tclitest.RowSetLen(r.Results))
+	if r := fetch(&off); r.Results.StartRowOffset != 2 || colset.RowCount(r.Results) != 1 {
+		t.Errorf("page at 2: got start %d, %d rows; want 2, 1", r.Results.StartRowOffset, colset.RowCount(r.Results))
 	}
 	off = 1
 	if r := fetch(&off); r.GetStatus().GetStatusCode() != tcli.TStatusCode_ERROR_STATUS {
@@ -126,7 +127,7 @@ func TestDirectResultsAndHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := ex.GetDirectResults()
-	if d.GetOperationStatus().GetOperationState() != tcli.TOperationState_FINISHED_STATE || tclitest.RowSetLen(d.GetResultSet().GetResults()) != 1 || d.GetCloseOperation() == nil {
+	if d.GetOperationStatus().GetOperationState() != tcli.TOperationState_FINISHED_STATE || colset.RowCount(d.GetResultSet().GetResults()) != 1 || d.GetCloseOperation() == nil {
 		t.Fatalf("direct results: got %v, want FINISHED with one row, closed", d)
 	}
 	if op, ok := srv.Operation(srv.LastStatementID()); !ok || !op.Closed {
