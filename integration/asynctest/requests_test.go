@@ -3,7 +3,6 @@ package asynctest
 import (
 	"database/sql"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
@@ -12,14 +11,14 @@ import (
 	"github.com/asyncsql/databricks/integration/emulator"
 )
 
-// connector returns a connector for dsn whose requests go through rt.
-func connector(t *testing.T, dsn string, rt http.RoundTripper) *driver.Connector {
+// connector returns a connector for dsn.
+func connector(t *testing.T, dsn string) *driver.Connector {
 	t.Helper()
 	cfg, err := driver.ParseDSN(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := driver.NewConnector(cfg, driver.WithTransport(rt))
+	c, err := driver.NewConnector(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +31,7 @@ func connector(t *testing.T, dsn string, rt http.RoundTripper) *driver.Connector
 func TestRequestCounts(t *testing.T) {
 	ctx := testContext(t)
 	s := emulator.Start(t) // the stock 5 s status hold: one status call
-	db := async.OpenDB(connector(t, s.DSN(), http.DefaultTransport), async.WithWait(time.Minute))
+	db := async.OpenDB(connector(t, s.DSN()), async.WithWait(time.Minute))
 	t.Cleanup(func() { _ = db.Close() })
 
 	s.ResetRequests()
@@ -77,7 +76,7 @@ func TestRequestCounts(t *testing.T) {
 func TestSyncAndAsyncOnOneConnector(t *testing.T) {
 	ctx := testContext(t)
 	for _, syncFirst := range []bool{true, false} {
-		c := connector(t, srv.DSN(), http.DefaultTransport)
+		c := connector(t, srv.DSN())
 		sqlDB := sql.OpenDB(c)
 		adb := async.OpenDB(c)
 		wrapped, err := async.NewDB(ctx, sqlDB)
