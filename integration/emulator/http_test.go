@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestFaults(t *testing.T) {
 	for range 4 {
 		codes = append(codes, post(t, s, s.HTTPPath(), s.Token(), body).StatusCode)
 	}
-	if want := []int{200, 429, 429, 200}; !equalInts(codes, want) {
+	if want := []int{200, 429, 429, 200}; !slices.Equal(codes, want) {
 		t.Fatalf("codes %v, want %v", codes, want)
 	}
 
@@ -148,18 +149,6 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // openSessionBody serialises an OpenSession call.
 func openSessionBody(t *testing.T) []byte {
 	t.Helper()
@@ -197,23 +186,23 @@ func TestFaultSelection(t *testing.T) {
 		}
 		return got
 	}
-	if got, want := affected(Fault{Skip: 1, Every: 3, Times: 3}, 20), []int{4, 7, 10}; !equalInts(got, want) {
+	if got, want := affected(Fault{Skip: 1, Every: 3, Times: 3}, 20), []int{4, 7, 10}; !slices.Equal(got, want) {
 		t.Errorf("skip 1, every 3, times 3: requests %v, want %v", got, want)
 	}
 	if got := affected(Fault{Method: Download, Times: -1}, 5); len(got) != 0 {
 		t.Errorf("a Download rule affected Thrift calls %v", got)
 	}
-	if got := affected(Fault{Times: -1}, 3); !equalInts(got, []int{1, 2, 3}) {
+	if got := affected(Fault{Times: -1}, 3); !slices.Equal(got, []int{1, 2, 3}) {
 		t.Errorf("times -1: %v, want every request", got)
 	}
 	a, b := affected(Fault{Rate: 0.3, Seed: 7, Times: -1}, 2000), affected(Fault{Rate: 0.3, Seed: 7, Times: -1}, 2000)
-	if !equalInts(a, b) {
+	if !slices.Equal(a, b) {
 		t.Error("the same seed drew different requests")
 	}
 	if n := len(a); n < 500 || n > 700 {
 		t.Errorf("rate 0.3 affected %d of 2000 requests, want about 600", n)
 	}
-	if c := affected(Fault{Rate: 0.3, Seed: 8, Times: -1}, 2000); equalInts(a, c) {
+	if c := affected(Fault{Rate: 0.3, Seed: 8, Times: -1}, 2000); slices.Equal(a, c) {
 		t.Error("seeds 7 and 8 drew the same requests")
 	}
 	// The first rule that affects a request applies; both count it.
@@ -223,7 +212,7 @@ func TestFaultSelection(t *testing.T) {
 	for range 4 {
 		codes = append(codes, fs.match(OpenSession).Status)
 	}
-	if want := []int{429, 503, 429, 503}; !equalInts(codes, want) {
+	if want := []int{429, 503, 429, 503}; !slices.Equal(codes, want) {
 		t.Errorf("statuses %v, want %v", codes, want)
 	}
 }

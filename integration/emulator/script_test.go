@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,18 +27,6 @@ func states(t *testing.T, c *tcli.TCLIServiceClient, h *tcli.TOperationHandle, n
 	return got, last
 }
 
-func equalStates(a, b []State) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestScriptError scripts PENDING for two polls, RUNNING for one, then a
 // failure with an error class: the states come in that order, answered at
 // once (a long status hold would otherwise show), and the failure carries
@@ -55,7 +44,7 @@ func TestScriptError(t *testing.T) {
 		t.Fatalf("direct results state %v, want PENDING_STATE", st)
 	}
 	got, last := states(t, c, ex.OperationHandle, 4)
-	if want := []State{StatePending, StatePending, StateRunning, StateError}; !equalStates(got, want) {
+	if want := []State{StatePending, StatePending, StateRunning, StateError}; !slices.Equal(got, want) {
 		t.Fatalf("states %v, want %v", got, want)
 	}
 	if last.GetSqlState() != "22012" || last.GetErrorMessage() != "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012" ||
@@ -81,7 +70,7 @@ func TestScriptFinishedRuns(t *testing.T) {
 	req := arrowReq(sess, "SELECT sum(range)::BIGINT FROM range(10)", 10)
 	ex := exec(t, c, req)
 	got, _ := states(t, c, ex.OperationHandle, 2)
-	if want := []State{StateRunning, StateFinished}; !equalStates(got, want) {
+	if want := []State{StateRunning, StateFinished}; !slices.Equal(got, want) {
 		t.Fatalf("states %v, want %v", got, want)
 	}
 	f, err := c.FetchResults(ctx, &tcli.TFetchResultsReq{OperationHandle: ex.OperationHandle, MaxRows: 10, Orientation: tcli.TFetchOrientation_FETCH_NEXT})
