@@ -23,13 +23,23 @@ type dsnParam struct {
 	// preset says whether NewConfig writes def into the field. For the
 	// others the zero field stands for the default, and NewConfig leaves it
 	// zero (MaxDownloads, RetryMax, RetryBudget).
-	preset bool
+	preset presetKind
 	// parse sets the parameter of c from a DSN value.
 	parse func(c *Config, val string) error
 	// format returns the value of the parameter of c as a DSN writes it, and
-	// whether it is written at all: defaults are left out.
+	// whether it is written at all: a field that holds what NewConfig holds
+	// is left out, so that ParseDSN of the DSN gives back the same fields.
 	format func(c *Config, reveal revealSecrets) (string, bool)
 }
+
+// presetKind says whether NewConfig writes a parameter's default into its
+// field or leaves the field zero.
+type presetKind bool
+
+const (
+	presetByNewConfig presetKind = true
+	zeroMeansDefault  presetKind = false
+)
 
 // revealSecrets says whether formatDSN writes secrets or masks them.
 type revealSecrets bool
@@ -69,7 +79,7 @@ var dsnParams = []dsnParam{
 		format: func(c *Config, r revealSecrets) (string, bool) {
 			return r.show(c.ClientSecret), c.hasClientCredentials()
 		}},
-	{name: "location", def: "UTC", preset: true,
+	{name: "location", def: "UTC", preset: presetByNewConfig,
 		parse: func(c *Config, v string) error {
 			loc, err := time.LoadLocation(v)
 			if err != nil {
@@ -83,7 +93,7 @@ var dsnParams = []dsnParam{
 			return loc, loc != "UTC"
 		}},
 	countParam("maxDownloads", defaults.MaxDownloads, func(c *Config) *int { return &c.MaxDownloads }),
-	{name: "maxRows", def: strconv.Itoa(defaults.MaxRows), preset: true,
+	{name: "maxRows", def: strconv.Itoa(defaults.MaxRows), preset: presetByNewConfig,
 		parse: func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n <= 0 {
@@ -95,8 +105,8 @@ var dsnParams = []dsnParam{
 		format: func(c *Config, _ revealSecrets) (string, bool) {
 			return strconv.FormatInt(c.MaxRows, 10), c.MaxRows != 0 && c.MaxRows != defaults.MaxRows
 		}},
-	preset(durationParam("pollMax", defaults.PollMax, positive, func(c *Config) *time.Duration { return &c.PollMax })),
-	preset(durationParam("pollMin", defaults.PollMin, positive, func(c *Config) *time.Duration { return &c.PollMin })),
+	durationParam("pollMax", defaults.PollMax, positive, presetByNewConfig, func(c *Config) *time.Duration { return &c.PollMax }),
+	durationParam("pollMin", defaults.PollMin, positive, presetByNewConfig, func(c *Config) *time.Duration { return &c.PollMin }),
 	{name: "protocol",
 		parse: func(c *Config, v string) error {
 			if v != "http" && v != "https" {
@@ -109,19 +119,16 @@ var dsnParams = []dsnParam{
 			p := c.protocol()
 			return p, p != defaultProtocol(c.Host)
 		}},
-	durationParam("retryBudget", defaults.RetryBudget, zeroAllowed, func(c *Config) *time.Duration { return &c.RetryBudget }),
+	durationParam("retryBudget", defaults.RetryBudget, zeroAllowed, zeroMeansDefault, func(c *Config) *time.Duration { return &c.RetryBudget }),
 	countParam("retryMax", defaults.RetryMax, func(c *Config) *int { return &c.RetryMax }),
 	stringParam("schema", func(c *Config) *string { return &c.Schema }),
-	durationParam("timeout", 0, zeroAllowed, func(c *Config) *time.Duration { return &c.QueryTimeout }),
+	durationParam("timeout", 0, zeroAllowed, zeroMeansDefault, func(c *Config) *time.Duration { return &c.QueryTimeout }),
 	boolParam("useArrow", true, func(c *Config) *bool { return &c.UseArrow }),
 	boolParam("useArrowComplexTypes", false, func(c *Config) *bool { return &c.UseArrowComplexTypes }),
 	boolParam("useCloudFetch", true, func(c *Config) *bool { return &c.UseCloudFetch }),
 	boolParam("useLZ4", true, func(c *Config) *bool { return &c.UseLZ4 }),
 	stringParam("userAgentEntry", func(c *Config) *string { return &c.UserAgentEntry }),
 }
-
-// preset marks p as written by NewConfig.
-func preset(p dsnParam) dsnParam { p.preset = true; return p }
 
 // dsnParamIndex maps the lower-case name of each DSN parameter to its entry.
 var dsnParamIndex = func() map[string]*dsnParam {
@@ -153,7 +160,7 @@ func stringParam(name string, field func(*Config) *string) dsnParam {
 // boolParam is a parameter of true or false. NewConfig writes its default,
 // since a false field turns the feature off.
 func boolParam(name string, def bool, field func(*Config) *bool) dsnParam {
-	return dsnParam{name: name, def: strconv.FormatBool(def), preset: true,
+	return dsnParam{name: name, def: strconv.FormatBool(def), preset: presetByNewConfig,
 		parse: func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -167,7 +174,8 @@ func boolParam(name string, def bool, field func(*Config) *bool) dsnParam {
 		}}
 }
 
-// countParam is a parameter of a non-negative integer whose zero means def.
+// countParam is a parameter of a non-negative integer whose zero means def;
+// NewConfig leaves it zero.
 func countParam(name string, def int, field func(*Config) *int) dsnParam {
 	return dsnParam{name: name, def: strconv.Itoa(def),
 		parse: func(c *Config, v string) error {
@@ -180,7 +188,7 @@ func countParam(name string, def int, field func(*Config) *int) dsnParam {
 		},
 		format: func(c *Config, _ revealSecrets) (string, bool) {
 			n := *field(c)
-			return strconv.Itoa(n), n != 0 && n != def
+			return strconv.Itoa(n), n != 0
 		}}
 }
 
@@ -194,8 +202,8 @@ const (
 
 // durationParam is a parameter of a duration whose zero means def (no
 // default when def is zero).
-func durationParam(name string, def time.Duration, zero zeroDuration, field func(*Config) *time.Duration) dsnParam {
-	p := dsnParam{name: name,
+func durationParam(name string, def time.Duration, zero zeroDuration, preset presetKind, field func(*Config) *time.Duration) dsnParam {
+	p := dsnParam{name: name, preset: preset,
 		parse: func(c *Config, v string) error {
 			d, err := parseDuration(name, v)
 			if err != nil {
@@ -209,7 +217,7 @@ func durationParam(name string, def time.Duration, zero zeroDuration, field func
 		},
 		format: func(c *Config, _ revealSecrets) (string, bool) {
 			d := *field(c)
-			return formatDuration(d), d != 0 && d != def
+			return formatDuration(d), d != 0 && (preset == zeroMeansDefault || d != def)
 		}}
 	if def != 0 {
 		p.def = docDuration(def)

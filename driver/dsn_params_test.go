@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asyncsql/databricks/internal/backoff"
 )
@@ -72,48 +73,67 @@ func TestDSNParamsRoundTrip(t *testing.T) {
 		if s2 := again.FormatDSN(); s2 != s {
 			t.Errorf("%s: FormatDSN not a fixed point: got %q, want %q", p.name, s2, s)
 		}
+		if p.def == "" {
+			continue
+		}
+		// A DSN that states the default round-trips too.
+		c, err = ParseDSN("h.example/p?" + p.name + "=" + url.QueryEscape(p.def))
+		if err != nil {
+			t.Errorf("%s=%s: %v", p.name, p.def, err)
+			continue
+		}
+		if again, err = ParseDSN(c.FormatDSN()); err != nil || sameConfig(c, again) != nil {
+			t.Errorf("%s=%s: ParseDSN(%q) gives %v, %v, want the same fields", p.name, p.def, c.FormatDSN(), sameConfig(c, again), err)
+		}
 	}
 }
 
-// TestDSNParamDefaults checks that every documented default parses, that it
-// is what a zero field resolves to, and that a zero Config behaves as
-// NewConfig's for every parameter that is not a switch.
+// resolvedConfig is what a Config does: each setting as the driver uses it,
+// after its zero value took its default.
+type resolvedConfig struct {
+	MaxRows      int64
+	MaxDownloads int
+	Poll         backoff.Policy
+	Retry        any
+	Location     string
+	Endpoint     string
+	Switches     [4]bool
+	Text         [4]string
+	Timeout      time.Duration
+}
+
+func resolve(c *Config) resolvedConfig {
+	return resolvedConfig{c.maxRows(), c.maxDownloads(), c.pollPolicy(), c.retryPolicy(), c.location().String(), c.endpointURL(),
+		[4]bool{c.UseArrow, c.UseLZ4, c.UseArrowComplexTypes, c.UseCloudFetch},
+		[4]string{c.Catalog, c.Schema, c.UserAgentEntry, c.ClientID}, c.QueryTimeout}
+}
+
+// TestDSNParamDefaults checks that every documented default parses and
+// changes nothing when set, and that a zero Config behaves as NewConfig's
+// except for the switches, which are off when false.
 func TestDSNParamDefaults(t *testing.T) {
-	zero, def := &Config{Host: "h"}, NewConfig()
+	def := NewConfig()
 	def.Host = "h"
 	for _, p := range dsnParams {
-		if p.def != "" {
-			var c Config
-			if err := p.parse(&c, p.def); err != nil {
-				t.Errorf("%s: default %q does not parse: %v", p.name, p.def, err)
-			}
-			if v, written := p.format(&c, showSecrets); written {
-				t.Errorf("%s: default %q formats as a non-default value %q", p.name, p.def, v)
-			}
-		}
-		zv, zw := p.format(zero, showSecrets)
-		dv, dw := p.format(def, showSecrets)
-		if strings.HasPrefix(p.name, "use") {
-			// A false switch is off: the one way a zero Config differs.
+		if p.def == "" {
 			continue
 		}
-		if zw || dw {
-			t.Errorf("%s: got written %v (%q) for a zero Config and %v (%q) for NewConfig, want neither written", p.name, zw, zv, dw, dv)
+		c := def.Clone()
+		if err := p.parse(c, p.def); err != nil {
+			t.Errorf("%s: default %q does not parse: %v", p.name, p.def, err)
+		}
+		if got, want := resolve(c), resolve(def); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s=%s: got %+v, want NewConfig's %+v", p.name, p.def, got, want)
 		}
 	}
-	type resolved struct {
-		MaxRows      int64
-		MaxDownloads int
-		Poll         backoff.Policy
-		Retry        any
-		Location     string
-		Endpoint     string
+	zero := &Config{Host: "h"}
+	want := resolve(def)
+	want.Switches = [4]bool{} // the one way a zero Config differs
+	if got := resolve(zero); !reflect.DeepEqual(got, want) {
+		t.Errorf("a zero Config resolves to %+v, want %+v", got, want)
 	}
-	resolve := func(c *Config) resolved {
-		return resolved{c.maxRows(), c.maxDownloads(), c.pollPolicy(), c.retryPolicy(), c.location().String(), c.endpointURL()}
-	}
-	if got, want := resolve(zero), resolve(def); !reflect.DeepEqual(got, want) {
-		t.Errorf("a zero Config resolves to %+v, want NewConfig's %+v", got, want)
+	if got, want := zero.FormatDSN(), "h?useArrow=false&useCloudFetch=false&useLZ4=false"; got != want {
+		t.Errorf("got FormatDSN of a zero Config %q, want %q", got, want)
 	}
 }
 
