@@ -1,7 +1,10 @@
 // Package emulator is a local stand-in for a Databricks SQL warehouse: an
 // HTTP server speaking HiveServer2's TCLIService (Thrift binary protocol)
 // with the Databricks extensions, executing statements with an embedded
-// DuckDB database.
+// DuckDB database, for tests of clients: it logs what it was asked, runs
+// scripted statements and injects faults. It is not a warehouse: its SQL is
+// DuckDB's, it has no catalog service, permissions or query history, and
+// its results live in the memory of the process that runs it.
 //
 // # SQL dialect
 //
