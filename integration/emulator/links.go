@@ -73,7 +73,8 @@ type LinkStats struct {
 	Links int64
 	// Downloads is the number of download requests.
 	Downloads int64
-	// Served is the number of complete, successful downloads.
+	// Served is the number of complete, successful downloads (counted as
+	// the body is sent).
 	Served int64
 	// Forbidden counts 403 answers (expired links, missing headers,
 	// injected 403s).
@@ -235,16 +236,20 @@ func (s *Server) fileBase() string {
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	seq := s.log.begin(Request{Time: start, Method: Download})
-	status, outcome := s.download(w, r, seq)
-	s.log.update(seq, func(e *Request) {
-		e.Duration, e.HTTPStatus, e.Outcome = time.Since(start), status, outcome
+	s.download(w, r, seq, func(status int, outcome Outcome) {
+		s.log.update(seq, func(e *Request) {
+			e.Duration, e.HTTPStatus, e.Outcome = time.Since(start), status, outcome
+		})
 	})
 }
 
-// download serves a file and reports the HTTP status and outcome; the log
-// entry seq gets the file's statement and the fault applied. LinkStats
-// counts injected 403s as Forbidden, other injected failures as Failed.
-func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64) (int, Outcome) {
+// download serves a file. It calls done with the HTTP status and outcome
+// before the client can see the answer (a served file is logged and
+// counted before its body is sent, and logged dropped if sending fails);
+// the log entry seq gets the file's statement and the fault applied.
+// LinkStats counts injected 403s as Forbidden, other injected failures as
+// Failed.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64, done func(int, Outcome)) {
 	fs := &s.files
 	o := s.cfg.links
 	fs.downloads.Add(1)
@@ -256,22 +261,26 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64) (in
 			break
 		}
 	}
+	refuse := func(status int, reason string) {
+		done(status, OutcomeRefused)
+		httpError(w, status, reason)
+	}
 	if r.Method != http.MethodGet || o == nil {
-		httpError(w, http.StatusMethodNotAllowed, "method not allowed")
-		return http.StatusMethodNotAllowed, OutcomeRefused
+		refuse(http.StatusMethodNotAllowed, "method not allowed")
+		return
 	}
 	if r.Header.Get("Authorization") != "" {
 		// Storage must never see the workspace token.
-		httpError(w, http.StatusBadRequest, "unexpected Authorization header")
-		return http.StatusBadRequest, OutcomeRefused
+		refuse(http.StatusBadRequest, "unexpected Authorization header")
+		return
 	}
 	id := strings.TrimPrefix(r.URL.Path, "/files/")
 	fs.mu.Lock()
 	lf := fs.files[id]
 	fs.mu.Unlock()
 	if lf == nil {
-		httpError(w, http.StatusNotFound, "no such file")
-		return http.StatusNotFound, OutcomeRefused
+		refuse(http.StatusNotFound, "no such file")
+		return
 	}
 	f := s.faults.match(Download)
 	s.log.update(seq, func(e *Request) {
@@ -281,36 +290,36 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64) (in
 		}
 	})
 	if o.Latency > 0 && !sleepCtx(r.Context(), o.Latency) {
-		return 0, OutcomeDropped
+		done(0, OutcomeDropped)
+		return
 	}
-	var status int
-	var outcome Outcome
-	done := func(st int, out Outcome) {
-		status, outcome = st, out
+	faulted := func(st int, out Outcome) {
 		if out == OutcomeRefused && st == http.StatusForbidden {
 			fs.forbidden.Add(1)
 		} else if out != OutcomeOK {
 			fs.failed.Add(1)
 		}
+		done(st, out)
 	}
-	if f != nil && !s.refuse(w, f, done) {
-		return status, outcome
+	if f != nil && !s.refuse(w, f, faulted) {
+		return
 	}
 	if time.Now().After(lf.expires) || r.Header.Get(lf.header) != lf.value {
 		fs.forbidden.Add(1)
-		httpError(w, http.StatusForbidden, "AuthenticationFailed: signature expired or missing")
-		return http.StatusForbidden, OutcomeRefused
+		refuse(http.StatusForbidden, "AuthenticationFailed: signature expired or missing")
+		return
 	}
-	if f != nil && s.spoil(w, f.Fault, "application/octet-stream", lf.data, done) {
-		return status, outcome
+	if f != nil && s.spoil(w, f.Fault, "application/octet-stream", lf.data, faulted) {
+		return
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(lf.data)))
 	w.Header().Set("Content-Type", "application/octet-stream")
-	if err := writeThrottled(r, w, lf.data, o.BytesPerSecond); err != nil {
-		return http.StatusOK, OutcomeDropped
-	}
 	fs.served.Add(1)
-	return http.StatusOK, OutcomeOK
+	done(http.StatusOK, OutcomeOK)
+	if err := writeThrottled(r, w, lf.data, o.BytesPerSecond); err != nil {
+		fs.served.Add(-1)
+		done(http.StatusOK, OutcomeDropped)
+	}
 }
 
 // writeThrottled writes data, at most bps bytes per second when bps > 0.

@@ -66,8 +66,9 @@ func (o Outcome) String() string {
 // Request is one entry of the request log: an authenticated call to the
 // warehouse path or a result-file download.
 type Request struct {
-	// Time is when the request arrived; Duration how long its answer took
-	// (0 while pending).
+	// Time is when the request arrived; Duration how long the emulator
+	// took until its answer was ready to send (0 while pending). An entry
+	// is complete before the client can see the answer.
 	Time     time.Time
 	Duration time.Duration
 	Method   Method
