@@ -14,6 +14,41 @@ import (
 	"github.com/asyncsql/databricks/internal/stmterr"
 )
 
+const (
+	// linkAttempts bounds the failed downloads of one file (refreshes
+	// included).
+	linkAttempts = 8
+	// linkExpirySkew treats a link as expired this long before its
+	// expiryTime, so a download does not start on a link about to lapse.
+	linkExpirySkew = 2 * time.Second
+)
+
+// linkRetryPolicy is the pause between download attempts of one file:
+// doubling from 20ms up to 2s, each pause drawn from its upper half.
+var linkRetryPolicy = backoff.Policy{Min: 20 * time.Millisecond, Max: 2 * time.Second, Factor: 2, Jitter: backoff.UpperHalf}
+
+// linkLimits are the time and memory bounds of downloads.
+type linkLimits struct {
+	// park is how long a response may wait unread for the consumer; then
+	// it is closed (a storage server may drop an idle connection) and
+	// requested again once its body is needed.
+	park time.Duration
+	// stall ends a download attempt (which is then retried) when no byte
+	// arrives for this long.
+	stall time.Duration
+	// prealloc bounds the memory reserved for a file from the size its
+	// link or response announces, before the bytes arrive (see readBody).
+	prealloc int64
+}
+
+var defaultLinkLimits = linkLimits{park: 5 * time.Second, stall: 60 * time.Second, prealloc: 16 << 20}
+
+// errLinkParked marks a response closed unread after linkLimits.park.
+var errLinkParked = errors.New("response closed unread")
+
+// errLinkExpired marks a download refused because the link lapsed.
+var errLinkExpired = errors.New("result link expired")
+
 // attemptOutcome is how one download attempt of a file ended.
 type attemptOutcome uint8
 
@@ -34,13 +69,7 @@ const (
 // linkRetryPolicy, refreshing a link that expired.
 func (l *linkReader) download(f *linkFile) {
 	defer l.wg.Done()
-	defer func() {
-		l.mu.Lock()
-		if f.state == fileAdmitted {
-			l.landed++
-		}
-		l.mu.Unlock()
-	}()
+	defer l.notify(linkLanded, f)
 	lk := f.link
 	pause := backoff.New(linkRetryPolicy)
 	var last error

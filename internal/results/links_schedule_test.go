@@ -24,7 +24,7 @@ func fileID(lk *tcli.TSparkArrowResultLink) string {
 // waitLinks lets the bubble's goroutines run, and its clock advance, until
 // cond (called with l.mu held) holds, failing the test after a generous
 // span of the bubble's time: it waits for events, not for time to pass.
-func waitLinks(t *testing.T, l *linkReader, what string, cond func() bool) {
+func waitLinks(t *testing.T, l *watchedLinks, what string, cond func() bool) {
 	t.Helper()
 	waitUntil(t, what, func() bool {
 		l.mu.Lock()
@@ -55,6 +55,14 @@ func waitUntil(t *testing.T, what string, cond func() bool, state func() string)
 	}
 }
 
+// watchedLinkEnv is linkEnvWith with the reader's stats observed.
+func watchedLinkEnv(t *testing.T, svc *linkService, st *tclitest.Storage, maxDownloads int, compress bool, limits linkLimits) *watchedLinks {
+	t.Helper()
+	l := newWatchedLinkReader(context.Background(), linkConfig(t, svc, st, maxDownloads, compress), limits)
+	t.Cleanup(func() { l.Close(CancelFetch) })
+	return l
+}
+
 // A consumer slower than the downloads holds no more than 1+linkReadyAhead
 // result bodies, while requests still run maxDownloads ahead. Before every
 // record the consumer waits until every download has either parked unread
@@ -65,7 +73,7 @@ func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
 		st := tclitest.NewLocalStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 6, 4, fileRows, 3, true)
-		l := linkEnv(t, svc, st, max, true)
+		l := watchedLinkEnv(t, svc, st, max, true, defaultLinkLimits)
 		base := 1 + linkReadyAhead
 		var got []int64
 		for {
@@ -172,7 +180,7 @@ func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
 		for id, ch := range holds {
 			st.HoldBody(id, ch)
 		}
-		l := linkEnv(t, svc, st, max, false)
+		l := watchedLinkEnv(t, svc, st, max, false, defaultLinkLimits)
 		base := 1 + linkReadyAhead
 		// Every request answered: the first base files read their bodies,
 		// the others wait unread.
@@ -218,10 +226,10 @@ func TestLinksParkedResponseRequestedAgain(t *testing.T) {
 		st := tclitest.NewLocalStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 3, 4, fileRows, 0, true)
-		l := linkEnvWith(t, svc, st, max, true, limits)
+		l := watchedLinkEnv(t, svc, st, max, true, limits)
 		waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-1-linkReadyAhead })
 		time.Sleep(50 * time.Millisecond)
-		got, err := readAll(l)
+		got, err := readAll(l.linkReader)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +246,7 @@ func TestLinksEarlyCloseWithParkedResponses(t *testing.T) {
 		st := tclitest.NewLocalStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 3, 4, 5, 0, true)
-		l := linkEnv(t, svc, st, 8, true)
+		l := watchedLinkEnv(t, svc, st, 8, true, defaultLinkLimits)
 		waitLinks(t, l, "parked responses", func() bool { return l.started == 8 && len(l.parked) > 0 })
 		rec, err := l.next()
 		if err != nil {

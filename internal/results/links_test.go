@@ -70,6 +70,15 @@ func linkEnv(t *testing.T, svc *linkService, st *tclitest.Storage, maxDownloads 
 // made to the reader's Config.
 func linkEnvWith(t *testing.T, svc *linkService, st *tclitest.Storage, maxDownloads int, compress bool, limits linkLimits, mod ...func(*Config)) *linkReader {
 	t.Helper()
+	l := newLinkReader(context.Background(), linkConfig(t, svc, st, maxDownloads, compress, mod...), limits)
+	t.Cleanup(func() { l.Close(CancelFetch) })
+	return l
+}
+
+// linkConfig is the Config of a link reader over svc and st, with the
+// changes of mod.
+func linkConfig(t *testing.T, svc *linkService, st *tclitest.Storage, maxDownloads int, compress bool, mod ...func(*Config)) *Config {
+	t.Helper()
 	var buf bytes.Buffer
 	w := ipc.NewWriter(&buf, ipc.WithSchema(int64Schema))
 	w.Close()
@@ -88,9 +97,7 @@ func linkEnvWith(t *testing.T, svc *linkService, st *tclitest.Storage, maxDownlo
 	for _, m := range mod {
 		m(cfg)
 	}
-	l := newLinkReader(context.Background(), cfg, limits)
-	t.Cleanup(func() { l.Close(CancelFetch) })
-	return l
+	return cfg
 }
 
 // int64Schema is the schema of the storage's files: one nullable BIGINT.
