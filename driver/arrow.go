@@ -10,6 +10,7 @@ import (
 
 	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/results"
+	"github.com/asyncsql/databricks/internal/stmterr"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -55,7 +56,7 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 		}
 		if !op.HasResultSet() {
 			cn.c.hs.Cleanup(ctx, op, hs2.Close)
-			return fmt.Errorf("%w: statement %s has no result set", ErrNoArrow, op.ID)
+			return stmterr.Errorf(op.ID, "%w: no result set", ErrNoArrow)
 		}
 		r, err := cn.c.openRows(ctx, op, rowsOptions{orientation: tcli.TFetchOrientation_FETCH_NEXT, records: results.RecordsRetained})
 		if err != nil {
@@ -64,7 +65,7 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 		}
 		if r.ar == nil {
 			r.Close()
-			return fmt.Errorf("%w (statement %s)", ErrNoArrow, op.ID)
+			return stmterr.Errorf(op.ID, "%w", ErrNoArrow)
 		}
 		it = &arrowIter{r: r}
 		return nil

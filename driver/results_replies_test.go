@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -70,6 +71,9 @@ func TestArrowResultWithoutSchema(t *testing.T) {
 	var se *ServerError
 	if !errors.Is(err, ErrUnsupportedResult) || errors.As(err, &se) {
 		t.Fatalf("err = %v (%T), want ErrUnsupportedResult", err, err)
+	}
+	if got := err.Error(); strings.Count(got, "databricks:") != 1 || !strings.Contains(got, "statement ") {
+		t.Fatalf("error text: got %q, want one databricks: prefix and the statement", got)
 	}
 }
 

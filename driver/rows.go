@@ -2,7 +2,6 @@ package driver
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"reflect"
 	"unsafe"
@@ -132,7 +131,7 @@ func (c *Connector) openRows(ctx context.Context, op *hs2.Operation, opts rowsOp
 		}
 		r.dec, src.Format = dec, results.ColumnPages
 	default:
-		return nil, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, format, op.ID)
+		return nil, stmterr.Errorf(op.ID, "%w: %s", ErrUnsupportedResult, format)
 	}
 	r.src = results.Open(ctx, src)
 	return r, nil
@@ -144,7 +143,7 @@ func (r *rows) planArrow(meta *tcli.TGetResultSetMetadataResp) error {
 	if len(meta.ArrowSchema) == 0 {
 		// Not something the server reported as an error: the reply lacks
 		// what the driver needs to read it.
-		return fmt.Errorf("%w: Arrow result without an Arrow schema (statement %s)", ErrUnsupportedResult, id)
+		return stmterr.Errorf(id, "%w: Arrow result without an Arrow schema", ErrUnsupportedResult)
 	}
 	ar, err := arrowbatch.NewReader(meta.ArrowSchema, arrowbatch.Options{Location: r.c.location()})
 	if err != nil {

@@ -1,9 +1,18 @@
 package stmterr
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
+
+// prefix starts the text of every error of the driver, and once only: an
+// Err whose own text starts with it (a sentinel of the driver's) is printed
+// without it.
+const prefix = "databricks: "
 
 // Error is an error about one statement: its text is
-// "databricks: statement <ID>: <Err>".
+// "databricks: statement <ID>: <Err>", where Err's own "databricks: "
+// prefix, if any, is left out.
 type Error struct {
 	// ID is the statement ID (the operation GUID as a UUID).
 	ID string
@@ -12,7 +21,9 @@ type Error struct {
 }
 
 // Error implements error.
-func (e *Error) Error() string { return "databricks: statement " + e.ID + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	return prefix + "statement " + e.ID + ": " + strings.TrimPrefix(e.Err.Error(), prefix)
+}
 
 // Unwrap returns Err.
 func (e *Error) Unwrap() error { return e.Err }
