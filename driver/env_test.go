@@ -2,12 +2,10 @@ package driver
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/rpctest"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -15,7 +13,6 @@ import (
 // testEnv is a connector wired to a fake server.
 type testEnv struct {
 	fake *tclitest.Server
-	srv  *httptest.Server
 	c    *Connector
 }
 
@@ -23,22 +20,13 @@ type testEnv struct {
 func newHTTPEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {
 	t.Helper()
 	f := tclitest.New(proto)
-	srv := httptest.NewServer(f)
 	cfg := testConfig()
 	for _, m := range mod {
 		m(cfg)
 	}
-	svc := rpc.New(rpc.Options{
-		URL:        srv.URL + "/sql/1.0/warehouses/test",
-		HTTPClient: srv.Client(),
-		Retry:      testRetry,
-	})
-	c := newConnector(cfg, svc)
-	t.Cleanup(func() {
-		c.Close()
-		srv.Close()
-	})
-	return &testEnv{fake: f, srv: srv, c: c}
+	c := newConnector(cfg, rpctest.OverHTTP(t, f))
+	t.Cleanup(func() { c.Close() })
+	return &testEnv{fake: f, c: c}
 }
 
 // newBubbleEnv is newHTTPEnv without a network: the real RPC client reaches
@@ -51,18 +39,10 @@ func newBubbleEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config
 	for _, m := range mod {
 		m(cfg)
 	}
-	svc := rpc.New(rpc.Options{
-		URL:        "http://warehouse.invalid/sql/1.0/warehouses/test",
-		HTTPClient: &http.Client{Transport: f.Transport()},
-		Retry:      testRetry,
-	})
-	c := newConnector(cfg, svc)
+	c := newConnector(cfg, rpctest.InProcess(f))
 	t.Cleanup(func() { c.Close() })
 	return &testEnv{fake: f, c: c}
 }
-
-// testRetry retries quickly, honouring a Retry-After of up to 2s.
-var testRetry = rpc.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second, Budget: 10 * time.Second}
 
 // newDirectEnv uses the fake directly as the service (no HTTP), for synctest.
 func newDirectEnv(proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {

@@ -1,14 +1,13 @@
 package hs2
 
 import (
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/asyncsql/databricks/internal/backoff"
-	"github.com/asyncsql/databricks/internal/rpc"
+	"github.com/asyncsql/databricks/internal/rpctest"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -38,16 +37,7 @@ func direct(proto tcli.TProtocolVersion, opts Options) (*Client, *tclitest.Serve
 func overHTTP(t *testing.T, proto tcli.TProtocolVersion, opts Options) (*Client, *tclitest.Server) {
 	t.Helper()
 	f := tclitest.New(proto)
-	srv := httptest.NewServer(f)
-	svc := rpc.New(rpc.Options{
-		URL:        srv.URL + "/sql/1.0/warehouses/test",
-		HTTPClient: srv.Client(),
-		Retry:      rpc.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second, Budget: 10 * time.Second},
-	})
-	c := New(svc, opts)
-	t.Cleanup(func() {
-		c.Close()
-		srv.Close()
-	})
+	c := New(rpctest.OverHTTP(t, f), opts)
+	t.Cleanup(c.Close)
 	return c, f
 }
