@@ -20,10 +20,7 @@ type testEnv struct {
 func newHTTPEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {
 	t.Helper()
 	f := tclitest.New(proto)
-	cfg := testConfig()
-	for _, m := range mod {
-		m(cfg)
-	}
+	cfg := testConfig(mod...)
 	c := newConnector(cfg, rpctest.OverHTTP(t, f))
 	t.Cleanup(func() { c.Close() })
 	return &testEnv{fake: f, c: c}
@@ -35,10 +32,7 @@ func newHTTPEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config))
 func newBubbleEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {
 	t.Helper()
 	f := tclitest.New(proto)
-	cfg := testConfig()
-	for _, m := range mod {
-		m(cfg)
-	}
+	cfg := testConfig(mod...)
 	c := newConnector(cfg, rpctest.InProcess(f))
 	t.Cleanup(func() { c.Close() })
 	return &testEnv{fake: f, c: c}
@@ -47,19 +41,22 @@ func newBubbleEnv(t *testing.T, proto tcli.TProtocolVersion, mod ...func(*Config
 // newDirectEnv uses the fake directly as the service (no HTTP), for synctest.
 func newDirectEnv(proto tcli.TProtocolVersion, mod ...func(*Config)) *testEnv {
 	f := tclitest.New(proto)
-	cfg := testConfig()
-	for _, m := range mod {
-		m(cfg)
-	}
+	cfg := testConfig(mod...)
 	return &testEnv{fake: f, c: newConnector(cfg, f)}
 }
 
-func testConfig() *Config {
-	return &Config{
+// testConfig is the Config of the tests: Arrow and LZ4, fast polls, with
+// the changes of mod.
+func testConfig(mod ...func(*Config)) *Config {
+	cfg := &Config{
 		Host: "127.0.0.1", Port: 443, HTTPPath: "/sql/1.0/warehouses/test",
 		UseArrow: true, UseLZ4: true, MaxRows: 1000,
 		PollMin: time.Millisecond, PollMax: 4 * time.Millisecond,
 	}
+	for _, m := range mod {
+		m(cfg)
+	}
+	return cfg
 }
 
 // operation returns the fake's state of the statement with ID id.

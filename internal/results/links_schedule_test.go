@@ -10,8 +10,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -90,15 +88,10 @@ func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
 			if ahead := min(base, files-on); held != ahead || parked != want-on-held {
 				t.Fatalf("after %d rows, decoder on file %d: %d bodies held, want %d; %d parked of %d started", len(got), on, held, ahead, parked, want)
 			}
-			rec, err := l.next()
-			if err == io.EOF {
+			var ok bool
+			if got, ok = appendNext(t, l.linkReader, got); !ok {
 				break
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-			rec.Release()
 		}
 		checkSeq(t, got, files*fileRows)
 		l.mu.Lock()
@@ -112,18 +105,36 @@ func TestLinksSlowConsumerHoldsFewBodies(t *testing.T) {
 	})
 }
 
-// holdFiles returns the ids of every file of svc's pages in order, and a
-// channel per file for the storage to wait on until the test closes it.
-func holdFiles(svc *linkService) ([]string, map[string]chan struct{}) {
-	var ids []string
-	holds := map[string]chan struct{}{}
+// holdFiles has the storage hold every file of svc's pages (hold is one of
+// its Hold methods) until the test closes the file's channel; it returns the
+// channels in file order.
+func holdFiles(svc *linkService, hold func(id string, release <-chan struct{})) []chan struct{} {
+	var holds []chan struct{}
 	for _, p := range svc.pages {
 		for _, lk := range p {
-			ids = append(ids, fileID(lk))
-			holds[fileID(lk)] = make(chan struct{})
+			ch := make(chan struct{})
+			hold(fileID(lk), ch)
+			holds = append(holds, ch)
 		}
 	}
-	return ids, holds
+	return holds
+}
+
+// readHeld reads l file by file: before file k it calls ready(k), then
+// releases the storage's hold on the file and reads its fileRows rows. The
+// result must end after the last file.
+func readHeld(t *testing.T, l *linkReader, holds []chan struct{}, fileRows int, ready func(k int)) []int64 {
+	t.Helper()
+	var got []int64
+	for k, ch := range holds {
+		ready(k)
+		close(ch)
+		got = readRows(t, l, got, (k+1)*fileRows)
+	}
+	if _, err := l.next(); err != io.EOF {
+		t.Fatalf("after the last file: got %v, want io.EOF", err)
+	}
+	return got
 }
 
 // When downloads are slower than the consumer, maxDownloads requests are in
@@ -135,29 +146,13 @@ func TestLinksFastConsumerKeepsMaxDownloads(t *testing.T) {
 		st := tclitest.NewLocalStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 3, 4, fileRows, 0, false)
-		ids, holds := holdFiles(svc)
-		for id, ch := range holds {
-			st.HoldHead(id, ch)
-		}
+		holds := holdFiles(svc, st.HoldHead)
 		l := linkEnv(t, svc, st, max, false)
-		var got []int64
-		for k := range files {
+		got := readHeld(t, l, holds, fileRows, func(k int) {
 			want := int64(min(max, files-k))
 			waitUntil(t, fmt.Sprintf("%d downloads waiting before file %d", want, k), func() bool { return st.Concurrent() == want },
 				func() string { return fmt.Sprintf("%d waiting", st.Concurrent()) })
-			close(holds[ids[k]])
-			for len(got) < (k+1)*fileRows {
-				rec, err := l.next()
-				if err != nil {
-					t.Fatalf("file %d: %v", k, err)
-				}
-				got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-				rec.Release()
-			}
-		}
-		if _, err := l.next(); err != io.EOF {
-			t.Fatalf("after the last file: %v", err)
-		}
+		})
 		checkSeq(t, got, files*fileRows)
 		if m := st.MaxConcurrent(); m != max {
 			t.Errorf("%d downloads at once, want %d", m, max)
@@ -176,31 +171,15 @@ func TestLinksSlowBodiesGrowAllowance(t *testing.T) {
 		st := tclitest.NewLocalStorage(t)
 		svc := &linkService{}
 		svc.pages = seqPages(st, 4, 4, fileRows, 0, false)
-		ids, holds := holdFiles(svc)
-		for id, ch := range holds {
-			st.HoldBody(id, ch)
-		}
+		holds := holdFiles(svc, st.HoldBody)
 		l := watchedLinkEnv(t, svc, st, max, false, defaultLinkLimits)
 		base := 1 + linkReadyAhead
 		// Every request answered: the first base files read their bodies,
 		// the others wait unread.
 		waitLinks(t, l, "parked responses", func() bool { return l.started == max && len(l.parked) == max-base })
-		var got []int64
-		for k := range files {
+		got := readHeld(t, l.linkReader, holds, fileRows, func(k int) {
 			waitLinks(t, l, fmt.Sprintf("the decoder on file %d", k), func() bool { return l.decoded == k+1 })
-			close(holds[ids[k]])
-			for len(got) < (k+1)*fileRows {
-				rec, err := l.next()
-				if err != nil {
-					t.Fatalf("file %d: %v", k, err)
-				}
-				got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-				rec.Release()
-			}
-		}
-		if _, err := l.next(); err != io.EOF {
-			t.Fatalf("after the last file: %v", err)
-		}
+		})
 		checkSeq(t, got, files*fileRows)
 		l.mu.Lock()
 		defer l.mu.Unlock()

@@ -137,6 +137,34 @@ func readAll(l *linkReader) ([]int64, error) {
 	}
 }
 
+// appendNext appends the values of l's next record to got, reporting false
+// after the last record; an error fails the test.
+func appendNext(t *testing.T, l *linkReader, got []int64) ([]int64, bool) {
+	t.Helper()
+	rec, err := l.next()
+	if err == io.EOF {
+		return got, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	return append(got, rec.Column(0).(*array.Int64).Int64Values()...), true
+}
+
+// readRows reads l until got holds n values; an error or the end of the
+// result before that fails the test.
+func readRows(t *testing.T, l *linkReader, got []int64, n int) []int64 {
+	t.Helper()
+	for len(got) < n {
+		var ok bool
+		if got, ok = appendNext(t, l, got); !ok {
+			t.Fatalf("the result ended after %d rows, want %d", len(got), n)
+		}
+	}
+	return got
+}
+
 // seqPages makes nPages pages of perPage files of fileRows rows each (plus
 // pad padding rows holding -1).
 func seqPages(st *tclitest.Storage, nPages, perPage, fileRows, pad int, compress bool) [][]*tcli.TSparkArrowResultLink {
@@ -183,15 +211,10 @@ func TestLinksInOrderWithPadding(t *testing.T) {
 				l := linkEnv(t, svc, st, 3, compress)
 				var got []int64
 				for {
-					rec, err := l.next()
-					if err == io.EOF {
+					var ok bool
+					if got, ok = appendNext(t, l, got); !ok {
 						break
 					}
-					if err != nil {
-						t.Fatal(err)
-					}
-					got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
-					rec.Release()
 					// Files downloaded but not wholly read, the current one
 					// included, never exceed maxDownloads: not even once every
 					// download that can run has.
@@ -266,84 +289,61 @@ func TestLinksStalledDownloadRetried(t *testing.T) {
 }
 
 func TestLinksErrorsSurface(t *testing.T) {
-	t.Run("missing file", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			st := tclitest.NewLocalStorage(t)
-			svc := &linkService{}
-			svc.pages = seqPages(st, 2, 2, 5, 0, false)
-			st.Delete("f10")
-			l := linkEnv(t, svc, st, 2, false)
-			got, err := readAll(l)
-			if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
-				t.Fatalf("got %v, want an HTTP 404 error", err)
-			}
-			if _, again := l.Next(); again != err {
-				t.Errorf("Next after the error: got %v, want the same error", again)
-			}
-			if len(got) != 10 {
-				t.Errorf("%d rows before the error, want 10", len(got))
-			}
+	// run reads nPages pages of perPage files of 5 rows, two downloads at
+	// once, after fault has changed the storage or the pages.
+	run := func(name string, nPages, perPage int, fault func(*tclitest.Storage, *linkService), check func(t *testing.T, l *linkReader, got []int64, err error)) {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := tclitest.NewLocalStorage(t)
+				svc := &linkService{}
+				svc.pages = seqPages(st, nPages, perPage, 5, 0, false)
+				fault(st, svc)
+				l := linkEnv(t, svc, st, 2, false)
+				got, err := readAll(l)
+				check(t, l, got, err)
+			})
 		})
+	}
+	run("missing file", 2, 2, func(st *tclitest.Storage, _ *linkService) { st.Delete("f10") }, func(t *testing.T, l *linkReader, got []int64, err error) {
+		if err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+			t.Fatalf("got %v, want an HTTP 404 error", err)
+		}
+		if _, again := l.Next(); again != err {
+			t.Errorf("Next after the error: got %v, want the same error", again)
+		}
+		if len(got) != 10 {
+			t.Errorf("%d rows before the error, want 10", len(got))
+		}
 	})
-	t.Run("short file", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			st := tclitest.NewLocalStorage(t)
-			svc := &linkService{}
-			svc.pages = seqPages(st, 1, 2, 5, 0, false)
-			svc.pages[0][1].RowCount = 6
-			_, err := readAll(linkEnv(t, svc, st, 2, false))
-			if err == nil || !strings.Contains(err.Error(), "fewer") {
-				t.Fatalf("got %v, want an error about a file holding fewer rows", err)
-			}
-		})
+	run("short file", 1, 2, func(_ *tclitest.Storage, svc *linkService) { svc.pages[0][1].RowCount = 6 }, func(t *testing.T, _ *linkReader, _ []int64, err error) {
+		if err == nil || !strings.Contains(err.Error(), "fewer") {
+			t.Fatalf("got %v, want an error about a file holding fewer rows", err)
+		}
 	})
-	t.Run("fetch error", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			st := tclitest.NewLocalStorage(t)
-			svc := &linkService{faults: []tclitest.Fault{{}, {Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("boom")}}}}
-			svc.pages = seqPages(st, 3, 1, 5, 0, false)
-			got, err := readAll(linkEnv(t, svc, st, 2, false))
-			if err == nil || len(got) != 5 {
-				t.Fatalf("got %d rows and %v, want 5 rows and the fetch error", len(got), err)
-			}
-		})
+	run("fetch error", 3, 1, func(_ *tclitest.Storage, svc *linkService) {
+		svc.faults = []tclitest.Fault{{}, {Status: &tcli.TStatus{StatusCode: tcli.TStatusCode_ERROR_STATUS, ErrorMessage: ptr("boom")}}}
+	}, func(t *testing.T, _ *linkReader, got []int64, err error) {
+		if err == nil || len(got) != 5 {
+			t.Fatalf("got %d rows and %v, want 5 rows and the fetch error", len(got), err)
+		}
 	})
-	t.Run("gap", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			st := tclitest.NewLocalStorage(t)
-			svc := &linkService{}
-			svc.pages = seqPages(st, 1, 3, 5, 0, false)
-			svc.pages[0] = append(svc.pages[0][:1], svc.pages[0][2:]...)
-			_, err := readAll(linkEnv(t, svc, st, 2, false))
-			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "skip") {
-				t.Fatalf("got %v, want ErrCorrupt: links that skip rows", err)
-			}
-		})
+	run("gap", 1, 3, func(_ *tclitest.Storage, svc *linkService) {
+		svc.pages[0] = append(svc.pages[0][:1], svc.pages[0][2:]...)
+	}, func(t *testing.T, _ *linkReader, _ []int64, err error) {
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "skip") {
+			t.Fatalf("got %v, want ErrCorrupt: links that skip rows", err)
+		}
 	})
-	t.Run("retries exhausted", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			st := tclitest.NewLocalStorage(t)
-			svc := &linkService{}
-			svc.pages = seqPages(st, 1, 1, 5, 0, false)
-			st.Fail("f0", 100)
-			_, err := readAll(linkEnv(t, svc, st, 2, false))
-			if err == nil || !strings.Contains(err.Error(), "giving up") {
-				t.Fatalf("got %v, want an error giving up", err)
-			}
-		})
+	run("retries exhausted", 1, 1, func(st *tclitest.Storage, _ *linkService) { st.Fail("f0", 100) }, func(t *testing.T, _ *linkReader, _ []int64, err error) {
+		if err == nil || !strings.Contains(err.Error(), "giving up") {
+			t.Fatalf("got %v, want an error giving up", err)
+		}
 	})
 	// The error of the last attempt is wrapped: errors.Is reaches it.
-	t.Run("retries exhausted, wrapped", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			st := tclitest.NewLocalStorage(t)
-			svc := &linkService{}
-			svc.pages = seqPages(st, 1, 1, 5, 0, false)
-			st.Truncate("f0", 100)
-			_, err := readAll(linkEnv(t, svc, st, 2, false))
-			if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "giving up") {
-				t.Fatalf("got %v, want an error giving up that wraps io.ErrUnexpectedEOF", err)
-			}
-		})
+	run("retries exhausted, wrapped", 1, 1, func(st *tclitest.Storage, _ *linkService) { st.Truncate("f0", 100) }, func(t *testing.T, _ *linkReader, _ []int64, err error) {
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "giving up") {
+			t.Fatalf("got %v, want an error giving up that wraps io.ErrUnexpectedEOF", err)
+		}
 	})
 }
 
