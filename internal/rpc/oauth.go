@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -99,26 +100,55 @@ type tokenReply struct {
 // neither the client secret nor a token.
 func (a *m2mAuth) fetch(ctx context.Context) error {
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {oauthScope}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.tokenURL, strings.NewReader(form.Encode()))
+	g, err := requestToken(ctx, a.hc, a.tokenURL, form, "OAuth token request", func(req *http.Request) {
+		// RFC 6749, section 2.3.1: the credentials are form-encoded first.
+		req.SetBasicAuth(a.basicCredentials())
+	}, a.withoutSecret)
 	if err != nil {
-		return fmt.Errorf("databricks: OAuth token request: %w", err)
+		return err
+	}
+	a.token, a.tokenType, a.expiry = g.token, g.tokenType, g.expiry
+	return nil
+}
+
+// grant is a token the token endpoint issued.
+type grant struct {
+	token     secret.String
+	tokenType string
+	expiry    time.Time // zero: the token does not expire
+}
+
+// due reports whether g is missing or expires within tokenEarlyExpiry.
+func (g *grant) due() bool {
+	return g.token.IsZero() || !g.expiry.IsZero() && !time.Now().Add(tokenEarlyExpiry).Before(g.expiry)
+}
+
+// requestToken posts form to the token endpoint tokenURL and reads the token
+// of its reply. authorize adds client authentication to the request (nil:
+// none); redact removes what the request carried from a server's message
+// before it is quoted in an error. what names the request in errors.
+func requestToken(ctx context.Context, hc *http.Client, tokenURL string, form url.Values, what string, authorize func(*http.Request), redact func(string) string) (grant, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return grant{}, fmt.Errorf("databricks: %s: %w", what, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	// RFC 6749, section 2.3.1: the credentials are form-encoded first.
-	req.SetBasicAuth(a.basicCredentials())
+	if authorize != nil {
+		authorize(req)
+	}
 	sent := time.Now()
-	resp, err := a.hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("databricks: OAuth token request: %w", err)
+		return grant{}, fmt.Errorf("databricks: %s: %w", what, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenReply+1))
 	if err != nil {
-		return fmt.Errorf("databricks: OAuth token request: reading the reply: %w", err)
+		return grant{}, fmt.Errorf("databricks: %s: reading the reply: %w", what, err)
 	}
 	if len(body) > maxTokenReply {
-		return fmt.Errorf("databricks: OAuth token request: the reply exceeds %d bytes", maxTokenReply)
+		return grant{}, fmt.Errorf("databricks: %s: the reply exceeds %d bytes", what, maxTokenReply)
 	}
 	var t tokenReply
 	if typ, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); typ == "application/x-www-form-urlencoded" || typ == "text/plain" {
@@ -128,7 +158,7 @@ func (a *m2mAuth) fetch(ctx context.Context) error {
 			t.ExpiresIn = json.RawMessage(e)
 		}
 	} else if jerr := json.Unmarshal(body, &t); jerr != nil && resp.StatusCode == http.StatusOK {
-		return fmt.Errorf("databricks: OAuth token request: the reply is not a JSON token")
+		return grant{}, fmt.Errorf("databricks: %s: the reply is not a JSON token", what)
 	}
 	if resp.StatusCode != http.StatusOK {
 		msg := "HTTP " + resp.Status
@@ -138,25 +168,23 @@ func (a *m2mAuth) fetch(ctx context.Context) error {
 				msg += " (" + printable(t.Description) + ")"
 			}
 		}
-		return fmt.Errorf("databricks: OAuth token request: %s", a.withoutSecret(msg))
+		return grant{}, fmt.Errorf("databricks: %s: %s", what, redact(msg))
 	}
 	if t.AccessToken == "" {
-		return fmt.Errorf("databricks: OAuth token request: the reply holds no access token")
+		return grant{}, fmt.Errorf("databricks: %s: the reply holds no access token", what)
 	}
 	expiresIn, err := parseExpiresIn(t.ExpiresIn)
 	if err != nil {
-		return err
+		return grant{}, fmt.Errorf("databricks: %s: %w", what, err)
 	}
-	a.token = secret.NewString(t.AccessToken)
-	a.tokenType = "Bearer"
+	g := grant{token: secret.NewString(t.AccessToken), tokenType: "Bearer"}
 	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
-		a.tokenType = printable(t.TokenType)
+		g.tokenType = printable(t.TokenType)
 	}
-	a.expiry = time.Time{}
 	if expiresIn != 0 {
-		a.expiry = sent.Add(time.Duration(expiresIn) * time.Second)
+		g.expiry = sent.Add(time.Duration(expiresIn) * time.Second)
 	}
-	return nil
+	return g, nil
 }
 
 // parseExpiresIn reads expires_in, a number of seconds (some servers send it
@@ -170,7 +198,7 @@ func parseExpiresIn(raw json.RawMessage) (int64, error) {
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil {
-			return 0, fmt.Errorf("databricks: OAuth token request: expires_in is not a number")
+			return 0, errors.New("expires_in is not a number")
 		}
 		n = int64(max(min(f, maxExpiresIn), -1))
 	}
