@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"golang.org/x/oauth2"
+
 	"github.com/asyncsql/databricks/internal/rpc"
 )
 
@@ -25,17 +27,38 @@ func authenticatorFor(cfg *Config, hc *http.Client) (rpc.Authenticator, error) {
 		return rpc.Bearer(cfg.AccessToken), nil
 	case cfg.Username != "" || !cfg.Password.IsZero():
 		return rpc.Basic(cfg.Username, cfg.Password), nil
+	case cfg.hasFederation():
+		if err := cfg.validFederation(); err != nil {
+			return nil, err
+		}
+		return rpc.TokenExchange(cfg.tokenURL(), cfg.federatedSource(), cfg.FederationClientID, transportOf(hc)), nil
 	case cfg.ClientID != "" || !cfg.ClientSecret.IsZero():
 		if cfg.ClientID == "" || cfg.ClientSecret.IsZero() {
 			return nil, configErr("clientID", "OAuth machine-to-machine authentication needs both clientID and clientSecret")
 		}
-		var transport http.RoundTripper
-		if hc != nil {
-			transport = hc.Transport
-		}
-		return rpc.ClientCredentials(cfg.tokenURL(), cfg.ClientID, cfg.ClientSecret, transport), nil
+		return rpc.ClientCredentials(cfg.tokenURL(), cfg.ClientID, cfg.ClientSecret, transportOf(hc)), nil
 	}
 	return nil, nil
+}
+
+// transportOf is the transport of hc (nil: the default one).
+func transportOf(hc *http.Client) http.RoundTripper {
+	if hc == nil {
+		return nil
+	}
+	return hc.Transport
+}
+
+// federatedSource is the source of the external tokens token federation
+// exchanges.
+func (c *Config) federatedSource() oauth2.TokenSource {
+	switch {
+	case c.FederatedTokenSource != nil:
+		return c.FederatedTokenSource
+	case c.FederatedTokenFile != "":
+		return rpc.JWTFile(c.FederatedTokenFile)
+	}
+	return rpc.JWTEnv(c.FederatedTokenEnv)
 }
 
 // tokenURL is the OAuth token endpoint of the workspace:

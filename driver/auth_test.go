@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -114,5 +115,52 @@ func TestOAuthM2M(t *testing.T) {
 	}
 	if _, err := authenticatorFor(&Config{Host: "h", ClientID: "id"}, nil); err == nil {
 		t.Error("got an authenticator for a client ID without a secret, want an error")
+	}
+}
+
+// TestTokenFederationConfig checks that a federated token source in a Config
+// becomes the token exchange at https://HOST/oidc/v1/token, and that the DSN
+// form reads the JWT from the named environment variable (internal/rpc
+// tests the exchange itself).
+func TestTokenFederationConfig(t *testing.T) {
+	const jwt = "eyJ.external-idp-jwt.sig"
+	var path, subject, clientID string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		path, subject, clientID = r.URL.Path, r.PostForm.Get("subject_token"), r.PostForm.Get("client_id")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"access_token":"federated-token","token_type":"Bearer","expires_in":3600}`))
+	}))
+	t.Cleanup(srv.Close)
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FED_CONFIG_TEST_JWT", jwt)
+	c, err := ParseDSN(u.Host + "/sql/1.0/warehouses/w?authType=token-federation&federatedTokenEnv=FED_CONFIG_TEST_JWT&federationClientID=sp-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	a, err := authenticatorFor(c, &http.Client{Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
+	if err := a.Authenticate(r); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Header.Get("Authorization"); got != "Bearer federated-token" {
+		t.Errorf("got Authorization %q, want %q", got, "Bearer federated-token")
+	}
+	if path != "/oidc/v1/token" || subject != jwt || clientID != "sp-1" {
+		t.Errorf("got an exchange at %s of subject %q for client %q, want /oidc/v1/token, the JWT, sp-1", path, subject, clientID)
+	}
+	if got := c.FormatDSN(); !strings.Contains(got, "authType=token-federation") || !strings.Contains(got, "federatedTokenEnv=FED_CONFIG_TEST_JWT") {
+		t.Errorf("FormatDSN %q lacks the federation parameters", got)
+	}
+	if _, err := authenticatorFor(&Config{Host: "h", FederationClientID: "sp"}, nil); err == nil {
+		t.Error("got an authenticator for federation without a token source, want an error")
 	}
 }

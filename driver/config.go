@@ -52,6 +52,17 @@ type Config struct {
 	// authType=oauth-m2m&clientID=..&clientSecret=..).
 	ClientID     string
 	ClientSecret Secret
+	// FederatedTokenFile and FederatedTokenEnv name where token federation
+	// reads an external identity provider's JWT: a file, read anew for
+	// every exchange, or an environment variable (DSN:
+	// authType=token-federation&federatedTokenFile=.. or
+	// federatedTokenEnv=..). The JWT is exchanged at the workspace's token
+	// endpoint for a workspace token (see WithTokenFederation).
+	FederatedTokenFile, FederatedTokenEnv string
+	// FederationClientID is the service principal whose federation policy
+	// the exchange uses; empty means an account-wide policy (DSN:
+	// federationClientID).
+	FederationClientID string
 
 	// Catalog and Schema are the session's initial namespace (DSN: catalog,
 	// schema).
@@ -102,6 +113,10 @@ type Config struct {
 	// TokenSource supplies OAuth access tokens, sent as Bearer tokens. It
 	// is used as is: wrap it in oauth2.ReuseTokenSource to cache tokens.
 	TokenSource oauth2.TokenSource
+	// FederatedTokenSource supplies the external JWTs that token
+	// federation exchanges; it is asked for one at every exchange (see
+	// WithTokenFederation).
+	FederatedTokenSource oauth2.TokenSource
 	// TLSConfig configures TLS for the HTTP client the driver builds.
 	TLSConfig *tls.Config
 	// HTTPClient, when set, is used as is for every request.
@@ -156,6 +171,9 @@ func (c Config) String() string {
 	s := c.formatDSN(maskSecrets)
 	if c.TokenSource != nil {
 		s += " (with a token source)"
+	}
+	if c.FederatedTokenSource != nil {
+		s += " (with a federated token source)"
 	}
 	return s
 }

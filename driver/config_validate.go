@@ -117,8 +117,32 @@ func (c *Config) validAuth() error {
 	if c.TokenSource != nil {
 		n++
 	}
+	if c.hasFederation() {
+		n++
+		if err := c.validFederation(); err != nil {
+			return err
+		}
+	}
 	if n > 1 {
 		return configErr("credentials", "more than one authentication method is configured")
+	}
+	return nil
+}
+
+// validFederation checks that token federation has exactly one source of
+// external tokens.
+func (c *Config) validFederation() error {
+	sources := 0
+	for _, set := range []bool{c.FederatedTokenFile != "", c.FederatedTokenEnv != "", c.FederatedTokenSource != nil} {
+		if set {
+			sources++
+		}
+	}
+	switch {
+	case sources == 0:
+		return configErr("authType", "token-federation needs federatedTokenFile or federatedTokenEnv")
+	case sources > 1:
+		return configErr("authType", "token-federation takes one of federatedTokenFile, federatedTokenEnv and a token source")
 	}
 	return nil
 }

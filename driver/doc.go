@@ -37,7 +37,11 @@
 // "token:<PAT>@" sends a Bearer token; "user:password@" with any other user
 // name sends Basic authentication (Apache Spark's Thrift server); OAuth
 // machine-to-machine uses authType=oauth-m2m with clientID and clientSecret;
-// WithTokenSource plugs in any token source. Credentials are held as Secrets
+// token federation (authType=token-federation) exchanges an external identity
+// provider's JWT, read from federatedTokenFile or federatedTokenEnv (or
+// WithTokenFederation's token source), for a workspace token, for the service
+// principal federationClientID when set; WithTokenSource plugs in any token
+// source. Credentials are held as Secrets
 // (type Secret), which print as "xxxxx" under every fmt verb, in
 // slog and in JSON; Config and Connector print their redacted DSN. Errors
 // never quote a credential nor the URL or the headers of a result link.

@@ -20,8 +20,12 @@ import (
 // query-escaped:
 //
 //	authType        oauth-m2m (OAuth machine-to-machine with clientID and clientSecret)
+//	                or token-federation (exchange of an external JWT)
 //	clientID        OAuth client ID
 //	clientSecret    OAuth client secret
+//	federatedTokenFile   token federation: file holding the external JWT
+//	federatedTokenEnv    token federation: environment variable holding it
+//	federationClientID   token federation: service principal of the policy
 //	catalog         initial catalog
 //	schema          initial schema
 //	maxRows         rows per result page (default 100000)
@@ -193,13 +197,22 @@ func (c *Config) parseQuery(query string) error {
 	if !seen["authtype"] {
 		return nil
 	}
-	// authType is checked last: it depends on clientID and clientSecret.
+	// authType is checked last: it depends on the parameters of its method.
 	auth, _ := lookupDSNParam("authType")
 	if err := auth.parse(c, authType); err != nil {
 		return err
 	}
+	if authType == authTypeFederation {
+		if c.hasClientCredentials() {
+			return configErr("authType", "token-federation does not take clientID or clientSecret (federationClientID names a service principal)")
+		}
+		return c.validFederation()
+	}
 	if c.ClientID == "" || c.ClientSecret.IsZero() {
 		return configErr("authType", "oauth-m2m needs clientID and clientSecret")
+	}
+	if c.hasFederation() {
+		return configErr("authType", "oauth-m2m does not take the federated token parameters")
 	}
 	return nil
 }

@@ -57,19 +57,27 @@ func (r revealSecrets) show(s Secret) string {
 	return s.String()
 }
 
-// authTypeM2M is the authType value of OAuth machine-to-machine.
-const authTypeM2M = "oauth-m2m"
+// The authType values: OAuth machine-to-machine and token federation.
+const (
+	authTypeM2M        = "oauth-m2m"
+	authTypeFederation = "token-federation"
+)
 
 // dsnParams are the DSN parameters the driver knows.
 var dsnParams = []dsnParam{
 	{name: "authType",
 		parse: func(c *Config, v string) error {
-			if v != authTypeM2M {
-				return configErr("authType", "is not supported (want oauth-m2m)")
+			if v != authTypeM2M && v != authTypeFederation {
+				return configErr("authType", "is not supported (want oauth-m2m or token-federation)")
 			}
 			return nil
 		},
-		format: func(c *Config, _ revealSecrets) (string, bool) { return authTypeM2M, c.hasClientCredentials() }},
+		format: func(c *Config, _ revealSecrets) (string, bool) {
+			if c.hasFederation() {
+				return authTypeFederation, true
+			}
+			return authTypeM2M, c.hasClientCredentials()
+		}},
 	stringParam("catalog", func(c *Config) *string { return &c.Catalog }),
 	{name: "clientID",
 		parse:  func(c *Config, v string) error { c.ClientID = v; return nil },
@@ -79,6 +87,9 @@ var dsnParams = []dsnParam{
 		format: func(c *Config, r revealSecrets) (string, bool) {
 			return r.show(c.ClientSecret), c.hasClientCredentials()
 		}},
+	stringParam("federatedTokenEnv", func(c *Config) *string { return &c.FederatedTokenEnv }),
+	stringParam("federatedTokenFile", func(c *Config) *string { return &c.FederatedTokenFile }),
+	stringParam("federationClientID", func(c *Config) *string { return &c.FederationClientID }),
 	{name: "location", def: "UTC", preset: presetByNewConfig,
 		parse: func(c *Config, v string) error {
 			loc, err := time.LoadLocation(v)
@@ -149,6 +160,12 @@ func lookupDSNParam(name string) (*dsnParam, bool) {
 // hasClientCredentials reports whether c holds OAuth machine-to-machine
 // credentials, complete or not.
 func (c *Config) hasClientCredentials() bool { return c.ClientID != "" || !c.ClientSecret.IsZero() }
+
+// hasFederation reports whether c configures token federation, complete or
+// not.
+func (c *Config) hasFederation() bool {
+	return c.FederatedTokenFile != "" || c.FederatedTokenEnv != "" || c.FederatedTokenSource != nil || c.FederationClientID != ""
+}
 
 // stringParam is a parameter of free text without a default.
 func stringParam(name string, field func(*Config) *string) dsnParam {

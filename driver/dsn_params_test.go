@@ -20,6 +20,9 @@ var dsnParamSamples = map[string]string{
 	"catalog":              "main",
 	"clientID":             "id-1",
 	"clientSecret":         "s&e=c+r%t",
+	"federatedTokenEnv":    "IDP_JWT",
+	"federatedTokenFile":   "/var/run/secrets/idp token",
+	"federationClientID":   "sp-1",
 	"location":             "Europe/Paris",
 	"maxDownloads":         "3",
 	"maxRows":              "500",
@@ -52,6 +55,8 @@ func TestDSNParamsRoundTrip(t *testing.T) {
 		case "authType", "clientID", "clientSecret":
 			q = url.Values{"authType": {authTypeM2M}, "clientID": {"id-1"}, "clientSecret": {"s&e=c+r%t"}}
 			q.Set(p.name, v)
+		case "federationClientID":
+			q = url.Values{"authType": {authTypeFederation}, "federatedTokenEnv": {"IDP_JWT"}, p.name: {v}}
 		}
 		c, err := ParseDSN("h.example/p?" + q.Encode())
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/asyncsql/databricks/internal/rpc"
 )
 
 // Option changes a Config; NewConnector applies options after copying the
@@ -18,6 +20,7 @@ type Option func(*Config)
 // over credentials from a DSN.
 func clearAuth(c *Config) {
 	c.AccessToken, c.Username, c.Password, c.ClientID, c.ClientSecret, c.TokenSource = Secret{}, "", Secret{}, "", Secret{}, nil
+	c.FederatedTokenFile, c.FederatedTokenEnv, c.FederatedTokenSource, c.FederationClientID = "", "", nil, ""
 }
 
 // WithAccessToken authenticates with a personal access token or an OAuth
@@ -39,6 +42,26 @@ func WithBasicAuth(user, password string) Option {
 func WithClientCredentials(clientID, clientSecret string) Option {
 	return func(c *Config) { clearAuth(c); c.ClientID, c.ClientSecret = clientID, NewSecret(clientSecret) }
 }
+
+// WithTokenFederation authenticates with token federation, replacing any
+// other credentials: a JWT of an external identity provider, taken from
+// subject (JWTFromFile, JWTFromEnv or any token source), is exchanged at
+// https://HOST/oidc/v1/token (RFC 8693 token exchange, scope sql) for a
+// workspace token, which is cached and exchanged again a minute before it
+// expires. clientID names the service principal of a federation policy
+// scoped to it; empty means an account-wide policy.
+func WithTokenFederation(subject oauth2.TokenSource, clientID string) Option {
+	return func(c *Config) { clearAuth(c); c.FederatedTokenSource, c.FederationClientID = subject, clientID }
+}
+
+// JWTFromFile returns a token source of the JWT held in the file at path,
+// read anew for every token (so that a token rotated on disk is picked up),
+// surrounding white space removed, for WithTokenFederation.
+func JWTFromFile(path string) oauth2.TokenSource { return rpc.JWTFile(path) }
+
+// JWTFromEnv returns a token source of the JWT held in the environment
+// variable name, read anew for every token, for WithTokenFederation.
+func JWTFromEnv(name string) oauth2.TokenSource { return rpc.JWTEnv(name) }
 
 // WithTokenSource authenticates with Bearer tokens from ts, replacing any other
 // credentials. ts is called for every HTTP request: wrap it in

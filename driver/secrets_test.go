@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/oauth2"
 )
 
 // The secrets of the sweep: each is long and unusual enough that finding it
@@ -27,6 +29,7 @@ const (
 	sweepSessionToken = "SESSIONTOKEN0sweep0k1l2"
 	sweepSignature    = "SIGNATURE0sweep0m3n4o5p6"
 	sweepPathSecret   = "PATHSECRET0sweep0q7r8s9t"
+	sweepFederatedJWT = "eyJFEDERATED0sweep0u1v2w3"
 )
 
 // credentialSecrets are the secrets the driver holds as Secrets; they stay
@@ -35,7 +38,7 @@ const (
 // a secret in an invalid HTTP path are ordinary strings, hidden by the
 // printed forms of Config (String, Format, LogValue, MarshalJSON) only.
 var (
-	credentialSecrets = []string{sweepToken, sweepPassword, sweepClientSecret, sweepSignature}
+	credentialSecrets = []string{sweepToken, sweepPassword, sweepClientSecret, sweepSignature, sweepFederatedJWT}
 	sweepSecrets      = append([]string{sweepSessionToken, sweepPathSecret}, credentialSecrets...)
 )
 
@@ -145,7 +148,10 @@ func sweepConfigs() map[string]*Config {
 		c.SessionParams = map[string]string{"ansi_mode": "true", "my.token": sweepSessionToken}
 		return c
 	}
-	token, basic, m2m, all := base(), base(), base(), base()
+	token, basic, m2m, fed, all := base(), base(), base(), base(), base()
+	// A source that holds its JWT in a closure, as a user's would: fmt
+	// prints a func as an address.
+	fed.FederatedTokenSource = jwtFunc(func() (*oauth2.Token, error) { return &oauth2.Token{AccessToken: sweepFederatedJWT}, nil })
 	token.AccessToken = NewSecret(sweepToken)
 	basic.Username, basic.Password = "spark", NewSecret(sweepPassword)
 	m2m.ClientID, m2m.ClientSecret = "client-id", NewSecret(sweepClientSecret)
@@ -155,7 +161,7 @@ func sweepConfigs() map[string]*Config {
 	all.HTTPPath = "/sql/1.0&clientSecret=" + sweepPathSecret
 	bad := base()
 	bad.Host = "h/" + sweepPathSecret
-	return map[string]*Config{"token": token, "basic": basic, "m2m": m2m, "everything": all, "bad host": bad}
+	return map[string]*Config{"token": token, "basic": basic, "m2m": m2m, "federation": fed, "everything": all, "bad host": bad}
 }
 
 func TestSecretsSweepConfig(t *testing.T) {
@@ -169,7 +175,7 @@ func TestSecretsSweepConfig(t *testing.T) {
 }
 
 func TestSecretsSweepConnector(t *testing.T) {
-	for _, name := range []string{"token", "basic", "m2m"} {
+	for _, name := range []string{"token", "basic", "m2m", "federation"} {
 		c, err := NewConnector(sweepConfigs()[name])
 		if err != nil {
 			t.Fatal(err)
@@ -354,3 +360,9 @@ func FuzzParseDSNErrorsQuoteNothing(f *testing.F) {
 		}
 	})
 }
+
+// jwtFunc is a token source of a function.
+type jwtFunc func() (*oauth2.Token, error)
+
+// Token calls f.
+func (f jwtFunc) Token() (*oauth2.Token, error) { return f() }
