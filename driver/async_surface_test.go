@@ -172,17 +172,7 @@ func readDriverInts(t *testing.T, r sqldriver.Rows) []int64 {
 // A failed read ends the rows but leaves the operation for another reader.
 func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 	e := newHTTPEnv(t, tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-	schema, p1 := int64Records([]int64{1, 2})
-	_, p2 := int64Records([]int64{3})
-	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2))
-	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := e.c.OperationRows(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref, rows := detachedIntPages(t, e, []int64{1, 2}, []int64{3})
 	for range 5 { // more than the retry policy's attempts
 		e.fake.Inject(tclitest.FetchResults, tclitest.HTTPError(http.StatusBadRequest, ""))
 	}
@@ -199,13 +189,36 @@ func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 		t.Fatal("a failed read closed the operation")
 	}
 	e.fake.ClearFaults()
-	rows, err = e.c.OperationRows(context.Background(), ref)
+	rows, err := e.c.OperationRows(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := readDriverInts(t, rows); fmt.Sprint(got) != "[1 2 3]" {
 		t.Fatalf("after a failed read: %v", got)
 	}
+}
+
+// detachedIntPages submits "q", scripted as one BIGINT column in pages of
+// one batch each, detached, and opens its rows by the reference.
+func detachedIntPages(t *testing.T, e *testEnv, pages ...[]int64) (OperationRef, sqldriver.Rows) {
+	t.Helper()
+	var schema *arrow.Schema
+	var recs [][]arrow.RecordBatch
+	for _, p := range pages {
+		var r []arrow.RecordBatch
+		schema, r = int64Records(p)
+		recs = append(recs, r)
+	}
+	e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, recs...))
+	ref, _, err := e.c.SubmitDetached(context.Background(), "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := e.c.OperationRows(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref, rows
 }
 
 // TestOperationRowsEarlyCloseSettlesFetch closes a result while the
@@ -215,19 +228,7 @@ func TestOperationRowsReadErrorKeepsOperation(t *testing.T) {
 func TestOperationRowsEarlyCloseSettlesFetch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newDirectEnv(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
-		schema, p1 := int64Records([]int64{1, 2})
-		_, p2 := int64Records([]int64{3})
-		_, p3 := int64Records([]int64{4})
-		_, p4 := int64Records([]int64{5})
-		e.fake.Script("q", arrowScript(t, tableSchema(colDesc{name: "n", typ: tcli.TTypeId_BIGINT_TYPE}), schema, false, p1, p2, p3, p4))
-		ref, _, err := e.c.SubmitDetached(context.Background(), "q")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := e.c.OperationRows(context.Background(), ref)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ref, rows := detachedIntPages(t, e, []int64{1, 2}, []int64{3}, []int64{4}, []int64{5})
 		// The first page comes at once; the server takes its time over the
 		// read-ahead's request for the second.
 		fetches := e.fake.Count(tclitest.FetchResults)
@@ -245,7 +246,7 @@ func TestOperationRowsEarlyCloseSettlesFetch(t *testing.T) {
 		if d := time.Since(start); d != 300*time.Millisecond {
 			t.Fatalf("Close returned after %v, want 300ms: when the request in flight was answered", d)
 		}
-		rows, err = e.c.OperationRows(context.Background(), ref)
+		rows, err := e.c.OperationRows(context.Background(), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
