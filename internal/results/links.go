@@ -53,6 +53,19 @@ type linkBatch struct {
 	last bool
 }
 
+// linkReadyAhead is how many result bodies, downloaded or being
+// downloaded, may wait ahead of the one being decoded before the bodies of
+// further files are read. Requests still start for up to maxDownloads
+// files, so the time to the first byte of every file overlaps, but a
+// response whose body is not needed yet is left unread (parked): its buffer
+// is only allocated when the body is read. When the consumer is the
+// bottleneck this holds 1+linkReadyAhead bodies instead of maxDownloads;
+// when the network is, the decoder finds its next file still arriving and
+// the allowance grows by one file each time, up to maxDownloads. Two ahead
+// is where a network-bound read stops waiting for files while memory stays
+// near its floor (BENCHMARKS.md).
+const linkReadyAhead = 2
+
 // linkBatchesAhead is how many decoded batches may wait for the consumer.
 // The decoder works in bursts (an LZ4 block of up to 4 MiB is decompressed
 // at once, and it shares a core with downloads and the garbage collector):

@@ -2,19 +2,6 @@ package results
 
 import "time"
 
-// linkReadyAhead is how many result bodies, downloaded or being
-// downloaded, may wait ahead of the one being decoded before the bodies of
-// further files are read. Requests still start for up to maxDownloads
-// files, so the time to the first byte of every file overlaps, but a
-// response whose body is not needed yet is left unread (parked): its buffer
-// is only allocated when the body is read. When the consumer is the
-// bottleneck this holds 1+linkReadyAhead bodies instead of maxDownloads;
-// when the network is, the decoder finds its next file still arriving and
-// the allowance grows by one file each time, up to maxDownloads. Two ahead
-// is where a network-bound read stops waiting for files while memory stays
-// near its floor (BENCHMARKS.md).
-const linkReadyAhead = 2
-
 // fileState is where a result file is in the body admissions (see
 // linkReader.admitLocked). A file moves forward only:
 //
