@@ -3,6 +3,10 @@ package driver
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 
 	"golang.org/x/oauth2"
 
@@ -27,6 +31,8 @@ func authenticatorFor(cfg *Config, hc *http.Client) (rpc.Authenticator, error) {
 		return rpc.Bearer(cfg.AccessToken), nil
 	case cfg.Username != "" || !cfg.Password.IsZero():
 		return rpc.Basic(cfg.Username, cfg.Password), nil
+	case cfg.OAuthU2M:
+		return rpc.UserToMachine(cfg.u2mConfig(transportOf(hc))), nil
 	case cfg.hasFederation():
 		if err := cfg.validFederation(); err != nil {
 			return nil, err
@@ -63,11 +69,75 @@ func (c *Config) federatedSource() oauth2.TokenSource {
 
 // tokenURL is the OAuth token endpoint of the workspace:
 // https://HOST/oidc/v1/token, with the protocol and port of the warehouse.
-func (c *Config) tokenURL() string {
+func (c *Config) tokenURL() string { return c.oidcURL("token") }
+
+// ErrLoginTimeout is the error (errors.Is) of an OAuth user-to-machine login
+// the user did not finish within U2MOptions.LoginTimeout.
+var ErrLoginTimeout = rpc.ErrLoginTimeout
+
+// The defaults of OAuth user-to-machine login: the public OAuth client, its
+// scopes and the port of its registered redirect URI.
+const (
+	defaultU2MClientID     = "databricks-cli"
+	defaultU2MRedirectPort = 8020
+)
+
+// u2mScopes are asked for at login; offline_access brings a refresh token.
+var u2mScopes = []string{"sql", "offline_access"}
+
+// u2mConfig is the login configuration of c.
+func (c *Config) u2mConfig(transport http.RoundTripper) rpc.U2MConfig {
+	id := c.ClientID
+	if id == "" {
+		id = defaultU2MClientID
+	}
+	port := c.U2M.RedirectPort
+	if port == 0 {
+		port = defaultU2MRedirectPort
+	}
+	open := c.U2M.OpenBrowser
+	if open == nil {
+		open = openBrowser
+	}
+	dir := c.U2M.CacheDir
+	if c.U2M.NoCache {
+		dir = ""
+	} else if dir == "" {
+		// Without a user cache directory ($HOME unset) tokens stay in memory.
+		if base, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(base, "asyncsql-databricks", "oauth")
+		}
+	}
+	return rpc.U2MConfig{Host: c.Host, AuthURL: c.oidcURL("authorize"), TokenURL: c.tokenURL(), ClientID: id,
+		Scopes: u2mScopes, RedirectPort: port, OpenBrowser: open, LoginTimeout: c.U2M.LoginTimeout,
+		CacheDir: dir, Transport: transport}
+}
+
+// oidcURL is https://HOST/oidc/v1/<name>, with the protocol and port of the
+// warehouse.
+func (c *Config) oidcURL(name string) string {
 	u, err := url.Parse(c.endpointURL())
 	if err != nil {
 		return ""
 	}
-	u.Path, u.RawPath = "/oidc/v1/token", ""
+	u.Path, u.RawPath, u.RawQuery = "/oidc/v1/"+name, "", ""
 	return u.String()
+}
+
+// openBrowser opens authURL in the system's browser.
+func openBrowser(authURL string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", authURL)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", authURL)
+	default:
+		cmd = exec.Command("xdg-open", authURL)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() { _ = cmd.Wait() }()
+	return nil
 }

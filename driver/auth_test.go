@@ -164,3 +164,43 @@ func TestTokenFederationConfig(t *testing.T) {
 		t.Error("got an authenticator for federation without a token source, want an error")
 	}
 }
+
+// TestOAuthU2MConfig checks the DSN form of OAuth U2M and the login
+// configuration it gives: the workspace's OIDC endpoints, the default client
+// and port, the scopes (internal/rpc tests the login itself).
+func TestOAuthU2MConfig(t *testing.T) {
+	c, err := ParseDSN("h.example:8443/sql/1.0/warehouses/w?authType=oauth-u2m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.OAuthU2M {
+		t.Fatal("authType=oauth-u2m did not set OAuthU2M")
+	}
+	u := c.u2mConfig(nil)
+	if u.AuthURL != "https://h.example:8443/oidc/v1/authorize" || u.TokenURL != "https://h.example:8443/oidc/v1/token" {
+		t.Errorf("got endpoints %s and %s", u.AuthURL, u.TokenURL)
+	}
+	if u.ClientID != "databricks-cli" || u.RedirectPort != 8020 || strings.Join(u.Scopes, " ") != "sql offline_access" || u.OpenBrowser == nil {
+		t.Errorf("got client %q, port %d, scopes %v", u.ClientID, u.RedirectPort, u.Scopes)
+	}
+	if got := c.FormatDSN(); !strings.Contains(got, "authType=oauth-u2m") {
+		t.Errorf("FormatDSN %q lacks authType=oauth-u2m", got)
+	}
+	c, err = ParseDSN("h.example/p?authType=oauth-u2m&clientID=my-app")
+	if err != nil || c.u2mConfig(nil).ClientID != "my-app" {
+		t.Fatalf("clientID of U2M: %v", err)
+	}
+	again, err := ParseDSN(c.FormatDSN())
+	if err != nil || !again.OAuthU2M || again.ClientID != "my-app" {
+		t.Errorf("round trip of %q: %v", c.FormatDSN(), err)
+	}
+	dir := t.TempDir()
+	c.U2M = U2MOptions{CacheDir: dir, RedirectPort: 9000}
+	if u := c.u2mConfig(nil); u.CacheDir != dir || u.RedirectPort != 9000 {
+		t.Errorf("options not applied: %+v", u)
+	}
+	c.U2M.NoCache = true
+	if u := c.u2mConfig(nil); u.CacheDir != "" {
+		t.Errorf("NoCache: got cache dir %q", u.CacheDir)
+	}
+}

@@ -52,6 +52,13 @@ type Config struct {
 	// authType=oauth-m2m&clientID=..&clientSecret=..).
 	ClientID     string
 	ClientSecret Secret
+	// OAuthU2M logs the user in through the browser: OAuth user-to-machine,
+	// the authorization code grant with PKCE at the workspace's OIDC
+	// endpoints, for the public OAuth client ClientID (default
+	// databricks-cli) (DSN: authType=oauth-u2m). U2M tunes it.
+	OAuthU2M bool
+	// U2M tunes OAuth user-to-machine login; the zero value is the default.
+	U2M U2MOptions
 	// FederatedTokenFile and FederatedTokenEnv name where token federation
 	// reads an external identity provider's JWT: a file, read anew for
 	// every exchange, or an environment variable (DSN:

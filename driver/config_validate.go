@@ -108,7 +108,15 @@ func (c *Config) validAuth() error {
 			return configErr("credentials", "the user name must not contain ':'")
 		}
 	}
-	if c.ClientID != "" || !c.ClientSecret.IsZero() {
+	if c.OAuthU2M {
+		n++
+		if !c.ClientSecret.IsZero() {
+			return configErr("clientSecret", "OAuth user-to-machine login takes no client secret")
+		}
+		if c.U2M.RedirectPort < 0 || c.U2M.RedirectPort > 65535 {
+			return configErr("u2m", "the redirect port is out of range")
+		}
+	} else if c.ClientID != "" || !c.ClientSecret.IsZero() {
 		n++
 		if c.ClientID == "" || c.ClientSecret.IsZero() {
 			return configErr("clientID", "OAuth machine-to-machine authentication needs both clientID and clientSecret")

@@ -40,8 +40,9 @@
 // token federation (authType=token-federation) exchanges an external identity
 // provider's JWT, read from federatedTokenFile or federatedTokenEnv (or
 // WithTokenFederation's token source), for a workspace token, for the service
-// principal federationClientID when set; WithTokenSource plugs in any token
-// source. Credentials are held as Secrets
+// principal federationClientID when set; authType=oauth-u2m (or WithOAuthU2M)
+// logs the user in through the browser (authorization code with PKCE,
+// refreshed and cached on disk); WithTokenSource plugs in any token source. Credentials are held as Secrets
 // (type Secret), which print as "xxxxx" under every fmt verb, in
 // slog and in JSON; Config and Connector print their redacted DSN. Errors
 // never quote a credential nor the URL or the headers of a result link.

@@ -20,6 +20,7 @@ import (
 // query-escaped:
 //
 //	authType        oauth-m2m (OAuth machine-to-machine with clientID and clientSecret)
+//	                or oauth-u2m (browser login; clientID optional, default databricks-cli)
 //	                or token-federation (exchange of an external JWT)
 //	clientID        OAuth client ID
 //	clientSecret    OAuth client secret
@@ -201,6 +202,12 @@ func (c *Config) parseQuery(query string) error {
 	auth, _ := lookupDSNParam("authType")
 	if err := auth.parse(c, authType); err != nil {
 		return err
+	}
+	if authType == authTypeU2M {
+		if !c.ClientSecret.IsZero() || c.hasFederation() {
+			return configErr("authType", "oauth-u2m takes clientID only")
+		}
+		return nil
 	}
 	if authType == authTypeFederation {
 		if c.hasClientCredentials() {

@@ -61,14 +61,19 @@ func (r revealSecrets) show(s Secret) string {
 const (
 	authTypeM2M        = "oauth-m2m"
 	authTypeFederation = "token-federation"
+	authTypeU2M        = "oauth-u2m"
 )
 
 // dsnParams are the DSN parameters the driver knows.
 var dsnParams = []dsnParam{
 	{name: "authType",
 		parse: func(c *Config, v string) error {
-			if v != authTypeM2M && v != authTypeFederation {
-				return configErr("authType", "is not supported (want oauth-m2m or token-federation)")
+			switch v {
+			case authTypeM2M, authTypeFederation:
+			case authTypeU2M:
+				c.OAuthU2M = true
+			default:
+				return configErr("authType", "is not supported (want oauth-m2m, oauth-u2m or token-federation)")
 			}
 			return nil
 		},
@@ -76,12 +81,15 @@ var dsnParams = []dsnParam{
 			if c.hasFederation() {
 				return authTypeFederation, true
 			}
+			if c.OAuthU2M {
+				return authTypeU2M, true
+			}
 			return authTypeM2M, c.hasClientCredentials()
 		}},
 	stringParam("catalog", func(c *Config) *string { return &c.Catalog }),
 	{name: "clientID",
 		parse:  func(c *Config, v string) error { c.ClientID = v; return nil },
-		format: func(c *Config, _ revealSecrets) (string, bool) { return c.ClientID, c.hasClientCredentials() }},
+		format: func(c *Config, _ revealSecrets) (string, bool) { return c.ClientID, c.ClientID != "" }},
 	{name: "clientSecret",
 		parse: func(c *Config, v string) error { c.ClientSecret = NewSecret(v); return nil },
 		format: func(c *Config, r revealSecrets) (string, bool) {

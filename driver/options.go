@@ -21,6 +21,7 @@ type Option func(*Config)
 func clearAuth(c *Config) {
 	c.AccessToken, c.Username, c.Password, c.ClientID, c.ClientSecret, c.TokenSource = Secret{}, "", Secret{}, "", Secret{}, nil
 	c.FederatedTokenFile, c.FederatedTokenEnv, c.FederatedTokenSource, c.FederationClientID = "", "", nil, ""
+	c.OAuthU2M = false
 }
 
 // WithAccessToken authenticates with a personal access token or an OAuth
@@ -41,6 +42,36 @@ func WithBasicAuth(user, password string) Option {
 // refreshed a minute before they expire.
 func WithClientCredentials(clientID, clientSecret string) Option {
 	return func(c *Config) { clearAuth(c); c.ClientID, c.ClientSecret = clientID, NewSecret(clientSecret) }
+}
+
+// U2MOptions tunes OAuth user-to-machine login (WithOAuthU2M).
+type U2MOptions struct {
+	// OpenBrowser shows the user the authorization URL; nil opens the
+	// system's browser (xdg-open, open or rundll32).
+	OpenBrowser func(authURL string) error
+	// CacheDir holds the token cache, a file of mode 0600 per host and
+	// client ID; empty means the user's cache directory
+	// (os.UserCacheDir()/asyncsql-databricks/oauth).
+	CacheDir string
+	// NoCache keeps tokens in memory only.
+	NoCache bool
+	// RedirectPort is the port of the loopback listener on 127.0.0.1 the
+	// login redirects to (http://localhost:PORT); 0 means 8020, the port
+	// the databricks-cli OAuth client registers.
+	RedirectPort int
+	// LoginTimeout bounds the wait for the user to log in; 0 means 2m.
+	LoginTimeout time.Duration
+}
+
+// WithOAuthU2M authenticates with OAuth user-to-machine login, replacing
+// any other credentials: the first request opens the browser at
+// https://HOST/oidc/v1/authorize (authorization code with PKCE, S256, scopes
+// sql and offline_access) for clientID ("" means databricks-cli), receives
+// the redirect on a loopback listener, and redeems the code at
+// https://HOST/oidc/v1/token. The access token is refreshed with the refresh
+// token a minute before it expires, and both are cached on disk.
+func WithOAuthU2M(clientID string, opts U2MOptions) Option {
+	return func(c *Config) { clearAuth(c); c.OAuthU2M, c.ClientID, c.U2M = true, clientID, opts }
 }
 
 // WithTokenFederation authenticates with token federation, replacing any

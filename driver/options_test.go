@@ -51,8 +51,11 @@ func TestAuthOptionsReplaceCredentials(t *testing.T) {
 		{WithBasicAuth("u", "p"), func(c *Config) bool { return c.Username == "u" && c.Password.Reveal() == "p" }},
 		{WithClientCredentials("i", "s"), func(c *Config) bool { return c.ClientID == "i" && c.ClientSecret.Reveal() == "s" }},
 		{WithTokenSource(ts), func(c *Config) bool { return c.TokenSource != nil }},
+		{WithOAuthU2M("app", U2MOptions{}), func(c *Config) bool { return c.OAuthU2M && c.ClientID == "app" }},
 		{WithTokenFederation(ts, "sp"), func(c *Config) bool { return c.FederatedTokenSource != nil && c.FederationClientID == "sp" }},
-		{WithClientCredentials("i", "s"), func(c *Config) bool { return c.FederatedTokenSource == nil && c.FederationClientID == "" }},
+		{WithClientCredentials("i", "s"), func(c *Config) bool {
+			return c.FederatedTokenSource == nil && c.FederationClientID == "" && !c.OAuthU2M
+		}},
 		{WithAccessToken("t2"), func(c *Config) bool { return c.AccessToken.Reveal() == "t2" }},
 	} {
 		tt.opt(c)

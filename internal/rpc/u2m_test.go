@@ -156,6 +156,12 @@ func TestU2MLoginRefreshCache(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file mode %v, %v; want 0600", fi.Mode(), err)
 	}
+	// The authenticator printed every way shows neither token.
+	for _, out := range []string{fmt.Sprintf("%v", a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a)} {
+		if strings.Contains(out, "u2m-access") || strings.Contains(out, "REFRESH0token") {
+			t.Fatalf("printed authenticator shows a token: %s", out)
+		}
+	}
 	// A second authenticator of the same host and client: the cached
 	// refresh token, no browser.
 	noBrowser := func(string) error { return errors.New("the browser must not open") }
