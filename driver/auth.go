@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"golang.org/x/oauth2"
 
@@ -75,12 +76,28 @@ func (c *Config) tokenURL() string { return c.oidcURL("token") }
 // the user did not finish within U2MOptions.LoginTimeout.
 var ErrLoginTimeout = rpc.ErrLoginTimeout
 
-// The defaults of OAuth user-to-machine login: the public OAuth client, its
-// scopes and the port of its registered redirect URI.
+// The defaults of OAuth user-to-machine login: the public OAuth clients that
+// Databricks registers for its SQL connectors (one on Azure, one on AWS and
+// GCP) and the port of their registered redirect URI, http://localhost:8030.
 const (
-	defaultU2MClientID     = "databricks-cli"
-	defaultU2MRedirectPort = 8020
+	defaultU2MClientID      = "databricks-sql-connector"
+	defaultU2MAzureClientID = "96eecda7-19ea-49cc-abb5-240097d554f5"
+	defaultU2MRedirectPort  = 8030
 )
+
+// azureSuffixes end the host names of Azure Databricks workspaces.
+var azureSuffixes = []string{".azuredatabricks.net", ".databricks.azure.cn", ".databricks.azure.us"}
+
+// defaultU2MClient is the SQL connectors' public OAuth client of host's cloud.
+func defaultU2MClient(host string) string {
+	host = strings.ToLower(host)
+	for _, s := range azureSuffixes {
+		if strings.HasSuffix(host, s) {
+			return defaultU2MAzureClientID
+		}
+	}
+	return defaultU2MClientID
+}
 
 // u2mScopes are asked for at login; offline_access brings a refresh token.
 var u2mScopes = []string{"sql", "offline_access"}
@@ -89,7 +106,7 @@ var u2mScopes = []string{"sql", "offline_access"}
 func (c *Config) u2mConfig(transport http.RoundTripper) rpc.U2MConfig {
 	id := c.ClientID
 	if id == "" {
-		id = defaultU2MClientID
+		id = defaultU2MClient(c.Host)
 	}
 	port := c.U2M.RedirectPort
 	if port == 0 {

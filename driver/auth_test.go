@@ -180,11 +180,27 @@ func TestOAuthU2MConfig(t *testing.T) {
 	if u.AuthURL != "https://h.example:8443/oidc/v1/authorize" || u.TokenURL != "https://h.example:8443/oidc/v1/token" {
 		t.Errorf("got endpoints %s and %s", u.AuthURL, u.TokenURL)
 	}
-	if u.ClientID != "databricks-cli" || u.RedirectPort != 8020 || strings.Join(u.Scopes, " ") != "sql offline_access" || u.OpenBrowser == nil {
+	if u.ClientID != "databricks-sql-connector" || u.RedirectPort != 8030 || strings.Join(u.Scopes, " ") != "sql offline_access" || u.OpenBrowser == nil {
 		t.Errorf("got client %q, port %d, scopes %v", u.ClientID, u.RedirectPort, u.Scopes)
 	}
 	if got := c.FormatDSN(); !strings.Contains(got, "authType=oauth-u2m") {
 		t.Errorf("FormatDSN %q lacks authType=oauth-u2m", got)
+	}
+	for host, want := range map[string]string{
+		"adb-1.2.azuredatabricks.net": "96eecda7-19ea-49cc-abb5-240097d554f5",
+		"ADB-1.2.AzureDatabricks.NET": "96eecda7-19ea-49cc-abb5-240097d554f5",
+		"x.databricks.azure.cn":       "96eecda7-19ea-49cc-abb5-240097d554f5",
+		"dbc-1.cloud.databricks.com":  "databricks-sql-connector",
+		"1.2.gcp.databricks.com":      "databricks-sql-connector",
+		"azuredatabricks.net.example": "databricks-sql-connector",
+	} {
+		c, err := ParseDSN(host + "/sql/1.0/warehouses/w?authType=oauth-u2m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.u2mConfig(nil).ClientID; got != want {
+			t.Errorf("default client of %s: expected %s, got %s", host, want, got)
+		}
 	}
 	c, err = ParseDSN("h.example/p?authType=oauth-u2m&clientID=my-app")
 	if err != nil || c.u2mConfig(nil).ClientID != "my-app" {

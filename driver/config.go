@@ -54,8 +54,9 @@ type Config struct {
 	ClientSecret Secret
 	// OAuthU2M logs the user in through the browser: OAuth user-to-machine,
 	// the authorization code grant with PKCE at the workspace's OIDC
-	// endpoints, for the public OAuth client ClientID (default
-	// databricks-cli) (DSN: authType=oauth-u2m). U2M tunes it.
+	// endpoints, for the public OAuth client ClientID (default: the client
+	// Databricks registers for its SQL connectors) (DSN:
+	// authType=oauth-u2m). U2M tunes it.
 	OAuthU2M bool
 	// U2M tunes OAuth user-to-machine login; the zero value is the default.
 	U2M U2MOptions

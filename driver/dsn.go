@@ -20,7 +20,7 @@ import (
 // query-escaped:
 //
 //	authType        oauth-m2m (OAuth machine-to-machine with clientID and clientSecret)
-//	                or oauth-u2m (browser login; clientID optional, default databricks-cli)
+//	                or oauth-u2m (browser login; clientID optional, default databricks-sql-connector)
 //	                or token-federation (exchange of an external JWT)
 //	clientID        OAuth client ID
 //	clientSecret    OAuth client secret

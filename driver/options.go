@@ -56,8 +56,8 @@ type U2MOptions struct {
 	// NoCache keeps tokens in memory only.
 	NoCache bool
 	// RedirectPort is the port of the loopback listener on 127.0.0.1 the
-	// login redirects to (http://localhost:PORT); 0 means 8020, the port
-	// the databricks-cli OAuth client registers.
+	// login redirects to (http://localhost:PORT); 0 means 8030, the port
+	// the default OAuth clients register.
 	RedirectPort int
 	// LoginTimeout bounds the wait for the user to log in; 0 means 2m.
 	LoginTimeout time.Duration
@@ -66,7 +66,8 @@ type U2MOptions struct {
 // WithOAuthU2M authenticates with OAuth user-to-machine login, replacing
 // any other credentials: the first request opens the browser at
 // https://HOST/oidc/v1/authorize (authorization code with PKCE, S256, scopes
-// sql and offline_access) for clientID ("" means databricks-cli), receives
+// sql and offline_access) for clientID ("" means the public client Databricks registers for its
+// SQL connectors: databricks-sql-connector, or on Azure its Azure app ID), receives
 // the redirect on a loopback listener, and redeems the code at
 // https://HOST/oidc/v1/token. The access token is refreshed with the refresh
 // token a minute before it expires, and both are cached on disk.

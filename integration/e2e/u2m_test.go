@@ -33,7 +33,7 @@ func fakeOIDC(t *testing.T, logins *int) *httptest.Server {
 	mux.HandleFunc("/oidc/v1/authorize", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		back, err := url.Parse(q.Get("redirect_uri"))
-		if err != nil || q.Get("code_challenge_method") != "S256" || q.Get("client_id") != "databricks-cli" {
+		if err != nil || q.Get("code_challenge_method") != "S256" || q.Get("client_id") != "databricks-sql-connector" {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
