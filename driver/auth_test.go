@@ -97,18 +97,8 @@ func TestOAuthM2M(t *testing.T) {
 	if got, want := c.tokenURL(), srv.URL+"/oidc/v1/token"; got != want {
 		t.Errorf("got tokenURL %q, want %q", got, want)
 	}
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	a, err := authenticatorFor(c, &http.Client{Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
-	if err := a.Authenticate(r); err != nil {
-		t.Fatal(err)
-	}
-	if got := r.Header.Get("Authorization"); got != "Bearer m2m-token" {
-		t.Errorf("got Authorization %q, want %q", got, "Bearer m2m-token")
+	if got, want := authorization(t, c), "Bearer m2m-token"; got != want {
+		t.Errorf("got Authorization %q, want %q", got, want)
 	}
 	if id, _, ok := (&http.Request{Header: http.Header{"Authorization": {auth}}}).BasicAuth(); !ok || id != "client-id" || path != "/oidc/v1/token" {
 		t.Errorf("got a token request to %s with client authentication %q, want one to /oidc/v1/token as client-id", path, auth)
@@ -141,18 +131,8 @@ func TestTokenFederationConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	a, err := authenticatorFor(c, &http.Client{Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
-	if err := a.Authenticate(r); err != nil {
-		t.Fatal(err)
-	}
-	if got := r.Header.Get("Authorization"); got != "Bearer federated-token" {
-		t.Errorf("got Authorization %q, want %q", got, "Bearer federated-token")
+	if got, want := authorization(t, c), "Bearer federated-token"; got != want {
+		t.Errorf("got Authorization %q, want %q", got, want)
 	}
 	if path != "/oidc/v1/token" || subject != jwt || clientID != "sp-1" {
 		t.Errorf("got an exchange at %s of subject %q for client %q, want /oidc/v1/token, the JWT, sp-1", path, subject, clientID)
@@ -219,4 +199,21 @@ func TestOAuthU2MConfig(t *testing.T) {
 	if u := c.u2mConfig(nil); u.CacheDir != "" {
 		t.Errorf("NoCache: got cache dir %q", u.CacheDir)
 	}
+}
+
+// authorization is the Authorization header that c's authenticator sets
+// on a request.
+func authorization(t *testing.T, c *Config) string {
+	t.Helper()
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	a, err := authenticatorFor(c, &http.Client{Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "http://h/p", nil)
+	if err := a.Authenticate(r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Header.Get("Authorization")
 }

@@ -104,19 +104,11 @@ func helper(role string) error {
 		}
 		return saveToken(tokenFile, exc)
 	case "read":
-		tok, err := os.ReadFile(tokenFile)
-		if err != nil {
-			return err
-		}
-		db, err := async.Open(os.Getenv(dsnEnv))
+		db, exc, err := resume(tokenFile)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		exc, err := db.ParseExecution(string(tok))
-		if err != nil {
-			return err
-		}
 		rows, _, err := db.Wait(ctx, exc)
 		if err != nil {
 			return err
@@ -175,25 +167,36 @@ func printRows(rows *sql.Rows) error {
 
 // helperCancel reads the token and cancels the execution twice.
 func helperCancel(ctx context.Context, tokenFile string) error {
-	tok, err := os.ReadFile(tokenFile)
-	if err != nil {
-		return err
-	}
-	db, err := async.Open(os.Getenv(dsnEnv))
+	db, exc, err := resume(tokenFile)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	exc, err := db.ParseExecution(string(tok))
-	if err != nil {
-		return err
-	}
 	for range 2 {
 		if err := db.CancelExecution(ctx, exc); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// resume opens a DB on the helper's DSN and parses the execution whose token
+// is in tokenFile. The caller closes the DB.
+func resume(tokenFile string) (*async.DB, *async.Execution, error) {
+	tok, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := async.Open(os.Getenv(dsnEnv))
+	if err != nil {
+		return nil, nil, err
+	}
+	exc, err := db.ParseExecution(string(tok))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, exc, nil
 }
 
 // saveToken writes the token of e to path atomically.
