@@ -36,6 +36,10 @@
 // SQLSTATE, in Execution.Err. Errors are for transport problems and invalid
 // or foreign executions.
 //
+// The context's driver options apply to the submission as in database/sql:
+// driver.WithQueryTags tags the statement in the warehouse's query history,
+// driver.WithStatementIDCallback reports its ID.
+//
 // # Statuses
 //
 // Status has a value for each of the nine server states (TOperationState)

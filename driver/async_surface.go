@@ -75,7 +75,7 @@ func (c *Connector) SubmitDetached(ctx context.Context, query string, args ...an
 	if err != nil {
 		return OperationRef{}, OperationStatus{}, err
 	}
-	ref, err := c.hs.SubmitDetached(ctx, query, hs2.ExecOptions{Params: params, Submitted: statementIDCallback(ctx)})
+	ref, err := c.hs.SubmitDetached(ctx, query, hs2.ExecOptions{Params: params, QueryTags: queryTags(ctx), Submitted: statementIDCallback(ctx)})
 	if ref.Op.IsZero() {
 		return OperationRef{}, OperationStatus{}, err
 	}

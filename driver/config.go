@@ -87,6 +87,12 @@ type Config struct {
 	// SessionParams is the session configuration sent when a session opens
 	// (DSN: every parameter the driver does not know).
 	SessionParams map[string]string
+	// QueryTags are the session's query tags, sent as the session
+	// configuration QUERY_TAGS; the warehouse shows them in its query
+	// history with each statement's own (WithQueryTags). Keys must be
+	// non-empty and hold no ',' or ':' (DSN: queryTags, as key:value pairs
+	// joined by ',', with '\' escaping ',' ':' and '\' in values).
+	QueryTags map[string]string
 	// Location is the time zone of TIMESTAMP values (DSN: location, an IANA
 	// name; nil means UTC).
 	Location *time.Location
@@ -165,6 +171,7 @@ func NewConfig() *Config {
 func (c *Config) Clone() *Config {
 	n := *c
 	n.SessionParams = maps.Clone(c.SessionParams)
+	n.QueryTags = maps.Clone(c.QueryTags)
 	if c.TLSConfig != nil {
 		n.TLSConfig = c.TLSConfig.Clone()
 	}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/asyncsql/databricks/internal/hs2"
 )
 
 // ErrInvalidConfig is wrapped by every error of ParseDSN and Config.Validate.
@@ -75,6 +77,16 @@ func (c *Config) Validate() error {
 		}
 		if p, ok := lookupDSNParam(k); ok {
 			return configErr("sessionParams", "%s is a DSN parameter of the driver", p.name)
+		}
+	}
+	if err := hs2.CheckQueryTags(c.QueryTags); err != nil {
+		return configErr("queryTags", "%s", strings.TrimPrefix(err.Error(), hs2.ErrQueryTag.Error()+": "))
+	}
+	if len(c.QueryTags) > 0 {
+		for k := range c.SessionParams {
+			if strings.EqualFold(k, hs2.SessionTagsKey) {
+				return configErr("queryTags", "cannot be combined with the session parameter %s", k)
+			}
 		}
 	}
 	if err := c.validAuth(); err != nil {

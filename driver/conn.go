@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	sqldriver "database/sql/driver"
 
@@ -173,6 +174,7 @@ func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedVal
 	op, err := cn.c.hs.Execute(ctx, cn.sess, query, hs2.ExecOptions{
 		DirectResults: true,
 		Params:        params,
+		QueryTags:     queryTags(ctx),
 		Submitted:     statementIDCallback(ctx),
 	})
 	if hs2.NotRun(err) {
@@ -239,6 +241,23 @@ type stmtIDKey struct{}
 // returns, before the statement finishes. fn runs on the calling goroutine.
 func WithStatementIDCallback(ctx context.Context, fn func(id string)) context.Context {
 	return context.WithValue(ctx, stmtIDKey{}, fn)
+}
+
+type queryTagsKey struct{}
+
+// WithQueryTags returns a context whose statements carry tags as their query
+// tags, added to the session's (Config.QueryTags) with these winning on the
+// same key; the warehouse shows them in its query history. It works for
+// database/sql calls and for the async package's submissions. Keys must be
+// non-empty and hold no ',' or ':'; values are escaped as the server expects.
+// The map is copied.
+func WithQueryTags(ctx context.Context, tags map[string]string) context.Context {
+	return context.WithValue(ctx, queryTagsKey{}, maps.Clone(tags))
+}
+
+func queryTags(ctx context.Context) map[string]string {
+	tags, _ := ctx.Value(queryTagsKey{}).(map[string]string)
+	return tags
 }
 
 func statementIDCallback(ctx context.Context) func(string) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -74,6 +75,20 @@ func NewConnector(cfg *Config, opts ...Option) (*Connector, error) {
 	return conn, nil
 }
 
+// sessionParams is the session configuration: SessionParams and the query
+// tags as QUERY_TAGS.
+func (c *Config) sessionParams() map[string]string {
+	if len(c.QueryTags) == 0 {
+		return c.SessionParams
+	}
+	p := maps.Clone(c.SessionParams)
+	if p == nil {
+		p = map[string]string{}
+	}
+	p[hs2.SessionTagsKey] = hs2.FormatQueryTags(c.QueryTags)
+	return p
+}
+
 // newConnector builds a connector around an RPC service (tests inject a fake).
 func newConnector(cfg *Config, svc tcli.TCLIService) *Connector {
 	log := cfg.logger()
@@ -81,7 +96,7 @@ func newConnector(cfg *Config, svc tcli.TCLIService) *Connector {
 	c.hs = hs2.New(svc, hs2.Options{
 		Catalog:              cfg.Catalog,
 		Schema:               cfg.Schema,
-		SessionParams:        cfg.SessionParams,
+		SessionParams:        cfg.sessionParams(),
 		QueryTimeout:         cfg.QueryTimeout,
 		UseArrow:             cfg.UseArrow,
 		UseArrowComplexTypes: cfg.UseArrowComplexTypes,

@@ -14,7 +14,7 @@
 //
 // A DSN is [credentials@]host[:port]/http/path[?param=value&...]; see ParseDSN
 // and Config for the parameters (catalog, schema, maxRows, timeout,
-// userAgentEntry, location, useArrow, useLZ4, useArrowComplexTypes, retryMax,
+// userAgentEntry, queryTags, location, useArrow, useLZ4, useArrowComplexTypes, retryMax,
 // retryBudget, pollMin, pollMax, protocol, authType, useCloudFetch,
 // maxDownloads ...). Unknown
 // parameters become session configuration.
@@ -63,6 +63,17 @@
 // PollMin growing by half to PollMax. Cancelling the context cancels the
 // statement on the server. WithStatementIDCallback reports the statement ID as
 // soon as the server accepted the statement.
+//
+// # Query tags
+//
+// Query tags label statements in the warehouse's query history. The
+// session's come from Config.QueryTags (DSN queryTags, WithSessionQueryTags)
+// and go in the session configuration QUERY_TAGS; one statement's come from
+// WithQueryTags on its context and go in ExecuteStatement's confOverlay entry
+// query_tags, the server adding them to the session's. Both are key:value
+// pairs joined by ',' in sorted key order, '\', ':' and ',' of values and '\'
+// of keys escaped with '\'. Package async's submissions carry the tags of
+// their context too.
 //
 // # Parameters
 //

@@ -32,6 +32,8 @@ import (
 //	maxRows         rows per result page (default 100000)
 //	timeout         statement timeout
 //	userAgentEntry  added to the User-Agent header
+//	queryTags       session query tags: key:value pairs joined by ',' with
+//	                '\' escaping ',' ':' '\' in values (sent as QUERY_TAGS)
 //	location        IANA time zone of TIMESTAMP values (default UTC)
 //	useArrow        true|false: Arrow results (default true)
 //	useLZ4          true|false: LZ4-compressed Arrow results (default true)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asyncsql/databricks/internal/defaults"
+	"github.com/asyncsql/databricks/internal/hs2"
 )
 
 // dsnParam is one DSN parameter. The table dsnParams is the one description
@@ -137,6 +138,18 @@ var dsnParams = []dsnParam{
 		format: func(c *Config, _ revealSecrets) (string, bool) {
 			p := c.protocol()
 			return p, p != defaultProtocol(c.Host)
+		}},
+	{name: "queryTags",
+		parse: func(c *Config, v string) error {
+			tags, err := hs2.ParseQueryTags(v)
+			if err != nil {
+				return configErr("queryTags", "%s", strings.TrimPrefix(err.Error(), hs2.ErrQueryTag.Error()+": "))
+			}
+			c.QueryTags = tags
+			return nil
+		},
+		format: func(c *Config, _ revealSecrets) (string, bool) {
+			return hs2.FormatQueryTags(c.QueryTags), len(c.QueryTags) > 0
 		}},
 	durationParam("retryBudget", defaults.RetryBudget, zeroAllowed, zeroMeansDefault, func(c *Config) *time.Duration { return &c.RetryBudget }),
 	countParam("retryMax", defaults.RetryMax, func(c *Config) *int { return &c.RetryMax }),

@@ -1,6 +1,8 @@
 package driver
 
 import (
+	"errors"
+	"maps"
 	"net/url"
 	"os"
 	"reflect"
@@ -29,6 +31,7 @@ var dsnParamSamples = map[string]string{
 	"pollMax":              "10",
 	"pollMin":              "250ms",
 	"protocol":             "http",
+	"queryTags":            `team:eng,path:C\:\\x\,y,flag`,
 	"retryBudget":          "1m30s",
 	"retryMax":             "2",
 	"schema":               "default",
@@ -173,4 +176,43 @@ func TestDSNParamsDocumented(t *testing.T) {
 			t.Errorf("%s: README's default %q, want %s", p.name, d, p.def)
 		}
 	}
+}
+
+// TestQueryTagsConfig: the DSN's queryTags become Config.QueryTags and the
+// session configuration QUERY_TAGS; bad tags are ConfigErrors naming
+// queryTags.
+func TestQueryTagsConfig(t *testing.T) {
+	c, err := ParseDSN("h.example/p?queryTags=" + url.QueryEscape(`b:x\,y,a:1`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"a": "1", "b": "x,y"}; !maps.Equal(c.QueryTags, want) {
+		t.Fatalf("QueryTags = %q, want %q", c.QueryTags, want)
+	}
+	if got := c.sessionParams()["QUERY_TAGS"]; got != `a:1,b:x\,y` {
+		t.Errorf("session QUERY_TAGS = %q", got)
+	}
+	for _, dsn := range []string{"h.example/p?queryTags=a:1,a:2", "h.example/p?queryTags=" + url.QueryEscape(`a:\`), "h.example/p?queryTags=,"} {
+		if _, err := ParseDSN(dsn); !isConfigErr(err, "queryTags") {
+			t.Errorf("ParseDSN(%q) = %v, want a queryTags ConfigError", dsn, err)
+		}
+	}
+	for _, cfg := range []*Config{
+		{Host: "h.example", HTTPPath: "/p", QueryTags: map[string]string{"a:b": "v"}},
+		{Host: "h.example", HTTPPath: "/p", QueryTags: map[string]string{"a": "v"}, SessionParams: map[string]string{"query_tags": "b:w"}},
+	} {
+		if err := cfg.Validate(); !isConfigErr(err, "queryTags") {
+			t.Errorf("Validate(%v) = %v, want a queryTags ConfigError", cfg.QueryTags, err)
+		}
+	}
+	o := NewConfig()
+	WithSessionQueryTags(map[string]string{"k": "v"})(o)
+	if o.QueryTags["k"] != "v" {
+		t.Errorf("WithSessionQueryTags: QueryTags = %q", o.QueryTags)
+	}
+}
+
+func isConfigErr(err error, param string) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce) && ce.Field == param
 }

@@ -32,6 +32,10 @@ var (
 	// protocol version is below SPARK_CLI_SERVICE_PROTOCOL_V8. The driver never
 	// interpolates arguments into the query text.
 	ErrParametersNotSupported = hs2.ErrParametersNotSupported
+	// ErrInvalidQueryTag reports a statement's query tag (WithQueryTags) that
+	// cannot be sent: an empty key or one holding ',' or ':'. Nothing was
+	// sent.
+	ErrInvalidQueryTag = hs2.ErrQueryTag
 	// ErrTransactionsNotSupported is returned by BeginTx: the warehouse has no
 	// client-controlled transactions.
 	ErrTransactionsNotSupported = errors.New("databricks: transactions are not supported")

@@ -146,6 +146,17 @@ func WithSessionParams(params map[string]string) Option {
 	}
 }
 
+// WithSessionQueryTags adds tags to the session's query tags
+// (Config.QueryTags); WithQueryTags sets one statement's.
+func WithSessionQueryTags(tags map[string]string) Option {
+	return func(c *Config) {
+		if c.QueryTags == nil {
+			c.QueryTags = make(map[string]string, len(tags))
+		}
+		maps.Copy(c.QueryTags, tags)
+	}
+}
+
 // WithMaxRows sets the number of rows per result page.
 func WithMaxRows(n int64) Option {
 	return func(c *Config) { c.MaxRows = n }

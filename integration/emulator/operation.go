@@ -18,6 +18,7 @@ type operation struct {
 	query   string // the statement as DuckDB runs it
 	args    []driver.NamedValue
 	ns      namespace
+	tags    map[string]string // the session's query tags and the statement's over them
 
 	// hive marks an operation of a Hive-protocol session, served like by
 	// Apache Spark's Thrift server: FetchResults ignores startRowOffset

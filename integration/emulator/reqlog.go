@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,11 @@ type Request struct {
 	// (OpenSession, an unknown handle, a fault answered before processing).
 	StatementID string
 	Statement   string
+	// Tags are the statement's query tags as the query history shows them:
+	// the session's (configuration QUERY_TAGS) with the statement's own
+	// (ExecuteStatement's confOverlay query_tags) over them; nil when it
+	// has none.
+	Tags map[string]string
 	// State is the statement's state the reply reported (GetOperationStatus,
 	// ExecuteStatement's direct results); 0 when it reported none.
 	State   State
@@ -225,7 +231,7 @@ func (s *Server) note(ctx context.Context, op *operation, st *tcli.TStatus, stat
 	}
 	s.log.update(seq, func(r *Request) {
 		if op != nil {
-			r.StatementID, r.Statement = op.h.String(), loggedText(op.text)
+			r.StatementID, r.Statement, r.Tags = op.h.String(), loggedText(op.text), maps.Clone(op.tags)
 		}
 		r.Outcome = OutcomeOK
 		if st != nil && st.StatusCode != tcli.TStatusCode_SUCCESS_STATUS &&

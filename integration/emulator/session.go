@@ -16,7 +16,8 @@ type session struct {
 	h        handle
 	protocol tcli.TProtocolVersion
 
-	loc *time.Location // from the configuration key timezone, else UTC
+	loc  *time.Location    // from the configuration key timezone, else UTC
+	tags map[string]string // from the configuration key QUERY_TAGS
 
 	mu   sync.Mutex
 	ns   namespace
@@ -96,7 +97,11 @@ func (s *Server) openSession(ctx context.Context, req *tcli.TOpenSessionReq) *tc
 		return &tcli.TOpenSessionResp{Status: errStatus("22023", "[INVALID_CONF_VALUE] invalid time zone: "+err.Error()),
 			ServerProtocolVersion: proto}
 	}
-	sess := &session{h: newHandle(), protocol: proto, loc: loc, ns: ns, conf: conf, ops: map[handleKey]*operation{}}
+	tags, err := sessionTags(conf)
+	if err != nil {
+		return &tcli.TOpenSessionResp{Status: invalidTags(err), ServerProtocolVersion: proto}
+	}
+	sess := &session{h: newHandle(), protocol: proto, loc: loc, tags: tags, ns: ns, conf: conf, ops: map[handleKey]*operation{}}
 	s.mu.Lock()
 	s.sessions[sess.h.guid] = sess
 	s.mu.Unlock()

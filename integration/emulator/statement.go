@@ -22,6 +22,11 @@ func (s *Server) executeStatement(ctx context.Context, req *tcli.TExecuteStateme
 	proto := sess.protocol
 	query := req.Statement
 	op := newOperation(sess.h.guid, req.Statement, nil, namespace{})
+	tags, err := statementTags(sess.tags, req)
+	if err != nil {
+		return &tcli.TExecuteStatementResp{Status: invalidTags(err)}, nil
+	}
+	op.tags = tags
 	if len(req.Parameters) > 0 {
 		// A warehouse binds native parameters whatever version the session
 		// negotiated (the Python connector asks for SPARK V7 and sends them);

@@ -90,6 +90,9 @@ type ExecOptions struct {
 	DirectResults bool
 	// Params are the statement's query parameters.
 	Params []*tcli.TSparkParameter
+	// QueryTags are the statement's query tags, sent in the confOverlay
+	// (StatementTagsKey); the server adds them to the session's.
+	QueryTags map[string]string
 	// Submitted, when set, is called with the statement ID as soon as the
 	// server has accepted the statement, on the calling goroutine.
 	Submitted func(id string)
@@ -134,6 +137,12 @@ func (c *Client) BuildExecute(s *Session, query string, o ExecOptions) (*tcli.TE
 			return nil, ErrParametersNotSupported
 		}
 		req.Parameters = o.Params
+	}
+	if len(o.QueryTags) > 0 {
+		if err := CheckQueryTags(o.QueryTags); err != nil {
+			return nil, err
+		}
+		req.ConfOverlay = map[string]string{StatementTagsKey: FormatQueryTags(o.QueryTags)}
 	}
 	return req, nil
 }
