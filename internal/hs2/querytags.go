@@ -52,12 +52,14 @@ func FormatQueryTags(tags map[string]string) string {
 	return b.String()
 }
 
+// escapeTag writes s with a '\' before each byte in special (all ASCII),
+// byte for byte, so that text that is not UTF-8 passes unchanged.
 func escapeTag(b *strings.Builder, s, special string) {
-	for _, r := range s {
-		if strings.ContainsRune(special, r) {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(special, s[i]) >= 0 {
 			b.WriteByte('\\')
 		}
-		b.WriteRune(r)
+		b.WriteByte(s[i])
 	}
 }
 

@@ -78,3 +78,28 @@ func TestBuildExecuteQueryTags(t *testing.T) {
 		t.Errorf("bad key: got %v, want ErrQueryTag", err)
 	}
 }
+
+// FuzzParseQueryTags: any input parses or fails with ErrQueryTag, and what
+// parses (with keys CheckQueryTags accepts) is written and read back
+// unchanged.
+func FuzzParseQueryTags(f *testing.F) {
+	for _, s := range []string{"", "a:1", `a:b\,c\:d\\e,f`, `k\\ey:v`, "a,b:", `a:\`, "a:1,a:2", ",,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tags, err := ParseQueryTags(s)
+		if err != nil {
+			if !errors.Is(err, ErrQueryTag) {
+				t.Fatalf("ParseQueryTags(%q): %v, want ErrQueryTag", s, err)
+			}
+			return
+		}
+		if CheckQueryTags(tags) != nil {
+			return
+		}
+		again, err := ParseQueryTags(FormatQueryTags(tags))
+		if err != nil || !maps.Equal(again, tags) {
+			t.Fatalf("%q: parsed %q, written %q, read back %q, %v", s, tags, FormatQueryTags(tags), again, err)
+		}
+	})
+}
