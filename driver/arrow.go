@@ -8,10 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/results"
 	"github.com/asyncsql/databricks/internal/stmterr"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // ArrowIterator yields the Arrow record batches of a result without converting
@@ -54,18 +52,18 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 		if err != nil {
 			return err
 		}
-		if !op.HasResultSet() {
-			cn.c.hs.Cleanup(ctx, op, hs2.Close)
-			return stmterr.Errorf(op.ID, "%w: no result set", ErrNoArrow)
+		if !op.hasResultSet() {
+			op.release(ctx)
+			return stmterr.Errorf(op.statementID(), "%w: no result set", ErrNoArrow)
 		}
-		r, err := cn.c.openRows(ctx, op, rowsOptions{orientation: tcli.TFetchOrientation_FETCH_NEXT, records: results.RecordsRetained})
+		r, err := cn.c.openRows(ctx, op, rowsOptions{records: results.RecordsRetained})
 		if err != nil {
-			cn.c.hs.Cleanup(ctx, op, hs2.Close)
+			op.release(ctx)
 			return err
 		}
 		if r.ar == nil {
 			r.Close()
-			return stmterr.Errorf(op.ID, "%w", ErrNoArrow)
+			return stmterr.Errorf(r.id, "%w", ErrNoArrow)
 		}
 		it = &arrowIter{r: r}
 		return nil
@@ -110,7 +108,7 @@ func (it *arrowIter) Schema() *arrow.Schema { return it.r.ar.Schema() }
 func (it *arrowIter) Err() error { return it.err }
 
 // StatementID implements ArrowIterator.
-func (it *arrowIter) StatementID() string { return it.r.op.ID }
+func (it *arrowIter) StatementID() string { return it.r.id }
 
 // Close implements ArrowIterator.
 func (it *arrowIter) Close() error {

@@ -8,9 +8,6 @@ import (
 	"time"
 
 	sqldriver "database/sql/driver"
-
-	"github.com/asyncsql/databricks/internal/hs2"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // This file is the driver's surface for statements that outlive the call,
@@ -36,20 +33,6 @@ type OperationStatus struct {
 // Terminal reports whether the state is final.
 func (s OperationStatus) Terminal() bool { return s.State.Terminal() }
 
-func (c *Connector) statusFromResp(resp *tcli.TGetOperationStatusResp, stmtID string) OperationStatus {
-	st := OperationStatus{State: stateOf(resp.GetOperationState()), RowsAffected: resp.GetNumModifiedRows(), HasResultSet: resp.GetHasResultSet()}
-	if resp.OperationStarted != nil && *resp.OperationStarted > 0 {
-		st.Started = time.UnixMilli(*resp.OperationStarted).UTC()
-	}
-	if resp.OperationCompleted != nil && *resp.OperationCompleted > 0 {
-		st.Completed = time.UnixMilli(*resp.OperationCompleted).UTC()
-	}
-	if st.State.Terminal() && st.State != StateFinished {
-		st.Err = c.hs.StateError(resp, stmtID)
-	}
-	return st
-}
-
 // SubmitDetached runs a statement in a new session of its own, which no
 // connection pool owns, without results returned inline, so that the
 // statement outlives the call, db.Close and the process: it runs until it
@@ -71,15 +54,7 @@ func (c *Connector) SubmitDetached(ctx context.Context, query string, args ...an
 	if err != nil {
 		return OperationRef{}, OperationStatus{}, err
 	}
-	params, err := queryParams(nil, nargs)
-	if err != nil {
-		return OperationRef{}, OperationStatus{}, err
-	}
-	ref, err := c.hs.SubmitDetached(ctx, query, hs2.ExecOptions{Params: params, QueryTags: queryTags(ctx), Submitted: statementIDCallback(ctx)})
-	if ref.Op.IsZero() {
-		return OperationRef{}, OperationStatus{}, err
-	}
-	return OperationRef{ref}, OperationStatus{State: StateInitialized, HasResultSet: ref.HasResultSet}, err
+	return c.be.submitDetached(ctx, query, nargs)
 }
 
 // namedArgs converts query arguments as database/sql does for this driver.
@@ -114,11 +89,7 @@ func (c *Connector) OperationStatus(ctx context.Context, ref OperationRef) (Oper
 	if err := c.checkRef(ref); err != nil {
 		return OperationStatus{}, err
 	}
-	resp, err := c.hs.Status(ctx, ref.ref.Handle())
-	if err != nil {
-		return OperationStatus{}, err
-	}
-	return c.statusFromResp(resp, ref.StatementID()), nil
+	return c.be.status(ctx, ref)
 }
 
 // checkRef is the error of an operation method called with ref: ErrClosed
@@ -148,11 +119,11 @@ func (c *Connector) OperationRows(ctx context.Context, ref OperationRef) (sqldri
 	if !ref.HasResultSet() {
 		return &emptyRows{}, nil
 	}
-	op, err := c.hs.FirstPage(ctx, ref.ref)
+	op, err := c.be.refOperation(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.newRows(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
+	r, err := c.openRows(ctx, op, rowsOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +136,7 @@ func (c *Connector) CancelOperation(ctx context.Context, ref OperationRef) error
 	if err := c.checkRef(ref); err != nil {
 		return err
 	}
-	return c.hs.CancelOperation(ctx, ref.ref.Handle())
+	return c.be.cancel(ctx, ref)
 }
 
 // CloseOperation closes an operation with its result, then its dedicated
@@ -174,7 +145,7 @@ func (c *Connector) CloseOperation(ctx context.Context, ref OperationRef) error 
 	if err := c.checkRef(ref); err != nil {
 		return err
 	}
-	return c.hs.CloseRef(ctx, ref.ref)
+	return c.be.closeRef(ctx, ref)
 }
 
 // ConnectorOf returns the Connector behind db, a *sql.DB of this driver

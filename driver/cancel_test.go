@@ -42,7 +42,7 @@ func TestCancelDuringExecute(t *testing.T) {
 			t.Fatalf("got %v, want context.Canceled", err)
 		}
 		close(s.Block)
-		e.c.hs.Close()
+		e.c.thrift().hs.Close()
 		op := e.operation(e.fake.LastStatementID())
 		if !op.Closed || !op.Canceled {
 			t.Fatalf("got %+v, want the operation closed and canceled", op)

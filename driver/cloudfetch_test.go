@@ -22,7 +22,7 @@ func TestCloudFetchGating(t *testing.T) {
 	} {
 		cfg := NewConfig()
 		cfg.UseCloudFetch = tc.use
-		req, err := newConnector(cfg, nil).hs.BuildExecute(&hs2.Session{Protocol: tc.proto}, "q", hs2.ExecOptions{})
+		req, err := newConnector(cfg, nil).thrift().hs.BuildExecute(&hs2.Session{Protocol: tc.proto}, "q", hs2.ExecOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,9 +7,6 @@ import (
 	"maps"
 
 	sqldriver "database/sql/driver"
-
-	"github.com/asyncsql/databricks/internal/hs2"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // connState is the life of a connection.
@@ -28,7 +25,7 @@ const (
 // conn is one server session. database/sql serialises its use.
 type conn struct {
 	c     *Connector
-	sess  *hs2.Session
+	sess  session
 	state connState
 	// ownConnector is set for connections from Driver.Open: Close also
 	// closes their private connector.
@@ -78,7 +75,7 @@ func (cn *conn) Close() error {
 	var err error
 	if cn.state == connOpen {
 		// (A bad connection's session is unknown to the server.)
-		err = cn.c.hs.CloseSession(context.Background(), cn.sess)
+		err = cn.sess.close(context.Background())
 	}
 	cn.state = connClosed
 	if cn.ownConnector {
@@ -144,8 +141,8 @@ func (cn *conn) ExecContext(ctx context.Context, query string, args []sqldriver.
 	if err != nil {
 		return nil, err
 	}
-	n := op.RowsAffected()
-	cn.c.hs.Cleanup(ctx, op, hs2.Close)
+	n := op.rowsAffected()
+	op.release(ctx)
 	return result(n), nil
 }
 
@@ -155,69 +152,35 @@ func (cn *conn) query(ctx context.Context, query string, args []sqldriver.NamedV
 	if err != nil {
 		return nil, err
 	}
-	return cn.c.rowsOf(ctx, op, tcli.TFetchOrientation_FETCH_NEXT)
+	return cn.c.rowsOf(ctx, op)
 }
 
 // run submits a statement on the connection's session and waits for it to
-// finish.
-func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedValue) (*hs2.Operation, error) {
+// finish. An error for which nothing ran marks the connection bad.
+func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedValue) (operation, error) {
 	switch cn.state {
 	case connClosed:
 		return nil, ErrClosed
 	case connBad:
 		return nil, sqldriver.ErrBadConn
 	}
-	params, err := queryParams(cn.sess, args)
-	if err != nil {
-		return nil, err
-	}
-	op, err := cn.c.hs.Execute(ctx, cn.sess, query, hs2.ExecOptions{
-		DirectResults: true,
-		Params:        params,
-		QueryTags:     queryTags(ctx),
-		Submitted:     statementIDCallback(ctx),
-	})
-	if hs2.NotRun(err) {
+	op, err := cn.sess.execute(ctx, query, args)
+	if errors.Is(err, sqldriver.ErrBadConn) {
 		cn.state = connBad
-		return nil, badConn(err)
 	}
-	if err != nil {
-		return nil, err
-	}
-	st, err := cn.c.hs.Wait(ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	if err := cn.c.hs.Outcome(st, op.ID); err != nil {
-		cn.c.hs.Cleanup(ctx, op, hs2.Close)
-		return nil, err
-	}
-	return op, nil
-}
-
-// queryParams builds the parameters of a statement for a session: none
-// without arguments, ErrParametersNotSupported below the protocol that
-// carries them.
-func queryParams(s *hs2.Session, args []sqldriver.NamedValue) ([]*tcli.TSparkParameter, error) {
-	if len(args) == 0 {
-		return nil, nil
-	}
-	if s != nil && !s.Parameters() {
-		return nil, ErrParametersNotSupported
-	}
-	return buildParameters(args)
+	return op, err
 }
 
 // rowsOf returns the rows of a finished operation (no columns when it has no
 // result set).
-func (c *Connector) rowsOf(ctx context.Context, op *hs2.Operation, orientation tcli.TFetchOrientation) (sqldriver.Rows, error) {
-	if !op.HasResultSet() {
-		c.hs.Cleanup(ctx, op, hs2.Close)
+func (c *Connector) rowsOf(ctx context.Context, op operation) (sqldriver.Rows, error) {
+	if !op.hasResultSet() {
+		op.release(ctx)
 		return &emptyRows{}, nil
 	}
-	r, err := c.newRows(ctx, op, orientation)
+	r, err := c.openRows(ctx, op, rowsOptions{})
 	if err != nil {
-		c.hs.Cleanup(ctx, op, hs2.Close)
+		op.release(ctx)
 		return nil, err
 	}
 	return r, nil

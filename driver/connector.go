@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 
 	sqldriver "database/sql/driver"
 
-	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -24,7 +22,7 @@ import (
 // the *sql.DB opened with sql.OpenDB) to release them.
 type Connector struct {
 	cfg        *Config
-	hs         *hs2.Client
+	be         backend
 	httpClient *http.Client
 	ownsHTTP   bool
 	log        *slog.Logger
@@ -75,38 +73,10 @@ func NewConnector(cfg *Config, opts ...Option) (*Connector, error) {
 	return conn, nil
 }
 
-// sessionParams is the session configuration: SessionParams and the query
-// tags as QUERY_TAGS.
-func (c *Config) sessionParams() map[string]string {
-	if len(c.QueryTags) == 0 {
-		return c.SessionParams
-	}
-	p := maps.Clone(c.SessionParams)
-	if p == nil {
-		p = map[string]string{}
-	}
-	p[hs2.SessionTagsKey] = hs2.FormatQueryTags(c.QueryTags)
-	return p
-}
-
 // newConnector builds a connector around an RPC service (tests inject a fake).
 func newConnector(cfg *Config, svc tcli.TCLIService) *Connector {
-	log := cfg.logger()
-	c := &Connector{cfg: cfg, log: log}
-	c.hs = hs2.New(svc, hs2.Options{
-		Catalog:              cfg.Catalog,
-		Schema:               cfg.Schema,
-		SessionParams:        cfg.sessionParams(),
-		QueryTimeout:         cfg.QueryTimeout,
-		UseArrow:             cfg.UseArrow,
-		UseArrowComplexTypes: cfg.UseArrowComplexTypes,
-		UseLZ4:               cfg.UseLZ4,
-		UseCloudFetch:        cfg.UseCloudFetch,
-		MaxRows:              c.maxRows(),
-		Poll:                 cfg.pollPolicy(),
-		Logger:               log,
-		NewError:             newServerError,
-	})
+	c := &Connector{cfg: cfg, log: cfg.logger()}
+	c.be = newThriftBackend(c, svc)
 	return c
 }
 
@@ -115,21 +85,11 @@ func (c *Connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 	if c.isClosed() {
 		return nil, ErrClosed
 	}
-	s, err := c.openSession(ctx)
+	s, err := c.be.openSession(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &conn{c: c, sess: s}, nil
-}
-
-// openSession opens a session; an unknown session handle (the server
-// cannot have run anything) is marked for database/sql to retry.
-func (c *Connector) openSession(ctx context.Context) (*hs2.Session, error) {
-	s, err := c.hs.OpenSession(ctx)
-	if hs2.NotRun(err) {
-		err = badConn(err)
-	}
-	return s, err
 }
 
 // Driver implements driver.Connector. The driver it returns knows c, so
@@ -185,7 +145,7 @@ func (c *Connector) shutdown() {
 	if c.closed.Swap(true) {
 		return
 	}
-	c.hs.Close()
+	c.be.close()
 	if c.ownsHTTP && c.httpClient != nil {
 		c.httpClient.CloseIdleConnections()
 	}

@@ -54,7 +54,7 @@ func FuzzDirectResults(f *testing.F) {
 			Handle: &tcli.TOperationHandle{OperationId: &tcli.THandleIdentifier{GUID: make([]byte, 16)}},
 			Direct: d, Lifetime: hs2.Closed,
 		}
-		r, err := e.c.newRows(context.Background(), op, tcli.TFetchOrientation_FETCH_NEXT)
+		r, err := e.c.openRows(context.Background(), &thriftOp{b: e.c.thrift(), op: op}, rowsOptions{})
 		if err != nil {
 			return
 		}

@@ -12,10 +12,8 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/colset"
-	"github.com/asyncsql/databricks/internal/hs2"
 	"github.com/asyncsql/databricks/internal/results"
 	"github.com/asyncsql/databricks/internal/stmterr"
-	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // rows converts the batches of a result set for database/sql: Arrow records
@@ -23,8 +21,10 @@ import (
 // through colset. Fetching, read-ahead, decompression and downloads are the
 // results.Source's.
 type rows struct {
-	c    *Connector
-	op   *hs2.Operation
+	c  *Connector
+	op operation
+	// id is the statement ID, for errors.
+	id   string
 	cols []column
 	src  results.Source
 
@@ -59,8 +59,6 @@ const (
 
 // rowsOptions says how a result is read.
 type rowsOptions struct {
-	// orientation is that of the first FetchResults call.
-	orientation tcli.TFetchOrientation
 	// records says how long Arrow records are used: RecordsRetained when
 	// they reach the application (QueryArrow).
 	records results.RecordUse
@@ -75,87 +73,57 @@ var (
 	_ sqldriver.RowsColumnTypePrecisionScale   = (*rows)(nil)
 )
 
-// newRows prepares the result of a finished operation for Rows.Next (see
-// openRows).
-func (c *Connector) newRows(ctx context.Context, op *hs2.Operation, orientation tcli.TFetchOrientation) (*rows, error) {
-	return c.openRows(ctx, op, rowsOptions{orientation: orientation})
-}
-
-// openRows prepares the result of a finished operation: it reads the
-// metadata (from direct results or GetResultSetMetadata), plans the columns
-// once and opens the result's source.
-func (c *Connector) openRows(ctx context.Context, op *hs2.Operation, opts rowsOptions) (*rows, error) {
-	meta, err := c.hs.ResultSetMetadata(ctx, op)
+// openRows prepares the result of a finished operation: it asks the
+// backend for the result's description, plans the columns once and opens
+// the result's source.
+func (c *Connector) openRows(ctx context.Context, op operation, opts rowsOptions) (*rows, error) {
+	p, err := op.result(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	var first *tcli.TFetchResultsResp
-	if op.Direct != nil {
-		first = op.Direct.ResultSet
-	}
-	r := &rows{c: c, op: op, ctx: ctx}
-	src := results.Config{
-		Fetch: func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
-			return c.hs.FetchResults(ctx, req, op.ID)
-		},
-		Handle: op.Handle, StatementID: op.ID,
-		LZ4:     meta.GetLz4Compressed(),
-		Records: opts.records,
-		First:   first, ServerClosed: op.Lifetime == hs2.Closed, SparkProtocol: op.SparkProtocol(),
-		Orientation: opts.orientation,
-		MaxRows:     c.maxRows(), MaxDownloads: c.cfg.maxDownloads(),
-		HTTPClient: c.httpClient, Log: c.log,
-	}
-	format := tcli.TSparkRowSetType_COLUMN_BASED_SET
-	if meta.ResultFormat != nil {
-		format = *meta.ResultFormat
-	}
-	switch format {
-	case tcli.TSparkRowSetType_ARROW_BASED_SET, tcli.TSparkRowSetType_URL_BASED_SET:
-		if err := r.planArrow(meta); err != nil {
+	r := &rows{c: c, op: op, id: op.statementID(), ctx: ctx}
+	src := p.source
+	switch src.Format {
+	case results.ArrowPages, results.Links:
+		if err := r.planArrow(p); err != nil {
 			return nil, err
 		}
-		src.Reader, src.Format = r.ar, results.ArrowPages
-		if format == tcli.TSparkRowSetType_URL_BASED_SET {
-			src.Format = results.Links
-		}
-	case tcli.TSparkRowSetType_COLUMN_BASED_SET:
-		r.cols = newPlan(meta.Schema, nil)
+		src.Reader = r.ar
+	case results.ColumnPages:
+		r.cols = newPlan(p.schema, nil)
 		types := make([]colset.ColumnType, len(r.cols))
 		for i, col := range r.cols {
 			types[i] = colset.ColumnType{Type: col.typ, Scale: int(col.scale)}
 		}
 		dec, err := colset.NewDecoder(types, colset.Options{Location: c.location(), TextZone: c.sessionZone()})
 		if err != nil {
-			return nil, stmterr.Errorf(op.ID, "%w", err)
+			return nil, stmterr.Errorf(r.id, "%w", err)
 		}
-		r.dec, src.Format = dec, results.ColumnPages
-	default:
-		return nil, stmterr.Errorf(op.ID, "%w: %s", ErrUnsupportedResult, format)
+		r.dec = dec
 	}
 	r.src = results.Open(ctx, src)
 	return r, nil
 }
 
 // planArrow builds the Arrow reader and the columns of an Arrow result.
-func (r *rows) planArrow(meta *tcli.TGetResultSetMetadataResp) error {
-	id := r.op.ID
-	if len(meta.ArrowSchema) == 0 {
+func (r *rows) planArrow(p resultPlan) error {
+	id := r.id
+	if len(p.arrowSchema) == 0 {
 		// Not something the server reported as an error: the reply lacks
 		// what the driver needs to read it.
 		return stmterr.Errorf(id, "%w: Arrow result without an Arrow schema", ErrUnsupportedResult)
 	}
-	ar, err := arrowbatch.NewReader(meta.ArrowSchema, arrowbatch.Options{Location: r.c.location()})
+	ar, err := arrowbatch.NewReader(p.arrowSchema, arrowbatch.Options{Location: r.c.location()})
 	if err != nil {
 		return stmterr.Errorf(id, "%w", err)
 	}
 	r.ar = ar
-	r.cols = newPlan(meta.Schema, ar.Schema())
+	r.cols = newPlan(p.schema, ar.Schema())
 	if ar.NumColumns() == 0 && len(r.cols) > 0 {
 		// Servers answer the empty result of a command so: an Arrow
 		// schema without fields, no batches. The columns are the table
 		// schema's, and a batch with rows is an error.
-		r.cols, r.noFields = newPlan(meta.Schema, nil), true
+		r.cols, r.noFields = newPlan(p.schema, nil), true
 	} else if len(r.cols) != ar.NumColumns() {
 		ar.Close()
 		return stmterr.Errorf(id, "Arrow schema has %d columns, table schema %d", ar.NumColumns(), len(r.cols))
@@ -203,10 +171,10 @@ func (r *rows) advance() error {
 			return err
 		}
 		if r.noFields && rec.NumRows() > 0 {
-			return stmterr.Errorf(r.op.ID, "%w: %d rows of an Arrow schema without fields", ErrCorruptResult, rec.NumRows())
+			return stmterr.Errorf(r.id, "%w: %d rows of an Arrow schema without fields", ErrCorruptResult, rec.NumRows())
 		}
 		if err := r.ar.Bind(rec); err != nil {
-			return stmterr.Errorf(r.op.ID, "%w", err)
+			return stmterr.Errorf(r.id, "%w", err)
 		}
 		r.n, r.row = int(rec.NumRows()), 0
 		return nil
@@ -217,7 +185,7 @@ func (r *rows) advance() error {
 	}
 	p, err := r.dec.Decode(b.Columns)
 	if err != nil {
-		return stmterr.Errorf(r.op.ID, "%w", err)
+		return stmterr.Errorf(r.id, "%w", err)
 	}
 	r.cp, r.n, r.row = p, p.NumRows(), 0
 	return nil
@@ -247,7 +215,7 @@ func (r *rows) finish() {
 		return
 	}
 	r.state = rowsDone
-	r.c.hs.Cleanup(r.ctx, r.op, hs2.Close)
+	r.op.release(r.ctx)
 }
 
 // Close implements driver.Rows. It stops the source and closes the
@@ -262,7 +230,7 @@ func (r *rows) Close() error {
 	// a new reader's FETCH_FIRST.
 	read := r.state == rowsDone || r.row >= r.n && r.src.Exhausted()
 	mode := results.CancelFetch
-	if r.op.Lifetime == hs2.Kept && !read {
+	if r.op.kept() && !read {
 		mode = results.SettleFetch
 	}
 	r.src.Close(mode)
