@@ -194,4 +194,85 @@
 // alternately, elements of any of the types above or nested ARRAY and MAP,
 // at most 16 levels deep); they become DuckDB list and map expressions.
 // STRUCT parameters are refused.
+//
+// # Statement Execution API (REST)
+//
+// The same port serves Databricks' Statement Execution API under
+// /api/2.0/sql/statements, over the same engine and statement store: REST
+// and Thrift statements share execution, scripts (WithScript), fault rules,
+// parameters, types, error classes and the request log, whose entries name
+// the calls RESTSubmit ("rest.submit"), RESTStatus ("rest.status"),
+// RESTChunk ("rest.chunk"), RESTCancel ("rest.cancel") and RESTClose
+// ("rest.close"). Every call needs "Authorization: Bearer <token>": without
+// a bearer token HTTP 401 UNAUTHENTICATED, with a wrong one HTTP 403
+// PERMISSION_DENIED (neither is logged). Error replies are JSON
+// {"error_code", "message"}: 400 INVALID_PARAMETER_VALUE for a body that
+// is not a valid submission (malformed JSON, a field of the wrong type, no
+// statement or warehouse_id, wait_timeout other than "0s" or "5s".."50s",
+// an unknown enum value, CSV with INLINE, a parameter without a name: the
+// API binds named markers only) or a malformed statement ID; 404
+// RESOURCE_DOES_NOT_EXIST for another warehouse_id, 404 NOT_FOUND for an
+// unknown statement ID, 404 ENDPOINT_NOT_FOUND and 405 for other paths and
+// methods; 413 for a body over WithMaxBodyBytes. Unknown fields are
+// ignored.
+//
+// POST /api/2.0/sql/statements runs statement (at most 16 MiB) with
+// catalog (ignored unless it is an attached DuckDB database, as for
+// Thrift), schema (unknown: the statement fails with 3F000), parameters
+// ({name, value, type}: a missing value is NULL, a missing type STRING),
+// row_limit, byte_limit and query_tags ([{key, value}], the first 20, in
+// Request.Tags). It waits up to wait_timeout (default 10s; "0s" answers at
+// once) for the statement to end; then on_wait_timeout CANCEL cancels a
+// statement still running (CONTINUE, the default, leaves it running). A
+// scripted statement answers its first step at once; each GET counts one
+// status poll of its steps. Failures to bind parameters make a FAILED
+// statement, as execution failures do.
+//
+// The reply, like GET /api/2.0/sql/statements/{id}, is {statement_id,
+// status{state, error{error_code, message}, sql_state}, manifest, result}.
+// States: PENDING, RUNNING, SUCCEEDED, FAILED (execution failures,
+// timeouts with error_code DEADLINE_EXCEEDED), CANCELED, CLOSED. A FAILED
+// statement's error_code is BAD_REQUEST for SQLSTATE classes 0A, 07, 21,
+// 22, 23, 3F and 42, ABORTED for 40, CANCELLED for 57014, else
+// INTERNAL_ERROR; sql_state is its SQLSTATE and the message the same text
+// Thrift clients see. Once SUCCEEDED, manifest holds format, schema
+// {column_count, columns[name, type_text (e.g. DECIMAL(10,2),
+// ARRAY<INT>), type_name (BOOLEAN, BYTE, SHORT, INT, LONG, FLOAT, DOUBLE,
+// STRING, BINARY, DATE, TIMESTAMP, DECIMAL with type_precision and
+// type_scale, INTERVAL, ARRAY, MAP, STRUCT, NULL), position from 0]},
+// total_chunk_count, chunks[chunk_index, row_offset, row_count,
+// byte_count], total_row_count, total_byte_count, truncated and, for
+// compressed results, result_compression "LZ4_FRAME"; byte counts only
+// with EXTERNAL_LINKS. result is chunk 0 (absent for a result without
+// rows; statements without a result set have column_count 0).
+//
+// The result is cut into chunks of RESTOptions.ChunkRows rows (default
+// 50,000). row_limit keeps that many rows and sets truncated when there
+// were more; byte_limit keeps the rows whose chunks fit in that many bytes
+// of the encoded result and sets truncated. disposition INLINE (default)
+// puts a chunk in the reply: JSON_ARRAY as data_array (rows of strings in
+// the Thrift text forms, JSON null for NULL), ARROW_STREAM as attachment
+// (base64 of an Arrow IPC stream, schema included); an INLINE result larger
+// than RESTOptions.InlineLimit (default 25 MiB) makes the statement FAILED
+// (BAD_REQUEST, 54000). EXTERNAL_LINKS answers external_links with one
+// link per chunk, served by the emulator under /files/ like Thrift result
+// links (LinkOptions of WithLinks apply when set, else a 15-minute
+// lifetime), with expiration (RFC 3339, UTC) and http_headers to send; a
+// download carrying an Authorization header is refused (HTTP 400), as
+// storage must never see the workspace token. The files are Arrow IPC
+// streams, compact JSON arrays or CSV (RFC 4180, a header row in chunk 0,
+// NULL as "null"). result_compression "LZ4_FRAME" makes ARROW_STREAM
+// chunks (attachments and files) one LZ4 frame each; other formats are
+// not compressed. Arrow types are those of a Thrift client asking for
+// native decimals, complex types and NULL. Every chunk carries
+// next_chunk_index and next_chunk_internal_link unless it is the last.
+//
+// GET .../{id}/result/chunks/{n} returns chunk n (an expired link is
+// refreshed by fetching its chunk again); it is 400 INVALID_STATE unless
+// the statement SUCCEEDED and 400 INVALID_PARAMETER_VALUE for an index out
+// of range. POST .../{id}/cancel cancels (a no-op once the statement
+// ended) and DELETE .../{id} closes; both answer {}. A statement ID alone
+// names a statement. Closed statements, and those nobody polled, fetched
+// or cancelled for RESTOptions.Retention (default 15 minutes), are gone
+// from OpenOperations and answer CLOSED.
 package emulator

@@ -16,8 +16,8 @@ import (
 // emulator: Thrift calls and result-file downloads alike, from Go
 // (WithFaults, InjectFault) or from cmd/emulator's -fault flag (ParseFault).
 //
-// A rule matches the requests for Method (every Thrift call when empty;
-// downloads only as Download). Of those, it lets Skip pass, then considers
+// A rule matches the requests for Method (every Thrift or REST call when
+// empty; downloads only as Download). Of those, it lets Skip pass, then considers
 // every Every-th one (each when Every is 0 or 1) and, when Rate is set,
 // affects a considered request with that probability; it affects Times
 // requests in all (1 when zero, no limit when negative). Rules are tried
@@ -40,8 +40,8 @@ import (
 //     size, which a client must not allocate by);
 //   - none of these: the request is processed normally (latency only).
 type Fault struct {
-	// Method is the call the rule applies to (e.g. ExecuteStatement), or
-	// Download; empty matches every Thrift call.
+	// Method is the call the rule applies to (e.g. ExecuteStatement,
+	// RESTSubmit), or Download; empty matches every Thrift and REST call.
 	Method Method
 	// Skip is how many matching requests pass before the rule applies.
 	Skip int
@@ -290,7 +290,8 @@ func ParseFault(s string) (Fault, error) {
 // as given (a call the emulator does not serve).
 func methodNamed(name string) Method {
 	for _, m := range []Method{OpenSession, CloseSession, ExecuteStatement, GetOperationStatus, CancelOperation,
-		CloseOperation, GetResultSetMetadata, FetchResults, Download} {
+		CloseOperation, GetResultSetMetadata, FetchResults, Download,
+		RESTSubmit, RESTStatus, RESTChunk, RESTCancel, RESTClose} {
 		if strings.EqualFold(name, string(m)) {
 			return m
 		}

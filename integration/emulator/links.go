@@ -265,7 +265,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, seq int64, don
 		done(status, OutcomeRefused)
 		httpError(w, status, reason)
 	}
-	if r.Method != http.MethodGet || o == nil {
+	if o == nil {
+		o = &defaultLinkOptions // the links of REST statements
+	}
+	if r.Method != http.MethodGet {
 		refuse(http.StatusMethodNotAllowed, "method not allowed")
 		return
 	}

@@ -35,6 +35,8 @@ type operation struct {
 	links    *LinkOptions
 	store    *fileStore
 	fileBase string
+	// rest is set for a statement of the Statement Execution API.
+	rest *restExec
 
 	runCtx   context.Context // the statement's context, until Close or its timeout
 	cancel   context.CancelFunc

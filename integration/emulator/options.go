@@ -29,6 +29,7 @@ type config struct {
 	links         *LinkOptions
 	scripts       []Script
 	logLimit      int
+	rest          RESTOptions
 }
 
 func defaultConfig() config {
@@ -43,6 +44,7 @@ func defaultConfig() config {
 		maxBodyBytes: 64 << 20,
 		logger:       slog.New(slog.DiscardHandler),
 		logLimit:     defaultLogLimit,
+		rest:         defaultRESTOptions,
 	}
 }
 

@@ -13,7 +13,8 @@ import (
 )
 
 // Method names what a request asked for: a TCLIService call, by the name
-// its Thrift message header carries, or Download.
+// its Thrift message header carries, a Statement Execution API call
+// (RESTSubmit and the other REST constants), or Download.
 type Method string
 
 // The calls the emulator serves, and result-file downloads.

@@ -44,6 +44,7 @@ type Server struct {
 	faults    faultSet
 	scripts   scripts
 	files     fileStore
+	rest      restStore
 
 	mu       sync.Mutex
 	sessions map[handleKey]*session
@@ -158,7 +159,7 @@ func (s *Server) initDatabase() error {
 // janitor evicts idle operations until the server closes.
 func (s *Server) janitor() {
 	defer s.wg.Done()
-	every := min(max(s.cfg.idleEviction/4, 10*time.Millisecond), time.Second)
+	every := min(max(min(s.cfg.idleEviction, s.cfg.rest.Retention)/4, 10*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -230,7 +230,11 @@ func (s *Server) evictIdle(now time.Time) {
 	s.mu.Lock()
 	var idle []*operation
 	for _, op := range s.ops {
-		if now.Sub(op.idleSince()) > s.cfg.idleEviction {
+		limit := s.cfg.idleEviction
+		if op.rest != nil {
+			limit = s.cfg.rest.Retention
+		}
+		if now.Sub(op.idleSince()) > limit {
 			idle = append(idle, op)
 		}
 	}

@@ -42,8 +42,17 @@
 //	-link-bytes-num N        bytesNum of every link instead of the file's size (negative: 0)
 //	-link-url-base URL       links point at URL/files/<id> instead of the emulator
 //
+// The Statement Execution API (REST, /api/2.0/sql/statements on the same
+// port):
+//
+//	-rest-chunk-rows 50000   rows of one result chunk
+//	-rest-inline-limit N     largest INLINE result in bytes (25 MiB)
+//	-rest-retention 15m      close statements nobody polls or fetches for this long
+//
 // Fault injection, repeatable, tried in order (see emulator.Fault and
-// emulator.ParseFault), for Thrift calls and result-file downloads alike:
+// emulator.ParseFault), for Thrift and REST calls (method=rest.submit,
+// rest.status, rest.chunk, rest.cancel, rest.close) and result-file
+// downloads alike:
 //
 //	-fault method=ExecuteStatement,times=2,status=503,retry-after=1s
 //	-fault method=FetchResults,skip=1,drop-response

@@ -49,8 +49,13 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	fs.StringVar(&lo.URLBase, "link-url-base", "", `base URL of the links in place of the emulator's "http://host:port" (a proxy, say)`)
 	fs.Int64Var(&lo.BytesNum, "link-bytes-num", 0, "bytesNum every link announces instead of the file's size (negative: 0, unknown; 0: the size)")
 
+	var ro emulator.RESTOptions
+	fs.IntVar(&ro.ChunkRows, "rest-chunk-rows", 50000, "rows of one result chunk of the Statement Execution API")
+	fs.Int64Var(&ro.InlineLimit, "rest-inline-limit", 25<<20, "largest INLINE result of the Statement Execution API, in bytes")
+	fs.DurationVar(&ro.Retention, "rest-retention", 15*time.Minute, "close REST statements nobody polls or fetches for this long")
+
 	var faults []emulator.Fault
-	fs.Func("fault", "fault rule, repeatable, tried in order: comma-separated method=M (a Thrift method or download), skip=N, every=N, rate=F, seed=N, times=N (-1: no limit), latency=D, jitter=D, status=CODE, retry-after=D, drop, drop-response, truncate, content-length=N", func(s string) error {
+	fs.Func("fault", "fault rule, repeatable, tried in order: comma-separated method=M (a Thrift method, rest.submit, rest.status, rest.chunk, rest.cancel, rest.close or download), skip=N, every=N, rate=F, seed=N, times=N (-1: no limit), latency=D, jitter=D, status=CODE, retry-after=D, drop, drop-response, truncate, content-length=N", func(s string) error {
 		f, err := emulator.ParseFault(s)
 		if err != nil {
 			return err
@@ -87,6 +92,8 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 		return nil, nil, errors.New("-batch-rows must be positive")
 	case *maxBody <= 0:
 		return nil, nil, errors.New("-max-body-bytes must be positive")
+	case ro.ChunkRows <= 0 || ro.InlineLimit <= 0 || ro.Retention <= 0:
+		return nil, nil, errors.New("-rest-chunk-rows, -rest-inline-limit and -rest-retention must be positive")
 	case *hold < 0:
 		return nil, nil, errors.New("-hold must not be negative")
 	}
@@ -108,6 +115,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 		emulator.WithMaxPageRows(*pageRows),
 		emulator.WithBatchRows(*batchRows),
 		emulator.WithMaxBodyBytes(*maxBody),
+		emulator.WithREST(ro),
 	}
 	if *linkThreshold >= 0 {
 		lo.ThresholdRows = *linkThreshold

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
+	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,11 +224,39 @@ func TestRunBadValues(t *testing.T) {
 	for _, args := range [][]string{
 		{"-idle-eviction", "0"}, {"-page-rows", "0"}, {"-batch-rows", "-1"},
 		{"-max-protocol", "spark-v42"}, {"-fault", "status=1"}, {"-fault", "drop,truncate"}, {"-hold", "-1s"},
-		{"-script", "steps=running"}, {"-script", "match=x;end=later"},
+		{"-script", "steps=running"}, {"-script", "match=x;end=later"}, {"-rest-chunk-rows", "0"}, {"-rest-retention", "0s"},
 	} {
 		var errb bytes.Buffer
 		if code := run(args, io.Discard, &errb); code != 2 || errb.Len() == 0 {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
 		}
+	}
+}
+
+// TestRESTFlags: -rest-chunk-rows cuts a Statement Execution API result into
+// chunks of that many rows.
+func TestRESTFlags(t *testing.T) {
+	s, _ := startWith(t, "-rest-chunk-rows", "10", "-warehouse-id", "wh1")
+	body := strings.NewReader(`{"statement": "SELECT * FROM range(25)", "warehouse_id": "wh1"}`)
+	req, err := http.NewRequest(http.MethodPost, "http://"+net.JoinHostPort(s.Host(), strconv.Itoa(s.Port()))+"/api/2.0/sql/statements", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Manifest struct {
+			TotalChunkCount int `json:"total_chunk_count"`
+		} `json:"manifest"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("HTTP %d: %v", resp.StatusCode, err)
+	}
+	if out.Manifest.TotalChunkCount != 3 {
+		t.Errorf("%d chunks, want 3", out.Manifest.TotalChunkCount)
 	}
 }

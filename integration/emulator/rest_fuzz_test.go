@@ -1,0 +1,51 @@
+package emulator
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzParseSubmit feeds arbitrary bodies to the REST submission decoder: it
+// must accept or refuse with a *badRequest, never panic, and what it
+// accepts must be servable (a wait the API allows, a known format).
+func FuzzParseSubmit(f *testing.F) {
+	f.Add([]byte(`{"statement":"SELECT 1","warehouse_id":"w"}`))
+	f.Add([]byte(`{"statement":"SELECT :a","warehouse_id":"w","parameters":[{"name":"a","value":"1","type":"INT"}],` +
+		`"wait_timeout":"5s","on_wait_timeout":"CANCEL","disposition":"EXTERNAL_LINKS","format":"ARROW_STREAM",` +
+		`"result_compression":"LZ4_FRAME","row_limit":10,"byte_limit":100,"query_tags":[{"key":"k","value":"v"}]}`))
+	f.Add([]byte(`{"statement":"x","warehouse_id":"w","wait_timeout":"050s"}`))
+	f.Add([]byte(`{"statement":"x","warehouse_id":"w","format":"CSV"}`))
+	f.Add([]byte(`{"statement": `))
+	f.Add([]byte(`[]`))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := parseSubmit(body)
+		if err != nil {
+			var bad *badRequest
+			if !errors.As(err, &bad) || bad.msg == "" {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if req.wait != 0 && (req.wait < 5e9 || req.wait > 50e9) {
+			t.Fatalf("wait %v accepted", req.wait)
+		}
+		switch req.format {
+		case "JSON_ARRAY", "ARROW_STREAM":
+		case "CSV":
+			if !req.links {
+				t.Fatal("CSV inline accepted")
+			}
+		default:
+			t.Fatalf("format %q accepted", req.format)
+		}
+		if req.Statement == "" || req.WarehouseID == "" || req.rowLimit < 0 || req.byteLimit < 0 || len(req.tags) > maxQueryTags {
+			t.Fatalf("accepted %+v", req)
+		}
+		for _, p := range req.Parameters {
+			if p.Name == "" {
+				t.Fatal("unnamed parameter accepted")
+			}
+		}
+	})
+}

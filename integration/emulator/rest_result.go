@@ -1,0 +1,437 @@
+package emulator
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// restExec is what a statement submitted through the Statement Execution
+// API asked for, and its result cut into chunks once it succeeded.
+type restExec struct {
+	format      string // JSON_ARRAY, ARROW_STREAM or CSV
+	links       bool   // EXTERNAL_LINKS, else INLINE
+	lz4         bool   // ARROW_STREAM chunks as LZ4 frames
+	rowLimit    int64  // the client's row_limit, 0 for none
+	byteLimit   int64  // the client's byte_limit, 0 for none
+	chunkRows   int
+	batchRows   int
+	inlineLimit int64
+
+	// Set by buildLocked, under the operation's mu.
+	built     bool
+	truncated bool
+	chunks    []restChunk
+	bytes     int64
+	failure   *opError // the result could not be served (INLINE over its limit)
+	failCode  string   // the failure's error_code
+}
+
+// restChunk is one chunk of a result: its rows and their encoding in the
+// statement's format (an Arrow IPC stream, a JSON array of rows, CSV).
+type restChunk struct {
+	offset, rows int
+	data         []byte
+}
+
+// restArrowOptions are the Arrow types of ARROW_STREAM results: decimals,
+// nested types and the NULL type as native Arrow types.
+var restArrowOptions = arrowOptions{decimalAsArrow: true, nullAsArrow: true, complexAsArrow: true}
+
+// buildLocked cuts op's result into chunks once; op.mu held and op
+// FINISHED. Rows beyond row_limit, and beyond byte_limit once the chunks'
+// bytes reach it, are left out and the result marked truncated.
+func (x *restExec) buildLocked(op *operation) {
+	if x.built {
+		return
+	}
+	x.built = true
+	total := 0
+	if op.hasResultSet && op.rows != nil {
+		total = op.rows.Len()
+	}
+	n := total
+	if x.rowLimit > 0 && int64(n) > x.rowLimit {
+		n, x.truncated = int(x.rowLimit), true
+	}
+	for off := 0; off < n; off += x.chunkRows {
+		end := min(off+x.chunkRows, n)
+		data, err := x.encode(op, off, end)
+		if err != nil {
+			x.fail("INTERNAL_ERROR", "XX000", "result chunk: "+err.Error())
+			return
+		}
+		if x.byteLimit > 0 && x.bytes+int64(len(data)) > x.byteLimit {
+			// Keep the share of this chunk's rows that fits.
+			keep := int(int64(end-off) * (x.byteLimit - x.bytes) / int64(len(data)))
+			x.truncated = true
+			if keep <= 0 {
+				break
+			}
+			if data, err = x.encode(op, off, off+keep); err != nil {
+				x.fail("INTERNAL_ERROR", "XX000", "result chunk: "+err.Error())
+				return
+			}
+			end = off + keep
+			x.chunks = append(x.chunks, restChunk{offset: off, rows: end - off, data: data})
+			x.bytes += int64(len(data))
+			break
+		}
+		x.chunks = append(x.chunks, restChunk{offset: off, rows: end - off, data: data})
+		x.bytes += int64(len(data))
+	}
+	if !x.links && x.bytes > x.inlineLimit {
+		x.chunks = nil
+		x.fail("BAD_REQUEST", "54000", "Inline byte limit exceeded: a statement with disposition INLINE can have a result of at most "+
+			strconv.FormatInt(x.inlineLimit, 10)+" bytes; use disposition EXTERNAL_LINKS for larger results.")
+	}
+}
+
+func (x *restExec) fail(code, sqlState, msg string) {
+	x.failure, x.failCode = &opError{sqlState: sqlState, message: msg}, code
+}
+
+// encode writes rows [start,end) of op's result in the statement's format.
+func (x *restExec) encode(op *operation, start, end int) ([]byte, error) {
+	switch x.format {
+	case "ARROW_STREAM":
+		return fileBytes(arrowSchema(op.cols, restArrowOptions), op.cols, op.rows, start, end, x.batchRows, x.lz4)
+	case "CSV":
+		var b strings.Builder
+		w := csv.NewWriter(&b)
+		if start == 0 {
+			names := make([]string, len(op.cols))
+			for i, c := range op.cols {
+				names[i] = c.name
+			}
+			_ = w.Write(names)
+		}
+		rec := make([]string, len(op.cols))
+		for r := start; r < end; r++ {
+			for ci, c := range op.cols {
+				rec[ci] = "null"
+				if v := op.rows.value(r, ci); v != nil {
+					rec[ci] = textValue(v, c.typ)
+				}
+			}
+			_ = w.Write(rec)
+		}
+		w.Flush()
+		return []byte(b.String()), w.Error()
+	default: // JSON_ARRAY
+		var b strings.Builder
+		b.WriteByte('[')
+		for r := start; r < end; r++ {
+			if r > start {
+				b.WriteByte(',')
+			}
+			b.WriteByte('[')
+			for ci, c := range op.cols {
+				if ci > 0 {
+					b.WriteByte(',')
+				}
+				if v := op.rows.value(r, ci); v == nil {
+					b.WriteString("null")
+				} else {
+					writeJSONString(&b, textValue(v, c.typ))
+				}
+			}
+			b.WriteByte(']')
+		}
+		b.WriteByte(']')
+		return []byte(b.String()), nil
+	}
+}
+
+// The JSON replies of the Statement Execution API.
+type (
+	restStatementResponse struct {
+		StatementID string          `json:"statement_id"`
+		Status      restStatus      `json:"status"`
+		Manifest    *restManifest   `json:"manifest,omitempty"`
+		Result      *restResultData `json:"result,omitempty"`
+	}
+	restStatus struct {
+		State    string            `json:"state"`
+		Error    *restServiceError `json:"error,omitempty"`
+		SQLState string            `json:"sql_state,omitempty"`
+	}
+	restServiceError struct {
+		ErrorCode string `json:"error_code,omitempty"`
+		Message   string `json:"message,omitempty"`
+	}
+	restManifest struct {
+		Format            string          `json:"format"`
+		Schema            restSchema      `json:"schema"`
+		TotalChunkCount   int             `json:"total_chunk_count"`
+		Chunks            []restChunkInfo `json:"chunks,omitempty"`
+		TotalRowCount     int64           `json:"total_row_count"`
+		TotalByteCount    *int64          `json:"total_byte_count,omitempty"`
+		Truncated         bool            `json:"truncated"`
+		ResultCompression string          `json:"result_compression,omitempty"`
+	}
+	restSchema struct {
+		ColumnCount int          `json:"column_count"`
+		Columns     []restColumn `json:"columns,omitempty"`
+	}
+	restColumn struct {
+		Name             string `json:"name"`
+		TypeText         string `json:"type_text"`
+		TypeName         string `json:"type_name"`
+		Position         int    `json:"position"`
+		TypePrecision    *int   `json:"type_precision,omitempty"`
+		TypeScale        *int   `json:"type_scale,omitempty"`
+		TypeIntervalType string `json:"type_interval_type,omitempty"`
+	}
+	restChunkInfo struct {
+		ChunkIndex int    `json:"chunk_index"`
+		RowOffset  int64  `json:"row_offset"`
+		RowCount   int64  `json:"row_count"`
+		ByteCount  *int64 `json:"byte_count,omitempty"`
+	}
+	// restResultData is one chunk: inline (data_array or attachment, with
+	// the chunk's position) or as external_links.
+	restResultData struct {
+		ChunkIndex            *int               `json:"chunk_index,omitempty"`
+		RowOffset             *int64             `json:"row_offset,omitempty"`
+		RowCount              *int64             `json:"row_count,omitempty"`
+		DataArray             json.RawMessage    `json:"data_array,omitempty"`
+		Attachment            []byte             `json:"attachment,omitempty"`
+		ExternalLinks         []restExternalLink `json:"external_links,omitempty"`
+		NextChunkIndex        *int               `json:"next_chunk_index,omitempty"`
+		NextChunkInternalLink string             `json:"next_chunk_internal_link,omitempty"`
+	}
+	restExternalLink struct {
+		ChunkIndex            int               `json:"chunk_index"`
+		RowOffset             int64             `json:"row_offset"`
+		RowCount              int64             `json:"row_count"`
+		ByteCount             int64             `json:"byte_count"`
+		ExternalLink          string            `json:"external_link"`
+		Expiration            string            `json:"expiration"`
+		HTTPHeaders           map[string]string `json:"http_headers,omitempty"`
+		NextChunkIndex        *int              `json:"next_chunk_index,omitempty"`
+		NextChunkInternalLink string            `json:"next_chunk_internal_link,omitempty"`
+	}
+	// restError is the body of an error reply.
+	restError struct {
+		ErrorCode string `json:"error_code"`
+		Message   string `json:"message"`
+	}
+)
+
+// manifestLocked describes the built result; op.mu held.
+func (x *restExec) manifestLocked(op *operation) *restManifest {
+	m := &restManifest{Format: x.format, TotalChunkCount: len(x.chunks), Truncated: x.truncated}
+	m.Schema = restSchemaOf(op.cols)
+	for i, c := range x.chunks {
+		ci := restChunkInfo{ChunkIndex: i, RowOffset: int64(c.offset), RowCount: int64(c.rows)}
+		if x.links {
+			n := int64(len(c.data))
+			ci.ByteCount = &n
+		}
+		m.Chunks = append(m.Chunks, ci)
+		m.TotalRowCount += int64(c.rows)
+	}
+	if x.links {
+		n := x.bytes
+		m.TotalByteCount = &n
+	}
+	if x.lz4 {
+		m.ResultCompression = "LZ4_FRAME"
+	}
+	return m
+}
+
+// restSchemaOf is the manifest schema of result columns.
+func restSchemaOf(cols []column) restSchema {
+	s := restSchema{ColumnCount: len(cols)}
+	for i, c := range cols {
+		rc := restColumn{Name: c.name, TypeText: c.typ.sqlText(), TypeName: c.typ.restTypeName(), Position: i}
+		if c.typ.kind == kDecimal {
+			p, sc := c.typ.precision, c.typ.scale
+			rc.TypePrecision, rc.TypeScale = &p, &sc
+		}
+		if c.typ.kind == kInterval {
+			rc.TypeIntervalType = "DAY TO SECOND"
+		}
+		s.Columns = append(s.Columns, rc)
+	}
+	return s
+}
+
+// chunkPath is the API path of a chunk, next_chunk_internal_link.
+func chunkPath(id string, i int) string {
+	return restPrefix + "/" + id + "/result/chunks/" + strconv.Itoa(i)
+}
+
+// chunkLocked is chunk i of the built result: inline data or a fresh
+// external link; op.mu held.
+func (s *Server) chunkLocked(op *operation, i int) *restResultData {
+	x := op.rest
+	c := x.chunks[i]
+	id := op.h.String()
+	var next *int
+	nextLink := ""
+	if i+1 < len(x.chunks) {
+		n := i + 1
+		next, nextLink = &n, chunkPath(id, n)
+	}
+	if x.links {
+		o := s.cfg.links
+		if o == nil {
+			o = &defaultLinkOptions
+		}
+		lk := s.files.add(c.data, o, s.fileBase(), op)
+		return &restResultData{ExternalLinks: []restExternalLink{{
+			ChunkIndex: i, RowOffset: int64(c.offset), RowCount: int64(c.rows), ByteCount: lk.BytesNum,
+			ExternalLink: lk.FileLink, Expiration: time.Unix(lk.ExpiryTime, 0).UTC().Format(time.RFC3339),
+			HTTPHeaders: lk.HttpHeaders, NextChunkIndex: next, NextChunkInternalLink: nextLink,
+		}}}
+	}
+	idx, off, rows := i, int64(c.offset), int64(c.rows)
+	d := &restResultData{ChunkIndex: &idx, RowOffset: &off, RowCount: &rows, NextChunkIndex: next, NextChunkInternalLink: nextLink}
+	if x.format == "ARROW_STREAM" {
+		d.Attachment = c.data
+	} else {
+		d.DataArray = c.data
+	}
+	return d
+}
+
+// defaultLinkOptions serve the external links of REST statements when
+// WithLinks set none.
+var defaultLinkOptions = LinkOptions{FileRows: 50000, Lifetime: 15 * time.Minute}
+
+// restStateLocked is the API's view of op now: the reply (without
+// manifest and result) and the log's state; op.mu held. A finished
+// statement's result is built here.
+func (op *operation) restStateLocked() (restStatus, State) {
+	switch op.state {
+	case tcli.TOperationState_PENDING_STATE, tcli.TOperationState_INITIALIZED_STATE:
+		return restStatus{State: "PENDING"}, StatePending
+	case tcli.TOperationState_RUNNING_STATE:
+		return restStatus{State: "RUNNING"}, StateRunning
+	case tcli.TOperationState_FINISHED_STATE:
+		op.rest.buildLocked(op)
+		if f := op.rest.failure; f != nil {
+			return restStatus{State: "FAILED", SQLState: f.sqlState,
+				Error: &restServiceError{ErrorCode: op.rest.failCode, Message: f.message}}, StateError
+		}
+		return restStatus{State: "SUCCEEDED"}, StateFinished
+	case tcli.TOperationState_ERROR_STATE:
+		e := op.err
+		if e == nil {
+			e = &opError{sqlState: "XX000", message: "statement failed"}
+		}
+		return restStatus{State: "FAILED", SQLState: e.sqlState,
+			Error: &restServiceError{ErrorCode: restErrorCode(e.sqlState), Message: e.message}}, StateError
+	case tcli.TOperationState_TIMEDOUT_STATE:
+		msg := "Query timed out"
+		if op.err != nil {
+			msg = op.err.message
+		}
+		return restStatus{State: "FAILED", SQLState: "57014",
+			Error: &restServiceError{ErrorCode: "DEADLINE_EXCEEDED", Message: msg}}, StateTimedOut
+	case tcli.TOperationState_CANCELED_STATE:
+		return restStatus{State: "CANCELED"}, StateCanceled
+	default:
+		return restStatus{State: "CLOSED"}, StateClosed
+	}
+}
+
+// restErrorCode is the error_code of a failed statement: BAD_REQUEST for
+// the failures the statement's text or data caused (SQLSTATE classes 0A,
+// 07, 21, 22, 23, 3F, 42), ABORTED for transaction rollbacks (40),
+// CANCELLED for 57014, INTERNAL_ERROR otherwise.
+func restErrorCode(sqlState string) string {
+	class := sqlState
+	if len(class) > 2 {
+		class = class[:2]
+	}
+	switch {
+	case sqlState == "57014":
+		return "CANCELLED"
+	case class == "40":
+		return "ABORTED"
+	case strings.Contains(" 0A 07 21 22 23 3F 42 ", " "+class+" "):
+		return "BAD_REQUEST"
+	}
+	return "INTERNAL_ERROR"
+}
+
+// sqlText is the column type as Databricks SQL writes it (type_text).
+func (t *colType) sqlText() string {
+	switch t.kind {
+	case kNull:
+		return "VOID"
+	case kBool:
+		return "BOOLEAN"
+	case kInt8:
+		return "TINYINT"
+	case kInt16:
+		return "SMALLINT"
+	case kInt32:
+		return "INT"
+	case kInt64:
+		return "BIGINT"
+	case kFloat32:
+		return "FLOAT"
+	case kFloat64:
+		return "DOUBLE"
+	case kBinary:
+		return "BINARY"
+	case kDate:
+		return "DATE"
+	case kTimestamp:
+		return "TIMESTAMP"
+	case kDecimal:
+		return "DECIMAL(" + strconv.Itoa(t.precision) + "," + strconv.Itoa(t.scale) + ")"
+	case kInterval:
+		return "INTERVAL DAY TO SECOND"
+	case kArray:
+		return "ARRAY<" + t.elem.sqlText() + ">"
+	case kMap:
+		return "MAP<" + t.key.sqlText() + "," + t.val.sqlText() + ">"
+	case kStruct:
+		var b strings.Builder
+		b.WriteString("STRUCT<")
+		for i, f := range t.fields {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(f.name + ":" + f.typ.sqlText())
+		}
+		b.WriteByte('>')
+		return b.String()
+	}
+	return "STRING"
+}
+
+// restTypeName is the column's type_name, the API's ColumnInfoTypeName.
+func (t *colType) restTypeName() string {
+	switch t.kind {
+	case kNull:
+		return "NULL"
+	case kInt8:
+		return "BYTE"
+	case kInt16:
+		return "SHORT"
+	case kInt32:
+		return "INT"
+	case kInt64:
+		return "LONG"
+	case kInterval:
+		return "INTERVAL"
+	case kString:
+		return "STRING"
+	}
+	text := t.sqlText()
+	if i := strings.IndexAny(text, "(<"); i >= 0 {
+		text = text[:i]
+	}
+	return text
+}
