@@ -209,8 +209,9 @@
 // {"error_code", "message"}: 400 INVALID_PARAMETER_VALUE for a body that
 // is not a valid submission (malformed JSON, a field of the wrong type, no
 // statement or warehouse_id, wait_timeout other than "0s" or "5s".."50s",
-// an unknown enum value, CSV with INLINE, a parameter without a name: the
-// API binds named markers only) or a malformed statement ID; 404
+// an unknown enum value, CSV with INLINE, a parameter with neither a name
+// nor an ordinal from 1 to the number of parameters, a repeated ordinal) or
+// a malformed statement ID; 404
 // RESOURCE_DOES_NOT_EXIST for another warehouse_id, 404 NOT_FOUND for an
 // unknown statement ID, 404 ENDPOINT_NOT_FOUND and 405 for other paths and
 // methods; 413 for a body over WithMaxBodyBytes. Unknown fields are
@@ -219,7 +220,9 @@
 // POST /api/2.0/sql/statements runs statement (at most 16 MiB) with
 // catalog (ignored unless it is an attached DuckDB database, as for
 // Thrift), schema (unknown: the statement fails with 3F000), parameters
-// ({name, value, type}: a missing value is NULL, a missing type STRING),
+// ({name, value, type} for :name markers, {ordinal, value, type} for the
+// ordinal-th ? marker as Databricks' JDBC driver sends them; a missing
+// value is NULL, a missing type STRING),
 // row_limit, byte_limit and query_tags ([{key, value}], the first 20, in
 // Request.Tags). It waits up to wait_timeout (default 10s; "0s" answers at
 // once) for the statement to end; then on_wait_timeout CANCEL cancels a

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -468,15 +470,21 @@ func (s *Server) restSubmit(ctx context.Context, body []byte) restReply {
 	return s.statementReply(op)
 }
 
-// sparkParams are the API's parameters in the form the binder takes.
+// sparkParams are the API's parameters in the form the binder takes, the
+// positional ones in the order of their ordinals.
 func sparkParams(ps []restParameter) []*tcli.TSparkParameter {
+	ps = slices.Clone(ps)
+	slices.SortStableFunc(ps, func(a, b restParameter) int { return cmp.Compare(a.Ordinal, b.Ordinal) })
 	out := make([]*tcli.TSparkParameter, len(ps))
 	for i, p := range ps {
 		name, typ := p.Name, p.Type
 		if typ == "" {
 			typ = "STRING"
 		}
-		sp := &tcli.TSparkParameter{Name: &name, Type: &typ}
+		sp := &tcli.TSparkParameter{Type: &typ}
+		if name != "" {
+			sp.Name = &name
+		}
 		if p.Value != nil {
 			v := *p.Value
 			sp.Value = &tcli.TSparkParameterValue{StringValue: &v}

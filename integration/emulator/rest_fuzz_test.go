@@ -43,8 +43,8 @@ func FuzzParseSubmit(f *testing.F) {
 			t.Fatalf("accepted %+v", req)
 		}
 		for _, p := range req.Parameters {
-			if p.Name == "" {
-				t.Fatal("unnamed parameter accepted")
+			if p.Name == "" && (p.Ordinal < 1 || p.Ordinal > len(req.Parameters)) {
+				t.Fatalf("parameter without name or ordinal accepted: %+v", p)
 			}
 		}
 	})

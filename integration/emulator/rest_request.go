@@ -29,12 +29,15 @@ type restSubmit struct {
 	QueryTags         []restQueryTag  `json:"query_tags"`
 }
 
-// restParameter is one named parameter: a value as text (nil for NULL)
-// and a SQL type name (STRING when empty).
+// restParameter is one parameter: named (a :name marker) or, without a
+// name, positional (the ordinal-th ? marker, from 1, as Databricks' JDBC
+// driver sends them); a value as text (nil for NULL) and a SQL type name
+// (STRING when empty).
 type restParameter struct {
-	Name  string  `json:"name"`
-	Value *string `json:"value"`
-	Type  string  `json:"type"`
+	Name    string  `json:"name"`
+	Ordinal int     `json:"ordinal"`
+	Value   *string `json:"value"`
+	Type    string  `json:"type"`
 }
 
 // restQueryTag is one query tag: a key and an optional value.
@@ -143,9 +146,16 @@ func parseSubmit(body []byte) (*submitRequest, error) {
 		return nil, badf("Field 'byte_limit' must not be negative")
 	}
 	req.rowLimit, req.byteLimit = raw.RowLimit, raw.ByteLimit
+	ordinals := map[int]bool{}
 	for i, p := range raw.Parameters {
-		if p.Name == "" {
-			return nil, badf("Parameter %d has no name: the API binds named parameter markers only", i+1)
+		switch {
+		case p.Name != "":
+		case p.Ordinal < 1 || p.Ordinal > len(raw.Parameters):
+			return nil, badf("Parameter %d has neither a name nor an ordinal from 1 to %d", i+1, len(raw.Parameters))
+		case ordinals[p.Ordinal]:
+			return nil, badf("Parameter %d repeats ordinal %d", i+1, p.Ordinal)
+		default:
+			ordinals[p.Ordinal] = true
 		}
 	}
 	for i, tag := range raw.QueryTags {

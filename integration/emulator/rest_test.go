@@ -461,8 +461,10 @@ func TestRESTBadRequests(t *testing.T) {
 		{"CSV inline", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "format": "CSV"}, 400, "INVALID_PARAMETER_VALUE"},
 		{"compression", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "result_compression": "GZIP"}, 400, "INVALID_PARAMETER_VALUE"},
 		{"negative row_limit", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "row_limit": -1}, 400, "INVALID_PARAMETER_VALUE"},
-		{"positional parameter", "POST", restPrefix, map[string]any{"statement": "SELECT ?", "warehouse_id": wh,
+		{"parameter without name or ordinal", "POST", restPrefix, map[string]any{"statement": "SELECT ?", "warehouse_id": wh,
 			"parameters": []any{map[string]any{"value": "1"}}}, 400, "INVALID_PARAMETER_VALUE"},
+		{"repeated ordinal", "POST", restPrefix, map[string]any{"statement": "SELECT ?, ?", "warehouse_id": wh,
+			"parameters": []any{map[string]any{"value": "1", "ordinal": 1}, map[string]any{"value": "2", "ordinal": 1}}}, 400, "INVALID_PARAMETER_VALUE"},
 		{"unknown ID", "GET", restPrefix + "/01234567-89ab-cdef-0123-456789abcdef", nil, 404, "NOT_FOUND"},
 		{"malformed ID", "GET", restPrefix + "/not-an-id", nil, 400, "INVALID_PARAMETER_VALUE"},
 		{"cancel unknown", "POST", restPrefix + "/01234567-89ab-cdef-0123-456789abcdef/cancel", nil, 404, "NOT_FOUND"},
@@ -483,7 +485,7 @@ func TestRESTBadRequests(t *testing.T) {
 			t.Errorf("chunk %s: HTTP %d %v", n, st, out)
 		}
 	}
-	if len(s.Requests().Of(RESTSubmit)) != 19 { // refused submissions are logged too
+	if len(s.Requests().Of(RESTSubmit)) != 20 { // refused submissions are logged too
 		t.Errorf("log %v", s.Requests())
 	}
 	// Authentication: none, or not a bearer token (401), a wrong token (403).
@@ -560,6 +562,12 @@ func TestRESTParametersNamespaceTags(t *testing.T) {
 	}
 	if r := s.Requests()[0]; r.Tags["team"] != "eng" || r.Tags["solo"] != "" || len(r.Tags) != 2 {
 		t.Errorf("tags %v", r.Tags)
+	}
+	// Positional parameters bind ? markers in the order of their ordinals.
+	resp = c.submit("SELECT ? AS x, ? AS y", map[string]any{"parameters": []any{
+		map[string]any{"ordinal": 2, "value": "2", "type": "BIGINT"}, map[string]any{"ordinal": 1, "value": "one"}}})
+	if data, _ := json.Marshal(get(resp, "result", "data_array")); string(data) != `[["one","2"]]` {
+		t.Errorf("positional: %v", resp)
 	}
 	resp = c.submit("SELECT :missing", map[string]any{"parameters": []any{map[string]any{"name": "a", "value": "1"}}})
 	if state(resp) != "FAILED" || get(resp, "status", "sql_state") != "42P02" {
