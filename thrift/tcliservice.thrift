@@ -522,6 +522,117 @@ struct TCancelOperationResp {
   1: required TStatus status
 }
 
+// Metadata calls (GetCatalogs ... GetCrossReference): each starts an operation
+// whose rows are read like a statement's. Names are patterns (SQL LIKE: % and
+// _) where HiveServer2 takes a TPatternOrIdentifier, exact names otherwise.
+// 1281 and 1282 are the Databricks extensions (direct results, runAsync).
+
+struct TGetCatalogsReq {
+  1: required TSessionHandle sessionHandle
+  1281: optional TSparkGetDirectResults getDirectResults
+  1282: optional bool runAsync = false
+}
+
+struct TGetCatalogsResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+  1281: optional TSparkDirectResults directResults
+}
+
+struct TGetSchemasReq {
+  1: required TSessionHandle sessionHandle
+  2: optional string catalogName
+  3: optional string schemaName
+  1281: optional TSparkGetDirectResults getDirectResults
+  1282: optional bool runAsync = false
+}
+
+struct TGetSchemasResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+  1281: optional TSparkDirectResults directResults
+}
+
+struct TGetTablesReq {
+  1: required TSessionHandle sessionHandle
+  2: optional string catalogName
+  3: optional string schemaName
+  4: optional string tableName
+  5: optional list<string> tableTypes
+  1281: optional TSparkGetDirectResults getDirectResults
+  1282: optional bool runAsync = false
+}
+
+struct TGetTablesResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+  1281: optional TSparkDirectResults directResults
+}
+
+struct TGetColumnsReq {
+  1: required TSessionHandle sessionHandle
+  2: optional string catalogName
+  3: optional string schemaName
+  4: optional string tableName
+  5: optional string columnName
+  1281: optional TSparkGetDirectResults getDirectResults
+  1282: optional bool runAsync = false
+}
+
+struct TGetColumnsResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+  1281: optional TSparkDirectResults directResults
+}
+
+struct TGetFunctionsReq {
+  1: required TSessionHandle sessionHandle
+  2: optional string catalogName
+  3: optional string schemaName
+  4: required string functionName
+  1281: optional TSparkGetDirectResults getDirectResults
+  1282: optional bool runAsync = false
+}
+
+struct TGetFunctionsResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+  1281: optional TSparkDirectResults directResults
+}
+
+struct TGetPrimaryKeysReq {
+  1: required TSessionHandle sessionHandle
+  2: optional string catalogName
+  3: optional string schemaName
+  4: optional string tableName
+  1281: optional TSparkGetDirectResults getDirectResults
+  1282: optional bool runAsync = false
+}
+
+struct TGetPrimaryKeysResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+  1281: optional TSparkDirectResults directResults
+}
+
+struct TGetCrossReferenceReq {
+  1: required TSessionHandle sessionHandle
+  2: optional string parentCatalogName
+  3: optional string parentSchemaName
+  4: optional string parentTableName
+  5: optional string foreignCatalogName
+  6: optional string foreignSchemaName
+  7: optional string foreignTableName
+  1281: optional TSparkGetDirectResults getDirectResults
+  1282: optional bool runAsync = false
+}
+
+struct TGetCrossReferenceResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+  1281: optional TSparkDirectResults directResults
+}
+
 service TCLIService {
   TOpenSessionResp OpenSession(1: TOpenSessionReq req)
   TCloseSessionResp CloseSession(1: TCloseSessionReq req)
@@ -531,4 +642,11 @@ service TCLIService {
   TCloseOperationResp CloseOperation(1: TCloseOperationReq req)
   TGetResultSetMetadataResp GetResultSetMetadata(1: TGetResultSetMetadataReq req)
   TFetchResultsResp FetchResults(1: TFetchResultsReq req)
+  TGetCatalogsResp GetCatalogs(1: TGetCatalogsReq req)
+  TGetSchemasResp GetSchemas(1: TGetSchemasReq req)
+  TGetTablesResp GetTables(1: TGetTablesReq req)
+  TGetColumnsResp GetColumns(1: TGetColumnsReq req)
+  TGetFunctionsResp GetFunctions(1: TGetFunctionsReq req)
+  TGetPrimaryKeysResp GetPrimaryKeys(1: TGetPrimaryKeysReq req)
+  TGetCrossReferenceResp GetCrossReference(1: TGetCrossReferenceReq req)
 }

@@ -46,9 +46,10 @@ func keptOperation(ref Ref) *Operation {
 	return &Operation{Handle: ref.Handle(), ID: ref.StatementID(), Session: ref.Sess(), Lifetime: Kept}
 }
 
-// newOperation is the operation of an accepted ExecuteStatement reply.
-func newOperation(resp *tcli.TExecuteStatementResp, s *Session) *Operation {
-	op := &Operation{Handle: resp.OperationHandle, ID: StatementID(resp.OperationHandle), Session: s, Direct: resp.DirectResults}
+// newOperation is the operation of an accepted ExecuteStatement or
+// metadata reply.
+func newOperation(resp submitted, s *Session) *Operation {
+	op := &Operation{Handle: resp.handle, ID: StatementID(resp.handle), Session: s, Direct: resp.direct}
 	if d := op.Direct; d != nil {
 		op.Status = d.OperationStatus
 		if d.CloseOperation != nil {
@@ -157,24 +158,16 @@ func (c *Client) Execute(ctx context.Context, s *Session, query string, o ExecOp
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.executeRPC(ctx, req)
+	op, err := c.submit(ctx, s, "ExecuteStatement", func(ctx context.Context) (submitted, error) {
+		resp, err := c.svc.ExecuteStatement(ctx, req)
+		if err != nil || resp == nil {
+			return submitted{}, err
+		}
+		return submitted{resp.Status, resp.OperationHandle, resp.DirectResults}, nil
+	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, c.rpcErr(err, "")
-	}
-	id := StatementID(resp.OperationHandle)
-	if err := c.checkStatus("ExecuteStatement", resp.Status, id); err != nil {
-		if resp.OperationHandle != nil {
-			c.Cleanup(ctx, &Operation{Handle: resp.OperationHandle, ID: id}, Close)
-		}
 		return nil, err
 	}
-	if resp.OperationHandle == nil {
-		return nil, c.missing("ExecuteStatement", "server returned no operation handle", "")
-	}
-	op := newOperation(resp, s)
 	if o.Submitted != nil {
 		o.Submitted(op.ID)
 	}
@@ -182,23 +175,56 @@ func (c *Client) Execute(ctx context.Context, s *Session, query string, o ExecOp
 	return op, nil
 }
 
-// executeRPC runs ExecuteStatement on a context detached from ctx's
-// cancellation, racing ctx.
-func (c *Client) executeRPC(ctx context.Context, req *tcli.TExecuteStatementReq) (*tcli.TExecuteStatementResp, error) {
+// submitted is what a call that starts an operation (ExecuteStatement, a
+// metadata call) answers.
+type submitted struct {
+	status *tcli.TStatus
+	handle *tcli.TOperationHandle
+	direct *tcli.TSparkDirectResults
+}
+
+// submit makes a call that starts an operation in s and returns the
+// operation once the server accepted it; see Execute for what happens when
+// ctx is done during the call.
+func (c *Client) submit(ctx context.Context, s *Session, method string, call func(context.Context) (submitted, error)) (*Operation, error) {
+	resp, err := c.submitRPC(ctx, call)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, c.rpcErr(err, "")
+	}
+	id := StatementID(resp.handle)
+	if err := c.checkStatus(method, resp.status, id); err != nil {
+		if resp.handle != nil {
+			c.Cleanup(ctx, &Operation{Handle: resp.handle, ID: id}, Close)
+		}
+		return nil, err
+	}
+	if resp.handle == nil {
+		return nil, c.missing(method, "server returned no operation handle", "")
+	}
+	return newOperation(resp, s), nil
+}
+
+// submitRPC runs call on a context detached from ctx's cancellation, racing
+// ctx. When ctx wins, the reply is read in the background and the operation
+// it names is cancelled and closed.
+func (c *Client) submitRPC(ctx context.Context, call func(context.Context) (submitted, error)) (submitted, error) {
 	if ctx.Done() == nil {
-		return c.svc.ExecuteStatement(ctx, req)
+		return call(ctx)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return submitted{}, err
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ExecuteReplyTimeout)
 	type result struct {
-		resp *tcli.TExecuteStatementResp
+		resp submitted
 		err  error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		r, err := c.svc.ExecuteStatement(dctx, req)
+		r, err := call(dctx)
 		ch <- result{r, err}
 	}()
 	select {
@@ -210,14 +236,14 @@ func (c *Client) executeRPC(ctx context.Context, req *tcli.TExecuteStatementReq)
 	c.background(func() {
 		defer cancel()
 		r := <-ch
-		if r.err != nil || r.resp == nil || r.resp.OperationHandle == nil {
+		if r.err != nil || r.resp.handle == nil {
 			return
 		}
 		op := newOperation(r.resp, nil)
 		c.log.Debug("databricks: cancelling statement abandoned during submit", "statement", op.ID)
 		c.Cleanup(dctx, op, CancelAndClose)
 	})
-	return nil, ctx.Err()
+	return submitted{}, ctx.Err()
 }
 
 // CleanupMode says what Cleanup does to an operation.

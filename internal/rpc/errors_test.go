@@ -76,6 +76,8 @@ func TestSafe(t *testing.T) {
 	for m, want := range map[string]bool{
 		"OpenSession": true, "CloseSession": true, "GetOperationStatus": true,
 		"GetResultSetMetadata": true, "CancelOperation": true, "CloseOperation": true,
+		"GetCatalogs": true, "GetSchemas": true, "GetTables": true, "GetColumns": true,
+		"GetFunctions": true, "GetPrimaryKeys": true, "GetCrossReference": true,
 		"ExecuteStatement": false, "FetchResults": false, "": false,
 	} {
 		if Safe(m) != want {

@@ -95,3 +95,67 @@ func (c *Client) CloseOperation(ctx context.Context, req *tcli.TCloseOperationRe
 	}
 	return finish("CloseOperation", res.Success)
 }
+
+// GetCatalogs starts an operation listing the catalogs.
+func (c *Client) GetCatalogs(ctx context.Context, req *tcli.TGetCatalogsReq) (*tcli.TGetCatalogsResp, error) {
+	var res tcli.TCLIServiceGetCatalogsResult
+	if err := c.call(ctx, "GetCatalogs", &tcli.TCLIServiceGetCatalogsArgs{Req: req}, &res); err != nil {
+		return nil, err
+	}
+	return finish("GetCatalogs", res.Success)
+}
+
+// GetSchemas starts an operation listing schemas.
+func (c *Client) GetSchemas(ctx context.Context, req *tcli.TGetSchemasReq) (*tcli.TGetSchemasResp, error) {
+	var res tcli.TCLIServiceGetSchemasResult
+	if err := c.call(ctx, "GetSchemas", &tcli.TCLIServiceGetSchemasArgs{Req: req}, &res); err != nil {
+		return nil, err
+	}
+	return finish("GetSchemas", res.Success)
+}
+
+// GetTables starts an operation listing tables and views.
+func (c *Client) GetTables(ctx context.Context, req *tcli.TGetTablesReq) (*tcli.TGetTablesResp, error) {
+	var res tcli.TCLIServiceGetTablesResult
+	if err := c.call(ctx, "GetTables", &tcli.TCLIServiceGetTablesArgs{Req: req}, &res); err != nil {
+		return nil, err
+	}
+	return finish("GetTables", res.Success)
+}
+
+// GetColumns starts an operation listing columns of tables.
+func (c *Client) GetColumns(ctx context.Context, req *tcli.TGetColumnsReq) (*tcli.TGetColumnsResp, error) {
+	var res tcli.TCLIServiceGetColumnsResult
+	if err := c.call(ctx, "GetColumns", &tcli.TCLIServiceGetColumnsArgs{Req: req}, &res); err != nil {
+		return nil, err
+	}
+	return finish("GetColumns", res.Success)
+}
+
+// GetFunctions starts an operation listing functions.
+func (c *Client) GetFunctions(ctx context.Context, req *tcli.TGetFunctionsReq) (*tcli.TGetFunctionsResp, error) {
+	var res tcli.TCLIServiceGetFunctionsResult
+	if err := c.call(ctx, "GetFunctions", &tcli.TCLIServiceGetFunctionsArgs{Req: req}, &res); err != nil {
+		return nil, err
+	}
+	return finish("GetFunctions", res.Success)
+}
+
+// GetPrimaryKeys starts an operation listing a table's primary key columns.
+func (c *Client) GetPrimaryKeys(ctx context.Context, req *tcli.TGetPrimaryKeysReq) (*tcli.TGetPrimaryKeysResp, error) {
+	var res tcli.TCLIServiceGetPrimaryKeysResult
+	if err := c.call(ctx, "GetPrimaryKeys", &tcli.TCLIServiceGetPrimaryKeysArgs{Req: req}, &res); err != nil {
+		return nil, err
+	}
+	return finish("GetPrimaryKeys", res.Success)
+}
+
+// GetCrossReference starts an operation listing the foreign keys between
+// two tables.
+func (c *Client) GetCrossReference(ctx context.Context, req *tcli.TGetCrossReferenceReq) (*tcli.TGetCrossReferenceResp, error) {
+	var res tcli.TCLIServiceGetCrossReferenceResult
+	if err := c.call(ctx, "GetCrossReference", &tcli.TCLIServiceGetCrossReferenceArgs{Req: req}, &res); err != nil {
+		return nil, err
+	}
+	return finish("GetCrossReference", res.Success)
+}

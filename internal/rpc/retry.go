@@ -71,11 +71,17 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // general: a FETCH_NEXT advances the cursor, so a repeated request would skip
 // a page; a call that names its row (startRowOffset, on a server that honours
 // it) is, and its caller says so with [Repeatable]. Every other method of this
-// package is safe. HTTP 429 and 503 are retried for every method regardless.
+// package is safe. The metadata calls (GetCatalogs ... GetCrossReference) read
+// the catalog and change nothing: a second copy returns the same rows, and
+// the first copy's operation, if it was made, is an orphan holding a small
+// result that the server closes with the session. HTTP 429 and 503 are
+// retried for every method regardless.
 func Safe(method string) bool {
 	switch method {
 	case "OpenSession", "CloseSession", "GetOperationStatus", "GetResultSetMetadata",
-		"CancelOperation", "CloseOperation":
+		"CancelOperation", "CloseOperation",
+		"GetCatalogs", "GetSchemas", "GetTables", "GetColumns", "GetFunctions",
+		"GetPrimaryKeys", "GetCrossReference":
 		return true
 	}
 	return false

@@ -25,6 +25,13 @@ const (
 	CloseOperation       Method = "CloseOperation"
 	GetResultSetMetadata Method = "GetResultSetMetadata"
 	FetchResults         Method = "FetchResults"
+	GetCatalogs          Method = "GetCatalogs"
+	GetSchemas           Method = "GetSchemas"
+	GetTables            Method = "GetTables"
+	GetColumns           Method = "GetColumns"
+	GetFunctions         Method = "GetFunctions"
+	GetPrimaryKeys       Method = "GetPrimaryKeys"
+	GetCrossReference    Method = "GetCrossReference"
 )
 
 // Server is an in-process TCLIService: statements are answered from scripts
@@ -232,25 +239,32 @@ func (f *Server) ExecuteStatement(ctx context.Context, req *tcli.TExecuteStateme
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	h, d := f.startOp(s, session, tcli.TOperationType_EXECUTE_STATEMENT, req.GetDirectResults != nil)
+	return &tcli.TExecuteStatementResp{Status: OK(), OperationHandle: h, DirectResults: d}, nil
+}
+
+// startOp creates the operation of script s in session and returns its
+// handle and, when asked for and the protocol has them, its direct results
+// (lock held).
+func (f *Server) startOp(s *Script, session string, typ tcli.TOperationType, direct bool) (*tcli.TOperationHandle, *tcli.TSparkDirectResults) {
 	id := f.newID()
 	op := &operation{s: s, id: string(id.GUID), session: session}
 	f.ops[op.id] = op
 	f.lastOp = op.id
-	h := &tcli.TOperationHandle{OperationId: id, OperationType: tcli.TOperationType_EXECUTE_STATEMENT, HasResultSet: s.Meta != nil}
-	resp := &tcli.TExecuteStatementResp{Status: OK(), OperationHandle: h}
-	if req.GetDirectResults != nil && f.proto >= tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
-		d := &tcli.TSparkDirectResults{OperationStatus: f.status(op)}
-		if d.OperationStatus.GetOperationState() == tcli.TOperationState_FINISHED_STATE && s.Meta != nil {
-			d.ResultSetMetadata = s.Meta
-			d.ResultSet = f.fetch(op)
-			if s.CloseInline && !d.ResultSet.GetHasMoreRows() {
-				d.CloseOperation = &tcli.TCloseOperationResp{Status: OK()}
-				op.closed = true
-			}
-		}
-		resp.DirectResults = d
+	h := &tcli.TOperationHandle{OperationId: id, OperationType: typ, HasResultSet: s.Meta != nil}
+	if !direct || f.proto < tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V1 {
+		return h, nil
 	}
-	return resp, nil
+	d := &tcli.TSparkDirectResults{OperationStatus: f.status(op)}
+	if d.OperationStatus.GetOperationState() == tcli.TOperationState_FINISHED_STATE && s.Meta != nil {
+		d.ResultSetMetadata = s.Meta
+		d.ResultSet = f.fetch(op)
+		if s.CloseInline && !d.ResultSet.GetHasMoreRows() {
+			d.CloseOperation = &tcli.TCloseOperationResp{Status: OK()}
+			op.closed = true
+		}
+	}
+	return h, d
 }
 
 // status computes the next status of op (lock held).

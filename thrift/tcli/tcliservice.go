@@ -17653,6 +17653,4596 @@ func (p *TCancelOperationResp) String() string {
 	return fmt.Sprintf("TCancelOperationResp(%+v)", *p)
 }
 
+// Attributes:
+//   - SessionHandle
+//   - GetDirectResults
+//   - RunAsync
+type TGetCatalogsReq struct {
+	SessionHandle *TSessionHandle `thrift:"sessionHandle,1,required" db:"sessionHandle" json:"sessionHandle"`
+	// unused fields # 2 to 1280
+	GetDirectResults *TSparkGetDirectResults `thrift:"getDirectResults,1281" db:"getDirectResults" json:"getDirectResults,omitempty"`
+	RunAsync         bool                    `thrift:"runAsync,1282" db:"runAsync" json:"runAsync"`
+}
+
+func NewTGetCatalogsReq() *TGetCatalogsReq {
+	return &TGetCatalogsReq{}
+}
+
+var TGetCatalogsReq_SessionHandle_DEFAULT *TSessionHandle
+
+func (p *TGetCatalogsReq) GetSessionHandle() *TSessionHandle {
+	if !p.IsSetSessionHandle() {
+		return TGetCatalogsReq_SessionHandle_DEFAULT
+	}
+	return p.SessionHandle
+}
+
+var TGetCatalogsReq_GetDirectResults_DEFAULT *TSparkGetDirectResults
+
+func (p *TGetCatalogsReq) GetGetDirectResults() *TSparkGetDirectResults {
+	if !p.IsSetGetDirectResults() {
+		return TGetCatalogsReq_GetDirectResults_DEFAULT
+	}
+	return p.GetDirectResults
+}
+
+var TGetCatalogsReq_RunAsync_DEFAULT bool = false
+
+func (p *TGetCatalogsReq) GetRunAsync() bool {
+	return p.RunAsync
+}
+func (p *TGetCatalogsReq) IsSetSessionHandle() bool {
+	return p.SessionHandle != nil
+}
+
+func (p *TGetCatalogsReq) IsSetGetDirectResults() bool {
+	return p.GetDirectResults != nil
+}
+
+func (p *TGetCatalogsReq) IsSetRunAsync() bool {
+	return p.RunAsync != TGetCatalogsReq_RunAsync_DEFAULT
+}
+
+func (p *TGetCatalogsReq) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetSessionHandle bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetSessionHandle = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1282:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1282(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetSessionHandle {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field SessionHandle is not set"))
+	}
+	return nil
+}
+
+func (p *TGetCatalogsReq) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.SessionHandle = &TSessionHandle{}
+	if err := p.SessionHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.SessionHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetCatalogsReq) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.GetDirectResults = &TSparkGetDirectResults{}
+	if err := p.GetDirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.GetDirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetCatalogsReq) ReadField1282(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1282: ", err)
+	} else {
+		p.RunAsync = v
+	}
+	return nil
+}
+
+func (p *TGetCatalogsReq) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetCatalogsReq"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1282(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetCatalogsReq) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "sessionHandle", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:sessionHandle: ", p), err)
+	}
+	if err := p.SessionHandle.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.SessionHandle), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:sessionHandle: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetCatalogsReq) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetGetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "getDirectResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:getDirectResults: ", p), err)
+		}
+		if err := p.GetDirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.GetDirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:getDirectResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCatalogsReq) writeField1282(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetRunAsync() {
+		if err := oprot.WriteFieldBegin(ctx, "runAsync", thrift.BOOL, 1282); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1282:runAsync: ", p), err)
+		}
+		if err := oprot.WriteBool(ctx, bool(p.RunAsync)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.runAsync (1282) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1282:runAsync: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCatalogsReq) Equals(other *TGetCatalogsReq) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.SessionHandle.Equals(other.SessionHandle) {
+		return false
+	}
+	if !p.GetDirectResults.Equals(other.GetDirectResults) {
+		return false
+	}
+	if p.RunAsync != other.RunAsync {
+		return false
+	}
+	return true
+}
+
+func (p *TGetCatalogsReq) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetCatalogsReq(%+v)", *p)
+}
+
+// Attributes:
+//   - Status
+//   - OperationHandle
+//   - DirectResults
+type TGetCatalogsResp struct {
+	Status          *TStatus          `thrift:"status,1,required" db:"status" json:"status"`
+	OperationHandle *TOperationHandle `thrift:"operationHandle,2" db:"operationHandle" json:"operationHandle,omitempty"`
+	// unused fields # 3 to 1280
+	DirectResults *TSparkDirectResults `thrift:"directResults,1281" db:"directResults" json:"directResults,omitempty"`
+}
+
+func NewTGetCatalogsResp() *TGetCatalogsResp {
+	return &TGetCatalogsResp{}
+}
+
+var TGetCatalogsResp_Status_DEFAULT *TStatus
+
+func (p *TGetCatalogsResp) GetStatus() *TStatus {
+	if !p.IsSetStatus() {
+		return TGetCatalogsResp_Status_DEFAULT
+	}
+	return p.Status
+}
+
+var TGetCatalogsResp_OperationHandle_DEFAULT *TOperationHandle
+
+func (p *TGetCatalogsResp) GetOperationHandle() *TOperationHandle {
+	if !p.IsSetOperationHandle() {
+		return TGetCatalogsResp_OperationHandle_DEFAULT
+	}
+	return p.OperationHandle
+}
+
+var TGetCatalogsResp_DirectResults_DEFAULT *TSparkDirectResults
+
+func (p *TGetCatalogsResp) GetDirectResults() *TSparkDirectResults {
+	if !p.IsSetDirectResults() {
+		return TGetCatalogsResp_DirectResults_DEFAULT
+	}
+	return p.DirectResults
+}
+func (p *TGetCatalogsResp) IsSetStatus() bool {
+	return p.Status != nil
+}
+
+func (p *TGetCatalogsResp) IsSetOperationHandle() bool {
+	return p.OperationHandle != nil
+}
+
+func (p *TGetCatalogsResp) IsSetDirectResults() bool {
+	return p.DirectResults != nil
+}
+
+func (p *TGetCatalogsResp) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetStatus bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetStatus = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetStatus {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field Status is not set"))
+	}
+	return nil
+}
+
+func (p *TGetCatalogsResp) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Status = &TStatus{}
+	if err := p.Status.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Status), err)
+	}
+	return nil
+}
+
+func (p *TGetCatalogsResp) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	p.OperationHandle = &TOperationHandle{}
+	if err := p.OperationHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.OperationHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetCatalogsResp) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.DirectResults = &TSparkDirectResults{}
+	if err := p.DirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.DirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetCatalogsResp) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetCatalogsResp"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetCatalogsResp) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "status", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:status: ", p), err)
+	}
+	if err := p.Status.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Status), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:status: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetCatalogsResp) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetOperationHandle() {
+		if err := oprot.WriteFieldBegin(ctx, "operationHandle", thrift.STRUCT, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:operationHandle: ", p), err)
+		}
+		if err := p.OperationHandle.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.OperationHandle), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:operationHandle: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCatalogsResp) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "directResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:directResults: ", p), err)
+		}
+		if err := p.DirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.DirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:directResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCatalogsResp) Equals(other *TGetCatalogsResp) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.Status.Equals(other.Status) {
+		return false
+	}
+	if !p.OperationHandle.Equals(other.OperationHandle) {
+		return false
+	}
+	if !p.DirectResults.Equals(other.DirectResults) {
+		return false
+	}
+	return true
+}
+
+func (p *TGetCatalogsResp) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetCatalogsResp(%+v)", *p)
+}
+
+// Attributes:
+//   - SessionHandle
+//   - CatalogName
+//   - SchemaName
+//   - GetDirectResults
+//   - RunAsync
+type TGetSchemasReq struct {
+	SessionHandle *TSessionHandle `thrift:"sessionHandle,1,required" db:"sessionHandle" json:"sessionHandle"`
+	CatalogName   *string         `thrift:"catalogName,2" db:"catalogName" json:"catalogName,omitempty"`
+	SchemaName    *string         `thrift:"schemaName,3" db:"schemaName" json:"schemaName,omitempty"`
+	// unused fields # 4 to 1280
+	GetDirectResults *TSparkGetDirectResults `thrift:"getDirectResults,1281" db:"getDirectResults" json:"getDirectResults,omitempty"`
+	RunAsync         bool                    `thrift:"runAsync,1282" db:"runAsync" json:"runAsync"`
+}
+
+func NewTGetSchemasReq() *TGetSchemasReq {
+	return &TGetSchemasReq{}
+}
+
+var TGetSchemasReq_SessionHandle_DEFAULT *TSessionHandle
+
+func (p *TGetSchemasReq) GetSessionHandle() *TSessionHandle {
+	if !p.IsSetSessionHandle() {
+		return TGetSchemasReq_SessionHandle_DEFAULT
+	}
+	return p.SessionHandle
+}
+
+var TGetSchemasReq_CatalogName_DEFAULT string
+
+func (p *TGetSchemasReq) GetCatalogName() string {
+	if !p.IsSetCatalogName() {
+		return TGetSchemasReq_CatalogName_DEFAULT
+	}
+	return *p.CatalogName
+}
+
+var TGetSchemasReq_SchemaName_DEFAULT string
+
+func (p *TGetSchemasReq) GetSchemaName() string {
+	if !p.IsSetSchemaName() {
+		return TGetSchemasReq_SchemaName_DEFAULT
+	}
+	return *p.SchemaName
+}
+
+var TGetSchemasReq_GetDirectResults_DEFAULT *TSparkGetDirectResults
+
+func (p *TGetSchemasReq) GetGetDirectResults() *TSparkGetDirectResults {
+	if !p.IsSetGetDirectResults() {
+		return TGetSchemasReq_GetDirectResults_DEFAULT
+	}
+	return p.GetDirectResults
+}
+
+var TGetSchemasReq_RunAsync_DEFAULT bool = false
+
+func (p *TGetSchemasReq) GetRunAsync() bool {
+	return p.RunAsync
+}
+func (p *TGetSchemasReq) IsSetSessionHandle() bool {
+	return p.SessionHandle != nil
+}
+
+func (p *TGetSchemasReq) IsSetCatalogName() bool {
+	return p.CatalogName != nil
+}
+
+func (p *TGetSchemasReq) IsSetSchemaName() bool {
+	return p.SchemaName != nil
+}
+
+func (p *TGetSchemasReq) IsSetGetDirectResults() bool {
+	return p.GetDirectResults != nil
+}
+
+func (p *TGetSchemasReq) IsSetRunAsync() bool {
+	return p.RunAsync != TGetSchemasReq_RunAsync_DEFAULT
+}
+
+func (p *TGetSchemasReq) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetSessionHandle bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetSessionHandle = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1282:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1282(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetSessionHandle {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field SessionHandle is not set"))
+	}
+	return nil
+}
+
+func (p *TGetSchemasReq) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.SessionHandle = &TSessionHandle{}
+	if err := p.SessionHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.SessionHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetSchemasReq) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.CatalogName = &v
+	}
+	return nil
+}
+
+func (p *TGetSchemasReq) ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.SchemaName = &v
+	}
+	return nil
+}
+
+func (p *TGetSchemasReq) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.GetDirectResults = &TSparkGetDirectResults{}
+	if err := p.GetDirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.GetDirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetSchemasReq) ReadField1282(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1282: ", err)
+	} else {
+		p.RunAsync = v
+	}
+	return nil
+}
+
+func (p *TGetSchemasReq) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetSchemasReq"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1282(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetSchemasReq) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "sessionHandle", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:sessionHandle: ", p), err)
+	}
+	if err := p.SessionHandle.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.SessionHandle), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:sessionHandle: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetSchemasReq) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetCatalogName() {
+		if err := oprot.WriteFieldBegin(ctx, "catalogName", thrift.STRING, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:catalogName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.CatalogName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.catalogName (2) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:catalogName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetSchemasReq) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSchemaName() {
+		if err := oprot.WriteFieldBegin(ctx, "schemaName", thrift.STRING, 3); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:schemaName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.SchemaName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.schemaName (3) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 3:schemaName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetSchemasReq) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetGetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "getDirectResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:getDirectResults: ", p), err)
+		}
+		if err := p.GetDirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.GetDirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:getDirectResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetSchemasReq) writeField1282(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetRunAsync() {
+		if err := oprot.WriteFieldBegin(ctx, "runAsync", thrift.BOOL, 1282); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1282:runAsync: ", p), err)
+		}
+		if err := oprot.WriteBool(ctx, bool(p.RunAsync)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.runAsync (1282) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1282:runAsync: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetSchemasReq) Equals(other *TGetSchemasReq) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.SessionHandle.Equals(other.SessionHandle) {
+		return false
+	}
+	if p.CatalogName != other.CatalogName {
+		if p.CatalogName == nil || other.CatalogName == nil {
+			return false
+		}
+		if (*p.CatalogName) != (*other.CatalogName) {
+			return false
+		}
+	}
+	if p.SchemaName != other.SchemaName {
+		if p.SchemaName == nil || other.SchemaName == nil {
+			return false
+		}
+		if (*p.SchemaName) != (*other.SchemaName) {
+			return false
+		}
+	}
+	if !p.GetDirectResults.Equals(other.GetDirectResults) {
+		return false
+	}
+	if p.RunAsync != other.RunAsync {
+		return false
+	}
+	return true
+}
+
+func (p *TGetSchemasReq) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetSchemasReq(%+v)", *p)
+}
+
+// Attributes:
+//   - Status
+//   - OperationHandle
+//   - DirectResults
+type TGetSchemasResp struct {
+	Status          *TStatus          `thrift:"status,1,required" db:"status" json:"status"`
+	OperationHandle *TOperationHandle `thrift:"operationHandle,2" db:"operationHandle" json:"operationHandle,omitempty"`
+	// unused fields # 3 to 1280
+	DirectResults *TSparkDirectResults `thrift:"directResults,1281" db:"directResults" json:"directResults,omitempty"`
+}
+
+func NewTGetSchemasResp() *TGetSchemasResp {
+	return &TGetSchemasResp{}
+}
+
+var TGetSchemasResp_Status_DEFAULT *TStatus
+
+func (p *TGetSchemasResp) GetStatus() *TStatus {
+	if !p.IsSetStatus() {
+		return TGetSchemasResp_Status_DEFAULT
+	}
+	return p.Status
+}
+
+var TGetSchemasResp_OperationHandle_DEFAULT *TOperationHandle
+
+func (p *TGetSchemasResp) GetOperationHandle() *TOperationHandle {
+	if !p.IsSetOperationHandle() {
+		return TGetSchemasResp_OperationHandle_DEFAULT
+	}
+	return p.OperationHandle
+}
+
+var TGetSchemasResp_DirectResults_DEFAULT *TSparkDirectResults
+
+func (p *TGetSchemasResp) GetDirectResults() *TSparkDirectResults {
+	if !p.IsSetDirectResults() {
+		return TGetSchemasResp_DirectResults_DEFAULT
+	}
+	return p.DirectResults
+}
+func (p *TGetSchemasResp) IsSetStatus() bool {
+	return p.Status != nil
+}
+
+func (p *TGetSchemasResp) IsSetOperationHandle() bool {
+	return p.OperationHandle != nil
+}
+
+func (p *TGetSchemasResp) IsSetDirectResults() bool {
+	return p.DirectResults != nil
+}
+
+func (p *TGetSchemasResp) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetStatus bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetStatus = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetStatus {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field Status is not set"))
+	}
+	return nil
+}
+
+func (p *TGetSchemasResp) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Status = &TStatus{}
+	if err := p.Status.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Status), err)
+	}
+	return nil
+}
+
+func (p *TGetSchemasResp) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	p.OperationHandle = &TOperationHandle{}
+	if err := p.OperationHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.OperationHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetSchemasResp) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.DirectResults = &TSparkDirectResults{}
+	if err := p.DirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.DirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetSchemasResp) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetSchemasResp"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetSchemasResp) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "status", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:status: ", p), err)
+	}
+	if err := p.Status.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Status), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:status: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetSchemasResp) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetOperationHandle() {
+		if err := oprot.WriteFieldBegin(ctx, "operationHandle", thrift.STRUCT, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:operationHandle: ", p), err)
+		}
+		if err := p.OperationHandle.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.OperationHandle), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:operationHandle: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetSchemasResp) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "directResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:directResults: ", p), err)
+		}
+		if err := p.DirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.DirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:directResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetSchemasResp) Equals(other *TGetSchemasResp) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.Status.Equals(other.Status) {
+		return false
+	}
+	if !p.OperationHandle.Equals(other.OperationHandle) {
+		return false
+	}
+	if !p.DirectResults.Equals(other.DirectResults) {
+		return false
+	}
+	return true
+}
+
+func (p *TGetSchemasResp) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetSchemasResp(%+v)", *p)
+}
+
+// Attributes:
+//   - SessionHandle
+//   - CatalogName
+//   - SchemaName
+//   - TableName
+//   - TableTypes
+//   - GetDirectResults
+//   - RunAsync
+type TGetTablesReq struct {
+	SessionHandle *TSessionHandle `thrift:"sessionHandle,1,required" db:"sessionHandle" json:"sessionHandle"`
+	CatalogName   *string         `thrift:"catalogName,2" db:"catalogName" json:"catalogName,omitempty"`
+	SchemaName    *string         `thrift:"schemaName,3" db:"schemaName" json:"schemaName,omitempty"`
+	TableName     *string         `thrift:"tableName,4" db:"tableName" json:"tableName,omitempty"`
+	TableTypes    []string        `thrift:"tableTypes,5" db:"tableTypes" json:"tableTypes,omitempty"`
+	// unused fields # 6 to 1280
+	GetDirectResults *TSparkGetDirectResults `thrift:"getDirectResults,1281" db:"getDirectResults" json:"getDirectResults,omitempty"`
+	RunAsync         bool                    `thrift:"runAsync,1282" db:"runAsync" json:"runAsync"`
+}
+
+func NewTGetTablesReq() *TGetTablesReq {
+	return &TGetTablesReq{}
+}
+
+var TGetTablesReq_SessionHandle_DEFAULT *TSessionHandle
+
+func (p *TGetTablesReq) GetSessionHandle() *TSessionHandle {
+	if !p.IsSetSessionHandle() {
+		return TGetTablesReq_SessionHandle_DEFAULT
+	}
+	return p.SessionHandle
+}
+
+var TGetTablesReq_CatalogName_DEFAULT string
+
+func (p *TGetTablesReq) GetCatalogName() string {
+	if !p.IsSetCatalogName() {
+		return TGetTablesReq_CatalogName_DEFAULT
+	}
+	return *p.CatalogName
+}
+
+var TGetTablesReq_SchemaName_DEFAULT string
+
+func (p *TGetTablesReq) GetSchemaName() string {
+	if !p.IsSetSchemaName() {
+		return TGetTablesReq_SchemaName_DEFAULT
+	}
+	return *p.SchemaName
+}
+
+var TGetTablesReq_TableName_DEFAULT string
+
+func (p *TGetTablesReq) GetTableName() string {
+	if !p.IsSetTableName() {
+		return TGetTablesReq_TableName_DEFAULT
+	}
+	return *p.TableName
+}
+
+var TGetTablesReq_TableTypes_DEFAULT []string
+
+func (p *TGetTablesReq) GetTableTypes() []string {
+	return p.TableTypes
+}
+
+var TGetTablesReq_GetDirectResults_DEFAULT *TSparkGetDirectResults
+
+func (p *TGetTablesReq) GetGetDirectResults() *TSparkGetDirectResults {
+	if !p.IsSetGetDirectResults() {
+		return TGetTablesReq_GetDirectResults_DEFAULT
+	}
+	return p.GetDirectResults
+}
+
+var TGetTablesReq_RunAsync_DEFAULT bool = false
+
+func (p *TGetTablesReq) GetRunAsync() bool {
+	return p.RunAsync
+}
+func (p *TGetTablesReq) IsSetSessionHandle() bool {
+	return p.SessionHandle != nil
+}
+
+func (p *TGetTablesReq) IsSetCatalogName() bool {
+	return p.CatalogName != nil
+}
+
+func (p *TGetTablesReq) IsSetSchemaName() bool {
+	return p.SchemaName != nil
+}
+
+func (p *TGetTablesReq) IsSetTableName() bool {
+	return p.TableName != nil
+}
+
+func (p *TGetTablesReq) IsSetTableTypes() bool {
+	return p.TableTypes != nil
+}
+
+func (p *TGetTablesReq) IsSetGetDirectResults() bool {
+	return p.GetDirectResults != nil
+}
+
+func (p *TGetTablesReq) IsSetRunAsync() bool {
+	return p.RunAsync != TGetTablesReq_RunAsync_DEFAULT
+}
+
+func (p *TGetTablesReq) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetSessionHandle bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetSessionHandle = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 4:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField4(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 5:
+			if fieldTypeId == thrift.LIST {
+				if err := p.ReadField5(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1282:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1282(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetSessionHandle {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field SessionHandle is not set"))
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.SessionHandle = &TSessionHandle{}
+	if err := p.SessionHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.SessionHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.CatalogName = &v
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.SchemaName = &v
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) ReadField4(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 4: ", err)
+	} else {
+		p.TableName = &v
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) ReadField5(ctx context.Context, iprot thrift.TProtocol) error {
+	_, size, err := iprot.ReadListBegin(ctx)
+	if err != nil {
+		return thrift.PrependError("error reading list begin: ", err)
+	}
+	tSlice := make([]string, 0, size)
+	p.TableTypes = tSlice
+	for i := 0; i < size; i++ {
+		var _elem72 string
+		if v, err := iprot.ReadString(ctx); err != nil {
+			return thrift.PrependError("error reading field 0: ", err)
+		} else {
+			_elem72 = v
+		}
+		p.TableTypes = append(p.TableTypes, _elem72)
+	}
+	if err := iprot.ReadListEnd(ctx); err != nil {
+		return thrift.PrependError("error reading list end: ", err)
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.GetDirectResults = &TSparkGetDirectResults{}
+	if err := p.GetDirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.GetDirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) ReadField1282(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1282: ", err)
+	} else {
+		p.RunAsync = v
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetTablesReq"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField4(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField5(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1282(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetTablesReq) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "sessionHandle", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:sessionHandle: ", p), err)
+	}
+	if err := p.SessionHandle.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.SessionHandle), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:sessionHandle: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetTablesReq) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetCatalogName() {
+		if err := oprot.WriteFieldBegin(ctx, "catalogName", thrift.STRING, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:catalogName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.CatalogName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.catalogName (2) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:catalogName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesReq) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSchemaName() {
+		if err := oprot.WriteFieldBegin(ctx, "schemaName", thrift.STRING, 3); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:schemaName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.SchemaName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.schemaName (3) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 3:schemaName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesReq) writeField4(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetTableName() {
+		if err := oprot.WriteFieldBegin(ctx, "tableName", thrift.STRING, 4); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 4:tableName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.TableName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.tableName (4) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 4:tableName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesReq) writeField5(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetTableTypes() {
+		if err := oprot.WriteFieldBegin(ctx, "tableTypes", thrift.LIST, 5); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 5:tableTypes: ", p), err)
+		}
+		if err := oprot.WriteListBegin(ctx, thrift.STRING, len(p.TableTypes)); err != nil {
+			return thrift.PrependError("error writing list begin: ", err)
+		}
+		for _, v := range p.TableTypes {
+			if err := oprot.WriteString(ctx, string(v)); err != nil {
+				return thrift.PrependError(fmt.Sprintf("%T. (0) field write error: ", p), err)
+			}
+		}
+		if err := oprot.WriteListEnd(ctx); err != nil {
+			return thrift.PrependError("error writing list end: ", err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 5:tableTypes: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesReq) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetGetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "getDirectResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:getDirectResults: ", p), err)
+		}
+		if err := p.GetDirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.GetDirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:getDirectResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesReq) writeField1282(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetRunAsync() {
+		if err := oprot.WriteFieldBegin(ctx, "runAsync", thrift.BOOL, 1282); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1282:runAsync: ", p), err)
+		}
+		if err := oprot.WriteBool(ctx, bool(p.RunAsync)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.runAsync (1282) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1282:runAsync: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesReq) Equals(other *TGetTablesReq) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.SessionHandle.Equals(other.SessionHandle) {
+		return false
+	}
+	if p.CatalogName != other.CatalogName {
+		if p.CatalogName == nil || other.CatalogName == nil {
+			return false
+		}
+		if (*p.CatalogName) != (*other.CatalogName) {
+			return false
+		}
+	}
+	if p.SchemaName != other.SchemaName {
+		if p.SchemaName == nil || other.SchemaName == nil {
+			return false
+		}
+		if (*p.SchemaName) != (*other.SchemaName) {
+			return false
+		}
+	}
+	if p.TableName != other.TableName {
+		if p.TableName == nil || other.TableName == nil {
+			return false
+		}
+		if (*p.TableName) != (*other.TableName) {
+			return false
+		}
+	}
+	if len(p.TableTypes) != len(other.TableTypes) {
+		return false
+	}
+	for i, _tgt := range p.TableTypes {
+		_src73 := other.TableTypes[i]
+		if _tgt != _src73 {
+			return false
+		}
+	}
+	if !p.GetDirectResults.Equals(other.GetDirectResults) {
+		return false
+	}
+	if p.RunAsync != other.RunAsync {
+		return false
+	}
+	return true
+}
+
+func (p *TGetTablesReq) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetTablesReq(%+v)", *p)
+}
+
+// Attributes:
+//   - Status
+//   - OperationHandle
+//   - DirectResults
+type TGetTablesResp struct {
+	Status          *TStatus          `thrift:"status,1,required" db:"status" json:"status"`
+	OperationHandle *TOperationHandle `thrift:"operationHandle,2" db:"operationHandle" json:"operationHandle,omitempty"`
+	// unused fields # 3 to 1280
+	DirectResults *TSparkDirectResults `thrift:"directResults,1281" db:"directResults" json:"directResults,omitempty"`
+}
+
+func NewTGetTablesResp() *TGetTablesResp {
+	return &TGetTablesResp{}
+}
+
+var TGetTablesResp_Status_DEFAULT *TStatus
+
+func (p *TGetTablesResp) GetStatus() *TStatus {
+	if !p.IsSetStatus() {
+		return TGetTablesResp_Status_DEFAULT
+	}
+	return p.Status
+}
+
+var TGetTablesResp_OperationHandle_DEFAULT *TOperationHandle
+
+func (p *TGetTablesResp) GetOperationHandle() *TOperationHandle {
+	if !p.IsSetOperationHandle() {
+		return TGetTablesResp_OperationHandle_DEFAULT
+	}
+	return p.OperationHandle
+}
+
+var TGetTablesResp_DirectResults_DEFAULT *TSparkDirectResults
+
+func (p *TGetTablesResp) GetDirectResults() *TSparkDirectResults {
+	if !p.IsSetDirectResults() {
+		return TGetTablesResp_DirectResults_DEFAULT
+	}
+	return p.DirectResults
+}
+func (p *TGetTablesResp) IsSetStatus() bool {
+	return p.Status != nil
+}
+
+func (p *TGetTablesResp) IsSetOperationHandle() bool {
+	return p.OperationHandle != nil
+}
+
+func (p *TGetTablesResp) IsSetDirectResults() bool {
+	return p.DirectResults != nil
+}
+
+func (p *TGetTablesResp) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetStatus bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetStatus = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetStatus {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field Status is not set"))
+	}
+	return nil
+}
+
+func (p *TGetTablesResp) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Status = &TStatus{}
+	if err := p.Status.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Status), err)
+	}
+	return nil
+}
+
+func (p *TGetTablesResp) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	p.OperationHandle = &TOperationHandle{}
+	if err := p.OperationHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.OperationHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetTablesResp) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.DirectResults = &TSparkDirectResults{}
+	if err := p.DirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.DirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetTablesResp) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetTablesResp"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetTablesResp) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "status", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:status: ", p), err)
+	}
+	if err := p.Status.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Status), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:status: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetTablesResp) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetOperationHandle() {
+		if err := oprot.WriteFieldBegin(ctx, "operationHandle", thrift.STRUCT, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:operationHandle: ", p), err)
+		}
+		if err := p.OperationHandle.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.OperationHandle), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:operationHandle: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesResp) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "directResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:directResults: ", p), err)
+		}
+		if err := p.DirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.DirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:directResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetTablesResp) Equals(other *TGetTablesResp) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.Status.Equals(other.Status) {
+		return false
+	}
+	if !p.OperationHandle.Equals(other.OperationHandle) {
+		return false
+	}
+	if !p.DirectResults.Equals(other.DirectResults) {
+		return false
+	}
+	return true
+}
+
+func (p *TGetTablesResp) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetTablesResp(%+v)", *p)
+}
+
+// Attributes:
+//   - SessionHandle
+//   - CatalogName
+//   - SchemaName
+//   - TableName
+//   - ColumnName
+//   - GetDirectResults
+//   - RunAsync
+type TGetColumnsReq struct {
+	SessionHandle *TSessionHandle `thrift:"sessionHandle,1,required" db:"sessionHandle" json:"sessionHandle"`
+	CatalogName   *string         `thrift:"catalogName,2" db:"catalogName" json:"catalogName,omitempty"`
+	SchemaName    *string         `thrift:"schemaName,3" db:"schemaName" json:"schemaName,omitempty"`
+	TableName     *string         `thrift:"tableName,4" db:"tableName" json:"tableName,omitempty"`
+	ColumnName    *string         `thrift:"columnName,5" db:"columnName" json:"columnName,omitempty"`
+	// unused fields # 6 to 1280
+	GetDirectResults *TSparkGetDirectResults `thrift:"getDirectResults,1281" db:"getDirectResults" json:"getDirectResults,omitempty"`
+	RunAsync         bool                    `thrift:"runAsync,1282" db:"runAsync" json:"runAsync"`
+}
+
+func NewTGetColumnsReq() *TGetColumnsReq {
+	return &TGetColumnsReq{}
+}
+
+var TGetColumnsReq_SessionHandle_DEFAULT *TSessionHandle
+
+func (p *TGetColumnsReq) GetSessionHandle() *TSessionHandle {
+	if !p.IsSetSessionHandle() {
+		return TGetColumnsReq_SessionHandle_DEFAULT
+	}
+	return p.SessionHandle
+}
+
+var TGetColumnsReq_CatalogName_DEFAULT string
+
+func (p *TGetColumnsReq) GetCatalogName() string {
+	if !p.IsSetCatalogName() {
+		return TGetColumnsReq_CatalogName_DEFAULT
+	}
+	return *p.CatalogName
+}
+
+var TGetColumnsReq_SchemaName_DEFAULT string
+
+func (p *TGetColumnsReq) GetSchemaName() string {
+	if !p.IsSetSchemaName() {
+		return TGetColumnsReq_SchemaName_DEFAULT
+	}
+	return *p.SchemaName
+}
+
+var TGetColumnsReq_TableName_DEFAULT string
+
+func (p *TGetColumnsReq) GetTableName() string {
+	if !p.IsSetTableName() {
+		return TGetColumnsReq_TableName_DEFAULT
+	}
+	return *p.TableName
+}
+
+var TGetColumnsReq_ColumnName_DEFAULT string
+
+func (p *TGetColumnsReq) GetColumnName() string {
+	if !p.IsSetColumnName() {
+		return TGetColumnsReq_ColumnName_DEFAULT
+	}
+	return *p.ColumnName
+}
+
+var TGetColumnsReq_GetDirectResults_DEFAULT *TSparkGetDirectResults
+
+func (p *TGetColumnsReq) GetGetDirectResults() *TSparkGetDirectResults {
+	if !p.IsSetGetDirectResults() {
+		return TGetColumnsReq_GetDirectResults_DEFAULT
+	}
+	return p.GetDirectResults
+}
+
+var TGetColumnsReq_RunAsync_DEFAULT bool = false
+
+func (p *TGetColumnsReq) GetRunAsync() bool {
+	return p.RunAsync
+}
+func (p *TGetColumnsReq) IsSetSessionHandle() bool {
+	return p.SessionHandle != nil
+}
+
+func (p *TGetColumnsReq) IsSetCatalogName() bool {
+	return p.CatalogName != nil
+}
+
+func (p *TGetColumnsReq) IsSetSchemaName() bool {
+	return p.SchemaName != nil
+}
+
+func (p *TGetColumnsReq) IsSetTableName() bool {
+	return p.TableName != nil
+}
+
+func (p *TGetColumnsReq) IsSetColumnName() bool {
+	return p.ColumnName != nil
+}
+
+func (p *TGetColumnsReq) IsSetGetDirectResults() bool {
+	return p.GetDirectResults != nil
+}
+
+func (p *TGetColumnsReq) IsSetRunAsync() bool {
+	return p.RunAsync != TGetColumnsReq_RunAsync_DEFAULT
+}
+
+func (p *TGetColumnsReq) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetSessionHandle bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetSessionHandle = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 4:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField4(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 5:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField5(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1282:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1282(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetSessionHandle {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field SessionHandle is not set"))
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.SessionHandle = &TSessionHandle{}
+	if err := p.SessionHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.SessionHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.CatalogName = &v
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.SchemaName = &v
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) ReadField4(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 4: ", err)
+	} else {
+		p.TableName = &v
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) ReadField5(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 5: ", err)
+	} else {
+		p.ColumnName = &v
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.GetDirectResults = &TSparkGetDirectResults{}
+	if err := p.GetDirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.GetDirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) ReadField1282(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1282: ", err)
+	} else {
+		p.RunAsync = v
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetColumnsReq"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField4(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField5(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1282(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetColumnsReq) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "sessionHandle", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:sessionHandle: ", p), err)
+	}
+	if err := p.SessionHandle.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.SessionHandle), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:sessionHandle: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetColumnsReq) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetCatalogName() {
+		if err := oprot.WriteFieldBegin(ctx, "catalogName", thrift.STRING, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:catalogName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.CatalogName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.catalogName (2) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:catalogName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsReq) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSchemaName() {
+		if err := oprot.WriteFieldBegin(ctx, "schemaName", thrift.STRING, 3); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:schemaName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.SchemaName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.schemaName (3) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 3:schemaName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsReq) writeField4(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetTableName() {
+		if err := oprot.WriteFieldBegin(ctx, "tableName", thrift.STRING, 4); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 4:tableName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.TableName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.tableName (4) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 4:tableName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsReq) writeField5(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetColumnName() {
+		if err := oprot.WriteFieldBegin(ctx, "columnName", thrift.STRING, 5); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 5:columnName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.ColumnName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.columnName (5) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 5:columnName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsReq) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetGetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "getDirectResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:getDirectResults: ", p), err)
+		}
+		if err := p.GetDirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.GetDirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:getDirectResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsReq) writeField1282(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetRunAsync() {
+		if err := oprot.WriteFieldBegin(ctx, "runAsync", thrift.BOOL, 1282); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1282:runAsync: ", p), err)
+		}
+		if err := oprot.WriteBool(ctx, bool(p.RunAsync)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.runAsync (1282) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1282:runAsync: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsReq) Equals(other *TGetColumnsReq) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.SessionHandle.Equals(other.SessionHandle) {
+		return false
+	}
+	if p.CatalogName != other.CatalogName {
+		if p.CatalogName == nil || other.CatalogName == nil {
+			return false
+		}
+		if (*p.CatalogName) != (*other.CatalogName) {
+			return false
+		}
+	}
+	if p.SchemaName != other.SchemaName {
+		if p.SchemaName == nil || other.SchemaName == nil {
+			return false
+		}
+		if (*p.SchemaName) != (*other.SchemaName) {
+			return false
+		}
+	}
+	if p.TableName != other.TableName {
+		if p.TableName == nil || other.TableName == nil {
+			return false
+		}
+		if (*p.TableName) != (*other.TableName) {
+			return false
+		}
+	}
+	if p.ColumnName != other.ColumnName {
+		if p.ColumnName == nil || other.ColumnName == nil {
+			return false
+		}
+		if (*p.ColumnName) != (*other.ColumnName) {
+			return false
+		}
+	}
+	if !p.GetDirectResults.Equals(other.GetDirectResults) {
+		return false
+	}
+	if p.RunAsync != other.RunAsync {
+		return false
+	}
+	return true
+}
+
+func (p *TGetColumnsReq) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetColumnsReq(%+v)", *p)
+}
+
+// Attributes:
+//   - Status
+//   - OperationHandle
+//   - DirectResults
+type TGetColumnsResp struct {
+	Status          *TStatus          `thrift:"status,1,required" db:"status" json:"status"`
+	OperationHandle *TOperationHandle `thrift:"operationHandle,2" db:"operationHandle" json:"operationHandle,omitempty"`
+	// unused fields # 3 to 1280
+	DirectResults *TSparkDirectResults `thrift:"directResults,1281" db:"directResults" json:"directResults,omitempty"`
+}
+
+func NewTGetColumnsResp() *TGetColumnsResp {
+	return &TGetColumnsResp{}
+}
+
+var TGetColumnsResp_Status_DEFAULT *TStatus
+
+func (p *TGetColumnsResp) GetStatus() *TStatus {
+	if !p.IsSetStatus() {
+		return TGetColumnsResp_Status_DEFAULT
+	}
+	return p.Status
+}
+
+var TGetColumnsResp_OperationHandle_DEFAULT *TOperationHandle
+
+func (p *TGetColumnsResp) GetOperationHandle() *TOperationHandle {
+	if !p.IsSetOperationHandle() {
+		return TGetColumnsResp_OperationHandle_DEFAULT
+	}
+	return p.OperationHandle
+}
+
+var TGetColumnsResp_DirectResults_DEFAULT *TSparkDirectResults
+
+func (p *TGetColumnsResp) GetDirectResults() *TSparkDirectResults {
+	if !p.IsSetDirectResults() {
+		return TGetColumnsResp_DirectResults_DEFAULT
+	}
+	return p.DirectResults
+}
+func (p *TGetColumnsResp) IsSetStatus() bool {
+	return p.Status != nil
+}
+
+func (p *TGetColumnsResp) IsSetOperationHandle() bool {
+	return p.OperationHandle != nil
+}
+
+func (p *TGetColumnsResp) IsSetDirectResults() bool {
+	return p.DirectResults != nil
+}
+
+func (p *TGetColumnsResp) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetStatus bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetStatus = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetStatus {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field Status is not set"))
+	}
+	return nil
+}
+
+func (p *TGetColumnsResp) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Status = &TStatus{}
+	if err := p.Status.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Status), err)
+	}
+	return nil
+}
+
+func (p *TGetColumnsResp) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	p.OperationHandle = &TOperationHandle{}
+	if err := p.OperationHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.OperationHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetColumnsResp) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.DirectResults = &TSparkDirectResults{}
+	if err := p.DirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.DirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetColumnsResp) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetColumnsResp"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetColumnsResp) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "status", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:status: ", p), err)
+	}
+	if err := p.Status.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Status), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:status: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetColumnsResp) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetOperationHandle() {
+		if err := oprot.WriteFieldBegin(ctx, "operationHandle", thrift.STRUCT, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:operationHandle: ", p), err)
+		}
+		if err := p.OperationHandle.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.OperationHandle), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:operationHandle: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsResp) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "directResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:directResults: ", p), err)
+		}
+		if err := p.DirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.DirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:directResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetColumnsResp) Equals(other *TGetColumnsResp) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.Status.Equals(other.Status) {
+		return false
+	}
+	if !p.OperationHandle.Equals(other.OperationHandle) {
+		return false
+	}
+	if !p.DirectResults.Equals(other.DirectResults) {
+		return false
+	}
+	return true
+}
+
+func (p *TGetColumnsResp) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetColumnsResp(%+v)", *p)
+}
+
+// Attributes:
+//   - SessionHandle
+//   - CatalogName
+//   - SchemaName
+//   - FunctionName
+//   - GetDirectResults
+//   - RunAsync
+type TGetFunctionsReq struct {
+	SessionHandle *TSessionHandle `thrift:"sessionHandle,1,required" db:"sessionHandle" json:"sessionHandle"`
+	CatalogName   *string         `thrift:"catalogName,2" db:"catalogName" json:"catalogName,omitempty"`
+	SchemaName    *string         `thrift:"schemaName,3" db:"schemaName" json:"schemaName,omitempty"`
+	FunctionName  string          `thrift:"functionName,4,required" db:"functionName" json:"functionName"`
+	// unused fields # 5 to 1280
+	GetDirectResults *TSparkGetDirectResults `thrift:"getDirectResults,1281" db:"getDirectResults" json:"getDirectResults,omitempty"`
+	RunAsync         bool                    `thrift:"runAsync,1282" db:"runAsync" json:"runAsync"`
+}
+
+func NewTGetFunctionsReq() *TGetFunctionsReq {
+	return &TGetFunctionsReq{}
+}
+
+var TGetFunctionsReq_SessionHandle_DEFAULT *TSessionHandle
+
+func (p *TGetFunctionsReq) GetSessionHandle() *TSessionHandle {
+	if !p.IsSetSessionHandle() {
+		return TGetFunctionsReq_SessionHandle_DEFAULT
+	}
+	return p.SessionHandle
+}
+
+var TGetFunctionsReq_CatalogName_DEFAULT string
+
+func (p *TGetFunctionsReq) GetCatalogName() string {
+	if !p.IsSetCatalogName() {
+		return TGetFunctionsReq_CatalogName_DEFAULT
+	}
+	return *p.CatalogName
+}
+
+var TGetFunctionsReq_SchemaName_DEFAULT string
+
+func (p *TGetFunctionsReq) GetSchemaName() string {
+	if !p.IsSetSchemaName() {
+		return TGetFunctionsReq_SchemaName_DEFAULT
+	}
+	return *p.SchemaName
+}
+
+func (p *TGetFunctionsReq) GetFunctionName() string {
+	return p.FunctionName
+}
+
+var TGetFunctionsReq_GetDirectResults_DEFAULT *TSparkGetDirectResults
+
+func (p *TGetFunctionsReq) GetGetDirectResults() *TSparkGetDirectResults {
+	if !p.IsSetGetDirectResults() {
+		return TGetFunctionsReq_GetDirectResults_DEFAULT
+	}
+	return p.GetDirectResults
+}
+
+var TGetFunctionsReq_RunAsync_DEFAULT bool = false
+
+func (p *TGetFunctionsReq) GetRunAsync() bool {
+	return p.RunAsync
+}
+func (p *TGetFunctionsReq) IsSetSessionHandle() bool {
+	return p.SessionHandle != nil
+}
+
+func (p *TGetFunctionsReq) IsSetCatalogName() bool {
+	return p.CatalogName != nil
+}
+
+func (p *TGetFunctionsReq) IsSetSchemaName() bool {
+	return p.SchemaName != nil
+}
+
+func (p *TGetFunctionsReq) IsSetGetDirectResults() bool {
+	return p.GetDirectResults != nil
+}
+
+func (p *TGetFunctionsReq) IsSetRunAsync() bool {
+	return p.RunAsync != TGetFunctionsReq_RunAsync_DEFAULT
+}
+
+func (p *TGetFunctionsReq) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetSessionHandle bool = false
+	var issetFunctionName bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetSessionHandle = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 4:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField4(ctx, iprot); err != nil {
+					return err
+				}
+				issetFunctionName = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1282:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1282(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetSessionHandle {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field SessionHandle is not set"))
+	}
+	if !issetFunctionName {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field FunctionName is not set"))
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.SessionHandle = &TSessionHandle{}
+	if err := p.SessionHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.SessionHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.CatalogName = &v
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.SchemaName = &v
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) ReadField4(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 4: ", err)
+	} else {
+		p.FunctionName = v
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.GetDirectResults = &TSparkGetDirectResults{}
+	if err := p.GetDirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.GetDirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) ReadField1282(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1282: ", err)
+	} else {
+		p.RunAsync = v
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetFunctionsReq"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField4(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1282(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetFunctionsReq) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "sessionHandle", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:sessionHandle: ", p), err)
+	}
+	if err := p.SessionHandle.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.SessionHandle), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:sessionHandle: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetFunctionsReq) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetCatalogName() {
+		if err := oprot.WriteFieldBegin(ctx, "catalogName", thrift.STRING, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:catalogName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.CatalogName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.catalogName (2) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:catalogName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetFunctionsReq) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSchemaName() {
+		if err := oprot.WriteFieldBegin(ctx, "schemaName", thrift.STRING, 3); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:schemaName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.SchemaName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.schemaName (3) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 3:schemaName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetFunctionsReq) writeField4(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "functionName", thrift.STRING, 4); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 4:functionName: ", p), err)
+	}
+	if err := oprot.WriteString(ctx, string(p.FunctionName)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.functionName (4) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 4:functionName: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetFunctionsReq) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetGetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "getDirectResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:getDirectResults: ", p), err)
+		}
+		if err := p.GetDirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.GetDirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:getDirectResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetFunctionsReq) writeField1282(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetRunAsync() {
+		if err := oprot.WriteFieldBegin(ctx, "runAsync", thrift.BOOL, 1282); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1282:runAsync: ", p), err)
+		}
+		if err := oprot.WriteBool(ctx, bool(p.RunAsync)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.runAsync (1282) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1282:runAsync: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetFunctionsReq) Equals(other *TGetFunctionsReq) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.SessionHandle.Equals(other.SessionHandle) {
+		return false
+	}
+	if p.CatalogName != other.CatalogName {
+		if p.CatalogName == nil || other.CatalogName == nil {
+			return false
+		}
+		if (*p.CatalogName) != (*other.CatalogName) {
+			return false
+		}
+	}
+	if p.SchemaName != other.SchemaName {
+		if p.SchemaName == nil || other.SchemaName == nil {
+			return false
+		}
+		if (*p.SchemaName) != (*other.SchemaName) {
+			return false
+		}
+	}
+	if p.FunctionName != other.FunctionName {
+		return false
+	}
+	if !p.GetDirectResults.Equals(other.GetDirectResults) {
+		return false
+	}
+	if p.RunAsync != other.RunAsync {
+		return false
+	}
+	return true
+}
+
+func (p *TGetFunctionsReq) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetFunctionsReq(%+v)", *p)
+}
+
+// Attributes:
+//   - Status
+//   - OperationHandle
+//   - DirectResults
+type TGetFunctionsResp struct {
+	Status          *TStatus          `thrift:"status,1,required" db:"status" json:"status"`
+	OperationHandle *TOperationHandle `thrift:"operationHandle,2" db:"operationHandle" json:"operationHandle,omitempty"`
+	// unused fields # 3 to 1280
+	DirectResults *TSparkDirectResults `thrift:"directResults,1281" db:"directResults" json:"directResults,omitempty"`
+}
+
+func NewTGetFunctionsResp() *TGetFunctionsResp {
+	return &TGetFunctionsResp{}
+}
+
+var TGetFunctionsResp_Status_DEFAULT *TStatus
+
+func (p *TGetFunctionsResp) GetStatus() *TStatus {
+	if !p.IsSetStatus() {
+		return TGetFunctionsResp_Status_DEFAULT
+	}
+	return p.Status
+}
+
+var TGetFunctionsResp_OperationHandle_DEFAULT *TOperationHandle
+
+func (p *TGetFunctionsResp) GetOperationHandle() *TOperationHandle {
+	if !p.IsSetOperationHandle() {
+		return TGetFunctionsResp_OperationHandle_DEFAULT
+	}
+	return p.OperationHandle
+}
+
+var TGetFunctionsResp_DirectResults_DEFAULT *TSparkDirectResults
+
+func (p *TGetFunctionsResp) GetDirectResults() *TSparkDirectResults {
+	if !p.IsSetDirectResults() {
+		return TGetFunctionsResp_DirectResults_DEFAULT
+	}
+	return p.DirectResults
+}
+func (p *TGetFunctionsResp) IsSetStatus() bool {
+	return p.Status != nil
+}
+
+func (p *TGetFunctionsResp) IsSetOperationHandle() bool {
+	return p.OperationHandle != nil
+}
+
+func (p *TGetFunctionsResp) IsSetDirectResults() bool {
+	return p.DirectResults != nil
+}
+
+func (p *TGetFunctionsResp) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetStatus bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetStatus = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetStatus {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field Status is not set"))
+	}
+	return nil
+}
+
+func (p *TGetFunctionsResp) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Status = &TStatus{}
+	if err := p.Status.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Status), err)
+	}
+	return nil
+}
+
+func (p *TGetFunctionsResp) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	p.OperationHandle = &TOperationHandle{}
+	if err := p.OperationHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.OperationHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetFunctionsResp) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.DirectResults = &TSparkDirectResults{}
+	if err := p.DirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.DirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetFunctionsResp) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetFunctionsResp"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetFunctionsResp) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "status", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:status: ", p), err)
+	}
+	if err := p.Status.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Status), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:status: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetFunctionsResp) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetOperationHandle() {
+		if err := oprot.WriteFieldBegin(ctx, "operationHandle", thrift.STRUCT, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:operationHandle: ", p), err)
+		}
+		if err := p.OperationHandle.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.OperationHandle), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:operationHandle: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetFunctionsResp) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "directResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:directResults: ", p), err)
+		}
+		if err := p.DirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.DirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:directResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetFunctionsResp) Equals(other *TGetFunctionsResp) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.Status.Equals(other.Status) {
+		return false
+	}
+	if !p.OperationHandle.Equals(other.OperationHandle) {
+		return false
+	}
+	if !p.DirectResults.Equals(other.DirectResults) {
+		return false
+	}
+	return true
+}
+
+func (p *TGetFunctionsResp) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetFunctionsResp(%+v)", *p)
+}
+
+// Attributes:
+//   - SessionHandle
+//   - CatalogName
+//   - SchemaName
+//   - TableName
+//   - GetDirectResults
+//   - RunAsync
+type TGetPrimaryKeysReq struct {
+	SessionHandle *TSessionHandle `thrift:"sessionHandle,1,required" db:"sessionHandle" json:"sessionHandle"`
+	CatalogName   *string         `thrift:"catalogName,2" db:"catalogName" json:"catalogName,omitempty"`
+	SchemaName    *string         `thrift:"schemaName,3" db:"schemaName" json:"schemaName,omitempty"`
+	TableName     *string         `thrift:"tableName,4" db:"tableName" json:"tableName,omitempty"`
+	// unused fields # 5 to 1280
+	GetDirectResults *TSparkGetDirectResults `thrift:"getDirectResults,1281" db:"getDirectResults" json:"getDirectResults,omitempty"`
+	RunAsync         bool                    `thrift:"runAsync,1282" db:"runAsync" json:"runAsync"`
+}
+
+func NewTGetPrimaryKeysReq() *TGetPrimaryKeysReq {
+	return &TGetPrimaryKeysReq{}
+}
+
+var TGetPrimaryKeysReq_SessionHandle_DEFAULT *TSessionHandle
+
+func (p *TGetPrimaryKeysReq) GetSessionHandle() *TSessionHandle {
+	if !p.IsSetSessionHandle() {
+		return TGetPrimaryKeysReq_SessionHandle_DEFAULT
+	}
+	return p.SessionHandle
+}
+
+var TGetPrimaryKeysReq_CatalogName_DEFAULT string
+
+func (p *TGetPrimaryKeysReq) GetCatalogName() string {
+	if !p.IsSetCatalogName() {
+		return TGetPrimaryKeysReq_CatalogName_DEFAULT
+	}
+	return *p.CatalogName
+}
+
+var TGetPrimaryKeysReq_SchemaName_DEFAULT string
+
+func (p *TGetPrimaryKeysReq) GetSchemaName() string {
+	if !p.IsSetSchemaName() {
+		return TGetPrimaryKeysReq_SchemaName_DEFAULT
+	}
+	return *p.SchemaName
+}
+
+var TGetPrimaryKeysReq_TableName_DEFAULT string
+
+func (p *TGetPrimaryKeysReq) GetTableName() string {
+	if !p.IsSetTableName() {
+		return TGetPrimaryKeysReq_TableName_DEFAULT
+	}
+	return *p.TableName
+}
+
+var TGetPrimaryKeysReq_GetDirectResults_DEFAULT *TSparkGetDirectResults
+
+func (p *TGetPrimaryKeysReq) GetGetDirectResults() *TSparkGetDirectResults {
+	if !p.IsSetGetDirectResults() {
+		return TGetPrimaryKeysReq_GetDirectResults_DEFAULT
+	}
+	return p.GetDirectResults
+}
+
+var TGetPrimaryKeysReq_RunAsync_DEFAULT bool = false
+
+func (p *TGetPrimaryKeysReq) GetRunAsync() bool {
+	return p.RunAsync
+}
+func (p *TGetPrimaryKeysReq) IsSetSessionHandle() bool {
+	return p.SessionHandle != nil
+}
+
+func (p *TGetPrimaryKeysReq) IsSetCatalogName() bool {
+	return p.CatalogName != nil
+}
+
+func (p *TGetPrimaryKeysReq) IsSetSchemaName() bool {
+	return p.SchemaName != nil
+}
+
+func (p *TGetPrimaryKeysReq) IsSetTableName() bool {
+	return p.TableName != nil
+}
+
+func (p *TGetPrimaryKeysReq) IsSetGetDirectResults() bool {
+	return p.GetDirectResults != nil
+}
+
+func (p *TGetPrimaryKeysReq) IsSetRunAsync() bool {
+	return p.RunAsync != TGetPrimaryKeysReq_RunAsync_DEFAULT
+}
+
+func (p *TGetPrimaryKeysReq) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetSessionHandle bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetSessionHandle = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 4:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField4(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1282:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1282(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetSessionHandle {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field SessionHandle is not set"))
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.SessionHandle = &TSessionHandle{}
+	if err := p.SessionHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.SessionHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.CatalogName = &v
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.SchemaName = &v
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) ReadField4(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 4: ", err)
+	} else {
+		p.TableName = &v
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.GetDirectResults = &TSparkGetDirectResults{}
+	if err := p.GetDirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.GetDirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) ReadField1282(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1282: ", err)
+	} else {
+		p.RunAsync = v
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetPrimaryKeysReq"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField4(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1282(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysReq) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "sessionHandle", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:sessionHandle: ", p), err)
+	}
+	if err := p.SessionHandle.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.SessionHandle), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:sessionHandle: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysReq) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetCatalogName() {
+		if err := oprot.WriteFieldBegin(ctx, "catalogName", thrift.STRING, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:catalogName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.CatalogName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.catalogName (2) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:catalogName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysReq) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSchemaName() {
+		if err := oprot.WriteFieldBegin(ctx, "schemaName", thrift.STRING, 3); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:schemaName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.SchemaName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.schemaName (3) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 3:schemaName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysReq) writeField4(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetTableName() {
+		if err := oprot.WriteFieldBegin(ctx, "tableName", thrift.STRING, 4); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 4:tableName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.TableName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.tableName (4) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 4:tableName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysReq) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetGetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "getDirectResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:getDirectResults: ", p), err)
+		}
+		if err := p.GetDirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.GetDirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:getDirectResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysReq) writeField1282(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetRunAsync() {
+		if err := oprot.WriteFieldBegin(ctx, "runAsync", thrift.BOOL, 1282); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1282:runAsync: ", p), err)
+		}
+		if err := oprot.WriteBool(ctx, bool(p.RunAsync)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.runAsync (1282) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1282:runAsync: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysReq) Equals(other *TGetPrimaryKeysReq) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.SessionHandle.Equals(other.SessionHandle) {
+		return false
+	}
+	if p.CatalogName != other.CatalogName {
+		if p.CatalogName == nil || other.CatalogName == nil {
+			return false
+		}
+		if (*p.CatalogName) != (*other.CatalogName) {
+			return false
+		}
+	}
+	if p.SchemaName != other.SchemaName {
+		if p.SchemaName == nil || other.SchemaName == nil {
+			return false
+		}
+		if (*p.SchemaName) != (*other.SchemaName) {
+			return false
+		}
+	}
+	if p.TableName != other.TableName {
+		if p.TableName == nil || other.TableName == nil {
+			return false
+		}
+		if (*p.TableName) != (*other.TableName) {
+			return false
+		}
+	}
+	if !p.GetDirectResults.Equals(other.GetDirectResults) {
+		return false
+	}
+	if p.RunAsync != other.RunAsync {
+		return false
+	}
+	return true
+}
+
+func (p *TGetPrimaryKeysReq) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetPrimaryKeysReq(%+v)", *p)
+}
+
+// Attributes:
+//   - Status
+//   - OperationHandle
+//   - DirectResults
+type TGetPrimaryKeysResp struct {
+	Status          *TStatus          `thrift:"status,1,required" db:"status" json:"status"`
+	OperationHandle *TOperationHandle `thrift:"operationHandle,2" db:"operationHandle" json:"operationHandle,omitempty"`
+	// unused fields # 3 to 1280
+	DirectResults *TSparkDirectResults `thrift:"directResults,1281" db:"directResults" json:"directResults,omitempty"`
+}
+
+func NewTGetPrimaryKeysResp() *TGetPrimaryKeysResp {
+	return &TGetPrimaryKeysResp{}
+}
+
+var TGetPrimaryKeysResp_Status_DEFAULT *TStatus
+
+func (p *TGetPrimaryKeysResp) GetStatus() *TStatus {
+	if !p.IsSetStatus() {
+		return TGetPrimaryKeysResp_Status_DEFAULT
+	}
+	return p.Status
+}
+
+var TGetPrimaryKeysResp_OperationHandle_DEFAULT *TOperationHandle
+
+func (p *TGetPrimaryKeysResp) GetOperationHandle() *TOperationHandle {
+	if !p.IsSetOperationHandle() {
+		return TGetPrimaryKeysResp_OperationHandle_DEFAULT
+	}
+	return p.OperationHandle
+}
+
+var TGetPrimaryKeysResp_DirectResults_DEFAULT *TSparkDirectResults
+
+func (p *TGetPrimaryKeysResp) GetDirectResults() *TSparkDirectResults {
+	if !p.IsSetDirectResults() {
+		return TGetPrimaryKeysResp_DirectResults_DEFAULT
+	}
+	return p.DirectResults
+}
+func (p *TGetPrimaryKeysResp) IsSetStatus() bool {
+	return p.Status != nil
+}
+
+func (p *TGetPrimaryKeysResp) IsSetOperationHandle() bool {
+	return p.OperationHandle != nil
+}
+
+func (p *TGetPrimaryKeysResp) IsSetDirectResults() bool {
+	return p.DirectResults != nil
+}
+
+func (p *TGetPrimaryKeysResp) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetStatus bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetStatus = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetStatus {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field Status is not set"))
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysResp) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Status = &TStatus{}
+	if err := p.Status.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Status), err)
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysResp) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	p.OperationHandle = &TOperationHandle{}
+	if err := p.OperationHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.OperationHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysResp) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.DirectResults = &TSparkDirectResults{}
+	if err := p.DirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.DirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysResp) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetPrimaryKeysResp"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetPrimaryKeysResp) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "status", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:status: ", p), err)
+	}
+	if err := p.Status.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Status), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:status: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysResp) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetOperationHandle() {
+		if err := oprot.WriteFieldBegin(ctx, "operationHandle", thrift.STRUCT, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:operationHandle: ", p), err)
+		}
+		if err := p.OperationHandle.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.OperationHandle), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:operationHandle: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysResp) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "directResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:directResults: ", p), err)
+		}
+		if err := p.DirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.DirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:directResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetPrimaryKeysResp) Equals(other *TGetPrimaryKeysResp) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.Status.Equals(other.Status) {
+		return false
+	}
+	if !p.OperationHandle.Equals(other.OperationHandle) {
+		return false
+	}
+	if !p.DirectResults.Equals(other.DirectResults) {
+		return false
+	}
+	return true
+}
+
+func (p *TGetPrimaryKeysResp) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetPrimaryKeysResp(%+v)", *p)
+}
+
+// Attributes:
+//   - SessionHandle
+//   - ParentCatalogName
+//   - ParentSchemaName
+//   - ParentTableName
+//   - ForeignCatalogName
+//   - ForeignSchemaName
+//   - ForeignTableName
+//   - GetDirectResults
+//   - RunAsync
+type TGetCrossReferenceReq struct {
+	SessionHandle      *TSessionHandle `thrift:"sessionHandle,1,required" db:"sessionHandle" json:"sessionHandle"`
+	ParentCatalogName  *string         `thrift:"parentCatalogName,2" db:"parentCatalogName" json:"parentCatalogName,omitempty"`
+	ParentSchemaName   *string         `thrift:"parentSchemaName,3" db:"parentSchemaName" json:"parentSchemaName,omitempty"`
+	ParentTableName    *string         `thrift:"parentTableName,4" db:"parentTableName" json:"parentTableName,omitempty"`
+	ForeignCatalogName *string         `thrift:"foreignCatalogName,5" db:"foreignCatalogName" json:"foreignCatalogName,omitempty"`
+	ForeignSchemaName  *string         `thrift:"foreignSchemaName,6" db:"foreignSchemaName" json:"foreignSchemaName,omitempty"`
+	ForeignTableName   *string         `thrift:"foreignTableName,7" db:"foreignTableName" json:"foreignTableName,omitempty"`
+	// unused fields # 8 to 1280
+	GetDirectResults *TSparkGetDirectResults `thrift:"getDirectResults,1281" db:"getDirectResults" json:"getDirectResults,omitempty"`
+	RunAsync         bool                    `thrift:"runAsync,1282" db:"runAsync" json:"runAsync"`
+}
+
+func NewTGetCrossReferenceReq() *TGetCrossReferenceReq {
+	return &TGetCrossReferenceReq{}
+}
+
+var TGetCrossReferenceReq_SessionHandle_DEFAULT *TSessionHandle
+
+func (p *TGetCrossReferenceReq) GetSessionHandle() *TSessionHandle {
+	if !p.IsSetSessionHandle() {
+		return TGetCrossReferenceReq_SessionHandle_DEFAULT
+	}
+	return p.SessionHandle
+}
+
+var TGetCrossReferenceReq_ParentCatalogName_DEFAULT string
+
+func (p *TGetCrossReferenceReq) GetParentCatalogName() string {
+	if !p.IsSetParentCatalogName() {
+		return TGetCrossReferenceReq_ParentCatalogName_DEFAULT
+	}
+	return *p.ParentCatalogName
+}
+
+var TGetCrossReferenceReq_ParentSchemaName_DEFAULT string
+
+func (p *TGetCrossReferenceReq) GetParentSchemaName() string {
+	if !p.IsSetParentSchemaName() {
+		return TGetCrossReferenceReq_ParentSchemaName_DEFAULT
+	}
+	return *p.ParentSchemaName
+}
+
+var TGetCrossReferenceReq_ParentTableName_DEFAULT string
+
+func (p *TGetCrossReferenceReq) GetParentTableName() string {
+	if !p.IsSetParentTableName() {
+		return TGetCrossReferenceReq_ParentTableName_DEFAULT
+	}
+	return *p.ParentTableName
+}
+
+var TGetCrossReferenceReq_ForeignCatalogName_DEFAULT string
+
+func (p *TGetCrossReferenceReq) GetForeignCatalogName() string {
+	if !p.IsSetForeignCatalogName() {
+		return TGetCrossReferenceReq_ForeignCatalogName_DEFAULT
+	}
+	return *p.ForeignCatalogName
+}
+
+var TGetCrossReferenceReq_ForeignSchemaName_DEFAULT string
+
+func (p *TGetCrossReferenceReq) GetForeignSchemaName() string {
+	if !p.IsSetForeignSchemaName() {
+		return TGetCrossReferenceReq_ForeignSchemaName_DEFAULT
+	}
+	return *p.ForeignSchemaName
+}
+
+var TGetCrossReferenceReq_ForeignTableName_DEFAULT string
+
+func (p *TGetCrossReferenceReq) GetForeignTableName() string {
+	if !p.IsSetForeignTableName() {
+		return TGetCrossReferenceReq_ForeignTableName_DEFAULT
+	}
+	return *p.ForeignTableName
+}
+
+var TGetCrossReferenceReq_GetDirectResults_DEFAULT *TSparkGetDirectResults
+
+func (p *TGetCrossReferenceReq) GetGetDirectResults() *TSparkGetDirectResults {
+	if !p.IsSetGetDirectResults() {
+		return TGetCrossReferenceReq_GetDirectResults_DEFAULT
+	}
+	return p.GetDirectResults
+}
+
+var TGetCrossReferenceReq_RunAsync_DEFAULT bool = false
+
+func (p *TGetCrossReferenceReq) GetRunAsync() bool {
+	return p.RunAsync
+}
+func (p *TGetCrossReferenceReq) IsSetSessionHandle() bool {
+	return p.SessionHandle != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetParentCatalogName() bool {
+	return p.ParentCatalogName != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetParentSchemaName() bool {
+	return p.ParentSchemaName != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetParentTableName() bool {
+	return p.ParentTableName != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetForeignCatalogName() bool {
+	return p.ForeignCatalogName != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetForeignSchemaName() bool {
+	return p.ForeignSchemaName != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetForeignTableName() bool {
+	return p.ForeignTableName != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetGetDirectResults() bool {
+	return p.GetDirectResults != nil
+}
+
+func (p *TGetCrossReferenceReq) IsSetRunAsync() bool {
+	return p.RunAsync != TGetCrossReferenceReq_RunAsync_DEFAULT
+}
+
+func (p *TGetCrossReferenceReq) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetSessionHandle bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetSessionHandle = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 4:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField4(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 5:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField5(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 6:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField6(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 7:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField7(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1282:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1282(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetSessionHandle {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field SessionHandle is not set"))
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.SessionHandle = &TSessionHandle{}
+	if err := p.SessionHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.SessionHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.ParentCatalogName = &v
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.ParentSchemaName = &v
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField4(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 4: ", err)
+	} else {
+		p.ParentTableName = &v
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField5(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 5: ", err)
+	} else {
+		p.ForeignCatalogName = &v
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField6(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 6: ", err)
+	} else {
+		p.ForeignSchemaName = &v
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField7(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 7: ", err)
+	} else {
+		p.ForeignTableName = &v
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.GetDirectResults = &TSparkGetDirectResults{}
+	if err := p.GetDirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.GetDirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) ReadField1282(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1282: ", err)
+	} else {
+		p.RunAsync = v
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetCrossReferenceReq"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField4(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField5(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField6(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField7(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1282(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceReq) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "sessionHandle", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:sessionHandle: ", p), err)
+	}
+	if err := p.SessionHandle.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.SessionHandle), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:sessionHandle: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetParentCatalogName() {
+		if err := oprot.WriteFieldBegin(ctx, "parentCatalogName", thrift.STRING, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:parentCatalogName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.ParentCatalogName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.parentCatalogName (2) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:parentCatalogName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetParentSchemaName() {
+		if err := oprot.WriteFieldBegin(ctx, "parentSchemaName", thrift.STRING, 3); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:parentSchemaName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.ParentSchemaName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.parentSchemaName (3) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 3:parentSchemaName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField4(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetParentTableName() {
+		if err := oprot.WriteFieldBegin(ctx, "parentTableName", thrift.STRING, 4); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 4:parentTableName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.ParentTableName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.parentTableName (4) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 4:parentTableName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField5(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetForeignCatalogName() {
+		if err := oprot.WriteFieldBegin(ctx, "foreignCatalogName", thrift.STRING, 5); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 5:foreignCatalogName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.ForeignCatalogName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.foreignCatalogName (5) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 5:foreignCatalogName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField6(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetForeignSchemaName() {
+		if err := oprot.WriteFieldBegin(ctx, "foreignSchemaName", thrift.STRING, 6); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 6:foreignSchemaName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.ForeignSchemaName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.foreignSchemaName (6) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 6:foreignSchemaName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField7(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetForeignTableName() {
+		if err := oprot.WriteFieldBegin(ctx, "foreignTableName", thrift.STRING, 7); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 7:foreignTableName: ", p), err)
+		}
+		if err := oprot.WriteString(ctx, string(*p.ForeignTableName)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.foreignTableName (7) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 7:foreignTableName: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetGetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "getDirectResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:getDirectResults: ", p), err)
+		}
+		if err := p.GetDirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.GetDirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:getDirectResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) writeField1282(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetRunAsync() {
+		if err := oprot.WriteFieldBegin(ctx, "runAsync", thrift.BOOL, 1282); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1282:runAsync: ", p), err)
+		}
+		if err := oprot.WriteBool(ctx, bool(p.RunAsync)); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T.runAsync (1282) field write error: ", p), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1282:runAsync: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceReq) Equals(other *TGetCrossReferenceReq) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.SessionHandle.Equals(other.SessionHandle) {
+		return false
+	}
+	if p.ParentCatalogName != other.ParentCatalogName {
+		if p.ParentCatalogName == nil || other.ParentCatalogName == nil {
+			return false
+		}
+		if (*p.ParentCatalogName) != (*other.ParentCatalogName) {
+			return false
+		}
+	}
+	if p.ParentSchemaName != other.ParentSchemaName {
+		if p.ParentSchemaName == nil || other.ParentSchemaName == nil {
+			return false
+		}
+		if (*p.ParentSchemaName) != (*other.ParentSchemaName) {
+			return false
+		}
+	}
+	if p.ParentTableName != other.ParentTableName {
+		if p.ParentTableName == nil || other.ParentTableName == nil {
+			return false
+		}
+		if (*p.ParentTableName) != (*other.ParentTableName) {
+			return false
+		}
+	}
+	if p.ForeignCatalogName != other.ForeignCatalogName {
+		if p.ForeignCatalogName == nil || other.ForeignCatalogName == nil {
+			return false
+		}
+		if (*p.ForeignCatalogName) != (*other.ForeignCatalogName) {
+			return false
+		}
+	}
+	if p.ForeignSchemaName != other.ForeignSchemaName {
+		if p.ForeignSchemaName == nil || other.ForeignSchemaName == nil {
+			return false
+		}
+		if (*p.ForeignSchemaName) != (*other.ForeignSchemaName) {
+			return false
+		}
+	}
+	if p.ForeignTableName != other.ForeignTableName {
+		if p.ForeignTableName == nil || other.ForeignTableName == nil {
+			return false
+		}
+		if (*p.ForeignTableName) != (*other.ForeignTableName) {
+			return false
+		}
+	}
+	if !p.GetDirectResults.Equals(other.GetDirectResults) {
+		return false
+	}
+	if p.RunAsync != other.RunAsync {
+		return false
+	}
+	return true
+}
+
+func (p *TGetCrossReferenceReq) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetCrossReferenceReq(%+v)", *p)
+}
+
+// Attributes:
+//   - Status
+//   - OperationHandle
+//   - DirectResults
+type TGetCrossReferenceResp struct {
+	Status          *TStatus          `thrift:"status,1,required" db:"status" json:"status"`
+	OperationHandle *TOperationHandle `thrift:"operationHandle,2" db:"operationHandle" json:"operationHandle,omitempty"`
+	// unused fields # 3 to 1280
+	DirectResults *TSparkDirectResults `thrift:"directResults,1281" db:"directResults" json:"directResults,omitempty"`
+}
+
+func NewTGetCrossReferenceResp() *TGetCrossReferenceResp {
+	return &TGetCrossReferenceResp{}
+}
+
+var TGetCrossReferenceResp_Status_DEFAULT *TStatus
+
+func (p *TGetCrossReferenceResp) GetStatus() *TStatus {
+	if !p.IsSetStatus() {
+		return TGetCrossReferenceResp_Status_DEFAULT
+	}
+	return p.Status
+}
+
+var TGetCrossReferenceResp_OperationHandle_DEFAULT *TOperationHandle
+
+func (p *TGetCrossReferenceResp) GetOperationHandle() *TOperationHandle {
+	if !p.IsSetOperationHandle() {
+		return TGetCrossReferenceResp_OperationHandle_DEFAULT
+	}
+	return p.OperationHandle
+}
+
+var TGetCrossReferenceResp_DirectResults_DEFAULT *TSparkDirectResults
+
+func (p *TGetCrossReferenceResp) GetDirectResults() *TSparkDirectResults {
+	if !p.IsSetDirectResults() {
+		return TGetCrossReferenceResp_DirectResults_DEFAULT
+	}
+	return p.DirectResults
+}
+func (p *TGetCrossReferenceResp) IsSetStatus() bool {
+	return p.Status != nil
+}
+
+func (p *TGetCrossReferenceResp) IsSetOperationHandle() bool {
+	return p.OperationHandle != nil
+}
+
+func (p *TGetCrossReferenceResp) IsSetDirectResults() bool {
+	return p.DirectResults != nil
+}
+
+func (p *TGetCrossReferenceResp) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	var issetStatus bool = false
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+				issetStatus = true
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 1281:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1281(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	if !issetStatus {
+		return thrift.NewTProtocolExceptionWithType(thrift.INVALID_DATA, fmt.Errorf("Required field Status is not set"))
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceResp) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Status = &TStatus{}
+	if err := p.Status.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Status), err)
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceResp) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	p.OperationHandle = &TOperationHandle{}
+	if err := p.OperationHandle.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.OperationHandle), err)
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceResp) ReadField1281(ctx context.Context, iprot thrift.TProtocol) error {
+	p.DirectResults = &TSparkDirectResults{}
+	if err := p.DirectResults.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.DirectResults), err)
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceResp) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "TGetCrossReferenceResp"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField1281(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TGetCrossReferenceResp) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "status", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:status: ", p), err)
+	}
+	if err := p.Status.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Status), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:status: ", p), err)
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceResp) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetOperationHandle() {
+		if err := oprot.WriteFieldBegin(ctx, "operationHandle", thrift.STRUCT, 2); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:operationHandle: ", p), err)
+		}
+		if err := p.OperationHandle.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.OperationHandle), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 2:operationHandle: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceResp) writeField1281(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetDirectResults() {
+		if err := oprot.WriteFieldBegin(ctx, "directResults", thrift.STRUCT, 1281); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 1281:directResults: ", p), err)
+		}
+		if err := p.DirectResults.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.DirectResults), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 1281:directResults: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TGetCrossReferenceResp) Equals(other *TGetCrossReferenceResp) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if !p.Status.Equals(other.Status) {
+		return false
+	}
+	if !p.OperationHandle.Equals(other.OperationHandle) {
+		return false
+	}
+	if !p.DirectResults.Equals(other.DirectResults) {
+		return false
+	}
+	return true
+}
+
+func (p *TGetCrossReferenceResp) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TGetCrossReferenceResp(%+v)", *p)
+}
+
 type TCLIService interface {
 	// Parameters:
 	//  - Req
@@ -17678,6 +22268,27 @@ type TCLIService interface {
 	// Parameters:
 	//  - Req
 	FetchResults(ctx context.Context, req *TFetchResultsReq) (_r *TFetchResultsResp, _err error)
+	// Parameters:
+	//  - Req
+	GetCatalogs(ctx context.Context, req *TGetCatalogsReq) (_r *TGetCatalogsResp, _err error)
+	// Parameters:
+	//  - Req
+	GetSchemas(ctx context.Context, req *TGetSchemasReq) (_r *TGetSchemasResp, _err error)
+	// Parameters:
+	//  - Req
+	GetTables(ctx context.Context, req *TGetTablesReq) (_r *TGetTablesResp, _err error)
+	// Parameters:
+	//  - Req
+	GetColumns(ctx context.Context, req *TGetColumnsReq) (_r *TGetColumnsResp, _err error)
+	// Parameters:
+	//  - Req
+	GetFunctions(ctx context.Context, req *TGetFunctionsReq) (_r *TGetFunctionsResp, _err error)
+	// Parameters:
+	//  - Req
+	GetPrimaryKeys(ctx context.Context, req *TGetPrimaryKeysReq) (_r *TGetPrimaryKeysResp, _err error)
+	// Parameters:
+	//  - Req
+	GetCrossReference(ctx context.Context, req *TGetCrossReferenceReq) (_r *TGetCrossReferenceResp, _err error)
 }
 
 type TCLIServiceClient struct {
@@ -17718,17 +22329,17 @@ func (p *TCLIServiceClient) SetLastResponseMeta_(meta thrift.ResponseMeta) {
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) OpenSession(ctx context.Context, req *TOpenSessionReq) (_r *TOpenSessionResp, _err error) {
-	var _args72 TCLIServiceOpenSessionArgs
-	_args72.Req = req
-	var _result74 TCLIServiceOpenSessionResult
-	var _meta73 thrift.ResponseMeta
-	_meta73, _err = p.Client_().Call(ctx, "OpenSession", &_args72, &_result74)
-	p.SetLastResponseMeta_(_meta73)
+	var _args74 TCLIServiceOpenSessionArgs
+	_args74.Req = req
+	var _result76 TCLIServiceOpenSessionResult
+	var _meta75 thrift.ResponseMeta
+	_meta75, _err = p.Client_().Call(ctx, "OpenSession", &_args74, &_result76)
+	p.SetLastResponseMeta_(_meta75)
 	if _err != nil {
 		return
 	}
-	if _ret75 := _result74.GetSuccess(); _ret75 != nil {
-		return _ret75, nil
+	if _ret77 := _result76.GetSuccess(); _ret77 != nil {
+		return _ret77, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "OpenSession failed: unknown result")
 }
@@ -17736,17 +22347,17 @@ func (p *TCLIServiceClient) OpenSession(ctx context.Context, req *TOpenSessionRe
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) CloseSession(ctx context.Context, req *TCloseSessionReq) (_r *TCloseSessionResp, _err error) {
-	var _args76 TCLIServiceCloseSessionArgs
-	_args76.Req = req
-	var _result78 TCLIServiceCloseSessionResult
-	var _meta77 thrift.ResponseMeta
-	_meta77, _err = p.Client_().Call(ctx, "CloseSession", &_args76, &_result78)
-	p.SetLastResponseMeta_(_meta77)
+	var _args78 TCLIServiceCloseSessionArgs
+	_args78.Req = req
+	var _result80 TCLIServiceCloseSessionResult
+	var _meta79 thrift.ResponseMeta
+	_meta79, _err = p.Client_().Call(ctx, "CloseSession", &_args78, &_result80)
+	p.SetLastResponseMeta_(_meta79)
 	if _err != nil {
 		return
 	}
-	if _ret79 := _result78.GetSuccess(); _ret79 != nil {
-		return _ret79, nil
+	if _ret81 := _result80.GetSuccess(); _ret81 != nil {
+		return _ret81, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "CloseSession failed: unknown result")
 }
@@ -17754,17 +22365,17 @@ func (p *TCLIServiceClient) CloseSession(ctx context.Context, req *TCloseSession
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) ExecuteStatement(ctx context.Context, req *TExecuteStatementReq) (_r *TExecuteStatementResp, _err error) {
-	var _args80 TCLIServiceExecuteStatementArgs
-	_args80.Req = req
-	var _result82 TCLIServiceExecuteStatementResult
-	var _meta81 thrift.ResponseMeta
-	_meta81, _err = p.Client_().Call(ctx, "ExecuteStatement", &_args80, &_result82)
-	p.SetLastResponseMeta_(_meta81)
+	var _args82 TCLIServiceExecuteStatementArgs
+	_args82.Req = req
+	var _result84 TCLIServiceExecuteStatementResult
+	var _meta83 thrift.ResponseMeta
+	_meta83, _err = p.Client_().Call(ctx, "ExecuteStatement", &_args82, &_result84)
+	p.SetLastResponseMeta_(_meta83)
 	if _err != nil {
 		return
 	}
-	if _ret83 := _result82.GetSuccess(); _ret83 != nil {
-		return _ret83, nil
+	if _ret85 := _result84.GetSuccess(); _ret85 != nil {
+		return _ret85, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "ExecuteStatement failed: unknown result")
 }
@@ -17772,17 +22383,17 @@ func (p *TCLIServiceClient) ExecuteStatement(ctx context.Context, req *TExecuteS
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) GetOperationStatus(ctx context.Context, req *TGetOperationStatusReq) (_r *TGetOperationStatusResp, _err error) {
-	var _args84 TCLIServiceGetOperationStatusArgs
-	_args84.Req = req
-	var _result86 TCLIServiceGetOperationStatusResult
-	var _meta85 thrift.ResponseMeta
-	_meta85, _err = p.Client_().Call(ctx, "GetOperationStatus", &_args84, &_result86)
-	p.SetLastResponseMeta_(_meta85)
+	var _args86 TCLIServiceGetOperationStatusArgs
+	_args86.Req = req
+	var _result88 TCLIServiceGetOperationStatusResult
+	var _meta87 thrift.ResponseMeta
+	_meta87, _err = p.Client_().Call(ctx, "GetOperationStatus", &_args86, &_result88)
+	p.SetLastResponseMeta_(_meta87)
 	if _err != nil {
 		return
 	}
-	if _ret87 := _result86.GetSuccess(); _ret87 != nil {
-		return _ret87, nil
+	if _ret89 := _result88.GetSuccess(); _ret89 != nil {
+		return _ret89, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetOperationStatus failed: unknown result")
 }
@@ -17790,17 +22401,17 @@ func (p *TCLIServiceClient) GetOperationStatus(ctx context.Context, req *TGetOpe
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) CancelOperation(ctx context.Context, req *TCancelOperationReq) (_r *TCancelOperationResp, _err error) {
-	var _args88 TCLIServiceCancelOperationArgs
-	_args88.Req = req
-	var _result90 TCLIServiceCancelOperationResult
-	var _meta89 thrift.ResponseMeta
-	_meta89, _err = p.Client_().Call(ctx, "CancelOperation", &_args88, &_result90)
-	p.SetLastResponseMeta_(_meta89)
+	var _args90 TCLIServiceCancelOperationArgs
+	_args90.Req = req
+	var _result92 TCLIServiceCancelOperationResult
+	var _meta91 thrift.ResponseMeta
+	_meta91, _err = p.Client_().Call(ctx, "CancelOperation", &_args90, &_result92)
+	p.SetLastResponseMeta_(_meta91)
 	if _err != nil {
 		return
 	}
-	if _ret91 := _result90.GetSuccess(); _ret91 != nil {
-		return _ret91, nil
+	if _ret93 := _result92.GetSuccess(); _ret93 != nil {
+		return _ret93, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "CancelOperation failed: unknown result")
 }
@@ -17808,17 +22419,17 @@ func (p *TCLIServiceClient) CancelOperation(ctx context.Context, req *TCancelOpe
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) CloseOperation(ctx context.Context, req *TCloseOperationReq) (_r *TCloseOperationResp, _err error) {
-	var _args92 TCLIServiceCloseOperationArgs
-	_args92.Req = req
-	var _result94 TCLIServiceCloseOperationResult
-	var _meta93 thrift.ResponseMeta
-	_meta93, _err = p.Client_().Call(ctx, "CloseOperation", &_args92, &_result94)
-	p.SetLastResponseMeta_(_meta93)
+	var _args94 TCLIServiceCloseOperationArgs
+	_args94.Req = req
+	var _result96 TCLIServiceCloseOperationResult
+	var _meta95 thrift.ResponseMeta
+	_meta95, _err = p.Client_().Call(ctx, "CloseOperation", &_args94, &_result96)
+	p.SetLastResponseMeta_(_meta95)
 	if _err != nil {
 		return
 	}
-	if _ret95 := _result94.GetSuccess(); _ret95 != nil {
-		return _ret95, nil
+	if _ret97 := _result96.GetSuccess(); _ret97 != nil {
+		return _ret97, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "CloseOperation failed: unknown result")
 }
@@ -17826,17 +22437,17 @@ func (p *TCLIServiceClient) CloseOperation(ctx context.Context, req *TCloseOpera
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) GetResultSetMetadata(ctx context.Context, req *TGetResultSetMetadataReq) (_r *TGetResultSetMetadataResp, _err error) {
-	var _args96 TCLIServiceGetResultSetMetadataArgs
-	_args96.Req = req
-	var _result98 TCLIServiceGetResultSetMetadataResult
-	var _meta97 thrift.ResponseMeta
-	_meta97, _err = p.Client_().Call(ctx, "GetResultSetMetadata", &_args96, &_result98)
-	p.SetLastResponseMeta_(_meta97)
+	var _args98 TCLIServiceGetResultSetMetadataArgs
+	_args98.Req = req
+	var _result100 TCLIServiceGetResultSetMetadataResult
+	var _meta99 thrift.ResponseMeta
+	_meta99, _err = p.Client_().Call(ctx, "GetResultSetMetadata", &_args98, &_result100)
+	p.SetLastResponseMeta_(_meta99)
 	if _err != nil {
 		return
 	}
-	if _ret99 := _result98.GetSuccess(); _ret99 != nil {
-		return _ret99, nil
+	if _ret101 := _result100.GetSuccess(); _ret101 != nil {
+		return _ret101, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetResultSetMetadata failed: unknown result")
 }
@@ -17844,19 +22455,145 @@ func (p *TCLIServiceClient) GetResultSetMetadata(ctx context.Context, req *TGetR
 // Parameters:
 //   - Req
 func (p *TCLIServiceClient) FetchResults(ctx context.Context, req *TFetchResultsReq) (_r *TFetchResultsResp, _err error) {
-	var _args100 TCLIServiceFetchResultsArgs
-	_args100.Req = req
-	var _result102 TCLIServiceFetchResultsResult
-	var _meta101 thrift.ResponseMeta
-	_meta101, _err = p.Client_().Call(ctx, "FetchResults", &_args100, &_result102)
-	p.SetLastResponseMeta_(_meta101)
+	var _args102 TCLIServiceFetchResultsArgs
+	_args102.Req = req
+	var _result104 TCLIServiceFetchResultsResult
+	var _meta103 thrift.ResponseMeta
+	_meta103, _err = p.Client_().Call(ctx, "FetchResults", &_args102, &_result104)
+	p.SetLastResponseMeta_(_meta103)
 	if _err != nil {
 		return
 	}
-	if _ret103 := _result102.GetSuccess(); _ret103 != nil {
-		return _ret103, nil
+	if _ret105 := _result104.GetSuccess(); _ret105 != nil {
+		return _ret105, nil
 	}
 	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "FetchResults failed: unknown result")
+}
+
+// Parameters:
+//   - Req
+func (p *TCLIServiceClient) GetCatalogs(ctx context.Context, req *TGetCatalogsReq) (_r *TGetCatalogsResp, _err error) {
+	var _args106 TCLIServiceGetCatalogsArgs
+	_args106.Req = req
+	var _result108 TCLIServiceGetCatalogsResult
+	var _meta107 thrift.ResponseMeta
+	_meta107, _err = p.Client_().Call(ctx, "GetCatalogs", &_args106, &_result108)
+	p.SetLastResponseMeta_(_meta107)
+	if _err != nil {
+		return
+	}
+	if _ret109 := _result108.GetSuccess(); _ret109 != nil {
+		return _ret109, nil
+	}
+	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetCatalogs failed: unknown result")
+}
+
+// Parameters:
+//   - Req
+func (p *TCLIServiceClient) GetSchemas(ctx context.Context, req *TGetSchemasReq) (_r *TGetSchemasResp, _err error) {
+	var _args110 TCLIServiceGetSchemasArgs
+	_args110.Req = req
+	var _result112 TCLIServiceGetSchemasResult
+	var _meta111 thrift.ResponseMeta
+	_meta111, _err = p.Client_().Call(ctx, "GetSchemas", &_args110, &_result112)
+	p.SetLastResponseMeta_(_meta111)
+	if _err != nil {
+		return
+	}
+	if _ret113 := _result112.GetSuccess(); _ret113 != nil {
+		return _ret113, nil
+	}
+	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetSchemas failed: unknown result")
+}
+
+// Parameters:
+//   - Req
+func (p *TCLIServiceClient) GetTables(ctx context.Context, req *TGetTablesReq) (_r *TGetTablesResp, _err error) {
+	var _args114 TCLIServiceGetTablesArgs
+	_args114.Req = req
+	var _result116 TCLIServiceGetTablesResult
+	var _meta115 thrift.ResponseMeta
+	_meta115, _err = p.Client_().Call(ctx, "GetTables", &_args114, &_result116)
+	p.SetLastResponseMeta_(_meta115)
+	if _err != nil {
+		return
+	}
+	if _ret117 := _result116.GetSuccess(); _ret117 != nil {
+		return _ret117, nil
+	}
+	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetTables failed: unknown result")
+}
+
+// Parameters:
+//   - Req
+func (p *TCLIServiceClient) GetColumns(ctx context.Context, req *TGetColumnsReq) (_r *TGetColumnsResp, _err error) {
+	var _args118 TCLIServiceGetColumnsArgs
+	_args118.Req = req
+	var _result120 TCLIServiceGetColumnsResult
+	var _meta119 thrift.ResponseMeta
+	_meta119, _err = p.Client_().Call(ctx, "GetColumns", &_args118, &_result120)
+	p.SetLastResponseMeta_(_meta119)
+	if _err != nil {
+		return
+	}
+	if _ret121 := _result120.GetSuccess(); _ret121 != nil {
+		return _ret121, nil
+	}
+	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetColumns failed: unknown result")
+}
+
+// Parameters:
+//   - Req
+func (p *TCLIServiceClient) GetFunctions(ctx context.Context, req *TGetFunctionsReq) (_r *TGetFunctionsResp, _err error) {
+	var _args122 TCLIServiceGetFunctionsArgs
+	_args122.Req = req
+	var _result124 TCLIServiceGetFunctionsResult
+	var _meta123 thrift.ResponseMeta
+	_meta123, _err = p.Client_().Call(ctx, "GetFunctions", &_args122, &_result124)
+	p.SetLastResponseMeta_(_meta123)
+	if _err != nil {
+		return
+	}
+	if _ret125 := _result124.GetSuccess(); _ret125 != nil {
+		return _ret125, nil
+	}
+	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetFunctions failed: unknown result")
+}
+
+// Parameters:
+//   - Req
+func (p *TCLIServiceClient) GetPrimaryKeys(ctx context.Context, req *TGetPrimaryKeysReq) (_r *TGetPrimaryKeysResp, _err error) {
+	var _args126 TCLIServiceGetPrimaryKeysArgs
+	_args126.Req = req
+	var _result128 TCLIServiceGetPrimaryKeysResult
+	var _meta127 thrift.ResponseMeta
+	_meta127, _err = p.Client_().Call(ctx, "GetPrimaryKeys", &_args126, &_result128)
+	p.SetLastResponseMeta_(_meta127)
+	if _err != nil {
+		return
+	}
+	if _ret129 := _result128.GetSuccess(); _ret129 != nil {
+		return _ret129, nil
+	}
+	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetPrimaryKeys failed: unknown result")
+}
+
+// Parameters:
+//   - Req
+func (p *TCLIServiceClient) GetCrossReference(ctx context.Context, req *TGetCrossReferenceReq) (_r *TGetCrossReferenceResp, _err error) {
+	var _args130 TCLIServiceGetCrossReferenceArgs
+	_args130.Req = req
+	var _result132 TCLIServiceGetCrossReferenceResult
+	var _meta131 thrift.ResponseMeta
+	_meta131, _err = p.Client_().Call(ctx, "GetCrossReference", &_args130, &_result132)
+	p.SetLastResponseMeta_(_meta131)
+	if _err != nil {
+		return
+	}
+	if _ret133 := _result132.GetSuccess(); _ret133 != nil {
+		return _ret133, nil
+	}
+	return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "GetCrossReference failed: unknown result")
 }
 
 type TCLIServiceProcessor struct {
@@ -17879,16 +22616,23 @@ func (p *TCLIServiceProcessor) ProcessorMap() map[string]thrift.TProcessorFuncti
 
 func NewTCLIServiceProcessor(handler TCLIService) *TCLIServiceProcessor {
 
-	self104 := &TCLIServiceProcessor{handler: handler, processorMap: make(map[string]thrift.TProcessorFunction)}
-	self104.processorMap["OpenSession"] = &tCLIServiceProcessorOpenSession{handler: handler}
-	self104.processorMap["CloseSession"] = &tCLIServiceProcessorCloseSession{handler: handler}
-	self104.processorMap["ExecuteStatement"] = &tCLIServiceProcessorExecuteStatement{handler: handler}
-	self104.processorMap["GetOperationStatus"] = &tCLIServiceProcessorGetOperationStatus{handler: handler}
-	self104.processorMap["CancelOperation"] = &tCLIServiceProcessorCancelOperation{handler: handler}
-	self104.processorMap["CloseOperation"] = &tCLIServiceProcessorCloseOperation{handler: handler}
-	self104.processorMap["GetResultSetMetadata"] = &tCLIServiceProcessorGetResultSetMetadata{handler: handler}
-	self104.processorMap["FetchResults"] = &tCLIServiceProcessorFetchResults{handler: handler}
-	return self104
+	self134 := &TCLIServiceProcessor{handler: handler, processorMap: make(map[string]thrift.TProcessorFunction)}
+	self134.processorMap["OpenSession"] = &tCLIServiceProcessorOpenSession{handler: handler}
+	self134.processorMap["CloseSession"] = &tCLIServiceProcessorCloseSession{handler: handler}
+	self134.processorMap["ExecuteStatement"] = &tCLIServiceProcessorExecuteStatement{handler: handler}
+	self134.processorMap["GetOperationStatus"] = &tCLIServiceProcessorGetOperationStatus{handler: handler}
+	self134.processorMap["CancelOperation"] = &tCLIServiceProcessorCancelOperation{handler: handler}
+	self134.processorMap["CloseOperation"] = &tCLIServiceProcessorCloseOperation{handler: handler}
+	self134.processorMap["GetResultSetMetadata"] = &tCLIServiceProcessorGetResultSetMetadata{handler: handler}
+	self134.processorMap["FetchResults"] = &tCLIServiceProcessorFetchResults{handler: handler}
+	self134.processorMap["GetCatalogs"] = &tCLIServiceProcessorGetCatalogs{handler: handler}
+	self134.processorMap["GetSchemas"] = &tCLIServiceProcessorGetSchemas{handler: handler}
+	self134.processorMap["GetTables"] = &tCLIServiceProcessorGetTables{handler: handler}
+	self134.processorMap["GetColumns"] = &tCLIServiceProcessorGetColumns{handler: handler}
+	self134.processorMap["GetFunctions"] = &tCLIServiceProcessorGetFunctions{handler: handler}
+	self134.processorMap["GetPrimaryKeys"] = &tCLIServiceProcessorGetPrimaryKeys{handler: handler}
+	self134.processorMap["GetCrossReference"] = &tCLIServiceProcessorGetCrossReference{handler: handler}
+	return self134
 }
 
 func (p *TCLIServiceProcessor) Process(ctx context.Context, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
@@ -17901,12 +22645,12 @@ func (p *TCLIServiceProcessor) Process(ctx context.Context, iprot, oprot thrift.
 	}
 	iprot.Skip(ctx, thrift.STRUCT)
 	iprot.ReadMessageEnd(ctx)
-	x105 := thrift.NewTApplicationException(thrift.UNKNOWN_METHOD, "Unknown function "+name)
+	x135 := thrift.NewTApplicationException(thrift.UNKNOWN_METHOD, "Unknown function "+name)
 	oprot.WriteMessageBegin(ctx, name, thrift.EXCEPTION, seqId)
-	x105.Write(ctx, oprot)
+	x135.Write(ctx, oprot)
 	oprot.WriteMessageEnd(ctx)
 	oprot.Flush(ctx)
-	return false, x105
+	return false, x135
 
 }
 
@@ -17915,7 +22659,7 @@ type tCLIServiceProcessorOpenSession struct {
 }
 
 func (p *tCLIServiceProcessorOpenSession) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err106 error
+	var _write_err136 error
 	args := TCLIServiceOpenSessionArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -17961,21 +22705,21 @@ func (p *tCLIServiceProcessorOpenSession) Process(ctx context.Context, seqId int
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc107 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing OpenSession: "+err2.Error())
+		_exc137 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing OpenSession: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "OpenSession", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err106 = thrift.WrapTException(err2)
+			_write_err136 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc107.Write(ctx, oprot); _write_err106 == nil && err2 != nil {
-			_write_err106 = thrift.WrapTException(err2)
+		if err2 := _exc137.Write(ctx, oprot); _write_err136 == nil && err2 != nil {
+			_write_err136 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err106 == nil && err2 != nil {
-			_write_err106 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err136 == nil && err2 != nil {
+			_write_err136 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err106 == nil && err2 != nil {
-			_write_err106 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err136 == nil && err2 != nil {
+			_write_err136 = thrift.WrapTException(err2)
 		}
-		if _write_err106 != nil {
-			return false, thrift.WrapTException(_write_err106)
+		if _write_err136 != nil {
+			return false, thrift.WrapTException(_write_err136)
 		}
 		return true, err
 	} else {
@@ -17983,19 +22727,19 @@ func (p *tCLIServiceProcessorOpenSession) Process(ctx context.Context, seqId int
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "OpenSession", thrift.REPLY, seqId); err2 != nil {
-		_write_err106 = thrift.WrapTException(err2)
+		_write_err136 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err106 == nil && err2 != nil {
-		_write_err106 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err136 == nil && err2 != nil {
+		_write_err136 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err106 == nil && err2 != nil {
-		_write_err106 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err136 == nil && err2 != nil {
+		_write_err136 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err106 == nil && err2 != nil {
-		_write_err106 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err136 == nil && err2 != nil {
+		_write_err136 = thrift.WrapTException(err2)
 	}
-	if _write_err106 != nil {
-		return false, thrift.WrapTException(_write_err106)
+	if _write_err136 != nil {
+		return false, thrift.WrapTException(_write_err136)
 	}
 	return true, err
 }
@@ -18005,7 +22749,7 @@ type tCLIServiceProcessorCloseSession struct {
 }
 
 func (p *tCLIServiceProcessorCloseSession) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err108 error
+	var _write_err138 error
 	args := TCLIServiceCloseSessionArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -18051,21 +22795,21 @@ func (p *tCLIServiceProcessorCloseSession) Process(ctx context.Context, seqId in
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc109 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing CloseSession: "+err2.Error())
+		_exc139 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing CloseSession: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "CloseSession", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err108 = thrift.WrapTException(err2)
+			_write_err138 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc109.Write(ctx, oprot); _write_err108 == nil && err2 != nil {
-			_write_err108 = thrift.WrapTException(err2)
+		if err2 := _exc139.Write(ctx, oprot); _write_err138 == nil && err2 != nil {
+			_write_err138 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err108 == nil && err2 != nil {
-			_write_err108 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err138 == nil && err2 != nil {
+			_write_err138 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err108 == nil && err2 != nil {
-			_write_err108 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err138 == nil && err2 != nil {
+			_write_err138 = thrift.WrapTException(err2)
 		}
-		if _write_err108 != nil {
-			return false, thrift.WrapTException(_write_err108)
+		if _write_err138 != nil {
+			return false, thrift.WrapTException(_write_err138)
 		}
 		return true, err
 	} else {
@@ -18073,19 +22817,19 @@ func (p *tCLIServiceProcessorCloseSession) Process(ctx context.Context, seqId in
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "CloseSession", thrift.REPLY, seqId); err2 != nil {
-		_write_err108 = thrift.WrapTException(err2)
+		_write_err138 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err108 == nil && err2 != nil {
-		_write_err108 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err138 == nil && err2 != nil {
+		_write_err138 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err108 == nil && err2 != nil {
-		_write_err108 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err138 == nil && err2 != nil {
+		_write_err138 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err108 == nil && err2 != nil {
-		_write_err108 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err138 == nil && err2 != nil {
+		_write_err138 = thrift.WrapTException(err2)
 	}
-	if _write_err108 != nil {
-		return false, thrift.WrapTException(_write_err108)
+	if _write_err138 != nil {
+		return false, thrift.WrapTException(_write_err138)
 	}
 	return true, err
 }
@@ -18095,7 +22839,7 @@ type tCLIServiceProcessorExecuteStatement struct {
 }
 
 func (p *tCLIServiceProcessorExecuteStatement) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err110 error
+	var _write_err140 error
 	args := TCLIServiceExecuteStatementArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -18141,21 +22885,21 @@ func (p *tCLIServiceProcessorExecuteStatement) Process(ctx context.Context, seqI
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc111 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing ExecuteStatement: "+err2.Error())
+		_exc141 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing ExecuteStatement: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "ExecuteStatement", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err110 = thrift.WrapTException(err2)
+			_write_err140 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc111.Write(ctx, oprot); _write_err110 == nil && err2 != nil {
-			_write_err110 = thrift.WrapTException(err2)
+		if err2 := _exc141.Write(ctx, oprot); _write_err140 == nil && err2 != nil {
+			_write_err140 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err110 == nil && err2 != nil {
-			_write_err110 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err140 == nil && err2 != nil {
+			_write_err140 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err110 == nil && err2 != nil {
-			_write_err110 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err140 == nil && err2 != nil {
+			_write_err140 = thrift.WrapTException(err2)
 		}
-		if _write_err110 != nil {
-			return false, thrift.WrapTException(_write_err110)
+		if _write_err140 != nil {
+			return false, thrift.WrapTException(_write_err140)
 		}
 		return true, err
 	} else {
@@ -18163,19 +22907,19 @@ func (p *tCLIServiceProcessorExecuteStatement) Process(ctx context.Context, seqI
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "ExecuteStatement", thrift.REPLY, seqId); err2 != nil {
-		_write_err110 = thrift.WrapTException(err2)
+		_write_err140 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err110 == nil && err2 != nil {
-		_write_err110 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err140 == nil && err2 != nil {
+		_write_err140 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err110 == nil && err2 != nil {
-		_write_err110 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err140 == nil && err2 != nil {
+		_write_err140 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err110 == nil && err2 != nil {
-		_write_err110 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err140 == nil && err2 != nil {
+		_write_err140 = thrift.WrapTException(err2)
 	}
-	if _write_err110 != nil {
-		return false, thrift.WrapTException(_write_err110)
+	if _write_err140 != nil {
+		return false, thrift.WrapTException(_write_err140)
 	}
 	return true, err
 }
@@ -18185,7 +22929,7 @@ type tCLIServiceProcessorGetOperationStatus struct {
 }
 
 func (p *tCLIServiceProcessorGetOperationStatus) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err112 error
+	var _write_err142 error
 	args := TCLIServiceGetOperationStatusArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -18231,21 +22975,21 @@ func (p *tCLIServiceProcessorGetOperationStatus) Process(ctx context.Context, se
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc113 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetOperationStatus: "+err2.Error())
+		_exc143 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetOperationStatus: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "GetOperationStatus", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err112 = thrift.WrapTException(err2)
+			_write_err142 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc113.Write(ctx, oprot); _write_err112 == nil && err2 != nil {
-			_write_err112 = thrift.WrapTException(err2)
+		if err2 := _exc143.Write(ctx, oprot); _write_err142 == nil && err2 != nil {
+			_write_err142 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err112 == nil && err2 != nil {
-			_write_err112 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err142 == nil && err2 != nil {
+			_write_err142 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err112 == nil && err2 != nil {
-			_write_err112 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err142 == nil && err2 != nil {
+			_write_err142 = thrift.WrapTException(err2)
 		}
-		if _write_err112 != nil {
-			return false, thrift.WrapTException(_write_err112)
+		if _write_err142 != nil {
+			return false, thrift.WrapTException(_write_err142)
 		}
 		return true, err
 	} else {
@@ -18253,19 +22997,19 @@ func (p *tCLIServiceProcessorGetOperationStatus) Process(ctx context.Context, se
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "GetOperationStatus", thrift.REPLY, seqId); err2 != nil {
-		_write_err112 = thrift.WrapTException(err2)
+		_write_err142 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err112 == nil && err2 != nil {
-		_write_err112 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err142 == nil && err2 != nil {
+		_write_err142 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err112 == nil && err2 != nil {
-		_write_err112 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err142 == nil && err2 != nil {
+		_write_err142 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err112 == nil && err2 != nil {
-		_write_err112 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err142 == nil && err2 != nil {
+		_write_err142 = thrift.WrapTException(err2)
 	}
-	if _write_err112 != nil {
-		return false, thrift.WrapTException(_write_err112)
+	if _write_err142 != nil {
+		return false, thrift.WrapTException(_write_err142)
 	}
 	return true, err
 }
@@ -18275,7 +23019,7 @@ type tCLIServiceProcessorCancelOperation struct {
 }
 
 func (p *tCLIServiceProcessorCancelOperation) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err114 error
+	var _write_err144 error
 	args := TCLIServiceCancelOperationArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -18321,21 +23065,21 @@ func (p *tCLIServiceProcessorCancelOperation) Process(ctx context.Context, seqId
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc115 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing CancelOperation: "+err2.Error())
+		_exc145 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing CancelOperation: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "CancelOperation", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err114 = thrift.WrapTException(err2)
+			_write_err144 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc115.Write(ctx, oprot); _write_err114 == nil && err2 != nil {
-			_write_err114 = thrift.WrapTException(err2)
+		if err2 := _exc145.Write(ctx, oprot); _write_err144 == nil && err2 != nil {
+			_write_err144 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err114 == nil && err2 != nil {
-			_write_err114 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err144 == nil && err2 != nil {
+			_write_err144 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err114 == nil && err2 != nil {
-			_write_err114 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err144 == nil && err2 != nil {
+			_write_err144 = thrift.WrapTException(err2)
 		}
-		if _write_err114 != nil {
-			return false, thrift.WrapTException(_write_err114)
+		if _write_err144 != nil {
+			return false, thrift.WrapTException(_write_err144)
 		}
 		return true, err
 	} else {
@@ -18343,19 +23087,19 @@ func (p *tCLIServiceProcessorCancelOperation) Process(ctx context.Context, seqId
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "CancelOperation", thrift.REPLY, seqId); err2 != nil {
-		_write_err114 = thrift.WrapTException(err2)
+		_write_err144 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err114 == nil && err2 != nil {
-		_write_err114 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err144 == nil && err2 != nil {
+		_write_err144 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err114 == nil && err2 != nil {
-		_write_err114 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err144 == nil && err2 != nil {
+		_write_err144 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err114 == nil && err2 != nil {
-		_write_err114 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err144 == nil && err2 != nil {
+		_write_err144 = thrift.WrapTException(err2)
 	}
-	if _write_err114 != nil {
-		return false, thrift.WrapTException(_write_err114)
+	if _write_err144 != nil {
+		return false, thrift.WrapTException(_write_err144)
 	}
 	return true, err
 }
@@ -18365,7 +23109,7 @@ type tCLIServiceProcessorCloseOperation struct {
 }
 
 func (p *tCLIServiceProcessorCloseOperation) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err116 error
+	var _write_err146 error
 	args := TCLIServiceCloseOperationArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -18411,21 +23155,21 @@ func (p *tCLIServiceProcessorCloseOperation) Process(ctx context.Context, seqId 
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc117 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing CloseOperation: "+err2.Error())
+		_exc147 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing CloseOperation: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "CloseOperation", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err116 = thrift.WrapTException(err2)
+			_write_err146 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc117.Write(ctx, oprot); _write_err116 == nil && err2 != nil {
-			_write_err116 = thrift.WrapTException(err2)
+		if err2 := _exc147.Write(ctx, oprot); _write_err146 == nil && err2 != nil {
+			_write_err146 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err116 == nil && err2 != nil {
-			_write_err116 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err146 == nil && err2 != nil {
+			_write_err146 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err116 == nil && err2 != nil {
-			_write_err116 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err146 == nil && err2 != nil {
+			_write_err146 = thrift.WrapTException(err2)
 		}
-		if _write_err116 != nil {
-			return false, thrift.WrapTException(_write_err116)
+		if _write_err146 != nil {
+			return false, thrift.WrapTException(_write_err146)
 		}
 		return true, err
 	} else {
@@ -18433,19 +23177,19 @@ func (p *tCLIServiceProcessorCloseOperation) Process(ctx context.Context, seqId 
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "CloseOperation", thrift.REPLY, seqId); err2 != nil {
-		_write_err116 = thrift.WrapTException(err2)
+		_write_err146 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err116 == nil && err2 != nil {
-		_write_err116 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err146 == nil && err2 != nil {
+		_write_err146 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err116 == nil && err2 != nil {
-		_write_err116 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err146 == nil && err2 != nil {
+		_write_err146 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err116 == nil && err2 != nil {
-		_write_err116 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err146 == nil && err2 != nil {
+		_write_err146 = thrift.WrapTException(err2)
 	}
-	if _write_err116 != nil {
-		return false, thrift.WrapTException(_write_err116)
+	if _write_err146 != nil {
+		return false, thrift.WrapTException(_write_err146)
 	}
 	return true, err
 }
@@ -18455,7 +23199,7 @@ type tCLIServiceProcessorGetResultSetMetadata struct {
 }
 
 func (p *tCLIServiceProcessorGetResultSetMetadata) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err118 error
+	var _write_err148 error
 	args := TCLIServiceGetResultSetMetadataArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -18501,21 +23245,21 @@ func (p *tCLIServiceProcessorGetResultSetMetadata) Process(ctx context.Context, 
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc119 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetResultSetMetadata: "+err2.Error())
+		_exc149 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetResultSetMetadata: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "GetResultSetMetadata", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err118 = thrift.WrapTException(err2)
+			_write_err148 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc119.Write(ctx, oprot); _write_err118 == nil && err2 != nil {
-			_write_err118 = thrift.WrapTException(err2)
+		if err2 := _exc149.Write(ctx, oprot); _write_err148 == nil && err2 != nil {
+			_write_err148 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err118 == nil && err2 != nil {
-			_write_err118 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err148 == nil && err2 != nil {
+			_write_err148 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err118 == nil && err2 != nil {
-			_write_err118 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err148 == nil && err2 != nil {
+			_write_err148 = thrift.WrapTException(err2)
 		}
-		if _write_err118 != nil {
-			return false, thrift.WrapTException(_write_err118)
+		if _write_err148 != nil {
+			return false, thrift.WrapTException(_write_err148)
 		}
 		return true, err
 	} else {
@@ -18523,19 +23267,19 @@ func (p *tCLIServiceProcessorGetResultSetMetadata) Process(ctx context.Context, 
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "GetResultSetMetadata", thrift.REPLY, seqId); err2 != nil {
-		_write_err118 = thrift.WrapTException(err2)
+		_write_err148 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err118 == nil && err2 != nil {
-		_write_err118 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err148 == nil && err2 != nil {
+		_write_err148 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err118 == nil && err2 != nil {
-		_write_err118 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err148 == nil && err2 != nil {
+		_write_err148 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err118 == nil && err2 != nil {
-		_write_err118 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err148 == nil && err2 != nil {
+		_write_err148 = thrift.WrapTException(err2)
 	}
-	if _write_err118 != nil {
-		return false, thrift.WrapTException(_write_err118)
+	if _write_err148 != nil {
+		return false, thrift.WrapTException(_write_err148)
 	}
 	return true, err
 }
@@ -18545,7 +23289,7 @@ type tCLIServiceProcessorFetchResults struct {
 }
 
 func (p *tCLIServiceProcessorFetchResults) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-	var _write_err120 error
+	var _write_err150 error
 	args := TCLIServiceFetchResultsArgs{}
 	if err2 := args.Read(ctx, iprot); err2 != nil {
 		iprot.ReadMessageEnd(ctx)
@@ -18591,21 +23335,21 @@ func (p *tCLIServiceProcessorFetchResults) Process(ctx context.Context, seqId in
 		if errors.Is(err2, thrift.ErrAbandonRequest) {
 			return false, thrift.WrapTException(err2)
 		}
-		_exc121 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing FetchResults: "+err2.Error())
+		_exc151 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing FetchResults: "+err2.Error())
 		if err2 := oprot.WriteMessageBegin(ctx, "FetchResults", thrift.EXCEPTION, seqId); err2 != nil {
-			_write_err120 = thrift.WrapTException(err2)
+			_write_err150 = thrift.WrapTException(err2)
 		}
-		if err2 := _exc121.Write(ctx, oprot); _write_err120 == nil && err2 != nil {
-			_write_err120 = thrift.WrapTException(err2)
+		if err2 := _exc151.Write(ctx, oprot); _write_err150 == nil && err2 != nil {
+			_write_err150 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.WriteMessageEnd(ctx); _write_err120 == nil && err2 != nil {
-			_write_err120 = thrift.WrapTException(err2)
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err150 == nil && err2 != nil {
+			_write_err150 = thrift.WrapTException(err2)
 		}
-		if err2 := oprot.Flush(ctx); _write_err120 == nil && err2 != nil {
-			_write_err120 = thrift.WrapTException(err2)
+		if err2 := oprot.Flush(ctx); _write_err150 == nil && err2 != nil {
+			_write_err150 = thrift.WrapTException(err2)
 		}
-		if _write_err120 != nil {
-			return false, thrift.WrapTException(_write_err120)
+		if _write_err150 != nil {
+			return false, thrift.WrapTException(_write_err150)
 		}
 		return true, err
 	} else {
@@ -18613,19 +23357,649 @@ func (p *tCLIServiceProcessorFetchResults) Process(ctx context.Context, seqId in
 	}
 	tickerCancel()
 	if err2 := oprot.WriteMessageBegin(ctx, "FetchResults", thrift.REPLY, seqId); err2 != nil {
-		_write_err120 = thrift.WrapTException(err2)
+		_write_err150 = thrift.WrapTException(err2)
 	}
-	if err2 := result.Write(ctx, oprot); _write_err120 == nil && err2 != nil {
-		_write_err120 = thrift.WrapTException(err2)
+	if err2 := result.Write(ctx, oprot); _write_err150 == nil && err2 != nil {
+		_write_err150 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.WriteMessageEnd(ctx); _write_err120 == nil && err2 != nil {
-		_write_err120 = thrift.WrapTException(err2)
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err150 == nil && err2 != nil {
+		_write_err150 = thrift.WrapTException(err2)
 	}
-	if err2 := oprot.Flush(ctx); _write_err120 == nil && err2 != nil {
-		_write_err120 = thrift.WrapTException(err2)
+	if err2 := oprot.Flush(ctx); _write_err150 == nil && err2 != nil {
+		_write_err150 = thrift.WrapTException(err2)
 	}
-	if _write_err120 != nil {
-		return false, thrift.WrapTException(_write_err120)
+	if _write_err150 != nil {
+		return false, thrift.WrapTException(_write_err150)
+	}
+	return true, err
+}
+
+type tCLIServiceProcessorGetCatalogs struct {
+	handler TCLIService
+}
+
+func (p *tCLIServiceProcessorGetCatalogs) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
+	var _write_err152 error
+	args := TCLIServiceGetCatalogsArgs{}
+	if err2 := args.Read(ctx, iprot); err2 != nil {
+		iprot.ReadMessageEnd(ctx)
+		x := thrift.NewTApplicationException(thrift.PROTOCOL_ERROR, err2.Error())
+		oprot.WriteMessageBegin(ctx, "GetCatalogs", thrift.EXCEPTION, seqId)
+		x.Write(ctx, oprot)
+		oprot.WriteMessageEnd(ctx)
+		oprot.Flush(ctx)
+		return false, thrift.WrapTException(err2)
+	}
+	iprot.ReadMessageEnd(ctx)
+
+	tickerCancel := func() {}
+	// Start a goroutine to do server side connectivity check.
+	if thrift.ServerConnectivityCheckInterval > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var tickerCtx context.Context
+		tickerCtx, tickerCancel = context.WithCancel(context.Background())
+		defer tickerCancel()
+		go func(ctx context.Context, cancel context.CancelFunc) {
+			ticker := time.NewTicker(thrift.ServerConnectivityCheckInterval)
+			defer ticker.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticker.C:
+					if !iprot.Transport().IsOpen() {
+						cancel()
+						return
+					}
+				}
+			}
+		}(tickerCtx, cancel)
+	}
+
+	result := TCLIServiceGetCatalogsResult{}
+	if retval, err2 := p.handler.GetCatalogs(ctx, args.Req); err2 != nil {
+		tickerCancel()
+		err = thrift.WrapTException(err2)
+		if errors.Is(err2, thrift.ErrAbandonRequest) {
+			return false, thrift.WrapTException(err2)
+		}
+		_exc153 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetCatalogs: "+err2.Error())
+		if err2 := oprot.WriteMessageBegin(ctx, "GetCatalogs", thrift.EXCEPTION, seqId); err2 != nil {
+			_write_err152 = thrift.WrapTException(err2)
+		}
+		if err2 := _exc153.Write(ctx, oprot); _write_err152 == nil && err2 != nil {
+			_write_err152 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err152 == nil && err2 != nil {
+			_write_err152 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.Flush(ctx); _write_err152 == nil && err2 != nil {
+			_write_err152 = thrift.WrapTException(err2)
+		}
+		if _write_err152 != nil {
+			return false, thrift.WrapTException(_write_err152)
+		}
+		return true, err
+	} else {
+		result.Success = retval
+	}
+	tickerCancel()
+	if err2 := oprot.WriteMessageBegin(ctx, "GetCatalogs", thrift.REPLY, seqId); err2 != nil {
+		_write_err152 = thrift.WrapTException(err2)
+	}
+	if err2 := result.Write(ctx, oprot); _write_err152 == nil && err2 != nil {
+		_write_err152 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err152 == nil && err2 != nil {
+		_write_err152 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.Flush(ctx); _write_err152 == nil && err2 != nil {
+		_write_err152 = thrift.WrapTException(err2)
+	}
+	if _write_err152 != nil {
+		return false, thrift.WrapTException(_write_err152)
+	}
+	return true, err
+}
+
+type tCLIServiceProcessorGetSchemas struct {
+	handler TCLIService
+}
+
+func (p *tCLIServiceProcessorGetSchemas) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
+	var _write_err154 error
+	args := TCLIServiceGetSchemasArgs{}
+	if err2 := args.Read(ctx, iprot); err2 != nil {
+		iprot.ReadMessageEnd(ctx)
+		x := thrift.NewTApplicationException(thrift.PROTOCOL_ERROR, err2.Error())
+		oprot.WriteMessageBegin(ctx, "GetSchemas", thrift.EXCEPTION, seqId)
+		x.Write(ctx, oprot)
+		oprot.WriteMessageEnd(ctx)
+		oprot.Flush(ctx)
+		return false, thrift.WrapTException(err2)
+	}
+	iprot.ReadMessageEnd(ctx)
+
+	tickerCancel := func() {}
+	// Start a goroutine to do server side connectivity check.
+	if thrift.ServerConnectivityCheckInterval > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var tickerCtx context.Context
+		tickerCtx, tickerCancel = context.WithCancel(context.Background())
+		defer tickerCancel()
+		go func(ctx context.Context, cancel context.CancelFunc) {
+			ticker := time.NewTicker(thrift.ServerConnectivityCheckInterval)
+			defer ticker.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticker.C:
+					if !iprot.Transport().IsOpen() {
+						cancel()
+						return
+					}
+				}
+			}
+		}(tickerCtx, cancel)
+	}
+
+	result := TCLIServiceGetSchemasResult{}
+	if retval, err2 := p.handler.GetSchemas(ctx, args.Req); err2 != nil {
+		tickerCancel()
+		err = thrift.WrapTException(err2)
+		if errors.Is(err2, thrift.ErrAbandonRequest) {
+			return false, thrift.WrapTException(err2)
+		}
+		_exc155 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetSchemas: "+err2.Error())
+		if err2 := oprot.WriteMessageBegin(ctx, "GetSchemas", thrift.EXCEPTION, seqId); err2 != nil {
+			_write_err154 = thrift.WrapTException(err2)
+		}
+		if err2 := _exc155.Write(ctx, oprot); _write_err154 == nil && err2 != nil {
+			_write_err154 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err154 == nil && err2 != nil {
+			_write_err154 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.Flush(ctx); _write_err154 == nil && err2 != nil {
+			_write_err154 = thrift.WrapTException(err2)
+		}
+		if _write_err154 != nil {
+			return false, thrift.WrapTException(_write_err154)
+		}
+		return true, err
+	} else {
+		result.Success = retval
+	}
+	tickerCancel()
+	if err2 := oprot.WriteMessageBegin(ctx, "GetSchemas", thrift.REPLY, seqId); err2 != nil {
+		_write_err154 = thrift.WrapTException(err2)
+	}
+	if err2 := result.Write(ctx, oprot); _write_err154 == nil && err2 != nil {
+		_write_err154 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err154 == nil && err2 != nil {
+		_write_err154 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.Flush(ctx); _write_err154 == nil && err2 != nil {
+		_write_err154 = thrift.WrapTException(err2)
+	}
+	if _write_err154 != nil {
+		return false, thrift.WrapTException(_write_err154)
+	}
+	return true, err
+}
+
+type tCLIServiceProcessorGetTables struct {
+	handler TCLIService
+}
+
+func (p *tCLIServiceProcessorGetTables) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
+	var _write_err156 error
+	args := TCLIServiceGetTablesArgs{}
+	if err2 := args.Read(ctx, iprot); err2 != nil {
+		iprot.ReadMessageEnd(ctx)
+		x := thrift.NewTApplicationException(thrift.PROTOCOL_ERROR, err2.Error())
+		oprot.WriteMessageBegin(ctx, "GetTables", thrift.EXCEPTION, seqId)
+		x.Write(ctx, oprot)
+		oprot.WriteMessageEnd(ctx)
+		oprot.Flush(ctx)
+		return false, thrift.WrapTException(err2)
+	}
+	iprot.ReadMessageEnd(ctx)
+
+	tickerCancel := func() {}
+	// Start a goroutine to do server side connectivity check.
+	if thrift.ServerConnectivityCheckInterval > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var tickerCtx context.Context
+		tickerCtx, tickerCancel = context.WithCancel(context.Background())
+		defer tickerCancel()
+		go func(ctx context.Context, cancel context.CancelFunc) {
+			ticker := time.NewTicker(thrift.ServerConnectivityCheckInterval)
+			defer ticker.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticker.C:
+					if !iprot.Transport().IsOpen() {
+						cancel()
+						return
+					}
+				}
+			}
+		}(tickerCtx, cancel)
+	}
+
+	result := TCLIServiceGetTablesResult{}
+	if retval, err2 := p.handler.GetTables(ctx, args.Req); err2 != nil {
+		tickerCancel()
+		err = thrift.WrapTException(err2)
+		if errors.Is(err2, thrift.ErrAbandonRequest) {
+			return false, thrift.WrapTException(err2)
+		}
+		_exc157 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetTables: "+err2.Error())
+		if err2 := oprot.WriteMessageBegin(ctx, "GetTables", thrift.EXCEPTION, seqId); err2 != nil {
+			_write_err156 = thrift.WrapTException(err2)
+		}
+		if err2 := _exc157.Write(ctx, oprot); _write_err156 == nil && err2 != nil {
+			_write_err156 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err156 == nil && err2 != nil {
+			_write_err156 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.Flush(ctx); _write_err156 == nil && err2 != nil {
+			_write_err156 = thrift.WrapTException(err2)
+		}
+		if _write_err156 != nil {
+			return false, thrift.WrapTException(_write_err156)
+		}
+		return true, err
+	} else {
+		result.Success = retval
+	}
+	tickerCancel()
+	if err2 := oprot.WriteMessageBegin(ctx, "GetTables", thrift.REPLY, seqId); err2 != nil {
+		_write_err156 = thrift.WrapTException(err2)
+	}
+	if err2 := result.Write(ctx, oprot); _write_err156 == nil && err2 != nil {
+		_write_err156 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err156 == nil && err2 != nil {
+		_write_err156 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.Flush(ctx); _write_err156 == nil && err2 != nil {
+		_write_err156 = thrift.WrapTException(err2)
+	}
+	if _write_err156 != nil {
+		return false, thrift.WrapTException(_write_err156)
+	}
+	return true, err
+}
+
+type tCLIServiceProcessorGetColumns struct {
+	handler TCLIService
+}
+
+func (p *tCLIServiceProcessorGetColumns) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
+	var _write_err158 error
+	args := TCLIServiceGetColumnsArgs{}
+	if err2 := args.Read(ctx, iprot); err2 != nil {
+		iprot.ReadMessageEnd(ctx)
+		x := thrift.NewTApplicationException(thrift.PROTOCOL_ERROR, err2.Error())
+		oprot.WriteMessageBegin(ctx, "GetColumns", thrift.EXCEPTION, seqId)
+		x.Write(ctx, oprot)
+		oprot.WriteMessageEnd(ctx)
+		oprot.Flush(ctx)
+		return false, thrift.WrapTException(err2)
+	}
+	iprot.ReadMessageEnd(ctx)
+
+	tickerCancel := func() {}
+	// Start a goroutine to do server side connectivity check.
+	if thrift.ServerConnectivityCheckInterval > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var tickerCtx context.Context
+		tickerCtx, tickerCancel = context.WithCancel(context.Background())
+		defer tickerCancel()
+		go func(ctx context.Context, cancel context.CancelFunc) {
+			ticker := time.NewTicker(thrift.ServerConnectivityCheckInterval)
+			defer ticker.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticker.C:
+					if !iprot.Transport().IsOpen() {
+						cancel()
+						return
+					}
+				}
+			}
+		}(tickerCtx, cancel)
+	}
+
+	result := TCLIServiceGetColumnsResult{}
+	if retval, err2 := p.handler.GetColumns(ctx, args.Req); err2 != nil {
+		tickerCancel()
+		err = thrift.WrapTException(err2)
+		if errors.Is(err2, thrift.ErrAbandonRequest) {
+			return false, thrift.WrapTException(err2)
+		}
+		_exc159 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetColumns: "+err2.Error())
+		if err2 := oprot.WriteMessageBegin(ctx, "GetColumns", thrift.EXCEPTION, seqId); err2 != nil {
+			_write_err158 = thrift.WrapTException(err2)
+		}
+		if err2 := _exc159.Write(ctx, oprot); _write_err158 == nil && err2 != nil {
+			_write_err158 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err158 == nil && err2 != nil {
+			_write_err158 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.Flush(ctx); _write_err158 == nil && err2 != nil {
+			_write_err158 = thrift.WrapTException(err2)
+		}
+		if _write_err158 != nil {
+			return false, thrift.WrapTException(_write_err158)
+		}
+		return true, err
+	} else {
+		result.Success = retval
+	}
+	tickerCancel()
+	if err2 := oprot.WriteMessageBegin(ctx, "GetColumns", thrift.REPLY, seqId); err2 != nil {
+		_write_err158 = thrift.WrapTException(err2)
+	}
+	if err2 := result.Write(ctx, oprot); _write_err158 == nil && err2 != nil {
+		_write_err158 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err158 == nil && err2 != nil {
+		_write_err158 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.Flush(ctx); _write_err158 == nil && err2 != nil {
+		_write_err158 = thrift.WrapTException(err2)
+	}
+	if _write_err158 != nil {
+		return false, thrift.WrapTException(_write_err158)
+	}
+	return true, err
+}
+
+type tCLIServiceProcessorGetFunctions struct {
+	handler TCLIService
+}
+
+func (p *tCLIServiceProcessorGetFunctions) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
+	var _write_err160 error
+	args := TCLIServiceGetFunctionsArgs{}
+	if err2 := args.Read(ctx, iprot); err2 != nil {
+		iprot.ReadMessageEnd(ctx)
+		x := thrift.NewTApplicationException(thrift.PROTOCOL_ERROR, err2.Error())
+		oprot.WriteMessageBegin(ctx, "GetFunctions", thrift.EXCEPTION, seqId)
+		x.Write(ctx, oprot)
+		oprot.WriteMessageEnd(ctx)
+		oprot.Flush(ctx)
+		return false, thrift.WrapTException(err2)
+	}
+	iprot.ReadMessageEnd(ctx)
+
+	tickerCancel := func() {}
+	// Start a goroutine to do server side connectivity check.
+	if thrift.ServerConnectivityCheckInterval > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var tickerCtx context.Context
+		tickerCtx, tickerCancel = context.WithCancel(context.Background())
+		defer tickerCancel()
+		go func(ctx context.Context, cancel context.CancelFunc) {
+			ticker := time.NewTicker(thrift.ServerConnectivityCheckInterval)
+			defer ticker.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticker.C:
+					if !iprot.Transport().IsOpen() {
+						cancel()
+						return
+					}
+				}
+			}
+		}(tickerCtx, cancel)
+	}
+
+	result := TCLIServiceGetFunctionsResult{}
+	if retval, err2 := p.handler.GetFunctions(ctx, args.Req); err2 != nil {
+		tickerCancel()
+		err = thrift.WrapTException(err2)
+		if errors.Is(err2, thrift.ErrAbandonRequest) {
+			return false, thrift.WrapTException(err2)
+		}
+		_exc161 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetFunctions: "+err2.Error())
+		if err2 := oprot.WriteMessageBegin(ctx, "GetFunctions", thrift.EXCEPTION, seqId); err2 != nil {
+			_write_err160 = thrift.WrapTException(err2)
+		}
+		if err2 := _exc161.Write(ctx, oprot); _write_err160 == nil && err2 != nil {
+			_write_err160 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err160 == nil && err2 != nil {
+			_write_err160 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.Flush(ctx); _write_err160 == nil && err2 != nil {
+			_write_err160 = thrift.WrapTException(err2)
+		}
+		if _write_err160 != nil {
+			return false, thrift.WrapTException(_write_err160)
+		}
+		return true, err
+	} else {
+		result.Success = retval
+	}
+	tickerCancel()
+	if err2 := oprot.WriteMessageBegin(ctx, "GetFunctions", thrift.REPLY, seqId); err2 != nil {
+		_write_err160 = thrift.WrapTException(err2)
+	}
+	if err2 := result.Write(ctx, oprot); _write_err160 == nil && err2 != nil {
+		_write_err160 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err160 == nil && err2 != nil {
+		_write_err160 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.Flush(ctx); _write_err160 == nil && err2 != nil {
+		_write_err160 = thrift.WrapTException(err2)
+	}
+	if _write_err160 != nil {
+		return false, thrift.WrapTException(_write_err160)
+	}
+	return true, err
+}
+
+type tCLIServiceProcessorGetPrimaryKeys struct {
+	handler TCLIService
+}
+
+func (p *tCLIServiceProcessorGetPrimaryKeys) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
+	var _write_err162 error
+	args := TCLIServiceGetPrimaryKeysArgs{}
+	if err2 := args.Read(ctx, iprot); err2 != nil {
+		iprot.ReadMessageEnd(ctx)
+		x := thrift.NewTApplicationException(thrift.PROTOCOL_ERROR, err2.Error())
+		oprot.WriteMessageBegin(ctx, "GetPrimaryKeys", thrift.EXCEPTION, seqId)
+		x.Write(ctx, oprot)
+		oprot.WriteMessageEnd(ctx)
+		oprot.Flush(ctx)
+		return false, thrift.WrapTException(err2)
+	}
+	iprot.ReadMessageEnd(ctx)
+
+	tickerCancel := func() {}
+	// Start a goroutine to do server side connectivity check.
+	if thrift.ServerConnectivityCheckInterval > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var tickerCtx context.Context
+		tickerCtx, tickerCancel = context.WithCancel(context.Background())
+		defer tickerCancel()
+		go func(ctx context.Context, cancel context.CancelFunc) {
+			ticker := time.NewTicker(thrift.ServerConnectivityCheckInterval)
+			defer ticker.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticker.C:
+					if !iprot.Transport().IsOpen() {
+						cancel()
+						return
+					}
+				}
+			}
+		}(tickerCtx, cancel)
+	}
+
+	result := TCLIServiceGetPrimaryKeysResult{}
+	if retval, err2 := p.handler.GetPrimaryKeys(ctx, args.Req); err2 != nil {
+		tickerCancel()
+		err = thrift.WrapTException(err2)
+		if errors.Is(err2, thrift.ErrAbandonRequest) {
+			return false, thrift.WrapTException(err2)
+		}
+		_exc163 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetPrimaryKeys: "+err2.Error())
+		if err2 := oprot.WriteMessageBegin(ctx, "GetPrimaryKeys", thrift.EXCEPTION, seqId); err2 != nil {
+			_write_err162 = thrift.WrapTException(err2)
+		}
+		if err2 := _exc163.Write(ctx, oprot); _write_err162 == nil && err2 != nil {
+			_write_err162 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err162 == nil && err2 != nil {
+			_write_err162 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.Flush(ctx); _write_err162 == nil && err2 != nil {
+			_write_err162 = thrift.WrapTException(err2)
+		}
+		if _write_err162 != nil {
+			return false, thrift.WrapTException(_write_err162)
+		}
+		return true, err
+	} else {
+		result.Success = retval
+	}
+	tickerCancel()
+	if err2 := oprot.WriteMessageBegin(ctx, "GetPrimaryKeys", thrift.REPLY, seqId); err2 != nil {
+		_write_err162 = thrift.WrapTException(err2)
+	}
+	if err2 := result.Write(ctx, oprot); _write_err162 == nil && err2 != nil {
+		_write_err162 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err162 == nil && err2 != nil {
+		_write_err162 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.Flush(ctx); _write_err162 == nil && err2 != nil {
+		_write_err162 = thrift.WrapTException(err2)
+	}
+	if _write_err162 != nil {
+		return false, thrift.WrapTException(_write_err162)
+	}
+	return true, err
+}
+
+type tCLIServiceProcessorGetCrossReference struct {
+	handler TCLIService
+}
+
+func (p *tCLIServiceProcessorGetCrossReference) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
+	var _write_err164 error
+	args := TCLIServiceGetCrossReferenceArgs{}
+	if err2 := args.Read(ctx, iprot); err2 != nil {
+		iprot.ReadMessageEnd(ctx)
+		x := thrift.NewTApplicationException(thrift.PROTOCOL_ERROR, err2.Error())
+		oprot.WriteMessageBegin(ctx, "GetCrossReference", thrift.EXCEPTION, seqId)
+		x.Write(ctx, oprot)
+		oprot.WriteMessageEnd(ctx)
+		oprot.Flush(ctx)
+		return false, thrift.WrapTException(err2)
+	}
+	iprot.ReadMessageEnd(ctx)
+
+	tickerCancel := func() {}
+	// Start a goroutine to do server side connectivity check.
+	if thrift.ServerConnectivityCheckInterval > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var tickerCtx context.Context
+		tickerCtx, tickerCancel = context.WithCancel(context.Background())
+		defer tickerCancel()
+		go func(ctx context.Context, cancel context.CancelFunc) {
+			ticker := time.NewTicker(thrift.ServerConnectivityCheckInterval)
+			defer ticker.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticker.C:
+					if !iprot.Transport().IsOpen() {
+						cancel()
+						return
+					}
+				}
+			}
+		}(tickerCtx, cancel)
+	}
+
+	result := TCLIServiceGetCrossReferenceResult{}
+	if retval, err2 := p.handler.GetCrossReference(ctx, args.Req); err2 != nil {
+		tickerCancel()
+		err = thrift.WrapTException(err2)
+		if errors.Is(err2, thrift.ErrAbandonRequest) {
+			return false, thrift.WrapTException(err2)
+		}
+		_exc165 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing GetCrossReference: "+err2.Error())
+		if err2 := oprot.WriteMessageBegin(ctx, "GetCrossReference", thrift.EXCEPTION, seqId); err2 != nil {
+			_write_err164 = thrift.WrapTException(err2)
+		}
+		if err2 := _exc165.Write(ctx, oprot); _write_err164 == nil && err2 != nil {
+			_write_err164 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.WriteMessageEnd(ctx); _write_err164 == nil && err2 != nil {
+			_write_err164 = thrift.WrapTException(err2)
+		}
+		if err2 := oprot.Flush(ctx); _write_err164 == nil && err2 != nil {
+			_write_err164 = thrift.WrapTException(err2)
+		}
+		if _write_err164 != nil {
+			return false, thrift.WrapTException(_write_err164)
+		}
+		return true, err
+	} else {
+		result.Success = retval
+	}
+	tickerCancel()
+	if err2 := oprot.WriteMessageBegin(ctx, "GetCrossReference", thrift.REPLY, seqId); err2 != nil {
+		_write_err164 = thrift.WrapTException(err2)
+	}
+	if err2 := result.Write(ctx, oprot); _write_err164 == nil && err2 != nil {
+		_write_err164 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.WriteMessageEnd(ctx); _write_err164 == nil && err2 != nil {
+		_write_err164 = thrift.WrapTException(err2)
+	}
+	if err2 := oprot.Flush(ctx); _write_err164 == nil && err2 != nil {
+		_write_err164 = thrift.WrapTException(err2)
+	}
+	if _write_err164 != nil {
+		return false, thrift.WrapTException(_write_err164)
 	}
 	return true, err
 }
@@ -20362,4 +25736,1516 @@ func (p *TCLIServiceFetchResultsResult) String() string {
 		return "<nil>"
 	}
 	return fmt.Sprintf("TCLIServiceFetchResultsResult(%+v)", *p)
+}
+
+// Attributes:
+//   - Req
+type TCLIServiceGetCatalogsArgs struct {
+	Req *TGetCatalogsReq `thrift:"req,1" db:"req" json:"req"`
+}
+
+func NewTCLIServiceGetCatalogsArgs() *TCLIServiceGetCatalogsArgs {
+	return &TCLIServiceGetCatalogsArgs{}
+}
+
+var TCLIServiceGetCatalogsArgs_Req_DEFAULT *TGetCatalogsReq
+
+func (p *TCLIServiceGetCatalogsArgs) GetReq() *TGetCatalogsReq {
+	if !p.IsSetReq() {
+		return TCLIServiceGetCatalogsArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TCLIServiceGetCatalogsArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TCLIServiceGetCatalogsArgs) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCatalogsArgs) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Req = &TGetCatalogsReq{}
+	if err := p.Req.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Req), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCatalogsArgs) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetCatalogs_args"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCatalogsArgs) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "req", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:req: ", p), err)
+	}
+	if err := p.Req.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Req), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:req: ", p), err)
+	}
+	return err
+}
+
+func (p *TCLIServiceGetCatalogsArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetCatalogsArgs(%+v)", *p)
+}
+
+// Attributes:
+//   - Success
+type TCLIServiceGetCatalogsResult struct {
+	Success *TGetCatalogsResp `thrift:"success,0" db:"success" json:"success,omitempty"`
+}
+
+func NewTCLIServiceGetCatalogsResult() *TCLIServiceGetCatalogsResult {
+	return &TCLIServiceGetCatalogsResult{}
+}
+
+var TCLIServiceGetCatalogsResult_Success_DEFAULT *TGetCatalogsResp
+
+func (p *TCLIServiceGetCatalogsResult) GetSuccess() *TGetCatalogsResp {
+	if !p.IsSetSuccess() {
+		return TCLIServiceGetCatalogsResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TCLIServiceGetCatalogsResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TCLIServiceGetCatalogsResult) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 0:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField0(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCatalogsResult) ReadField0(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Success = &TGetCatalogsResp{}
+	if err := p.Success.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Success), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCatalogsResult) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetCatalogs_result"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField0(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCatalogsResult) writeField0(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSuccess() {
+		if err := oprot.WriteFieldBegin(ctx, "success", thrift.STRUCT, 0); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 0:success: ", p), err)
+		}
+		if err := p.Success.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Success), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 0:success: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TCLIServiceGetCatalogsResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetCatalogsResult(%+v)", *p)
+}
+
+// Attributes:
+//   - Req
+type TCLIServiceGetSchemasArgs struct {
+	Req *TGetSchemasReq `thrift:"req,1" db:"req" json:"req"`
+}
+
+func NewTCLIServiceGetSchemasArgs() *TCLIServiceGetSchemasArgs {
+	return &TCLIServiceGetSchemasArgs{}
+}
+
+var TCLIServiceGetSchemasArgs_Req_DEFAULT *TGetSchemasReq
+
+func (p *TCLIServiceGetSchemasArgs) GetReq() *TGetSchemasReq {
+	if !p.IsSetReq() {
+		return TCLIServiceGetSchemasArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TCLIServiceGetSchemasArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TCLIServiceGetSchemasArgs) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetSchemasArgs) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Req = &TGetSchemasReq{}
+	if err := p.Req.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Req), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetSchemasArgs) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetSchemas_args"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetSchemasArgs) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "req", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:req: ", p), err)
+	}
+	if err := p.Req.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Req), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:req: ", p), err)
+	}
+	return err
+}
+
+func (p *TCLIServiceGetSchemasArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetSchemasArgs(%+v)", *p)
+}
+
+// Attributes:
+//   - Success
+type TCLIServiceGetSchemasResult struct {
+	Success *TGetSchemasResp `thrift:"success,0" db:"success" json:"success,omitempty"`
+}
+
+func NewTCLIServiceGetSchemasResult() *TCLIServiceGetSchemasResult {
+	return &TCLIServiceGetSchemasResult{}
+}
+
+var TCLIServiceGetSchemasResult_Success_DEFAULT *TGetSchemasResp
+
+func (p *TCLIServiceGetSchemasResult) GetSuccess() *TGetSchemasResp {
+	if !p.IsSetSuccess() {
+		return TCLIServiceGetSchemasResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TCLIServiceGetSchemasResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TCLIServiceGetSchemasResult) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 0:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField0(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetSchemasResult) ReadField0(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Success = &TGetSchemasResp{}
+	if err := p.Success.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Success), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetSchemasResult) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetSchemas_result"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField0(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetSchemasResult) writeField0(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSuccess() {
+		if err := oprot.WriteFieldBegin(ctx, "success", thrift.STRUCT, 0); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 0:success: ", p), err)
+		}
+		if err := p.Success.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Success), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 0:success: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TCLIServiceGetSchemasResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetSchemasResult(%+v)", *p)
+}
+
+// Attributes:
+//   - Req
+type TCLIServiceGetTablesArgs struct {
+	Req *TGetTablesReq `thrift:"req,1" db:"req" json:"req"`
+}
+
+func NewTCLIServiceGetTablesArgs() *TCLIServiceGetTablesArgs {
+	return &TCLIServiceGetTablesArgs{}
+}
+
+var TCLIServiceGetTablesArgs_Req_DEFAULT *TGetTablesReq
+
+func (p *TCLIServiceGetTablesArgs) GetReq() *TGetTablesReq {
+	if !p.IsSetReq() {
+		return TCLIServiceGetTablesArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TCLIServiceGetTablesArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TCLIServiceGetTablesArgs) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetTablesArgs) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Req = &TGetTablesReq{}
+	if err := p.Req.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Req), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetTablesArgs) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetTables_args"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetTablesArgs) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "req", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:req: ", p), err)
+	}
+	if err := p.Req.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Req), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:req: ", p), err)
+	}
+	return err
+}
+
+func (p *TCLIServiceGetTablesArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetTablesArgs(%+v)", *p)
+}
+
+// Attributes:
+//   - Success
+type TCLIServiceGetTablesResult struct {
+	Success *TGetTablesResp `thrift:"success,0" db:"success" json:"success,omitempty"`
+}
+
+func NewTCLIServiceGetTablesResult() *TCLIServiceGetTablesResult {
+	return &TCLIServiceGetTablesResult{}
+}
+
+var TCLIServiceGetTablesResult_Success_DEFAULT *TGetTablesResp
+
+func (p *TCLIServiceGetTablesResult) GetSuccess() *TGetTablesResp {
+	if !p.IsSetSuccess() {
+		return TCLIServiceGetTablesResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TCLIServiceGetTablesResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TCLIServiceGetTablesResult) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 0:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField0(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetTablesResult) ReadField0(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Success = &TGetTablesResp{}
+	if err := p.Success.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Success), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetTablesResult) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetTables_result"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField0(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetTablesResult) writeField0(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSuccess() {
+		if err := oprot.WriteFieldBegin(ctx, "success", thrift.STRUCT, 0); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 0:success: ", p), err)
+		}
+		if err := p.Success.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Success), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 0:success: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TCLIServiceGetTablesResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetTablesResult(%+v)", *p)
+}
+
+// Attributes:
+//   - Req
+type TCLIServiceGetColumnsArgs struct {
+	Req *TGetColumnsReq `thrift:"req,1" db:"req" json:"req"`
+}
+
+func NewTCLIServiceGetColumnsArgs() *TCLIServiceGetColumnsArgs {
+	return &TCLIServiceGetColumnsArgs{}
+}
+
+var TCLIServiceGetColumnsArgs_Req_DEFAULT *TGetColumnsReq
+
+func (p *TCLIServiceGetColumnsArgs) GetReq() *TGetColumnsReq {
+	if !p.IsSetReq() {
+		return TCLIServiceGetColumnsArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TCLIServiceGetColumnsArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TCLIServiceGetColumnsArgs) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetColumnsArgs) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Req = &TGetColumnsReq{}
+	if err := p.Req.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Req), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetColumnsArgs) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetColumns_args"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetColumnsArgs) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "req", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:req: ", p), err)
+	}
+	if err := p.Req.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Req), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:req: ", p), err)
+	}
+	return err
+}
+
+func (p *TCLIServiceGetColumnsArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetColumnsArgs(%+v)", *p)
+}
+
+// Attributes:
+//   - Success
+type TCLIServiceGetColumnsResult struct {
+	Success *TGetColumnsResp `thrift:"success,0" db:"success" json:"success,omitempty"`
+}
+
+func NewTCLIServiceGetColumnsResult() *TCLIServiceGetColumnsResult {
+	return &TCLIServiceGetColumnsResult{}
+}
+
+var TCLIServiceGetColumnsResult_Success_DEFAULT *TGetColumnsResp
+
+func (p *TCLIServiceGetColumnsResult) GetSuccess() *TGetColumnsResp {
+	if !p.IsSetSuccess() {
+		return TCLIServiceGetColumnsResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TCLIServiceGetColumnsResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TCLIServiceGetColumnsResult) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 0:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField0(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetColumnsResult) ReadField0(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Success = &TGetColumnsResp{}
+	if err := p.Success.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Success), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetColumnsResult) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetColumns_result"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField0(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetColumnsResult) writeField0(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSuccess() {
+		if err := oprot.WriteFieldBegin(ctx, "success", thrift.STRUCT, 0); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 0:success: ", p), err)
+		}
+		if err := p.Success.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Success), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 0:success: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TCLIServiceGetColumnsResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetColumnsResult(%+v)", *p)
+}
+
+// Attributes:
+//   - Req
+type TCLIServiceGetFunctionsArgs struct {
+	Req *TGetFunctionsReq `thrift:"req,1" db:"req" json:"req"`
+}
+
+func NewTCLIServiceGetFunctionsArgs() *TCLIServiceGetFunctionsArgs {
+	return &TCLIServiceGetFunctionsArgs{}
+}
+
+var TCLIServiceGetFunctionsArgs_Req_DEFAULT *TGetFunctionsReq
+
+func (p *TCLIServiceGetFunctionsArgs) GetReq() *TGetFunctionsReq {
+	if !p.IsSetReq() {
+		return TCLIServiceGetFunctionsArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TCLIServiceGetFunctionsArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TCLIServiceGetFunctionsArgs) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetFunctionsArgs) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Req = &TGetFunctionsReq{}
+	if err := p.Req.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Req), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetFunctionsArgs) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetFunctions_args"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetFunctionsArgs) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "req", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:req: ", p), err)
+	}
+	if err := p.Req.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Req), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:req: ", p), err)
+	}
+	return err
+}
+
+func (p *TCLIServiceGetFunctionsArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetFunctionsArgs(%+v)", *p)
+}
+
+// Attributes:
+//   - Success
+type TCLIServiceGetFunctionsResult struct {
+	Success *TGetFunctionsResp `thrift:"success,0" db:"success" json:"success,omitempty"`
+}
+
+func NewTCLIServiceGetFunctionsResult() *TCLIServiceGetFunctionsResult {
+	return &TCLIServiceGetFunctionsResult{}
+}
+
+var TCLIServiceGetFunctionsResult_Success_DEFAULT *TGetFunctionsResp
+
+func (p *TCLIServiceGetFunctionsResult) GetSuccess() *TGetFunctionsResp {
+	if !p.IsSetSuccess() {
+		return TCLIServiceGetFunctionsResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TCLIServiceGetFunctionsResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TCLIServiceGetFunctionsResult) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 0:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField0(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetFunctionsResult) ReadField0(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Success = &TGetFunctionsResp{}
+	if err := p.Success.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Success), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetFunctionsResult) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetFunctions_result"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField0(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetFunctionsResult) writeField0(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSuccess() {
+		if err := oprot.WriteFieldBegin(ctx, "success", thrift.STRUCT, 0); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 0:success: ", p), err)
+		}
+		if err := p.Success.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Success), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 0:success: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TCLIServiceGetFunctionsResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetFunctionsResult(%+v)", *p)
+}
+
+// Attributes:
+//   - Req
+type TCLIServiceGetPrimaryKeysArgs struct {
+	Req *TGetPrimaryKeysReq `thrift:"req,1" db:"req" json:"req"`
+}
+
+func NewTCLIServiceGetPrimaryKeysArgs() *TCLIServiceGetPrimaryKeysArgs {
+	return &TCLIServiceGetPrimaryKeysArgs{}
+}
+
+var TCLIServiceGetPrimaryKeysArgs_Req_DEFAULT *TGetPrimaryKeysReq
+
+func (p *TCLIServiceGetPrimaryKeysArgs) GetReq() *TGetPrimaryKeysReq {
+	if !p.IsSetReq() {
+		return TCLIServiceGetPrimaryKeysArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TCLIServiceGetPrimaryKeysArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysArgs) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysArgs) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Req = &TGetPrimaryKeysReq{}
+	if err := p.Req.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Req), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysArgs) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetPrimaryKeys_args"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysArgs) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "req", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:req: ", p), err)
+	}
+	if err := p.Req.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Req), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:req: ", p), err)
+	}
+	return err
+}
+
+func (p *TCLIServiceGetPrimaryKeysArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetPrimaryKeysArgs(%+v)", *p)
+}
+
+// Attributes:
+//   - Success
+type TCLIServiceGetPrimaryKeysResult struct {
+	Success *TGetPrimaryKeysResp `thrift:"success,0" db:"success" json:"success,omitempty"`
+}
+
+func NewTCLIServiceGetPrimaryKeysResult() *TCLIServiceGetPrimaryKeysResult {
+	return &TCLIServiceGetPrimaryKeysResult{}
+}
+
+var TCLIServiceGetPrimaryKeysResult_Success_DEFAULT *TGetPrimaryKeysResp
+
+func (p *TCLIServiceGetPrimaryKeysResult) GetSuccess() *TGetPrimaryKeysResp {
+	if !p.IsSetSuccess() {
+		return TCLIServiceGetPrimaryKeysResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TCLIServiceGetPrimaryKeysResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysResult) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 0:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField0(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysResult) ReadField0(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Success = &TGetPrimaryKeysResp{}
+	if err := p.Success.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Success), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysResult) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetPrimaryKeys_result"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField0(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetPrimaryKeysResult) writeField0(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSuccess() {
+		if err := oprot.WriteFieldBegin(ctx, "success", thrift.STRUCT, 0); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 0:success: ", p), err)
+		}
+		if err := p.Success.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Success), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 0:success: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TCLIServiceGetPrimaryKeysResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetPrimaryKeysResult(%+v)", *p)
+}
+
+// Attributes:
+//   - Req
+type TCLIServiceGetCrossReferenceArgs struct {
+	Req *TGetCrossReferenceReq `thrift:"req,1" db:"req" json:"req"`
+}
+
+func NewTCLIServiceGetCrossReferenceArgs() *TCLIServiceGetCrossReferenceArgs {
+	return &TCLIServiceGetCrossReferenceArgs{}
+}
+
+var TCLIServiceGetCrossReferenceArgs_Req_DEFAULT *TGetCrossReferenceReq
+
+func (p *TCLIServiceGetCrossReferenceArgs) GetReq() *TGetCrossReferenceReq {
+	if !p.IsSetReq() {
+		return TCLIServiceGetCrossReferenceArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TCLIServiceGetCrossReferenceArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TCLIServiceGetCrossReferenceArgs) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCrossReferenceArgs) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Req = &TGetCrossReferenceReq{}
+	if err := p.Req.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Req), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCrossReferenceArgs) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetCrossReference_args"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCrossReferenceArgs) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "req", thrift.STRUCT, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:req: ", p), err)
+	}
+	if err := p.Req.Write(ctx, oprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Req), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:req: ", p), err)
+	}
+	return err
+}
+
+func (p *TCLIServiceGetCrossReferenceArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetCrossReferenceArgs(%+v)", *p)
+}
+
+// Attributes:
+//   - Success
+type TCLIServiceGetCrossReferenceResult struct {
+	Success *TGetCrossReferenceResp `thrift:"success,0" db:"success" json:"success,omitempty"`
+}
+
+func NewTCLIServiceGetCrossReferenceResult() *TCLIServiceGetCrossReferenceResult {
+	return &TCLIServiceGetCrossReferenceResult{}
+}
+
+var TCLIServiceGetCrossReferenceResult_Success_DEFAULT *TGetCrossReferenceResp
+
+func (p *TCLIServiceGetCrossReferenceResult) GetSuccess() *TGetCrossReferenceResp {
+	if !p.IsSetSuccess() {
+		return TCLIServiceGetCrossReferenceResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TCLIServiceGetCrossReferenceResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TCLIServiceGetCrossReferenceResult) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 0:
+			if fieldTypeId == thrift.STRUCT {
+				if err := p.ReadField0(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCrossReferenceResult) ReadField0(ctx context.Context, iprot thrift.TProtocol) error {
+	p.Success = &TGetCrossReferenceResp{}
+	if err := p.Success.Read(ctx, iprot); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", p.Success), err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCrossReferenceResult) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "GetCrossReference_result"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField0(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *TCLIServiceGetCrossReferenceResult) writeField0(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if p.IsSetSuccess() {
+		if err := oprot.WriteFieldBegin(ctx, "success", thrift.STRUCT, 0); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field begin error 0:success: ", p), err)
+		}
+		if err := p.Success.Write(ctx, oprot); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T error writing struct: ", p.Success), err)
+		}
+		if err := oprot.WriteFieldEnd(ctx); err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T write field end error 0:success: ", p), err)
+		}
+	}
+	return err
+}
+
+func (p *TCLIServiceGetCrossReferenceResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TCLIServiceGetCrossReferenceResult(%+v)", *p)
 }
