@@ -110,7 +110,13 @@ func (cn *conn) IsValid() bool { return cn.state == connOpen }
 // CheckNamedValue implements driver.NamedValueChecker. Values the driver can
 // bind pass unchanged (so int8 stays TINYINT and Decimal stays DECIMAL);
 // anything else goes through database/sql's default conversion.
-func (cn *conn) CheckNamedValue(nv *sqldriver.NamedValue) error { return checkNamedValue(nv) }
+// A catalog metadata request (from the catalog package) passes too.
+func (cn *conn) CheckNamedValue(nv *sqldriver.NamedValue) error {
+	if isMetadataArg(nv.Value) {
+		return nil
+	}
+	return checkNamedValue(nv)
+}
 
 func checkNamedValue(nv *sqldriver.NamedValue) error {
 	if checkArg(nv.Value) {
@@ -164,7 +170,16 @@ func (cn *conn) run(ctx context.Context, query string, args []sqldriver.NamedVal
 	case connBad:
 		return nil, sqldriver.ErrBadConn
 	}
-	op, err := cn.sess.execute(ctx, query, args)
+	req, isMeta, err := metadataRequest(query, args)
+	var op operation
+	switch {
+	case err != nil:
+		return nil, err
+	case isMeta:
+		op, err = cn.metadata(ctx, req)
+	default:
+		op, err = cn.sess.execute(ctx, query, args)
+	}
 	if errors.Is(err, sqldriver.ErrBadConn) {
 		cn.state = connBad
 	}

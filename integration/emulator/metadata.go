@@ -146,16 +146,18 @@ func (s *Server) runMetadata(op *operation, c metaCall) {
 		}
 	}()
 	op.setRunning()
-	var res *result
-	err := c.validate()
-	if err == nil {
-		res, err = listCatalog(ctx, s.db, c)
+	if ce := c.validate(); ce != nil {
+		op.mu.Lock()
+		op.finishLocked(tcli.TOperationState_ERROR_STATE, ce.opErr())
+		op.mu.Unlock()
+		return
 	}
+	res, err := listCatalog(ctx, s.db, c)
 	op.complete(res, err, ctx.Err())
 }
 
 // validate checks the patterns of c.
-func (c metaCall) validate() error {
+func (c metaCall) validate() *classError {
 	for _, p := range []*string{c.schema, c.table, c.column, c.function} {
 		if p == nil {
 			continue

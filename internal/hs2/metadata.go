@@ -4,59 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/asyncsql/databricks/internal/metadata"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
-
-// MetadataCall is one of the service's catalog metadata calls.
-type MetadataCall uint8
-
-// The metadata calls.
-const (
-	GetCatalogs MetadataCall = iota + 1
-	GetSchemas
-	GetTables
-	GetColumns
-	GetFunctions
-	GetPrimaryKeys
-	GetCrossReference
-)
-
-var metadataNames = [...]string{
-	GetCatalogs: "GetCatalogs", GetSchemas: "GetSchemas", GetTables: "GetTables",
-	GetColumns: "GetColumns", GetFunctions: "GetFunctions",
-	GetPrimaryKeys: "GetPrimaryKeys", GetCrossReference: "GetCrossReference",
-}
-
-// String returns the method name of m.
-func (m MetadataCall) String() string {
-	if int(m) < len(metadataNames) && metadataNames[m] != "" {
-		return metadataNames[m]
-	}
-	return fmt.Sprintf("MetadataCall(%d)", uint8(m))
-}
-
-// MetadataRequest says what a metadata call lists. An empty field is not
-// sent: the server then matches every name (or, for the catalog of the
-// calls that take an exact one, uses its default). Schema, Table, Column and
-// Function are patterns (SQL LIKE: '%' any run, '_' one character, '\'
-// escapes either) in GetSchemas, GetTables, GetColumns and GetFunctions;
-// every name of GetPrimaryKeys and GetCrossReference is exact.
-type MetadataRequest struct {
-	Call MetadataCall
-	// Catalog, Schema and Table narrow the listing; in GetCrossReference
-	// they name the parent table (the one whose primary key is referenced).
-	Catalog, Schema, Table string
-	// Column narrows GetColumns.
-	Column string
-	// Function narrows GetFunctions ("%" when empty: the field is required).
-	Function string
-	// TableTypes narrows GetTables to these table types (such as "TABLE",
-	// "VIEW"); empty lists every type.
-	TableTypes []string
-	// ForeignCatalog, ForeignSchema and ForeignTable name the foreign table
-	// of GetCrossReference (the one holding the foreign key).
-	ForeignCatalog, ForeignSchema, ForeignTable string
-}
 
 // metadataCall is a metadata request ready to send: its method name and the
 // call that makes it.
@@ -69,7 +19,7 @@ type metadataCall struct {
 
 // buildMetadata builds the Thrift request of r for session s: asynchronous,
 // with direct results when the session has them.
-func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, error) {
+func (c *Client) buildMetadata(s *Session, r metadata.Request) (metadataCall, error) {
 	var direct *tcli.TSparkGetDirectResults
 	if s.DirectResults() {
 		direct = &tcli.TSparkGetDirectResults{MaxRows: c.opts.MaxRows}
@@ -78,7 +28,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 	h := s.Handle
 	m := metadataCall{method: r.Call.String()}
 	switch r.Call {
-	case GetCatalogs:
+	case metadata.GetCatalogs:
 		req := &tcli.TGetCatalogsReq{SessionHandle: h, GetDirectResults: direct, RunAsync: async}
 		m.req, m.call = req, func(ctx context.Context) (submitted, error) {
 			resp, err := c.svc.GetCatalogs(ctx, req)
@@ -87,7 +37,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 			}
 			return submitted{resp.Status, resp.OperationHandle, resp.DirectResults}, nil
 		}
-	case GetSchemas:
+	case metadata.GetSchemas:
 		req := &tcli.TGetSchemasReq{SessionHandle: h, CatalogName: opt(r.Catalog), SchemaName: opt(r.Schema),
 			GetDirectResults: direct, RunAsync: async}
 		m.req, m.call = req, func(ctx context.Context) (submitted, error) {
@@ -97,7 +47,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 			}
 			return submitted{resp.Status, resp.OperationHandle, resp.DirectResults}, nil
 		}
-	case GetTables:
+	case metadata.GetTables:
 		req := &tcli.TGetTablesReq{SessionHandle: h, CatalogName: opt(r.Catalog), SchemaName: opt(r.Schema),
 			TableName: opt(r.Table), GetDirectResults: direct, RunAsync: async}
 		if len(r.TableTypes) > 0 {
@@ -110,7 +60,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 			}
 			return submitted{resp.Status, resp.OperationHandle, resp.DirectResults}, nil
 		}
-	case GetColumns:
+	case metadata.GetColumns:
 		req := &tcli.TGetColumnsReq{SessionHandle: h, CatalogName: opt(r.Catalog), SchemaName: opt(r.Schema),
 			TableName: opt(r.Table), ColumnName: opt(r.Column), GetDirectResults: direct, RunAsync: async}
 		m.req, m.call = req, func(ctx context.Context) (submitted, error) {
@@ -120,7 +70,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 			}
 			return submitted{resp.Status, resp.OperationHandle, resp.DirectResults}, nil
 		}
-	case GetFunctions:
+	case metadata.GetFunctions:
 		fn := r.Function
 		if fn == "" {
 			fn = "%"
@@ -134,7 +84,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 			}
 			return submitted{resp.Status, resp.OperationHandle, resp.DirectResults}, nil
 		}
-	case GetPrimaryKeys:
+	case metadata.GetPrimaryKeys:
 		req := &tcli.TGetPrimaryKeysReq{SessionHandle: h, CatalogName: opt(r.Catalog), SchemaName: opt(r.Schema),
 			TableName: opt(r.Table), GetDirectResults: direct, RunAsync: async}
 		m.req, m.call = req, func(ctx context.Context) (submitted, error) {
@@ -144,7 +94,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 			}
 			return submitted{resp.Status, resp.OperationHandle, resp.DirectResults}, nil
 		}
-	case GetCrossReference:
+	case metadata.GetCrossReference:
 		req := &tcli.TGetCrossReferenceReq{SessionHandle: h,
 			ParentCatalogName: opt(r.Catalog), ParentSchemaName: opt(r.Schema), ParentTableName: opt(r.Table),
 			ForeignCatalogName: opt(r.ForeignCatalog), ForeignSchemaName: opt(r.ForeignSchema),
@@ -167,7 +117,7 @@ func (c *Client) buildMetadata(s *Session, r MetadataRequest) (metadataCall, err
 // statement's (Wait, Outcome, the rows of the driver). Cancellation during
 // the call works as for Execute. An error matching NotRun means that
 // nothing ran.
-func (c *Client) Metadata(ctx context.Context, s *Session, r MetadataRequest) (*Operation, error) {
+func (c *Client) Metadata(ctx context.Context, s *Session, r metadata.Request) (*Operation, error) {
 	m, err := c.buildMetadata(s, r)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asyncsql/databricks/internal/metadata"
 	"github.com/asyncsql/databricks/internal/tclitest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -21,25 +22,25 @@ func TestBuildMetadataFields(t *testing.T) {
 	s := func(v string) *string { return &v }
 	dr := &tcli.TSparkGetDirectResults{MaxRows: 1000}
 	cases := []struct {
-		r    MetadataRequest
+		r    metadata.Request
 		want any
 	}{
-		{MetadataRequest{Call: GetCatalogs}, &tcli.TGetCatalogsReq{GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetSchemas, Catalog: "main", Schema: "s%"},
+		{metadata.Request{Call: metadata.GetCatalogs}, &tcli.TGetCatalogsReq{GetDirectResults: dr, RunAsync: true}},
+		{metadata.Request{Call: metadata.GetSchemas, Catalog: "main", Schema: "s%"},
 			&tcli.TGetSchemasReq{CatalogName: s("main"), SchemaName: s("s%"), GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetSchemas}, &tcli.TGetSchemasReq{GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetTables, Schema: "default", Table: `t\_%`, TableTypes: []string{"VIEW"}},
+		{metadata.Request{Call: metadata.GetSchemas}, &tcli.TGetSchemasReq{GetDirectResults: dr, RunAsync: true}},
+		{metadata.Request{Call: metadata.GetTables, Schema: "default", Table: `t\_%`, TableTypes: []string{"VIEW"}},
 			&tcli.TGetTablesReq{SchemaName: s("default"), TableName: s(`t\_%`), TableTypes: []string{"VIEW"}, GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetTables, TableTypes: []string{}}, &tcli.TGetTablesReq{GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetColumns, Catalog: "c", Schema: "s", Table: "t", Column: "a_"},
+		{metadata.Request{Call: metadata.GetTables, TableTypes: []string{}}, &tcli.TGetTablesReq{GetDirectResults: dr, RunAsync: true}},
+		{metadata.Request{Call: metadata.GetColumns, Catalog: "c", Schema: "s", Table: "t", Column: "a_"},
 			&tcli.TGetColumnsReq{CatalogName: s("c"), SchemaName: s("s"), TableName: s("t"), ColumnName: s("a_"), GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetFunctions, Schema: "s"},
+		{metadata.Request{Call: metadata.GetFunctions, Schema: "s"},
 			&tcli.TGetFunctionsReq{SchemaName: s("s"), FunctionName: "%", GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetFunctions, Function: "abs"},
+		{metadata.Request{Call: metadata.GetFunctions, Function: "abs"},
 			&tcli.TGetFunctionsReq{FunctionName: "abs", GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetPrimaryKeys, Catalog: "c", Schema: "s", Table: "t"},
+		{metadata.Request{Call: metadata.GetPrimaryKeys, Catalog: "c", Schema: "s", Table: "t"},
 			&tcli.TGetPrimaryKeysReq{CatalogName: s("c"), SchemaName: s("s"), TableName: s("t"), GetDirectResults: dr, RunAsync: true}},
-		{MetadataRequest{Call: GetCrossReference, Catalog: "c", Schema: "s", Table: "p", ForeignSchema: "s2", ForeignTable: "f"},
+		{metadata.Request{Call: metadata.GetCrossReference, Catalog: "c", Schema: "s", Table: "p", ForeignSchema: "s2", ForeignTable: "f"},
 			&tcli.TGetCrossReferenceReq{ParentCatalogName: s("c"), ParentSchemaName: s("s"), ParentTableName: s("p"),
 				ForeignSchemaName: s("s2"), ForeignTableName: s("f"), GetDirectResults: dr, RunAsync: true}},
 	}
@@ -56,14 +57,14 @@ func TestBuildMetadataFields(t *testing.T) {
 		}
 	}
 	// Apache Spark's Thrift server has no direct results.
-	m, err := c.buildMetadata(&Session{Protocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10}, MetadataRequest{Call: GetTables})
+	m, err := c.buildMetadata(&Session{Protocol: tcli.TProtocolVersion_HIVE_CLI_SERVICE_PROTOCOL_V10}, metadata.Request{Call: metadata.GetTables})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := m.req.(*tcli.TGetTablesReq).GetDirectResults; got != nil {
 		t.Errorf("Hive protocol: got direct results %+v, want none", got)
 	}
-	if _, err := c.buildMetadata(spark, MetadataRequest{}); err == nil || !strings.Contains(err.Error(), "unknown metadata call") {
+	if _, err := c.buildMetadata(spark, metadata.Request{}); err == nil || !strings.Contains(err.Error(), "unknown metadata call") {
 		t.Errorf("zero call: got %v, want an unknown-call error", err)
 	}
 }
@@ -78,8 +79,8 @@ func TestMetadataOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, call := range []MetadataCall{GetCatalogs, GetSchemas, GetTables, GetColumns, GetFunctions, GetPrimaryKeys, GetCrossReference} {
-		op, err := c.Metadata(ctx, s, MetadataRequest{Call: call, Schema: "default"})
+	for _, call := range []metadata.Call{metadata.GetCatalogs, metadata.GetSchemas, metadata.GetTables, metadata.GetColumns, metadata.GetFunctions, metadata.GetPrimaryKeys, metadata.GetCrossReference} {
+		op, err := c.Metadata(ctx, s, metadata.Request{Call: call, Schema: "default"})
 		if err != nil {
 			t.Fatalf("%v: %v", call, err)
 		}
@@ -101,7 +102,7 @@ func TestMetadataOverHTTP(t *testing.T) {
 	f.Inject(tclitest.GetTables, tclitest.Fault{Status: &tcli.TStatus{
 		StatusCode: tcli.TStatusCode_ERROR_STATUS, SqlState: ptr("42000"), ErrorMessage: ptr("no such catalog"),
 	}})
-	_, err = c.Metadata(ctx, s, MetadataRequest{Call: GetTables})
+	_, err = c.Metadata(ctx, s, metadata.Request{Call: metadata.GetTables})
 	var fl *Failure
 	if !errors.As(err, &fl) || fl.Method != "GetTables" || fl.SQLState != "42000" {
 		t.Errorf("error status: got %v, want a GetTables failure with SQLSTATE 42000", err)
@@ -118,7 +119,7 @@ func TestMetadataRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Inject(tclitest.GetColumns, tclitest.HTTPError(http.StatusInternalServerError, ""))
-	if _, err := c.Metadata(ctx, s, MetadataRequest{Call: GetColumns}); err != nil {
+	if _, err := c.Metadata(ctx, s, metadata.Request{Call: metadata.GetColumns}); err != nil {
 		t.Fatalf("GetColumns after a 500: %v", err)
 	}
 	if n := f.Count(tclitest.GetColumns); n != 2 {
