@@ -116,7 +116,11 @@ func (s *thriftSession) execute(ctx context.Context, query string, args []sqldri
 		hs.Cleanup(ctx, op, hs2.Close)
 		return nil, err
 	}
-	return &thriftOp{b: s.b, op: op}, nil
+	top := &thriftOp{b: s.b, op: op}
+	if staged, err := s.b.stage(ctx, query, top); err != nil || staged {
+		return stagedOp(op.ID, err)
+	}
+	return top, nil
 }
 
 // thriftParams builds the parameters of a statement for a session (nil for

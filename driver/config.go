@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,13 @@ type Config struct {
 	// non-empty and hold no ',' or ':' (DSN: queryTags, as key:value pairs
 	// joined by ',', with '\' escaping ',' ':' and '\' in values).
 	QueryTags map[string]string
+	// StagingAllowedPaths are the local directories whose files staging
+	// statements (PUT, GET, REMOVE on Volumes) may read and write; none by
+	// default, so that only streams (WithStagingReader, WithStagingWriter)
+	// work. A relative directory is taken from the working directory at
+	// each statement (DSN: stagingAllowedPaths, directories joined by the
+	// system's list separator, ':' on Unix and ';' on Windows).
+	StagingAllowedPaths []string
 	// Location is the time zone of TIMESTAMP values (DSN: location, an IANA
 	// name; nil means UTC).
 	Location *time.Location
@@ -172,6 +180,7 @@ func (c *Config) Clone() *Config {
 	n := *c
 	n.SessionParams = maps.Clone(c.SessionParams)
 	n.QueryTags = maps.Clone(c.QueryTags)
+	n.StagingAllowedPaths = slices.Clone(c.StagingAllowedPaths)
 	if c.TLSConfig != nil {
 		n.TLSConfig = c.TLSConfig.Clone()
 	}

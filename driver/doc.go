@@ -14,7 +14,7 @@
 //
 // A DSN is [credentials@]host[:port]/http/path[?param=value&...]; see ParseDSN
 // and Config for the parameters (catalog, schema, maxRows, timeout,
-// userAgentEntry, queryTags, location, useArrow, useLZ4, useArrowComplexTypes, retryMax,
+// userAgentEntry, queryTags, stagingAllowedPaths, location, useArrow, useLZ4, useArrowComplexTypes, retryMax,
 // retryBudget, pollMin, pollMax, protocol, authType, useCloudFetch,
 // maxDownloads ...). Unknown
 // parameters become session configuration.

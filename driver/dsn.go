@@ -34,6 +34,8 @@ import (
 //	userAgentEntry  added to the User-Agent header
 //	queryTags       session query tags: key:value pairs joined by ',' with
 //	                '\' escaping ',' ':' '\' in values (sent as QUERY_TAGS)
+//	stagingAllowedPaths  local directories staging statements may use, joined
+//	                by the list separator (':' on Unix; default none)
 //	location        IANA time zone of TIMESTAMP values (default UTC)
 //	useArrow        true|false: Arrow results (default true)
 //	useLZ4          true|false: LZ4-compressed Arrow results (default true)

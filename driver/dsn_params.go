@@ -2,6 +2,7 @@ package driver
 
 import (
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -150,6 +151,14 @@ var dsnParams = []dsnParam{
 		},
 		format: func(c *Config, _ revealSecrets) (string, bool) {
 			return hs2.FormatQueryTags(c.QueryTags), len(c.QueryTags) > 0
+		}},
+	{name: "stagingAllowedPaths",
+		parse: func(c *Config, v string) error {
+			c.StagingAllowedPaths = filepath.SplitList(v)
+			return nil
+		},
+		format: func(c *Config, _ revealSecrets) (string, bool) {
+			return strings.Join(c.StagingAllowedPaths, string(filepath.ListSeparator)), len(c.StagingAllowedPaths) > 0
 		}},
 	durationParam("retryBudget", defaults.RetryBudget, zeroAllowed, zeroMeansDefault, func(c *Config) *time.Duration { return &c.RetryBudget }),
 	countParam("retryMax", defaults.RetryMax, func(c *Config) *int { return &c.RetryMax }),

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -35,6 +36,7 @@ var dsnParamSamples = map[string]string{
 	"retryBudget":          "1m30s",
 	"retryMax":             "2",
 	"schema":               "default",
+	"stagingAllowedPaths":  "/data/in" + string(filepath.ListSeparator) + "rel dir",
 	"timeout":              "1.5",
 	"useArrow":             "false",
 	"useArrowComplexTypes": "true",

@@ -146,6 +146,12 @@ func WithSessionParams(params map[string]string) Option {
 	}
 }
 
+// WithStagingAllowedPaths adds dirs to the local directories staging
+// statements may read and write files in (Config.StagingAllowedPaths).
+func WithStagingAllowedPaths(dirs ...string) Option {
+	return func(c *Config) { c.StagingAllowedPaths = append(c.StagingAllowedPaths, dirs...) }
+}
+
 // WithSessionQueryTags adds tags to the session's query tags
 // (Config.QueryTags); WithQueryTags sets one statement's.
 func WithSessionQueryTags(tags map[string]string) Option {

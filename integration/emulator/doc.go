@@ -58,6 +58,18 @@
 // LinkOptions holds what result files look like (size, rows per file,
 // lifetime, bandwidth, padding rows, stale column names, a false bytesNum).
 //
+// Staging statements on Unity Catalog Volumes (PUT 'local' INTO
+// '/Volumes/c/s/v/path' [OVERWRITE], GET '/Volumes/...' TO 'local', REMOVE
+// '/Volumes/...') run over a directory of the emulator's own (WithVolumes,
+// -volumes; by default a temporary one): the statement answers the row
+// operation, presignedUrl, headers, localFile marked isStagingOperation, and
+// the client sends the transfer to the presigned URL under /volumes/ of the
+// same port. URLs are signed (a tampered or expired one gets HTTP 403), a
+// listed header is required (403 without it), an Authorization header is
+// refused (400), uploads need a Content-Length (411) and replace a file
+// only with OVERWRITE, downloads serve ranges. Fault rules of method
+// Staging spoil these transfers like downloads.
+//
 // # Protocol
 //
 // Every call is a POST to /sql/1.0/warehouses/<id> with

@@ -67,6 +67,10 @@ const inactivityMessage = "Query has been timed out due to inactivity"
 // others DuckDB's message with a SQLSTATE derived from its error type. The
 // errorCode is the DuckDB error type number.
 func classify(err error) *opError {
+	var ce *classError
+	if errors.As(err, &ce) {
+		return ce.opErr()
+	}
 	var de *duckdb.Error
 	if !errors.As(err, &de) {
 		switch {

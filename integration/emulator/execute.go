@@ -31,6 +31,7 @@ type result struct {
 	rows         *resultStore
 	modified     int64
 	ns           *namespace // set when the statement may have changed the namespace
+	staging      bool       // a staging statement's row (staging.go)
 }
 
 // run executes op on its own DuckDB connection and records the outcome.
@@ -56,6 +57,12 @@ func (s *Server) run(ctx context.Context, op *operation) {
 // statements of a multi-statement text run during prepare), bind, query and
 // read the whole result.
 func (s *Server) execute(ctx context.Context, op *operation) (*result, error) {
+	if cmd, ok, err := parseStaging(op.query); ok {
+		if err != nil {
+			return nil, &classError{class: "PARSE_SYNTAX_ERROR", state: "42601", msg: "Syntax error in a staging statement: " + err.Error() + "."}
+		}
+		return s.stage(op, cmd)
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err

@@ -41,7 +41,8 @@ import (
 //   - none of these: the request is processed normally (latency only).
 type Fault struct {
 	// Method is the call the rule applies to (e.g. ExecuteStatement,
-	// RESTSubmit), or Download; empty matches every Thrift and REST call.
+	// RESTSubmit), Download or Staging; empty matches every Thrift and
+	// REST call.
 	Method Method
 	// Skip is how many matching requests pass before the rule applies.
 	Skip int
@@ -163,7 +164,7 @@ func (fs *faultSet) match(method Method) *applied {
 // matches reports whether the rule is about requests for method.
 func (r *faultRule) matches(method Method) bool {
 	if r.f.Method == "" {
-		return method != Download
+		return method != Download && method != Staging
 	}
 	return r.f.Method == method
 }
@@ -230,7 +231,7 @@ func (s *Server) ClearFaults() {
 }
 
 // ParseFault reads a fault rule in the form of cmd/emulator's -fault flag:
-// comma-separated method=M (a Thrift method name or download, any case),
+// comma-separated method=M (a Thrift method name, download or staging, any case),
 // skip=N, every=N, rate=F, seed=N, times=N (-1: no limit), latency=D,
 // jitter=D, status=CODE, retry-after=D, drop, drop-response, truncate,
 // content-length=N.
@@ -290,7 +291,7 @@ func ParseFault(s string) (Fault, error) {
 // as given (a call the emulator does not serve).
 func methodNamed(name string) Method {
 	for _, m := range []Method{OpenSession, CloseSession, ExecuteStatement, GetOperationStatus, CancelOperation,
-		CloseOperation, GetResultSetMetadata, FetchResults, Download,
+		CloseOperation, GetResultSetMetadata, FetchResults, Download, Staging,
 		RESTSubmit, RESTStatus, RESTChunk, RESTCancel, RESTClose} {
 		if strings.EqualFold(name, string(m)) {
 			return m

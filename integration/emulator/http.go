@@ -35,6 +35,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveREST(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/volumes/") {
+		s.serveStaging(w, r)
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		httpError(w, http.StatusMethodNotAllowed, "method not allowed")

@@ -50,6 +50,7 @@ type operation struct {
 	completed    time.Time
 	err          *opError
 	hasResultSet bool
+	staging      bool  // the result is a staging statement's row
 	modified     int64 // -1 when the statement modifies no rows
 	cols         []column
 	rows         *resultStore
@@ -129,6 +130,7 @@ func (op *operation) complete(res *result, err error, ctxErr error) {
 		res.rows.release() // closed while the rows were read: nobody can fetch them
 	case err == nil:
 		op.hasResultSet, op.cols, op.rows, op.modified = res.hasResultSet, res.cols, res.rows, res.modified
+		op.staging = res.staging
 		op.finishLocked(tcli.TOperationState_FINISHED_STATE, nil)
 	case ctxErr == context.DeadlineExceeded:
 		op.finishLocked(tcli.TOperationState_TIMEDOUT_STATE,

@@ -30,6 +30,7 @@ type config struct {
 	scripts       []Script
 	logLimit      int
 	rest          RESTOptions
+	volumesDir    string
 }
 
 func defaultConfig() config {

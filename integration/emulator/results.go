@@ -12,7 +12,7 @@ func (op *operation) metadataResp() *tcli.TGetResultSetMetadataResp {
 }
 
 func (op *operation) metadataLocked() *tcli.TGetResultSetMetadataResp {
-	staging := false
+	staging := op.staging
 	r := &tcli.TGetResultSetMetadataResp{Status: okStatus(), Schema: tableSchema(op.cols), IsStagingOperation: &staging}
 	format := tcli.TSparkRowSetType_COLUMN_BASED_SET
 	if op.arrow {

@@ -45,6 +45,7 @@ type Server struct {
 	scripts   scripts
 	files     fileStore
 	rest      restStore
+	volumes   *volumes
 
 	mu       sync.Mutex
 	sessions map[handleKey]*session
@@ -111,9 +112,14 @@ func New(opts ...Option) (*Server, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	if s.volumes, err = openVolumes(cfg.volumesDir); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		_ = db.Close()
+		_ = s.volumes.close()
 		return nil, fmt.Errorf("emulator: listen: %w", err)
 	}
 	s.listener = ln
@@ -196,7 +202,7 @@ func (s *Server) Close() error {
 		}
 		s.baseCancel()
 		s.wg.Wait()
-		s.closeErr = errors.Join(err, s.db.Close())
+		s.closeErr = errors.Join(err, s.db.Close(), s.volumes.close())
 	})
 	return s.closeErr
 }

@@ -36,6 +36,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	pageRows := fs.Int64("page-rows", 100000, "largest number of rows of one FetchResults page")
 	batchRows := fs.Int("batch-rows", 10000, "rows of one Arrow batch")
 	maxBody := fs.Int64("max-body-bytes", 64<<20, "largest request body accepted (HTTP 413 above)")
+	volumes := fs.String("volumes", "", "directory of the Unity Catalog volumes staging statements (PUT, GET, REMOVE) use (default: a temporary directory)")
 	verbose := fs.Bool("v", false, "log requests and operation events to stderr")
 
 	linkThreshold := fs.Int64("link-threshold", -1, "serve Arrow results of more than this many rows as result links (CloudFetch); negative: never")
@@ -55,7 +56,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	fs.DurationVar(&ro.Retention, "rest-retention", 15*time.Minute, "close REST statements nobody polls or fetches for this long")
 
 	var faults []emulator.Fault
-	fs.Func("fault", "fault rule, repeatable, tried in order: comma-separated method=M (a Thrift method, rest.submit, rest.status, rest.chunk, rest.cancel, rest.close or download), skip=N, every=N, rate=F, seed=N, times=N (-1: no limit), latency=D, jitter=D, status=CODE, retry-after=D, drop, drop-response, truncate, content-length=N", func(s string) error {
+	fs.Func("fault", "fault rule, repeatable, tried in order: comma-separated method=M (a Thrift method, rest.submit, rest.status, rest.chunk, rest.cancel, rest.close, download or staging), skip=N, every=N, rate=F, seed=N, times=N (-1: no limit), latency=D, jitter=D, status=CODE, retry-after=D, drop, drop-response, truncate, content-length=N", func(s string) error {
 		f, err := emulator.ParseFault(s)
 		if err != nil {
 			return err
@@ -116,6 +117,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 		emulator.WithBatchRows(*batchRows),
 		emulator.WithMaxBodyBytes(*maxBody),
 		emulator.WithREST(ro),
+		emulator.WithVolumes(*volumes),
 	}
 	if *linkThreshold >= 0 {
 		lo.ThresholdRows = *linkThreshold
