@@ -75,6 +75,24 @@
 // of keys escaped with '\'. Package async's submissions carry the tags of
 // their context too.
 //
+// # Volumes staging
+//
+// PUT 'local' INTO '/Volumes/...' [OVERWRITE], GET '/Volumes/...' TO
+// 'local' and REMOVE '/Volumes/...' run through ExecContext (or
+// QueryContext, with no rows): the server answers a result marked
+// isStagingOperation naming the operation, a presigned URL, its headers
+// and the local file, and the driver sends the HTTP PUT, GET or DELETE with
+// exactly those headers, never the workspace's credentials. Local files
+// must lie inside Config.StagingAllowedPaths (DSN stagingAllowedPaths,
+// WithStagingAllowedPaths; none by default), symbolic links and ".."
+// leading out refused (ErrStagingNotAllowed); a GET never replaces a file
+// (ErrStagingFileExists) nor leaves a partial one. The local paths
+// StagingInputStream and StagingOutputStream stream from WithStagingReader
+// and to WithStagingWriter instead. Transfers stream, are retried on
+// transport errors, 5xx, 408 and 429 (at most retryMax attempts; an
+// interrupted GET resumes by Range), and their errors never quote the URL
+// or the headers.
+//
 // # Parameters
 //
 // Positional (?) and named (:name with sql.Named) parameters are sent natively,

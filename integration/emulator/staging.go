@@ -419,8 +419,40 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, name string, f *Fa
 		_ = http.NewResponseController(w).Flush()
 		panic(http.ErrAbortHandler)
 	default:
-		done(http.StatusOK, OutcomeOK)
 		w.Header().Set("Content-Type", "application/octet-stream")
-		http.ServeContent(w, r, "", st.ModTime(), in)
+		out := OutcomeOK
+		hook := &statusHook{ResponseWriter: w, fn: func(status int) {
+			if status >= 300 {
+				out = OutcomeRefused
+			}
+			done(status, out)
+		}}
+		http.ServeContent(hook, r, "", st.ModTime(), in)
 	}
+}
+
+// statusHook calls fn with the status of the answer before the status line
+// is written, so that the log entry is complete before the client sees
+// the answer.
+type statusHook struct {
+	http.ResponseWriter
+	fn    func(status int)
+	wrote bool
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (h *statusHook) WriteHeader(status int) {
+	if !h.wrote {
+		h.wrote = true
+		h.fn(status)
+	}
+	h.ResponseWriter.WriteHeader(status)
+}
+
+// Write implements http.ResponseWriter.
+func (h *statusHook) Write(b []byte) (int, error) {
+	if !h.wrote {
+		h.WriteHeader(http.StatusOK)
+	}
+	return h.ResponseWriter.Write(b)
 }
