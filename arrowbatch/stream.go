@@ -60,6 +60,7 @@ type Stream struct {
 	pend    []byte // bytes taken from earlier chunks, read before cur
 	scratch []byte // backing array of pend, reused
 	srcErr  error  // the source's error, once it stopped
+	schema  []byte // the stream's schema message, once read (reused)
 
 	file   wholeFile
 	frames lz4frame.Reader
@@ -84,6 +85,7 @@ func (s *Stream) Buffers() [][]byte {
 func (s *Stream) reset(src source, limit int64) {
 	s.src, s.limit, s.sawSchema, s.done = src, limit, false, false
 	s.cur, s.srcErr = nil, nil
+	s.schema = s.schema[:0]
 	s.scratch = s.scratch[:0]
 	s.pend = s.scratch[:0]
 }
@@ -200,6 +202,7 @@ func (s *Stream) Next() ([]byte, error) {
 		switch kind {
 		case headerSchema:
 			s.sawSchema = true
+			s.schema = append(s.schema[:0], head...)
 			if err := s.skip(int64(prefix) + int64(n) + body); err != nil {
 				return nil, truncated(err, "IPC message body")
 			}
@@ -223,6 +226,18 @@ func (s *Stream) Next() ([]byte, error) {
 		return nil, errors.New("IPC stream without schema")
 	}
 	return nil, io.EOF
+}
+
+// Schema returns the stream's schema message (metadata only, framed as
+// [NewReader] takes it) once Next has read past it, nil before. It is
+// valid until the next Reset: copy it to keep it. A result whose schema
+// travels only in its files (the Statement Execution API's) builds its
+// Reader from it.
+func (s *Stream) Schema() []byte {
+	if len(s.schema) == 0 {
+		return nil
+	}
+	return s.schema
 }
 
 // Drain reads the rest of the stream to its end without returning its

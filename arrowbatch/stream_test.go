@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 func TestIPCStreamCorrupt(t *testing.T) {
@@ -104,5 +106,41 @@ func streamMessages(t *testing.T, s *Stream) [][]byte {
 			t.Fatal(err)
 		}
 		msgs = append(msgs, bytes.Clone(m))
+	}
+}
+
+// Schema returns the stream's schema message once Next has passed it, in
+// the form NewReader takes, for plain and LZ4 files alike; Reset forgets it.
+func TestIPCStreamSchema(t *testing.T) {
+	plain := int64Stream(t, []int64{1, 2, 3, 4})
+	for _, compress := range []bool{false, true} {
+		var s Stream
+		if compress {
+			if err := s.ResetLZ4(lz4Frame(t, plain)); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			s.Reset(plain)
+		}
+		if s.Schema() != nil {
+			t.Fatal("a schema before the first Next")
+		}
+		if _, err := s.Next(); err != nil {
+			t.Fatal(err)
+		}
+		got := bytes.Clone(s.Schema())
+		want := encodeSchema(t, arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("lz4=%v: schema message %x, want %x", compress, got, want)
+		}
+		r, err := NewReader(got, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		s.Reset(nil)
+		if s.Schema() != nil {
+			t.Error("Reset kept the schema")
+		}
 	}
 }

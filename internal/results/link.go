@@ -27,10 +27,20 @@ type resultLink struct {
 	// bytes is the file's announced size (0 when unknown); expiry the
 	// link's end as Unix seconds (0 when none).
 	bytes, expiry int64
+	// chunk is the chunk index of a Statement Execution API result, which
+	// names the link when it is refreshed.
+	chunk int
+	// inline holds the file itself when it came with its page (an inline
+	// ARROW_STREAM chunk): it has no URL and is not downloaded.
+	inline []byte
 }
 
-// newResultLink takes the link of a FetchResults page.
+// newResultLink takes the link of a FetchResults page; a nil link is one
+// with negative rows, which the lister reports as invalid.
 func newResultLink(lk *tcli.TSparkArrowResultLink) *resultLink {
+	if lk == nil {
+		return &resultLink{rows: -1}
+	}
 	r := &resultLink{
 		url:      secret.NewString(lk.GetFileLink()),
 		startRow: lk.GetStartRowOffset(),

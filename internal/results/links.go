@@ -72,9 +72,10 @@ const linkReadyAhead = 2
 // with a single batch ahead the consumer waits for the decoder.
 const linkBatchesAhead = 4
 
-// linkReader delivers the record batches of a URL_BASED_SET result in order.
-// A lister goroutine reads the FetchResults pages and starts one download
-// goroutine per link; at most max files are requested, downloaded or being
+// linkReader delivers the record batches of a result of files in order: a
+// URL_BASED_SET result (Thrift) or the chunks of a Statement Execution API
+// result. A lister goroutine reads the pages of links (see linkLister) and
+// starts one download goroutine per link; at most max files are requested, downloaded or being
 // read at any time, so memory is bounded by max files (held compressed as
 // downloaded) plus a few decoded batches, whatever the result size. Of
 // those, only the bodies needed soon are read (see linkReadyAhead): a slow
@@ -116,13 +117,22 @@ type linkReader struct {
 	// the admissions, with mu held. It must not block.
 	observe func(linkEvent, *linkFile)
 
-	// fetchMu serializes FetchResults calls of the lister and refreshes.
+	// lister is where the links come from; fetchMu serializes its calls
+	// (the pages of the list goroutine, the refreshes of downloads).
+	lister  linkLister
 	fetchMu sync.Mutex
 
 	// The decoder goroutine's state.
 	dec    *arrowbatch.Reader // its own reader: arrowbatch.Reader is not safe for concurrent use
 	decErr error              // why dec could not be built
 	stream arrowbatch.Stream
+
+	// The result's schema message, set once (see setSchema): that of
+	// cfg.Reader, or, without one, that of the first file.
+	schemaOnce  sync.Once
+	schemaReady chan struct{}
+	schemaMsg   []byte
+	schemaErr   error
 
 	// The consumer's state: rec is the record last returned.
 	peeked   *linkBatch
@@ -153,7 +163,16 @@ func makeLinkReader(ctx context.Context, cfg *Config, limits linkLimits) *linkRe
 	l.allow = l.base
 	l.ctx, l.cancel = context.WithCancel(ctx)
 	l.fetchCtx, l.fetchCancel = context.WithCancel(ctx)
-	l.dec, l.decErr = decoderReader(cfg.Reader)
+	if cfg.Format == Chunks {
+		l.lister = &restLister{cfg: cfg, id: cfg.StatementID}
+	} else {
+		l.lister = &thriftLister{cfg: cfg, id: cfg.StatementID}
+	}
+	l.schemaReady = make(chan struct{})
+	if cfg.Reader != nil {
+		l.dec, l.decErr = decoderReader(cfg.Reader)
+		l.setSchema(nil, nil)
+	}
 	return l
 }
 
@@ -168,13 +187,45 @@ func (l *linkReader) start() {
 // ar (re-encoded as an IPC schema message: ar keeps its own to itself).
 // Only Decode is used on it, so the value options do not matter.
 func decoderReader(ar *arrowbatch.Reader) (*arrowbatch.Reader, error) {
+	msg, err := schemaMessage(ar)
+	if err != nil {
+		return nil, err
+	}
+	return arrowbatch.NewReader(msg, arrowbatch.Options{})
+}
+
+// schemaMessage returns the schema of ar as an IPC schema message.
+func schemaMessage(ar *arrowbatch.Reader) ([]byte, error) {
 	var buf bytes.Buffer
 	w := ipc.NewWriter(&buf, ipc.WithSchema(ar.Schema()))
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	msg := bytes.TrimSuffix(buf.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
-	return arrowbatch.NewReader(msg, arrowbatch.Options{})
+	return bytes.TrimSuffix(buf.Bytes(), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}), nil
+}
+
+// setSchema records the result's schema message, or the error that ended
+// the result before one was known; only the first call counts.
+func (l *linkReader) setSchema(msg []byte, err error) {
+	l.schemaOnce.Do(func() {
+		l.schemaMsg, l.schemaErr = msg, err
+		close(l.schemaReady)
+	})
+}
+
+// Schema implements SchemaSource.
+func (l *linkReader) Schema(ctx context.Context) ([]byte, error) {
+	select {
+	case <-l.schemaReady:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-l.ctx.Done():
+		return nil, l.ctx.Err()
+	}
+	if l.schemaErr != nil || l.schemaMsg != nil || l.cfg.Reader == nil {
+		return l.schemaMsg, l.schemaErr
+	}
+	return schemaMessage(l.cfg.Reader)
 }
 
 // Next implements Source: the next record, exactly rowCount rows per link.

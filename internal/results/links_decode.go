@@ -1,8 +1,10 @@
 package results
 
 import (
+	"bytes"
 	"io"
 
+	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/internal/stmterr"
 )
 
@@ -12,9 +14,13 @@ import (
 func (l *linkReader) decode() {
 	defer l.wg.Done()
 	defer close(l.out)
-	if l.dec != nil {
-		defer l.dec.Close()
-	}
+	defer func() {
+		if l.dec != nil {
+			l.dec.Close()
+		}
+		// No file came: a result without rows, or one closed early.
+		l.setSchema(nil, l.ctx.Err())
+	}()
 	for {
 		var f *linkFile
 		select {
@@ -32,7 +38,7 @@ func (l *linkReader) decode() {
 			return
 		}
 		err := f.err
-		if err == nil && l.dec == nil {
+		if err == nil && l.decErr != nil {
 			err = stmterr.Errorf(l.id, "%w", l.decErr)
 		}
 		if err == nil {
@@ -40,6 +46,7 @@ func (l *linkReader) decode() {
 		}
 		l.release(f)
 		if err != nil {
+			l.setSchema(nil, err)
 			l.send(linkBatch{err: err, last: f.link != nil})
 			return
 		}
@@ -67,15 +74,20 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 	for remaining > 0 {
 		msg, err := l.stream.Next()
 		if err == io.EOF {
-			return stmterr.Errorf(l.id, "result file of row %d holds %d rows fewer than its link's %d", f.link.startRow, remaining, f.link.rows)
+			return stmterr.Errorf(l.id, "%w: result file of row %d holds %d rows fewer than its link's %d", ErrCorrupt, f.link.startRow, remaining, f.link.rows)
 		}
 		if err != nil {
-			return stmterr.Errorf(l.id, "result file of row %d: %w", f.link.startRow, err)
+			return stmterr.Errorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
+		}
+		if l.dec == nil {
+			if err := l.learnSchema(f); err != nil {
+				return err
+			}
 		}
 		// msg lives in a buffer the stream reuses; Decode copies it.
 		rec, err := l.dec.Decode(msg)
 		if err != nil {
-			return stmterr.Errorf(l.id, "%w", err)
+			return stmterr.Errorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
 		}
 		n := rec.NumRows()
 		if n > remaining {
@@ -105,6 +117,19 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 			return l.ctx.Err()
 		}
 	}
+	return nil
+}
+
+// learnSchema builds the decoder's reader from the schema message of f,
+// the first file of a result given without a Reader, and publishes it.
+func (l *linkReader) learnSchema(f *linkFile) error {
+	msg := bytes.Clone(l.stream.Schema())
+	dec, err := arrowbatch.NewReader(msg, arrowbatch.Options{})
+	if err != nil {
+		return stmterr.Errorf(l.id, "%w: result file of row %d: schema: %w", ErrCorrupt, f.link.startRow, err)
+	}
+	l.dec = dec
+	l.setSchema(msg, nil)
 	return nil
 }
 

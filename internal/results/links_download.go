@@ -126,7 +126,7 @@ func (l *linkReader) sleep(d time.Duration) bool {
 // longer file from the same offset serves too: the file keeps lk's row
 // count, and rows past it are ignored like padding.
 func (l *linkReader) refreshed(lk *resultLink) (*resultLink, error) {
-	fresh, err := l.refresh(lk.startRow)
+	fresh, err := l.refresh(lk)
 	if err != nil {
 		return nil, err
 	}

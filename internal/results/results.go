@@ -10,6 +10,7 @@ import (
 
 	"github.com/asyncsql/databricks/arrowbatch"
 	"github.com/asyncsql/databricks/internal/defaults"
+	"github.com/asyncsql/databricks/internal/rest"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
@@ -24,6 +25,11 @@ var ErrCorrupt = errors.New("databricks: corrupt result")
 // ended). A request that names its row (StartRowOffset) may be repeated.
 type FetchFunc func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error)
 
+// ChunkFunc fetches chunk index of a Statement Execution API result (GET
+// .../result/chunks/{index}); asking again for a chunk refreshes its links.
+// It may be repeated.
+type ChunkFunc func(ctx context.Context, index int) (*rest.ResultData, error)
+
 // Format is how a result's rows travel.
 type Format uint8
 
@@ -35,6 +41,10 @@ const (
 	ArrowPages
 	// Links is a result of links to result files (URL_BASED_SET, CloudFetch).
 	Links
+	// Chunks is a Statement Execution API result in ARROW_STREAM format:
+	// chunks whose files are external links or inline attachments, read
+	// by the same scheduler as Links.
+	Chunks
 )
 
 // RecordUse says how long the caller uses the records of an Arrow result.
@@ -50,7 +60,10 @@ const (
 	RecordsRetained
 )
 
-// Config describes the result of one operation.
+// Config describes the result of one operation. Fetch, Handle, First,
+// ServerClosed, SparkProtocol, Orientation and MaxRows describe a Thrift
+// result; Chunk, Manifest and FirstChunk a Statement Execution API one
+// (Format Chunks).
 type Config struct {
 	// Fetch calls FetchResults (see FetchFunc).
 	Fetch FetchFunc
@@ -58,10 +71,13 @@ type Config struct {
 	Handle      *tcli.TOperationHandle
 	StatementID string
 	Format      Format
-	// LZ4 says the Arrow batches or result files are LZ4 frames.
+	// LZ4 says the Arrow batches or result files are LZ4 frames (for
+	// Chunks, the manifest's result_compression decides).
 	LZ4 bool
-	// Reader decodes the records of an Arrow result (ArrowPages, Links);
-	// it stays the caller's. Records bind to it.
+	// Reader decodes the records of an Arrow result (ArrowPages, Links,
+	// Chunks); it stays the caller's. Records bind to it. A Chunks result
+	// may go without: its schema is then read from its first file (see
+	// SchemaSource).
 	Reader  *arrowbatch.Reader
 	Records RecordUse
 	// First is the direct-results page, nil when none came.
@@ -77,6 +93,14 @@ type Config struct {
 	Orientation tcli.TFetchOrientation
 	// MaxRows is the page size asked for.
 	MaxRows int64
+	// Chunk fetches the chunks of a Chunks result after FirstChunk.
+	Chunk ChunkFunc
+	// Manifest is a Chunks result's manifest: its total_row_count is
+	// checked against the rows the chunks hold.
+	Manifest *rest.Manifest
+	// FirstChunk is the chunk the statement's reply carried, nil when none
+	// came (chunk 0 is then fetched).
+	FirstChunk *rest.ResultData
 	// MaxDownloads bounds the result files requested, downloaded or held at
 	// once (0: its default).
 	MaxDownloads int
@@ -125,8 +149,21 @@ type Source interface {
 	Close(CloseMode)
 }
 
+// SchemaSource is the Source of a Chunks result, whose manifest carries
+// SQL types but no Arrow schema.
+type SchemaSource interface {
+	Source
+	// Schema returns the IPC schema message of the result (as
+	// arrowbatch.NewReader takes it): that of Config.Reader, or without
+	// one that of the first file, once it is downloaded. A result without
+	// rows has none: nil and no error. The error that ended the result
+	// before is returned.
+	Schema(ctx context.Context) ([]byte, error)
+}
+
 // Open starts reading the result cfg describes. Nothing is fetched before
-// the first Next, except for Links, whose downloads start at once.
+// the first Next, except for Links and Chunks, whose downloads start at
+// once; their Source is a SchemaSource.
 func Open(ctx context.Context, cfg Config) Source {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -137,7 +174,13 @@ func Open(ctx context.Context, cfg Config) Source {
 	if cfg.MaxDownloads <= 0 {
 		cfg.MaxDownloads = defaults.MaxDownloads
 	}
-	if cfg.Format == Links {
+	switch cfg.Format {
+	case Chunks:
+		if cfg.Manifest != nil {
+			cfg.LZ4 = cfg.Manifest.Compression == rest.LZ4Frame
+		}
+		return newLinkReader(ctx, &cfg, defaultLinkLimits)
+	case Links:
 		return newLinkReader(ctx, &cfg, defaultLinkLimits)
 	}
 	return newPageReader(ctx, &cfg)
