@@ -71,12 +71,13 @@ thrift:
 
 # bench runs the side-by-side benchmark against the official driver
 # (integration/peer/cmd/bench), rewrites BENCHMARKS.md, then the decode
-# micro-benchmarks, the heap a 2,000,000-row read through faulty result
+# micro-benchmarks (with the result scheduler's two listers side by side,
+# BenchmarkFileSources), the heap a 2,000,000-row read through faulty result
 # links adds and that of 200 MB staging PUTs and GETs (integration/e2e).
 # bench-smoke is its tiny-size run for CI (under a minute).
 bench:
 	cd integration/peer && $(GO) run ./cmd/bench -out ../../BENCHMARKS.md
-	$(GO) test -run '^$$' -bench . -benchmem ./arrowbatch ./driver
+	$(GO) test -run '^$$' -bench . -benchmem ./arrowbatch ./driver ./internal/results
 	cd integration && $(GO) test -run '^$$' -bench 'BenchmarkLinksHeap|BenchmarkStagingHeap' -benchtime 3x ./e2e
 
 bench-smoke:

@@ -36,7 +36,7 @@ type linkService struct {
 }
 
 // start scripts the pages on a new fake server and starts the statement.
-func (svc *linkService) start(t *testing.T) *tcli.TOperationHandle {
+func (svc *linkService) start(t testing.TB) *tcli.TOperationHandle {
 	t.Helper()
 	svc.srv = tclitest.New(tcli.TProtocolVersion_SPARK_CLI_SERVICE_PROTOCOL_V8)
 	s := &tclitest.Script{}
