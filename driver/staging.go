@@ -105,6 +105,13 @@ func (b *thriftBackend) stage(ctx context.Context, query string, o *thriftOp) (b
 			return true, err
 		}
 		meta = m
+		// Kept where the rows' reader looks first, so that reading the
+		// staging row (or the rows of another statement) does not ask
+		// again.
+		if op.Direct == nil {
+			op.Direct = &tcli.TSparkDirectResults{}
+		}
+		op.Direct.ResultSetMetadata = m
 	}
 	if !meta.GetIsStagingOperation() {
 		return false, nil

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -398,4 +399,38 @@ func BenchmarkStagingHeap(b *testing.B) {
 	}
 	b.SetBytes(4 * size)
 	b.ReportMetric(float64(grow)/(1<<20), "peak-heap-MiB")
+}
+
+// TestStagingWithoutDirectMetadata: a staging statement still running when
+// ExecuteStatement answers brings no metadata in its direct results; the
+// driver asks GetResultSetMetadata, since the text starts with PUT, and
+// performs the transfer. Statements of other text are not asked about.
+func TestStagingWithoutDirectMetadata(t *testing.T) {
+	volumes, local := t.TempDir(), t.TempDir()
+	s := emulator.Start(t, emulator.WithVolumes(volumes), emulator.WithScript(emulator.Script{
+		Match: regexp.MustCompile(`^(\s*PUT|SELECT 42)`),
+		Steps: []emulator.Step{{State: emulator.StateRunning, Polls: 1}},
+	}))
+	db := open(t, s, params("stagingAllowedPaths", local))
+	ctx := testCtx(t)
+	src := filepath.Join(local, "in.txt")
+	os.WriteFile(src, []byte("late metadata"), 0o644)
+	var id string
+	idCtx := driver.WithStatementIDCallback(ctx, func(s string) { id = s })
+	if _, err := db.ExecContext(idCtx, "  PUT '"+src+"' INTO '"+volume+"late.txt'"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(volumes, "main", "default", "vol", "late.txt")); string(got) != "late metadata" {
+		t.Errorf("volume file holds %q", got)
+	}
+	log := s.Requests().ForStatement(id)
+	if log.Count(emulator.GetResultSetMetadata) != 1 || log.Count(emulator.Staging) != 1 {
+		t.Errorf("requests of the PUT %v, want one GetResultSetMetadata and one transfer", log)
+	}
+	if _, err := db.ExecContext(idCtx, "SELECT 42"); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Requests().ForStatement(id).Count(emulator.GetResultSetMetadata); n != 0 {
+		t.Errorf("SELECT through ExecContext: %d GetResultSetMetadata calls, want none", n)
+	}
 }

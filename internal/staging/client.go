@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asyncsql/databricks/internal/backoff"
@@ -27,6 +28,10 @@ var DefaultRetry = backoff.Policy{Min: 100 * time.Millisecond, Max: 5 * time.Sec
 
 // maxRetryAfter caps the wait a Retry-After header asks for.
 const maxRetryAfter = time.Minute
+
+// DefaultStall ends an attempt (which is then retried) when no byte moved
+// for this long, when Client.Stall is zero.
+const DefaultStall = 60 * time.Second
 
 // Streams are the reader a PUT of InputStream uploads and the writer a GET
 // of OutputStream writes to.
@@ -52,6 +57,9 @@ type Client struct {
 	// Retry is the pause between them (zero: DefaultRetry).
 	Attempts int
 	Retry    backoff.Policy
+	// Stall ends an attempt in which no byte moved for this long (0:
+	// DefaultStall), as for result-link downloads.
+	Stall time.Duration
 	// Log receives debug records (never a URL or header value); nil is
 	// silent.
 	Log *slog.Logger
@@ -160,11 +168,13 @@ func (c *Client) upload(ctx context.Context, in *Instruction, src source) error 
 		if err != nil {
 			return final, err
 		}
-		body := &fence{r: io.LimitReader(r, src.size)}
+		actx, wd := c.watch(ctx)
+		body := &fence{r: io.LimitReader(r, src.size), progress: wd.kick}
 		// The transport may read the body after the response (or failure)
 		// came; the next attempt starts only once this one can read no more.
 		defer func() { sent += body.stop() }()
-		req, err := c.request(ctx, in, http.MethodPut, body)
+		defer wd.stop()
+		req, err := c.request(actx, in, http.MethodPut, body)
 		if err != nil {
 			return final, err
 		}
@@ -174,7 +184,7 @@ func (c *Client) upload(ctx context.Context, in *Instruction, src source) error 
 		}
 		resp, err := c.http().Do(req)
 		if err != nil {
-			return retryable, c.transportErr(err, in)
+			return retryable, wd.explain(c.transportErr(err, in))
 		}
 		defer drain(resp)
 		if ok(resp.StatusCode) {
@@ -258,7 +268,9 @@ func (e errSink) Unwrap() error { return e.err }
 func (c *Client) download(ctx context.Context, in *Instruction, s sink) error {
 	var got int64
 	return c.retry(ctx, in, func(attempt int) (outcome, error) {
-		req, err := c.request(ctx, in, http.MethodGet, nil)
+		actx, wd := c.watch(ctx)
+		defer wd.stop()
+		req, err := c.request(actx, in, http.MethodGet, nil)
 		if err != nil {
 			return final, err
 		}
@@ -267,7 +279,7 @@ func (c *Client) download(ctx context.Context, in *Instruction, s sink) error {
 		}
 		resp, err := c.http().Do(req)
 		if err != nil {
-			return retryable, c.transportErr(err, in)
+			return retryable, wd.explain(c.transportErr(err, in))
 		}
 		defer drain(resp)
 		switch {
@@ -282,14 +294,14 @@ func (c *Client) download(ctx context.Context, in *Instruction, s sink) error {
 		default:
 			return statusOutcome(resp), statusErr(resp)
 		}
-		n, err := io.Copy(s, resp.Body)
+		n, err := io.Copy(s, &progressReader{r: resp.Body, progress: wd.kick})
 		got += n
 		if err != nil {
 			var we errSink
 			if errors.As(err, &we) {
 				return final, we.err
 			}
-			return retryable, fmt.Errorf("reading the body after %d bytes: %s", got, secret.LinkError(err, in.URL, in.headerValues()))
+			return retryable, wd.explain(fmt.Errorf("reading the body after %d bytes: %s", got, secret.LinkError(err, in.URL, in.headerValues())))
 		}
 		return done, nil
 	})
@@ -312,13 +324,15 @@ func rangeStart(resp *http.Response) int64 {
 
 func (c *Client) remove(ctx context.Context, in *Instruction) error {
 	return c.retry(ctx, in, func(attempt int) (outcome, error) {
-		req, err := c.request(ctx, in, http.MethodDelete, nil)
+		actx, wd := c.watch(ctx)
+		defer wd.stop()
+		req, err := c.request(actx, in, http.MethodDelete, nil)
 		if err != nil {
 			return final, err
 		}
 		resp, err := c.http().Do(req)
 		if err != nil {
-			return retryable, c.transportErr(err, in)
+			return retryable, wd.explain(c.transportErr(err, in))
 		}
 		defer drain(resp)
 		switch {
@@ -495,13 +509,67 @@ func drain(resp *http.Response) {
 	resp.Body.Close()
 }
 
+// watchdog cancels an attempt's context when no byte moved for its
+// duration.
+type watchdog struct {
+	d       time.Duration
+	t       *time.Timer
+	cancel  context.CancelFunc
+	stalled atomic.Bool
+}
+
+// watch returns the context of one attempt, cancelled by its watchdog.
+func (c *Client) watch(ctx context.Context) (context.Context, *watchdog) {
+	actx, cancel := context.WithCancel(ctx)
+	w := &watchdog{d: c.Stall, cancel: cancel}
+	if w.d <= 0 {
+		w.d = DefaultStall
+	}
+	w.t = time.AfterFunc(w.d, func() { w.stalled.Store(true); cancel() })
+	return actx, w
+}
+
+// kick records progress.
+func (w *watchdog) kick() { w.t.Reset(w.d) }
+
+// stop ends the watch and the attempt's context.
+func (w *watchdog) stop() {
+	w.t.Stop()
+	w.cancel()
+}
+
+// explain is err, or the stall when the watchdog ended the attempt.
+func (w *watchdog) explain(err error) error {
+	if w.stalled.Load() {
+		return fmt.Errorf("no progress for %v", w.d)
+	}
+	return err
+}
+
+// progressReader reports each read that returned bytes.
+type progressReader struct {
+	r        io.Reader
+	progress func()
+}
+
+// Read implements io.Reader.
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.progress()
+	}
+	return n, err
+}
+
 // fence passes reads to r until stop is called; stop waits for a read in
 // progress, so that the reader is the caller's again once it returns.
+// progress is called after each read that returned bytes.
 type fence struct {
-	mu      sync.Mutex
-	r       io.Reader
-	n       int64
-	stopped bool
+	mu       sync.Mutex
+	r        io.Reader
+	n        int64
+	stopped  bool
+	progress func()
 }
 
 // Read implements io.Reader.
@@ -513,6 +581,9 @@ func (f *fence) Read(b []byte) (int, error) {
 	}
 	n, err := f.r.Read(b)
 	f.n += int64(n)
+	if n > 0 && f.progress != nil {
+		f.progress()
+	}
 	return n, err
 }
 

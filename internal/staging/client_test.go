@@ -364,3 +364,63 @@ func TestCancel(t *testing.T) {
 		t.Errorf("directory holds %d entries, want none", len(e))
 	}
 }
+
+// TestStall: an attempt in which no byte moves for Client.Stall is ended
+// and retried: a GET whose body stops midway resumes, a PUT whose answer
+// never comes is sent again.
+func TestStall(t *testing.T) {
+	st, srv := newStore(t)
+	dir := t.TempDir()
+	data := bytes.Repeat([]byte("stall"), 20_000)
+	st.objects["/v/s"] = data
+	var hung sync.WaitGroup
+	hang := func(w http.ResponseWriter, r *http.Request, part []byte) {
+		hung.Add(1)
+		defer hung.Done()
+		if part != nil {
+			w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+			w.WriteHeader(http.StatusOK)
+			w.Write(part)
+			http.NewResponseController(w).Flush()
+		}
+		<-r.Context().Done()
+	}
+	handler := st.ServeHTTP
+	stalls := 0
+	var mu sync.Mutex
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := stalls < 2 && (r.Method == http.MethodGet && stalls == 0 || r.Method == http.MethodPut && stalls == 1)
+		if first {
+			stalls++
+		}
+		mu.Unlock()
+		switch {
+		case first && r.Method == http.MethodGet:
+			hang(w, r, data[:len(data)/3])
+		case first:
+			io.Copy(io.Discard, r.Body)
+			hang(w, r, nil)
+		default:
+			handler(w, r)
+		}
+	})
+	c := fastClient(dir)
+	c.Stall = 50 * time.Millisecond
+	var buf bytes.Buffer
+	if err := c.Do(context.Background(), instruction(srv, Get, "/v/s", OutputStream), Streams{Writer: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), data) {
+		t.Errorf("GET after a stall wrote %d bytes, want %d", buf.Len(), len(data))
+	}
+	src := filepath.Join(dir, "in")
+	os.WriteFile(src, data, 0o644)
+	if err := c.Do(context.Background(), instruction(srv, Put, "/v/p", src), Streams{}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(st.objects["/v/p"], data) || stalls != 2 {
+		t.Errorf("PUT after a stall stored %d bytes after %d stalls, want %d after 2", len(st.objects["/v/p"]), stalls, len(data))
+	}
+	hung.Wait()
+}

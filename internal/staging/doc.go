@@ -34,7 +34,8 @@
 // # Retries
 //
 // Transport errors, 5xx, 408 and 429 are retried with backoff, Retry-After
-// honoured up to a minute. A PUT body is re-read from a file or a reader
+// honoured up to a minute, and so is an attempt in which no byte moved for
+// a minute (Client.Stall). A PUT body is re-read from a file or a reader
 // that is an io.Seeker; a plain reader is retried only while none of its
 // bytes was sent. An interrupted GET resumes with a Range request; a
 // writer that already received bytes is not written twice (the transfer
