@@ -2,8 +2,9 @@
 // databricks-sql-connector, against the emulator: test_connector.py checks
 // every type (nested ones with and without native complex types), named and
 // positional parameters of every type, a 1,000,000-row result inline and as
-// result links, execute_async, cancel, errors with their class and SQLSTATE
-// and DML row counts.
+// result links, execute_async, cancel, errors with their class and SQLSTATE,
+// DML row counts and Volumes staging (PUT from a file and from
+// __input_stream__, GET, REMOVE, a local path outside the allowed one).
 //
 // TestPythonConnector starts the emulator, runs the script with the Python
 // interpreter named by PEER_PYTHON (the connector importable from it, e.g.

@@ -300,6 +300,51 @@ class TestDML(Base):
                 cur.execute("DROP TABLE %s" % table)
 
 
+class TestStaging(unittest.TestCase):
+    """PUT, GET and REMOVE on the emulator's volumes: the connector reads
+    the staging row by column name (operation, presignedUrl, headers,
+    localFile) and sends the listed headers, never Authorization (the
+    emulator refuses the transfer otherwise)."""
+
+    def test_put_get_remove(self):
+        import io
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as local:
+            data = b"python staging\n" * 5000
+            src = os.path.join(local, "in.txt")
+            with open(src, "wb") as f:
+                f.write(data)
+            volume = "/Volumes/main/default/vol/py/in.txt"
+            conn = connect(staging_allowed_local_path=local)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("PUT '%s' INTO '%s'" % (src, volume))
+                    out = os.path.join(local, "out.txt")
+                    cur.execute("GET '%s' TO '%s'" % (volume, out))
+                    with open(out, "rb") as f:
+                        self.assertEqual(f.read(), data)
+                    with self.assertRaises(exc.Error):
+                        cur.execute("PUT '%s' INTO '%s'" % (src, volume))
+                    cur.execute(
+                        "PUT '__input_stream__' INTO '%s' OVERWRITE" % volume,
+                        input_stream=io.BytesIO(b"streamed"),
+                    )
+                    again = os.path.join(local, "again.txt")
+                    cur.execute("GET '%s' TO '%s'" % (volume, again))
+                    with open(again, "rb") as f:
+                        self.assertEqual(f.read(), b"streamed")
+                    outside = os.path.join(os.path.dirname(local), "outside.txt")
+                    with self.assertRaises(exc.Error):
+                        cur.execute("GET '%s' TO '%s'" % (volume, outside))
+                    self.assertFalse(os.path.exists(outside))
+                    cur.execute("REMOVE '%s'" % volume)
+                    with self.assertRaises(exc.Error):
+                        cur.execute("GET '%s' TO '%s'" % (volume, os.path.join(local, "gone")))
+            finally:
+                conn.close()
+
+
 # Catalog metadata (cursor.catalogs(), schemas(), tables(), columns()) is
 # issue 13's: its checks belong here once the emulator answers GetCatalogs,
 # GetSchemas, GetTables and GetColumns.
