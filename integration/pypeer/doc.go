@@ -11,4 +11,14 @@
 // through PYTHONPATH) and checks what the emulator saw: result links served,
 // no session left open. Without PEER_PYTHON the test is skipped; `make
 // peer-python` installs the pinned connector into .peer-python/ and runs it.
+//
+// test_sdk.py runs Databricks' Python SDK (databricks-sdk, its
+// statement_execution client) against the emulator's Statement Execution
+// API: submit with and without waiting, polling, chunks inline and as
+// external links (Arrow and JSON) fetched in any order, cancel, cancel on
+// wait timeout, close, a failed statement, parameters, query tags,
+// row_limit and the API's error replies. TestPythonSDK checks what the
+// emulator saw (every REST call, the links downloaded, the query tags); it
+// needs PEER_SDK_PATH, the PYTHONPATH holding the SDK and pyarrow, and is
+// skipped without it.
 package pypeer
