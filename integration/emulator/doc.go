@@ -266,7 +266,8 @@
 // were more; byte_limit keeps the rows whose chunks fit in that many bytes
 // of the encoded result and sets truncated. disposition INLINE (default)
 // puts a chunk in the reply: JSON_ARRAY as data_array (rows of strings in
-// the Thrift text forms, JSON null for NULL), ARROW_STREAM as attachment
+// the Thrift text forms, binary as upper-case hexadecimal digits, JSON null
+// for NULL), ARROW_STREAM as attachment
 // (base64 of an Arrow IPC stream, schema included); an INLINE result larger
 // than RESTOptions.InlineLimit (default 25 MiB) makes the statement FAILED
 // (BAD_REQUEST, 54000). EXTERNAL_LINKS answers external_links with one

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -115,7 +116,7 @@ func (x *restExec) encode(op *operation, start, end int) ([]byte, error) {
 			for ci, c := range op.cols {
 				rec[ci] = "null"
 				if v := op.rows.value(r, ci); v != nil {
-					rec[ci] = textValue(v, c.typ)
+					rec[ci] = restText(v, c.typ)
 				}
 			}
 			_ = w.Write(rec)
@@ -137,7 +138,7 @@ func (x *restExec) encode(op *operation, start, end int) ([]byte, error) {
 				if v := op.rows.value(r, ci); v == nil {
 					b.WriteString("null")
 				} else {
-					writeJSONString(&b, textValue(v, c.typ))
+					writeJSONString(&b, restText(v, c.typ))
 				}
 			}
 			b.WriteByte(']')
@@ -145,6 +146,16 @@ func (x *restExec) encode(op *operation, start, end int) ([]byte, error) {
 		b.WriteByte(']')
 		return []byte(b.String()), nil
 	}
+}
+
+// restText is the text of a non-NULL value in JSON_ARRAY and CSV results:
+// binary as hexadecimal digits (as Databricks' Python connector decodes
+// it), everything else in its Thrift text form.
+func restText(v any, t *colType) string {
+	if b, ok := v.([]byte); ok && t.kind == kBinary {
+		return strings.ToUpper(hex.EncodeToString(b))
+	}
+	return textValue(v, t)
 }
 
 // The JSON replies of the Statement Execution API.

@@ -123,7 +123,8 @@ func num(v any) int64 { f, _ := v.(float64); return int64(f) }
 func TestRESTInlineJSON(t *testing.T) {
 	s := Start(t)
 	c := newREST(t, s)
-	resp := c.submit("SELECT 1::BIGINT AS a, 'x' AS b, NULL::INT AS c, 12.50::DECIMAL(10,2) AS d UNION ALL SELECT 2, 'y', 3, 0.5", nil)
+	resp := c.submit("SELECT 1::BIGINT AS a, 'x' AS b, NULL::INT AS c, 12.50::DECIMAL(10,2) AS d, '\\x01\\xAB'::BLOB AS e "+
+		"UNION ALL SELECT 2, 'y', 3, 0.5, ''::BLOB ORDER BY a", nil)
 	if state(resp) != "SUCCEEDED" {
 		t.Fatalf("state %v", resp)
 	}
@@ -135,10 +136,10 @@ func TestRESTInlineJSON(t *testing.T) {
 		get(m, "truncated") != false {
 		t.Fatalf("manifest %v", m)
 	}
-	if get(m, "schema", "column_count") != 4.0 {
+	if get(m, "schema", "column_count") != 5.0 {
 		t.Fatalf("schema %v", get(m, "schema"))
 	}
-	wantCols := [][3]any{{"a", "BIGINT", "LONG"}, {"b", "STRING", "STRING"}, {"c", "INT", "INT"}, {"d", "DECIMAL(10,2)", "DECIMAL"}}
+	wantCols := [][3]any{{"a", "BIGINT", "LONG"}, {"b", "STRING", "STRING"}, {"c", "INT", "INT"}, {"d", "DECIMAL(10,2)", "DECIMAL"}, {"e", "BINARY", "BINARY"}}
 	for i, w := range wantCols {
 		col := get(m, "schema", "columns", i)
 		if get(col, "name") != w[0] || get(col, "type_text") != w[1] || get(col, "type_name") != w[2] || num(get(col, "position")) != int64(i) {
@@ -152,7 +153,7 @@ func TestRESTInlineJSON(t *testing.T) {
 		t.Errorf("INLINE manifest has total_byte_count: %v", m)
 	}
 	data, _ := json.Marshal(get(resp, "result", "data_array"))
-	if string(data) != `[["1","x",null,"12.50"],["2","y","3","0.50"]]` {
+	if string(data) != `[["1","x",null,"12.50","01AB"],["2","y","3","0.50",""]]` {
 		t.Errorf("data_array %s", data)
 	}
 	if get(resp, "result", "chunk_index") != 0.0 || get(resp, "result", "row_count") != 2.0 || get(resp, "result", "next_chunk_index") != nil {
@@ -631,5 +632,41 @@ func TestRESTRetention(t *testing.T) {
 	}
 	if got := c.status(id); state(got) != "CLOSED" {
 		t.Fatalf("after retention: %v", got)
+	}
+}
+
+// TestRESTLinkExpiry: an expired external link is refused (403); fetching
+// its chunk again gives a fresh link.
+func TestRESTLinkExpiry(t *testing.T) {
+	s := Start(t, WithLinks(LinkOptions{ThresholdRows: 1 << 40, Lifetime: time.Second}))
+	c := newREST(t, s)
+	resp := c.submit("SELECT range AS n FROM range(10)", map[string]any{"format": "ARROW_STREAM", "disposition": "EXTERNAL_LINKS"})
+	fetch := func(lk any) int {
+		req, _ := http.NewRequest(http.MethodGet, get(lk, "external_link").(string), nil)
+		for k, v := range get(lk, "http_headers").(map[string]any) {
+			req.Header.Set(k, v.(string))
+		}
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r.StatusCode
+	}
+	old := get(resp, "result", "external_links", 0)
+	time.Sleep(1500 * time.Millisecond)
+	if st := fetch(old); st != http.StatusForbidden {
+		t.Fatalf("expired link: HTTP %d", st)
+	}
+	_, again := c.do(http.MethodGet, chunkPath(stmtID(resp), 0), nil)
+	lk := get(again, "external_links", 0)
+	if get(lk, "external_link") == get(old, "external_link") {
+		t.Fatal("the same link again")
+	}
+	if st := fetch(lk); st != http.StatusOK {
+		t.Fatalf("fresh link: HTTP %d", st)
+	}
+	if st := s.LinkStats(); st.Forbidden != 1 || st.Served != 1 || st.Links != 2 {
+		t.Errorf("link stats %+v", st)
 	}
 }
