@@ -289,6 +289,7 @@
 // of range. POST .../{id}/cancel cancels (a no-op once the statement
 // ended) and DELETE .../{id} closes; both answer {}. A statement ID alone
 // names a statement. Closed statements, and those nobody polled, fetched
-// or cancelled for RESTOptions.Retention (default 15 minutes), are gone
-// from OpenOperations and answer CLOSED.
+// or cancelled for RESTOptions.Retention (default 15 minutes), and those
+// whose result is older than RESTOptions.ResultLifetime (default 1 hour,
+// polled or not), are gone from OpenOperations and answer CLOSED.
 package emulator

@@ -49,6 +49,10 @@ type RESTOptions struct {
 	// is kept before it is closed (default 15 minutes); later calls see it
 	// CLOSED.
 	Retention time.Duration
+	// ResultLifetime is how long a result is kept after the statement
+	// succeeded, polled or not (default 1 hour); then the statement is
+	// closed.
+	ResultLifetime time.Duration
 }
 
 // WithREST sets the options of the Statement Execution API; zero fields
@@ -64,11 +68,30 @@ func WithREST(o RESTOptions) Option {
 		if o.Retention > 0 {
 			c.rest.Retention = o.Retention
 		}
+		if o.ResultLifetime > 0 {
+			c.rest.ResultLifetime = o.ResultLifetime
+		}
 	}
 }
 
 // defaultRESTOptions are the REST options without WithREST.
-var defaultRESTOptions = RESTOptions{ChunkRows: 50000, InlineLimit: 25 << 20, Retention: 15 * time.Minute}
+var defaultRESTOptions = RESTOptions{ChunkRows: 50000, InlineLimit: 25 << 20, Retention: 15 * time.Minute,
+	ResultLifetime: time.Hour}
+
+// expired reports whether the janitor evicts op at now: a Thrift operation
+// idle for longer than the idle-eviction time, a REST statement idle for
+// longer than its retention or whose result outlived its lifetime.
+func (s *Server) expired(op *operation, now time.Time) bool {
+	if op.rest == nil {
+		return now.Sub(op.idleSince()) > s.cfg.idleEviction
+	}
+	if now.Sub(op.idleSince()) > s.cfg.rest.Retention {
+		return true
+	}
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.state == tcli.TOperationState_FINISHED_STATE && now.Sub(op.completed) > s.cfg.rest.ResultLifetime
+}
 
 // restStore remembers the statements closed with DELETE, which answer
 // CLOSED afterwards. Its zero value is ready.

@@ -635,6 +635,21 @@ func TestRESTRetention(t *testing.T) {
 	}
 }
 
+// TestRESTResultLifetime: a result is dropped once it outlived its
+// lifetime, however often it is polled.
+func TestRESTResultLifetime(t *testing.T) {
+	s := Start(t, WithREST(RESTOptions{ResultLifetime: 300 * time.Millisecond}))
+	c := newREST(t, s)
+	id := stmtID(c.submit("SELECT 1", nil))
+	deadline := time.Now().Add(30 * time.Second)
+	for state(c.status(id)) == "SUCCEEDED" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := c.status(id); state(got) != "CLOSED" {
+		t.Fatalf("after the result's lifetime: %v", got)
+	}
+}
+
 // TestRESTLinkExpiry: an expired external link is refused (403); fetching
 // its chunk again gives a fresh link.
 func TestRESTLinkExpiry(t *testing.T) {

@@ -165,7 +165,7 @@ func (s *Server) initDatabase() error {
 // janitor evicts idle operations until the server closes.
 func (s *Server) janitor() {
 	defer s.wg.Done()
-	every := min(max(min(s.cfg.idleEviction, s.cfg.rest.Retention)/4, 10*time.Millisecond), time.Second)
+	every := min(max(min(s.cfg.idleEviction, s.cfg.rest.Retention, s.cfg.rest.ResultLifetime)/4, 10*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

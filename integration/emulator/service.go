@@ -230,11 +230,7 @@ func (s *Server) evictIdle(now time.Time) {
 	s.mu.Lock()
 	var idle []*operation
 	for _, op := range s.ops {
-		limit := s.cfg.idleEviction
-		if op.rest != nil {
-			limit = s.cfg.rest.Retention
-		}
-		if now.Sub(op.idleSince()) > limit {
+		if s.expired(op, now) {
 			idle = append(idle, op)
 		}
 	}

@@ -48,6 +48,7 @@
 //	-rest-chunk-rows 50000   rows of one result chunk
 //	-rest-inline-limit N     largest INLINE result in bytes (25 MiB)
 //	-rest-retention 15m      close statements nobody polls or fetches for this long
+//	-rest-result-lifetime 1h close statements whose result is older than this
 //
 // Fault injection, repeatable, tried in order (see emulator.Fault and
 // emulator.ParseFault), for Thrift and REST calls (method=rest.submit,
