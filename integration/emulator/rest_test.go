@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/pierrec/lz4/v4"
+
+	"github.com/asyncsql/databricks/thrift/tcli"
 )
 
 // restClient calls the emulator's Statement Execution API.
@@ -683,5 +685,23 @@ func TestRESTLinkExpiry(t *testing.T) {
 	}
 	if st := s.LinkStats(); st.Forbidden != 1 || st.Served != 1 || st.Links != 2 {
 		t.Errorf("link stats %+v", st)
+	}
+}
+
+// TestRESTSharesThriftStore: a table a Thrift client creates is read over
+// REST, and one request log holds both protocols' calls.
+func TestRESTSharesThriftStore(t *testing.T) {
+	s := Start(t, WithStatusHold(0))
+	tc := client(t, s)
+	sess := open(t, tc)
+	exec(t, tc, &tcli.TExecuteStatementReq{SessionHandle: sess, Statement: `CREATE TABLE "default".shared AS SELECT 7 AS v`})
+	c := newREST(t, s)
+	resp := c.submit("SELECT v FROM shared", map[string]any{"schema": "default"})
+	if data, _ := json.Marshal(get(resp, "result", "data_array")); string(data) != `[["7"]]` {
+		t.Fatalf("reply %v", resp)
+	}
+	log := s.Requests()
+	if log.Count(ExecuteStatement) != 1 || log.Count(RESTSubmit) != 1 || s.OpenOperations() != 2 {
+		t.Errorf("log %v, %d operations", log, s.OpenOperations())
 	}
 }
