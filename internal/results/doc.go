@@ -11,8 +11,10 @@
 // The files of a result come from a lister: Thrift result links
 // (CloudFetch, [Links]) listed page by page with FetchResults, or the
 // chunks of a Statement Execution API result ([Chunks]) listed by following
-// next_chunk_index with the caller's [ChunkFunc]. A chunk's files are its
-// external links, or its inline ARROW_STREAM attachment, which is
+// next_chunk_index with the caller's [ChunkFunc], a few chunks fetched
+// ahead: a chunk usually holds one link where a Thrift page holds many, and
+// the calls' round trips must overlap the downloads. A chunk's files are
+// its external links, or its inline ARROW_STREAM attachment, which is
 // scheduled as a file already downloaded. Both share the download limits,
 // the read-ahead, the order and row-count checks and the refresh of a
 // lapsed link: a Thrift link by the row it starts at, a chunk's link by

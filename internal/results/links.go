@@ -164,7 +164,7 @@ func makeLinkReader(ctx context.Context, cfg *Config, limits linkLimits) *linkRe
 	l.ctx, l.cancel = context.WithCancel(ctx)
 	l.fetchCtx, l.fetchCancel = context.WithCancel(ctx)
 	if cfg.Format == Chunks {
-		l.lister = &restLister{cfg: cfg, id: cfg.StatementID}
+		l.lister = &restLister{cfg: cfg, id: cfg.StatementID, wg: &l.wg}
 	} else {
 		l.lister = &thriftLister{cfg: cfg, id: cfg.StatementID}
 	}

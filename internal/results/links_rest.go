@@ -2,24 +2,82 @@ package results
 
 import (
 	"context"
+	"sync"
 
 	"github.com/asyncsql/databricks/internal/rest"
 	"github.com/asyncsql/databricks/internal/secret"
 	"github.com/asyncsql/databricks/internal/stmterr"
 )
 
+// chunksAhead is how many chunks after the one being listed are fetched
+// ahead. A chunk usually carries one link, so listing costs one call per
+// file, where a Thrift page carries many: fetched one after the other, the
+// calls' round trips would bound the downloads (BenchmarkFileSources).
+const chunksAhead = 4
+
 // restLister lists the files of a Statement Execution API result: the
 // chunk the statement's reply carried (cfg.FirstChunk), then each chunk its
-// predecessor names as next_chunk_index, fetched with cfg.Chunk. A chunk's
-// files are its external links, or its inline attachment, which becomes a
-// file already downloaded. After the last chunk, the rows listed must be
-// the manifest's total_row_count.
+// predecessor names as next_chunk_index, fetched with cfg.Chunk. The
+// chunks up to chunksAhead after it (by index, below the manifest's
+// total_chunk_count) are fetched ahead, each by a goroutine of its own. A
+// chunk's files are its external links, or its inline attachment, which
+// becomes a file already downloaded. After the last chunk, the rows listed
+// must be the manifest's total_row_count.
 type restLister struct {
 	cfg     *Config
 	id      string
 	started bool
 	// nextChunk is the chunk to fetch next.
 	nextChunk int
+	// ahead holds the fetches started ahead, by chunk index; wg is the
+	// reader's, which Close waits for.
+	ahead map[int]chan chunkReply
+	wg    *sync.WaitGroup
+}
+
+// chunkReply is the outcome of a chunk fetched ahead.
+type chunkReply struct {
+	rd  *rest.ResultData
+	err error
+}
+
+// fetch returns chunk i: the fetch started ahead, or a new one.
+func (r *restLister) fetch(ctx context.Context, i int) (*rest.ResultData, error) {
+	if ch, ok := r.ahead[i]; ok {
+		delete(r.ahead, i)
+		select {
+		case rep := <-ch:
+			return rep.rd, rep.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return r.cfg.Chunk(ctx, i)
+}
+
+// fetchAhead starts the fetches of the chunks from first on, up to
+// chunksAhead of them, that the manifest counts and that are not started.
+// A fetch left unused (the server named other chunks) ends with ctx.
+func (r *restLister) fetchAhead(ctx context.Context, first int) {
+	if r.cfg.Manifest == nil || r.wg == nil {
+		return
+	}
+	if r.ahead == nil {
+		r.ahead = make(map[int]chan chunkReply, chunksAhead)
+	}
+	for i := first; i < first+chunksAhead && i < r.cfg.Manifest.TotalChunkCount; i++ {
+		if _, ok := r.ahead[i]; ok {
+			continue
+		}
+		ch := make(chan chunkReply, 1)
+		r.ahead[i] = ch
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			rd, err := r.cfg.Chunk(ctx, i)
+			ch <- chunkReply{rd, err}
+		}()
+	}
 }
 
 // next implements linkLister.
@@ -33,8 +91,9 @@ func (r *restLister) next(ctx context.Context, row int64) ([]*resultLink, bool, 
 		}
 	}
 	if rd == nil {
+		r.fetchAhead(ctx, r.nextChunk+1)
 		var err error
-		if rd, err = r.cfg.Chunk(ctx, r.nextChunk); err != nil {
+		if rd, err = r.fetch(ctx, r.nextChunk); err != nil {
 			return nil, false, err
 		}
 		if rd == nil || chunkIndex(rd) != r.nextChunk {
@@ -57,6 +116,7 @@ func (r *restLister) next(ctx context.Context, row int64) ([]*resultLink, bool, 
 		return nil, false, stmterr.Errorf(r.id, "%w: result chunk %d is followed by chunk %d", ErrCorrupt, index, *next)
 	}
 	r.nextChunk = *next
+	r.fetchAhead(ctx, r.nextChunk)
 	return links, true, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,10 +97,12 @@ func (c *chunkService) fetch(ctx context.Context, i int) (*rest.ResultData, erro
 	return c.chunk(i), nil
 }
 
+// fetched returns the chunk indexes asked for, sorted: chunks fetched
+// ahead are asked for in any order.
 func (c *chunkService) fetched() []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]int(nil), c.calls...)
+	return slices.Sorted(slices.Values(c.calls))
 }
 
 // rows is the total of the pages' rows.
@@ -375,6 +378,46 @@ func TestChunksJSONRefused(t *testing.T) {
 		_, err := readSource(chunkEnv(t, svc, false))
 		if err == nil || !strings.Contains(err.Error(), "JSON_ARRAY") {
 			t.Fatalf("got %v, want a JSON_ARRAY error", err)
+		}
+	})
+}
+
+// The chunks after the one listed are fetched ahead, up to chunksAhead
+// besides it, so that listing one link per call does not bound the downloads;
+// each chunk is still fetched once.
+func TestChunksFetchedAhead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := tclitest.NewLocalStorage(t)
+		svc := &chunkService{st: st, pages: seqPages(st, 10, 1, 3, 0, false)}
+		var mu sync.Mutex
+		var inFlight, peak int
+		src := chunkEnv(t, svc, false, func(c *Config) {
+			c.MaxDownloads = 8
+			c.Chunk = func(ctx context.Context, i int) (*rest.ResultData, error) {
+				mu.Lock()
+				inFlight++
+				peak = max(peak, inFlight)
+				mu.Unlock()
+				defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+				time.Sleep(100 * time.Millisecond)
+				return svc.fetch(ctx, i)
+			}
+		})
+		start := time.Now()
+		got, err := readSource(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSeq(t, got, 30)
+		if calls := fmt.Sprint(svc.fetched()); calls != "[1 2 3 4 5 6 7 8 9]" {
+			t.Errorf("chunks fetched %s, want each of 1-9 once", calls)
+		}
+		if peak < 2 || peak > 1+chunksAhead {
+			t.Errorf("%d chunk calls at once, want 2 to %d", peak, 1+chunksAhead)
+		}
+		// 9 calls of 100ms one after the other would take 900ms.
+		if d := time.Since(start); d >= 900*time.Millisecond {
+			t.Errorf("listing took %v (fake time), want the calls overlapped", d)
 		}
 	})
 }

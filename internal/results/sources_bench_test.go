@@ -52,8 +52,12 @@ func benchFile(tb testing.TB, start, n int64) []byte {
 	return out.Bytes()
 }
 
+// callLatency is the time of one listing call (FetchResults, a chunk's GET)
+// and of a download's first byte in BenchmarkFileSources.
+const callLatency = 5 * time.Millisecond
+
 // BenchmarkFileSources reads 2,000,000 BIGINT rows in 20 LZ4 files of
-// 100,000 rows (5 ms per download, in process) through the one scheduler
+// 100,000 rows (5 ms per download and per listing call, in process) through the one scheduler
 // from its two listers: Thrift result links (4 FetchResults pages of 5
 // links, the consumer's Reader given) and Statement Execution API chunks
 // (one external link per chunk, the first with the reply, the schema read
@@ -62,7 +66,7 @@ func benchFile(tb testing.TB, start, n int64) []byte {
 func BenchmarkFileSources(b *testing.B) {
 	const files, perFile = 20, 100000
 	st := tclitest.NewLocalStorage(b)
-	st.SetLatency(5 * time.Millisecond)
+	st.SetLatency(callLatency)
 	var links []*tcli.TSparkArrowResultLink
 	for i := int64(0); i < files; i++ {
 		id := fmt.Sprintf("b%d", i)
@@ -101,7 +105,12 @@ func BenchmarkFileSources(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			op := svc.start(b)
-			read(b, Open(context.Background(), Config{Fetch: serviceFetch(svc.srv), Handle: op, StatementID: "bench",
+			fetch := serviceFetch(svc.srv)
+			slow := func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
+				time.Sleep(callLatency)
+				return fetch(ctx, req)
+			}
+			read(b, Open(context.Background(), Config{Fetch: slow, Handle: op, StatementID: "bench",
 				Format: Links, LZ4: true, Reader: ar, MaxRows: 100000, HTTPClient: st.Client()}))
 		}
 		report(b)
@@ -119,7 +128,10 @@ func BenchmarkFileSources(b *testing.B) {
 			chunks[i] = &rest.ResultData{ExternalLinks: []rest.ExternalLink{el}}
 		}
 		m := &rest.Manifest{Format: rest.ArrowStream, Compression: rest.LZ4Frame, TotalChunkCount: files, TotalRowCount: rest.Int64(total)}
-		chunk := func(_ context.Context, i int) (*rest.ResultData, error) { return chunks[i], nil }
+		chunk := func(_ context.Context, i int) (*rest.ResultData, error) {
+			time.Sleep(callLatency)
+			return chunks[i], nil
+		}
 		b.ReportAllocs()
 		for b.Loop() {
 			read(b, Open(context.Background(), Config{Format: Chunks, StatementID: "bench", Manifest: m, FirstChunk: chunks[0],
