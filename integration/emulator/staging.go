@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Staging statements (Unity Catalog Volumes) run over a directory of the
@@ -101,6 +100,9 @@ type stagingCommand struct {
 // parseStaging reads a staging statement; ok is false for any other
 // statement, err set for a staging statement that is malformed.
 func parseStaging(query string) (cmd *stagingCommand, ok bool, err error) {
+	if !stagingKeyword(query) {
+		return nil, false, nil
+	}
 	toks, terr := stagingTokens(query)
 	if len(toks) == 0 {
 		return nil, false, nil
@@ -167,13 +169,13 @@ type stagingToken struct {
 // double-quoted string literals (a backslash escapes the next character,
 // as in Spark SQL); a trailing ';' is ignored.
 func stagingTokens(q string) ([]stagingToken, error) {
-	q = strings.TrimSpace(q)
-	q = strings.TrimSpace(strings.TrimSuffix(q, ";"))
+	q = strings.TrimFunc(q, func(r rune) bool { return r < 0x80 && blank(byte(r)) })
+	q = strings.TrimFunc(strings.TrimSuffix(q, ";"), func(r rune) bool { return r < 0x80 && blank(byte(r)) })
 	var toks []stagingToken
 	for i := 0; i < len(q); {
 		c := q[i]
 		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case blank(c):
 			i++
 		case c == '\'' || c == '"':
 			var b strings.Builder
@@ -191,7 +193,7 @@ func stagingTokens(q string) ([]stagingToken, error) {
 			i = j + 1
 		default:
 			j := i
-			for j < len(q) && !unicode.IsSpace(rune(q[j])) && q[j] != '\'' && q[j] != '"' {
+			for j < len(q) && !blank(q[j]) && q[j] != '\'' && q[j] != '"' {
 				j++
 			}
 			toks = append(toks, stagingToken{text: q[i:j]})
@@ -199,6 +201,32 @@ func stagingTokens(q string) ([]stagingToken, error) {
 		}
 	}
 	return toks, nil
+}
+
+// stagingKeyword reports whether q starts, after blanks, with PUT, GET or
+// REMOVE followed by a blank or a quote: a cheap test before the statement
+// is split, since every statement is asked.
+func stagingKeyword(q string) bool {
+	i := 0
+	for i < len(q) && blank(q[i]) {
+		i++
+	}
+	for _, kw := range []string{"PUT", "GET", "REMOVE"} {
+		if len(q)-i > len(kw) && strings.EqualFold(q[i:i+len(kw)], kw) {
+			c := q[i+len(kw)]
+			return blank(c) || c == '\'' || c == '"'
+		}
+	}
+	return false
+}
+
+// blank reports an ASCII white-space byte, which separates words.
+func blank(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\v', '\f':
+		return true
+	}
+	return false
 }
 
 // stage runs a staging statement: it checks the volume file and answers
