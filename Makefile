@@ -74,12 +74,14 @@ thrift:
 # (integration/peer/cmd/bench), rewrites BENCHMARKS.md, then the decode
 # micro-benchmarks (with the result scheduler's two listers side by side,
 # BenchmarkFileSources), the heap a 2,000,000-row read through faulty result
-# links adds and that of 200 MB staging PUTs and GETs (integration/e2e).
+# links adds and that of 200 MB staging PUTs and GETs (integration/e2e; the
+# official driver's for the same transfers in integration/peer).
 # bench-smoke is its tiny-size run for CI (under a minute).
 bench:
 	cd integration/peer && $(GO) run ./cmd/bench -out ../../BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem ./arrowbatch ./driver ./internal/results
 	cd integration && $(GO) test -run '^$$' -bench 'BenchmarkLinksHeap|BenchmarkStagingHeap' -benchtime 3x ./e2e
+	cd integration/peer && $(GO) test -run '^$$' -bench BenchmarkStagingHeapOfficial -benchtime 3x .
 
 bench-smoke:
 	cd integration/peer && $(GO) run ./cmd/bench -smoke -out ''

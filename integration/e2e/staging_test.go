@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/asyncsql/databricks/driver"
 	"github.com/asyncsql/databricks/integration/emulator"
@@ -306,101 +307,6 @@ func TestStagingFaults(t *testing.T) {
 	}
 }
 
-// patternReader yields n bytes of a repeating pattern, so that a large
-// upload needs no buffer of its size.
-type patternReader struct{ left int64 }
-
-func (p *patternReader) Read(b []byte) (int, error) {
-	if p.left <= 0 {
-		return 0, io.EOF
-	}
-	n := min(int64(len(b)), p.left)
-	for i := range b[:n] {
-		b[i] = byte(i % 251)
-	}
-	p.left -= n
-	return int(n), nil
-}
-
-// hashWriter hashes what it receives.
-type hashWriter struct {
-	h hash.Hash
-	n int64
-}
-
-func (w *hashWriter) Write(b []byte) (int, error) { w.n += int64(len(b)); return w.h.Write(b) }
-
-// BenchmarkStagingHeap uploads 200 MB from a reader and from a local file
-// and downloads it to a writer and to a local file, and reports how far
-// the heap in use rose above its level before (sampled every 20 ms, the
-// emulator in the same process): the transfers stream, so it stays flat
-// whatever the size.
-func BenchmarkStagingHeap(b *testing.B) {
-	const size = 200 << 20
-	volumes, local := b.TempDir(), b.TempDir()
-	s, err := emulator.New(emulator.WithVolumes(volumes))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("databricks", s.DSN()+"&stagingAllowedPaths="+local)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	src := filepath.Join(local, "src.bin")
-	f, err := os.Create(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.Copy(f, &patternReader{left: size}); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	want := sha256.New()
-	io.Copy(want, &patternReader{left: size})
-	wantSum := fmt.Sprintf("%x", want.Sum(nil))
-
-	var grow uint64
-	for b.Loop() {
-		var before runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		var peak atomic.Uint64
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go heapPeak(stop, &peak, &wg)
-
-		exec := func(ctx context.Context, q string) {
-			if _, err := db.ExecContext(ctx, q); err != nil {
-				b.Fatalf("%s: %v", q, err)
-			}
-		}
-		exec(driver.WithStagingReader(ctx, &patternReader{left: size}, size), "PUT '__input_stream__' INTO '"+volume+"big/a.bin' OVERWRITE")
-		exec(ctx, "PUT '"+src+"' INTO '"+volume+"big/b.bin' OVERWRITE")
-		hw := &hashWriter{h: sha256.New()}
-		exec(driver.WithStagingWriter(ctx, hw), "GET '"+volume+"big/a.bin' TO '__output_stream__'")
-		out := filepath.Join(local, "out.bin")
-		os.Remove(out)
-		exec(ctx, "GET '"+volume+"big/b.bin' TO '"+out+"'")
-		close(stop)
-		wg.Wait()
-		if got := fmt.Sprintf("%x", hw.h.Sum(nil)); hw.n != size || got != wantSum {
-			b.Fatalf("downloaded %d bytes, sha256 %s; want %d, %s", hw.n, got, size, wantSum)
-		}
-		if st, err := os.Stat(out); err != nil || st.Size() != size {
-			b.Fatalf("downloaded file: %v, %v", st, err)
-		}
-		if p := peak.Load(); p > before.HeapInuse {
-			grow = max(grow, p-before.HeapInuse)
-		}
-	}
-	b.SetBytes(4 * size)
-	b.ReportMetric(float64(grow)/(1<<20), "peak-heap-MiB")
-}
-
 // TestStagingWithoutDirectMetadata: a staging statement still running when
 // ExecuteStatement answers brings no metadata in its direct results; the
 // driver asks GetResultSetMetadata, since the text starts with PUT, and
@@ -432,5 +338,131 @@ func TestStagingWithoutDirectMetadata(t *testing.T) {
 	}
 	if n := s.Requests().ForStatement(id).Count(emulator.GetResultSetMetadata); n != 0 {
 		t.Errorf("SELECT through ExecContext: %d GetResultSetMetadata calls, want none", n)
+	}
+}
+
+// patternReader yields n bytes of a repeating pattern, so that a large
+// upload needs no buffer of its size.
+type patternReader struct{ left int64 }
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.left <= 0 {
+		return 0, io.EOF
+	}
+	n := min(int64(len(b)), p.left)
+	for i := range b[:n] {
+		b[i] = byte(i % 251)
+	}
+	p.left -= n
+	return int(n), nil
+}
+
+// hashWriter hashes what it receives.
+type hashWriter struct {
+	h hash.Hash
+	n int64
+}
+
+func (w *hashWriter) Write(b []byte) (int, error) { w.n += int64(len(b)); return w.h.Write(b) }
+
+// BenchmarkStagingHeap moves 200 MB up and down: files PUTs a local file
+// and GETs it into a new local file (the transfers of the official
+// driver's BenchmarkStagingHeapOfficial in integration/peer), streams PUTs
+// from a reader and GETs to a writer. Each reports how far the heap in use
+// rose above its level before (sampled every 2 ms, the emulator in the
+// same process): the transfers stream, so it stays flat whatever the size.
+func BenchmarkStagingHeap(b *testing.B) {
+	const size = 200 << 20
+	volumes, local := b.TempDir(), b.TempDir()
+	s, err := emulator.New(emulator.WithVolumes(volumes))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("databricks", s.DSN()+"&stagingAllowedPaths="+local)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	src := filepath.Join(local, "src.bin")
+	f, err := os.Create(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(f, &patternReader{left: size}); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	want := sha256.New()
+	io.Copy(want, &patternReader{left: size})
+	wantSum := fmt.Sprintf("%x", want.Sum(nil))
+	exec := func(ctx context.Context, q string) {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, bm := range []struct {
+		name string
+		run  func()
+	}{
+		{"files", func() {
+			exec(ctx, "PUT '"+src+"' INTO '"+volume+"big/f.bin' OVERWRITE")
+			out := filepath.Join(local, "out.bin")
+			os.Remove(out)
+			exec(ctx, "GET '"+volume+"big/f.bin' TO '"+out+"'")
+			if st, err := os.Stat(out); err != nil || st.Size() != size {
+				b.Fatalf("downloaded file: %v, %v", st, err)
+			}
+		}},
+		{"streams", func() {
+			exec(driver.WithStagingReader(ctx, &patternReader{left: size}, size), "PUT '__input_stream__' INTO '"+volume+"big/s.bin' OVERWRITE")
+			hw := &hashWriter{h: sha256.New()}
+			exec(driver.WithStagingWriter(ctx, hw), "GET '"+volume+"big/s.bin' TO '__output_stream__'")
+			if got := fmt.Sprintf("%x", hw.h.Sum(nil)); hw.n != size || got != wantSum {
+				b.Fatalf("downloaded %d bytes, sha256 %s; want %d, %s", hw.n, got, size, wantSum)
+			}
+		}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			var grow uint64
+			for b.Loop() {
+				var before runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				var peak atomic.Uint64
+				stop := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go heapPeakEvery(2*time.Millisecond, stop, &peak, &wg)
+				bm.run()
+				close(stop)
+				wg.Wait()
+				if p := peak.Load(); p > before.HeapInuse {
+					grow = max(grow, p-before.HeapInuse)
+				}
+			}
+			b.SetBytes(2 * size)
+			b.ReportMetric(float64(grow)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+// heapPeakEvery samples the heap in use every d until stop is closed.
+func heapPeakEvery(d time.Duration, stop <-chan struct{}, peak *atomic.Uint64, wg *sync.WaitGroup) {
+	defer wg.Done()
+	var ms runtime.MemStats
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse > peak.Load() {
+			peak.Store(ms.HeapInuse)
+		}
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
 	}
 }
