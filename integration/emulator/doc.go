@@ -262,7 +262,9 @@
 // rows; statements without a result set have column_count 0).
 //
 // The result is cut into chunks of RESTOptions.ChunkRows rows (default
-// 50,000). row_limit keeps that many rows and sets truncated when there
+// 50,000), all encoded (on GOMAXPROCS goroutines) when the first reply
+// reports the statement SUCCEEDED, and kept until it is closed; a
+// warehouse, too, has written its result before it reports success. row_limit keeps that many rows and sets truncated when there
 // were more; byte_limit keeps the rows whose chunks fit in that many bytes
 // of the encoded result and sets truncated. disposition INLINE (default)
 // puts a chunk in the reply: JSON_ARRAY as data_array (rows of strings in

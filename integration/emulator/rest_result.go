@@ -4,8 +4,12 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asyncsql/databricks/thrift/tcli"
@@ -59,6 +63,15 @@ func (x *restExec) buildLocked(op *operation) {
 	if x.rowLimit > 0 && int64(n) > x.rowLimit {
 		n, x.truncated = int(x.rowLimit), true
 	}
+	if x.byteLimit == 0 {
+		if err := x.encodeAll(op, n); err != nil {
+			x.chunks, x.bytes = nil, 0
+			x.fail("INTERNAL_ERROR", "XX000", "result chunk: "+err.Error())
+			return
+		}
+		x.checkInline()
+		return
+	}
 	for off := 0; off < n; off += x.chunkRows {
 		end := min(off+x.chunkRows, n)
 		data, err := x.encode(op, off, end)
@@ -85,6 +98,36 @@ func (x *restExec) buildLocked(op *operation) {
 		x.chunks = append(x.chunks, restChunk{offset: off, rows: end - off, data: data})
 		x.bytes += int64(len(data))
 	}
+	x.checkInline()
+}
+
+// encodeAll encodes the chunks of rows [0,n) on GOMAXPROCS goroutines: a
+// finished result's store is only read.
+func (x *restExec) encodeAll(op *operation, n int) error {
+	count := (n + x.chunkRows - 1) / x.chunkRows
+	x.chunks = make([]restChunk, count)
+	errs := make([]error, count)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), count) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < count; i = int(next.Add(1) - 1) {
+				off := i * x.chunkRows
+				end := min(off+x.chunkRows, n)
+				data, err := x.encode(op, off, end)
+				x.chunks[i], errs[i] = restChunk{offset: off, rows: end - off, data: data}, err
+			}
+		})
+	}
+	wg.Wait()
+	for _, c := range x.chunks {
+		x.bytes += int64(len(c.data))
+	}
+	return errors.Join(errs...)
+}
+
+// checkInline fails an INLINE result larger than the inline limit.
+func (x *restExec) checkInline() {
 	if !x.links && x.bytes > x.inlineLimit {
 		x.chunks = nil
 		x.fail("BAD_REQUEST", "54000", "Inline byte limit exceeded: a statement with disposition INLINE can have a result of at most "+

@@ -19,7 +19,7 @@ import (
 
 // restClient calls the emulator's Statement Execution API.
 type restClient struct {
-	t     *testing.T
+	t     testing.TB
 	s     *Server
 	token string
 	http  *http.Client
