@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +47,29 @@ func FuzzParseSubmit(f *testing.F) {
 			if p.Name == "" && (p.Ordinal < 1 || p.Ordinal > len(req.Parameters)) {
 				t.Fatalf("parameter without name or ordinal accepted: %+v", p)
 			}
+		}
+	})
+}
+
+// FuzzRouteREST feeds arbitrary methods and paths to the REST router and
+// statement-ID parser: they must route or refuse, never panic, and an ID
+// they accept must print back as itself (in lower case).
+func FuzzRouteREST(f *testing.F) {
+	f.Add("POST", restPrefix)
+	f.Add("GET", restPrefix+"/01234567-89ab-cdef-0123-456789abcdef")
+	f.Add("GET", restPrefix+"/01234567-89ab-cdef-0123-456789abcdef/result/chunks/3")
+	f.Add("POST", restPrefix+"/01234567-89AB-CDEF-0123-456789ABCDEF/cancel")
+	f.Add("DELETE", restPrefix+"//")
+	f.Fuzz(func(t *testing.T, method, path string) {
+		c, bad := routeREST(method, restPrefix+path)
+		if bad != nil {
+			if bad.status < 400 {
+				t.Fatalf("refusal with HTTP %d", bad.status)
+			}
+			return
+		}
+		if k, ok := parseStatementID(c.id); ok && describeKey(k) != strings.ToLower(c.id) {
+			t.Fatalf("ID %q reads as %s", c.id, describeKey(k))
 		}
 	})
 }
