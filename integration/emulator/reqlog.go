@@ -41,11 +41,13 @@ const (
 	// OutcomePending: the answer is not complete yet (a long poll, a
 	// download under way).
 	OutcomePending Outcome = iota
-	// OutcomeOK: a Thrift reply with a success status, or a whole file.
+	// OutcomeOK: a Thrift reply with a success status, a REST reply with
+	// HTTP 200 (a FAILED statement's too), or a whole file.
 	OutcomeOK
 	// OutcomeError: a Thrift reply with an error status (its SQLSTATE and
-	// message in Request.SQLState and Request.Message), or a Thrift
-	// exception.
+	// message in Request.SQLState and Request.Message), a Thrift
+	// exception, or a REST error reply ({error_code, message} with an HTTP
+	// error status, the message in Request.Message).
 	OutcomeError
 	// OutcomeRefused: an HTTP error status (Request.HTTPStatus): an
 	// injected fault, a malformed or oversized body, a refused download.
@@ -66,7 +68,8 @@ func (o Outcome) String() string {
 }
 
 // Request is one entry of the request log: an authenticated call to the
-// warehouse path or a result-file download.
+// warehouse path or to the Statement Execution API, or a result-file
+// download.
 type Request struct {
 	// Time is when the request arrived; Duration how long the emulator
 	// took until its answer was ready to send (0 while pending). An entry
@@ -86,7 +89,9 @@ type Request struct {
 	// has none.
 	Tags map[string]string
 	// State is the statement's state the reply reported (GetOperationStatus,
-	// ExecuteStatement's direct results); 0 when it reported none.
+	// ExecuteStatement's direct results, a REST statement reply: SUCCEEDED
+	// as StateFinished, FAILED as StateError or StateTimedOut); 0 when it
+	// reported none.
 	State   State
 	Outcome Outcome
 	// HTTPStatus is the HTTP status answered (0 when the connection was
