@@ -30,16 +30,17 @@ type Column struct {
 	// server's name of it (INT, STRING, DECIMAL(10,2), ARRAY<INT>, ...).
 	DataType int
 	TypeName string
-	// Size is the column's size: precision of numbers, characters of
-	// dates and timestamps; DecimalDigits the digits right of the point
-	// (scale). Either is NULL (Valid false) where it does not apply or the
-	// server does not say.
+	// Size is COLUMN_SIZE as the server reports it (Apache Spark: the
+	// type's size in bytes for numbers, dates and timestamps, the length
+	// of a CHAR), DecimalDigits the digits right of the point (a DECIMAL's
+	// scale). Either is NULL (Valid false) where it does not apply.
 	Size, DecimalDigits sql.NullInt64
 	// Nullable reports whether the column may hold NULL (NULLABLE 1).
 	Nullable bool
 	Remarks  string
-	// Position is the column's position in its table, from 1 (0 when the
-	// server does not say).
+	// Position is ORDINAL_POSITION, the column's place in its table as the
+	// server counts it: from 1 as JDBC says (the emulator), from 0 on
+	// Apache Spark's Thrift server.
 	Position int
 }
 

@@ -110,8 +110,8 @@ func TestMetadata(t *testing.T) {
 			if !reflect.DeepEqual(got, wantCols) {
 				t.Errorf("ListColumns child:\n got %+v\nwant %+v", got, wantCols)
 			}
-			if c := cols[2]; c.Size.Int64 != 10 || c.DecimalDigits.Int64 != 2 {
-				t.Errorf("amount: size %v, digits %v; want 10, 2", c.Size, c.DecimalDigits)
+			if c := cols[2]; c.Size.Int64 != 8 || c.DecimalDigits.Int64 != 2 {
+				t.Errorf("amount: size %v, digits %v; want 8 (bytes, as Spark reports it), 2", c.Size, c.DecimalDigits)
 			}
 
 			// The rows carry the service's column set and types.

@@ -466,32 +466,37 @@ func (t *colType) sqlName() string {
 }
 
 // columnSize is GetColumns' COLUMN_SIZE, DECIMAL_DIGITS and NUM_PREC_RADIX
-// of the type, as HiveServer2's type descriptors give them: precision (or
-// the digits of an integer, the bytes of a binary-coded number), scale and
-// radix 10 for numbers; the characters of a date or timestamp; NULL where
-// they do not apply.
+// of the type as Apache Spark's Thrift server reports them: the type's
+// size in bytes for booleans, numbers, dates and timestamps (8 or 16 for a
+// DECIMAL, by precision), the scale of a DECIMAL, 7 and 15 digits for FLOAT
+// and DOUBLE, 6 for timestamps, 0 for BOOLEAN and INT (NULL for the other
+// integers), radix 10 for numbers, NULL where nothing applies.
 func (t *colType) columnSize() (size, digits, radix driver.Value) {
+	i := func(v int32) driver.Value { return v }
 	switch t.kind {
-	case kInt8:
-		return int32(3), int32(0), int32(10)
-	case kInt16:
-		return int32(5), int32(0), int32(10)
-	case kInt32:
-		return int32(10), int32(0), int32(10)
-	case kInt64:
-		return int32(19), int32(0), int32(10)
-	case kFloat32:
-		return int32(7), int32(7), int32(10)
-	case kFloat64:
-		return int32(15), int32(15), int32(10)
-	case kDecimal:
-		return int32(t.precision), int32(t.scale), int32(10)
-	case kDate:
-		return int32(10), nil, nil
-	case kTimestamp:
-		return int32(29), int32(9), nil
 	case kBool:
-		return nil, nil, nil
+		return i(1), i(0), nil
+	case kInt8:
+		return i(1), nil, i(10)
+	case kInt16:
+		return i(2), nil, i(10)
+	case kInt32:
+		return i(4), i(0), i(10)
+	case kInt64:
+		return i(8), nil, i(10)
+	case kFloat32:
+		return i(4), i(7), i(10)
+	case kFloat64:
+		return i(8), i(15), i(10)
+	case kDecimal:
+		if t.precision <= 18 {
+			return i(8), i(int32(t.scale)), i(10)
+		}
+		return i(16), i(int32(t.scale)), i(10)
+	case kDate:
+		return i(4), nil, nil
+	case kTimestamp:
+		return i(8), i(6), nil
 	}
 	return nil, nil, nil
 }

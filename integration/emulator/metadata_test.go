@@ -123,7 +123,7 @@ func TestMetadataCalls(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, strings.Join([]string{r[3].(string), str(r[4]), r[5].(string), str(r[6]), str(r[8]), str(r[10]), str(r[16]), r[17].(string)}, " "))
 	}
-	want := []string{"x -5 BIGINT 19 0 1 1 YES", "pid 4 INT 10 0 1 2 YES", "d 3 DECIMAL(10,2) 10 2 0 3 NO", "tags 2003 ARRAY<STRING>   1 4 YES"}
+	want := []string{"x -5 BIGINT 8  1 1 YES", "pid 4 INT 4 0 1 2 YES", "d 3 DECIMAL(10,2) 8 2 0 3 NO", "tags 2003 ARRAY<STRING>   1 4 YES"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("GetColumns meta_c:\n got %q\nwant %q", got, want)
 	}
