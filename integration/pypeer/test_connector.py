@@ -345,9 +345,76 @@ class TestStaging(unittest.TestCase):
                 conn.close()
 
 
-# Catalog metadata (cursor.catalogs(), schemas(), tables(), columns()) is
-# issue 13's: its checks belong here once the emulator answers GetCatalogs,
-# GetSchemas, GetTables and GetColumns.
+class TestCatalogMetadata(Base):
+    """cursor.catalogs(), schemas(), tables() and columns(): the connector's
+    GetCatalogs, GetSchemas, GetTables and GetColumns calls."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with cls.conn.cursor() as cur:
+            for q in [
+                "CREATE SCHEMA IF NOT EXISTS py_meta",
+                "CREATE TABLE IF NOT EXISTS py_meta.my_table (a INT NOT NULL, b DECIMAL(10,2), c STRING)",
+                "CREATE TABLE IF NOT EXISTS py_meta.myxtable (a INT)",
+                "CREATE OR REPLACE VIEW py_meta.v AS SELECT 1 AS one",
+            ]:
+                cur.execute(q)
+
+    def names(self, cur):
+        return [d[0] for d in cur.description]
+
+    def test_catalogs(self):
+        with self.conn.cursor() as cur:
+            cur.catalogs()
+            rows = cur.fetchall()
+            self.assertEqual(self.names(cur), ["TABLE_CAT"])
+            self.assertEqual(len(rows), 1)
+            self.assertTrue(rows[0].TABLE_CAT)
+
+    def test_schemas(self):
+        with self.conn.cursor() as cur:
+            cur.catalogs()
+            catalog = cur.fetchall()[0].TABLE_CAT
+            cur.schemas(catalog_name=catalog, schema_name="PY_%")
+            rows = cur.fetchall()
+            self.assertEqual(self.names(cur), ["TABLE_SCHEM", "TABLE_CATALOG"])
+            self.assertEqual([(r.TABLE_SCHEM, r.TABLE_CATALOG) for r in rows], [("py_meta", catalog)])
+
+    def test_tables(self):
+        with self.conn.cursor() as cur:
+            cur.tables(schema_name="py_meta")
+            rows = cur.fetchall()
+            self.assertEqual(self.names(cur)[:5], ["TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE", "REMARKS"])
+            self.assertEqual(
+                sorted((r.TABLE_NAME, r.TABLE_TYPE) for r in rows),
+                [("my_table", "TABLE"), ("myxtable", "TABLE"), ("v", "VIEW")],
+            )
+            cur.tables(schema_name="py_meta", table_types=["VIEW"])
+            self.assertEqual([r.TABLE_NAME for r in cur.fetchall()], ["v"])
+            # '_' matches any character; '\_' only an underscore.
+            cur.tables(schema_name="py_meta", table_name="my_table")
+            self.assertEqual(sorted(r.TABLE_NAME for r in cur.fetchall()), ["my_table", "myxtable"])
+            cur.tables(schema_name="py_meta", table_name="my\\_table")
+            self.assertEqual([r.TABLE_NAME for r in cur.fetchall()], ["my_table"])
+
+    def test_columns(self):
+        with self.conn.cursor() as cur:
+            cur.columns(schema_name="py_meta", table_name="my\\_table")
+            rows = cur.fetchall()
+            names = self.names(cur)
+            self.assertEqual(len(names), 23)
+            self.assertEqual(names[:6], ["TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "DATA_TYPE", "TYPE_NAME"])
+            self.assertEqual(
+                [(r.COLUMN_NAME, r.DATA_TYPE, r.TYPE_NAME, r.DECIMAL_DIGITS, r.NULLABLE, r.ORDINAL_POSITION, r.IS_NULLABLE) for r in rows],
+                [
+                    ("a", 4, "INT", 0, 0, 1, "NO"),
+                    ("b", 3, "DECIMAL(10,2)", 2, 1, 2, "YES"),
+                    ("c", 12, "STRING", None, 1, 3, "YES"),
+                ],
+            )
+            cur.columns(schema_name="py_meta", table_name="my_table", column_name="B")
+            self.assertEqual([r.COLUMN_NAME for r in cur.fetchall()], ["b"])
 
 
 class Result(unittest.TextTestResult):
