@@ -64,6 +64,15 @@
 // statement on the server. WithStatementIDCallback reports the statement ID as
 // soon as the server accepted the statement.
 //
+// # Catalog metadata
+//
+// Package catalog lists catalogs, schemas, tables, columns, functions and
+// keys through the service's metadata calls on a *sql.DB or *sql.Conn of
+// this driver: it queries with no SQL text and an internal request value as
+// the only argument, which the connection turns into the metadata call
+// (GetTables, ...) instead of ExecuteStatement, read like a statement's
+// result. A protocol without these calls answers ErrMetadataNotSupported.
+//
 // # Query tags
 //
 // Query tags label statements in the warehouse's query history. The

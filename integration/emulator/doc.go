@@ -207,6 +207,22 @@
 // at most 16 levels deep); they become DuckDB list and map expressions.
 // STRUCT parameters are refused.
 //
+// # Catalog metadata
+//
+// GetCatalogs, GetSchemas, GetTables, GetColumns, GetFunctions,
+// GetPrimaryKeys and GetCrossReference start operations that list DuckDB's
+// catalog with HiveServer2's column sets (those of Apache Spark's Thrift
+// server): DuckDB's databases (not system and temp) as catalogs, its schemas,
+// tables and views (TABLE_TYPE TABLE or VIEW), columns with java.sql.Types
+// codes and Databricks type names, functions (DuckDB's built-ins in
+// system.builtin), primary and foreign keys from its constraints. Schema,
+// table, column and function names are SQL LIKE patterns ('%', '_', '\'
+// escaping either) matched without case; a pattern ending in a lone '\'
+// fails with [INVALID_PARAMETER_VALUE.PATTERN] (22023). They wait like
+// ExecuteStatement, answer direct results when asked and give column-based
+// rows (the requests have no canReadArrowResult); the request log shows each
+// call with its arguments, e.g. "GetTables(schema=default, table=t%)".
+//
 // # Statement Execution API (REST)
 //
 // The same port serves Databricks' Statement Execution API under
