@@ -326,6 +326,11 @@ func (c *Client) attempt(ctx context.Context, cl call, attempt int, out any) (er
 		return newError(cl.op, cl.id, resp, c.now())
 	}
 	reply, err := readReply(resp.Body, resp.ContentLength, c.maxReply)
+	if errors.Is(err, errReplyTooLarge) {
+		// Not retried: the same reply would come again.
+		outcome = "reply too large"
+		return fmt.Errorf("rest: %s: %w", cl.op, err)
+	}
 	if err != nil {
 		outcome = "transport error"
 		return &transportError{op: cl.op, err: err}

@@ -345,6 +345,7 @@ func TestReplyBounded(t *testing.T) {
 	c := newClient(f.URL, Options{MaxReply: 1024})
 	_, err := c.Status(t.Context(), "s")
 	require.ErrorIs(t, err, errReplyTooLarge)
+	require.Len(t, f.requests(), 1, "a reply too large is not asked for again")
 
 	// Without a Content-Length (chunked), the limit holds all the same.
 	f = newFake(t, func(w http.ResponseWriter, _ *http.Request) {

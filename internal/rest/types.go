@@ -90,8 +90,8 @@ const (
 	Cancel OnWaitTimeout = "CANCEL"
 )
 
-// MaxWaitTimeout is the longest wait_timeout the API accepts; apart from 0,
-// the shortest is MinWaitTimeout.
+// MinWaitTimeout and MaxWaitTimeout bound the wait_timeout the API
+// accepts, apart from 0 (return at once).
 const (
 	MinWaitTimeout = 5 * time.Second
 	MaxWaitTimeout = 50 * time.Second

@@ -111,7 +111,7 @@ type thriftLister struct {
 	fetched bool
 }
 
-// links returns the links of page rs.
+// thriftLinks returns the links of page rs.
 func thriftLinks(rs *tcli.TRowSet) []*resultLink {
 	if rs == nil || len(rs.ResultLinks) == 0 {
 		return nil
