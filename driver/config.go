@@ -122,8 +122,8 @@ type Config struct {
 	// MaxDownloads bounds the result files downloaded or held at once; zero
 	// means 8 (DSN: maxDownloads).
 	MaxDownloads int
-	// RetryMax is the largest number of HTTP requests for one RPC, retries
-	// included; zero means 5 (DSN: retryMax).
+	// RetryMax is the largest number of HTTP requests for one RPC, and for
+	// one staging transfer, retries included; zero means 5 (DSN: retryMax).
 	RetryMax int
 	// RetryBudget bounds the time spent retrying one RPC; zero means 2m
 	// (DSN: retryBudget).

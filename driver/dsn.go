@@ -42,7 +42,7 @@ import (
 //	useArrowComplexTypes true|false: nested types as native Arrow (default false)
 //	useCloudFetch   true|false: results as downloaded files (default true)
 //	maxDownloads    result files downloaded or held at once (default 8)
-//	retryMax        HTTP requests per RPC, retries included (default 5)
+//	retryMax        HTTP requests per RPC or staging transfer, retries included (default 5)
 //	retryBudget     time spent retrying one RPC (default 2m)
 //	pollMin         first interval between status polls (default 100ms)
 //	pollMax         largest interval between status polls (default 5s)
