@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/asyncsql/databricks/catalog"
 	"github.com/asyncsql/databricks/integration/emulator"
@@ -185,5 +186,52 @@ func TestMetadataErrors(t *testing.T) {
 	cancel()
 	if _, err := catalog.ListCatalogs(cctx, db); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: got %v, want context.Canceled", err)
+	}
+}
+
+// TestMetadataFaults: a metadata call whose reply is lost is sent again
+// (the calls change nothing); one the caller gives up on while the server
+// still works on it leaves nothing open (the driver cancels and closes it
+// once the reply comes, unless the server closed it inline already).
+func TestMetadataFaults(t *testing.T) {
+	s := emulator.Start(t)
+	db := open(t, s, nil)
+	ctx := testCtx(t)
+	if err := s.InjectFault(emulator.Fault{Method: "GetTables", DropResponse: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := catalog.ListTables(ctx, db, catalog.Filter{}); err != nil {
+		t.Fatalf("ListTables after a lost reply: %v", err)
+	}
+	if n := s.Requests().Count("GetTables"); n != 2 {
+		t.Errorf("GetTables requests: %d, want 2 (the lost reply and its retry)", n)
+	}
+
+	// No direct-results hold: the reply names a running operation.
+	s2 := emulator.Start(t, emulator.WithDirectResultsHold(0))
+	db2 := open(t, s2, nil)
+	if err := s2.InjectFault(emulator.Fault{Method: "GetColumns", Latency: 1500 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := catalog.ListColumns(short, db2, catalog.Filter{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ListColumns past its deadline: got %v, want context.DeadlineExceeded", err)
+	}
+	// Done once the server has answered the call (its entry names the
+	// operation) and no operation is open.
+	done := func() bool {
+		calls := s2.Requests().Of("GetColumns")
+		return len(calls) == 1 && calls[0].StatementID != "" && s2.OpenOperations() == 0
+	}
+	if !eventually(30*time.Second, done) {
+		t.Errorf("the abandoned GetColumns left %d operations open: %v", s2.OpenOperations(), s2.Requests())
+	}
+	// Unless the listing won the race with the zero hold (then closed
+	// inline), the driver closed the operation it abandoned.
+	if calls := s2.Requests().Of("GetColumns"); len(calls) == 1 && calls[0].State != emulator.StateFinished {
+		if n := s2.Requests().Count("CloseOperation"); n != 1 {
+			t.Errorf("CloseOperation calls: %d, want 1 (the driver's, for the %v operation)", n, calls[0].State)
+		}
 	}
 }
