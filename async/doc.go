@@ -127,4 +127,17 @@
 // window; WithKeepAlive changes it, 0 turns it off), at most 8 at a time.
 // CloseExecution, a gone or failed execution and db.Close end it.
 // Executions no process holds are evicted as before.
+//
+// # The REST backend
+//
+// With a connector of the driver's REST backend (DSN backend=rest: the
+// Statement Execution API), executions work the same way. Their references,
+// and so their tokens, hold only the statement ID and the warehouse ID: the
+// API names a statement by its ID alone, so a REST token carries no
+// operation secret (it still binds to the warehouse, and resumes only with a
+// REST connector of it). The server closes a statement nobody polls for
+// about an hour and keeps its result about an hour; a CLOSED statement is
+// StatusGone. The keep-alive's status requests (every DefaultKeepAlive)
+// reset that clock. The API reports no start and end times: Started and
+// Completed stay zero.
 package async

@@ -116,12 +116,12 @@ func (c *Connector) OperationRows(ctx context.Context, ref OperationRef) (sqldri
 	if err := c.checkRef(ref); err != nil {
 		return nil, err
 	}
-	if !ref.HasResultSet() {
-		return &emptyRows{}, nil
-	}
 	op, err := c.be.refOperation(ctx, ref)
 	if err != nil {
 		return nil, err
+	}
+	if !op.hasResultSet() {
+		return &emptyRows{}, nil
 	}
 	r, err := c.openRows(ctx, op, rowsOptions{})
 	if err != nil {

@@ -33,7 +33,7 @@ import (
 
 // testRef returns a reference with known secrets.
 func testRef() OperationRef {
-	return OperationRef{hs2.Ref{
+	return OperationRef{ref: hs2.Ref{
 		Op:           hs2.NewHandleID([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, []byte("topsecretsecret!")),
 		Session:      hs2.NewHandleID(bytes.Repeat([]byte{0xab}, 16), []byte("sessionsecret...")),
 		HasResultSet: true,

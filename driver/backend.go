@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"strconv"
 
 	sqldriver "database/sql/driver"
 
@@ -53,8 +54,8 @@ type session interface {
 type operation interface {
 	// statementID is the statement's public ID.
 	statementID() string
-	// rowsAffected is the server's modified-row count.
-	rowsAffected() int64
+	// rowsAffected is the statement's modified-row count.
+	rowsAffected(ctx context.Context) (int64, error)
 	// hasResultSet reports whether the statement has rows to read.
 	hasResultSet() bool
 	// result describes the statement's result set, for openRows.
@@ -78,4 +79,41 @@ type resultPlan struct {
 	// source reads the rows; its Format says whether they are Arrow
 	// (ArrowPages, Links) or column-based pages. openRows sets its Reader.
 	source results.Config
+}
+
+// Backend is the API a connector speaks to its warehouse.
+type Backend uint8
+
+const (
+	// BackendThrift is HiveServer2's Thrift protocol over HTTP, POSTed to
+	// the HTTP path: Databricks SQL warehouses and clusters, Apache Spark's
+	// Thrift server. The default.
+	BackendThrift Backend = iota
+	// BackendREST is Databricks' Statement Execution API
+	// (/api/2.0/sql/statements) on the warehouse whose ID ends the HTTP
+	// path (/sql/1.0/warehouses/<id>). It has no sessions: each statement
+	// names the warehouse, catalog and schema itself.
+	BackendREST
+)
+
+// String returns "thrift" or "rest", the DSN's spelling.
+func (b Backend) String() string {
+	switch b {
+	case BackendThrift:
+		return "thrift"
+	case BackendREST:
+		return "rest"
+	}
+	return "Backend(" + strconv.Itoa(int(b)) + ")"
+}
+
+// parseBackend reads the DSN's spelling of a backend.
+func parseBackend(s string) (Backend, bool) {
+	switch s {
+	case "thrift":
+		return BackendThrift, true
+	case "rest":
+		return BackendREST, true
+	}
+	return 0, false
 }

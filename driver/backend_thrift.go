@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"time"
 
@@ -142,11 +143,11 @@ type thriftOp struct {
 	op *hs2.Operation
 }
 
-func (o *thriftOp) statementID() string         { return o.op.ID }
-func (o *thriftOp) rowsAffected() int64         { return o.op.RowsAffected() }
-func (o *thriftOp) hasResultSet() bool          { return o.op.HasResultSet() }
-func (o *thriftOp) kept() bool                  { return o.op.Lifetime == hs2.Kept }
-func (o *thriftOp) release(ctx context.Context) { o.b.hs.Cleanup(ctx, o.op, hs2.Close) }
+func (o *thriftOp) statementID() string                         { return o.op.ID }
+func (o *thriftOp) rowsAffected(context.Context) (int64, error) { return o.op.RowsAffected(), nil }
+func (o *thriftOp) hasResultSet() bool                          { return o.op.HasResultSet() }
+func (o *thriftOp) kept() bool                                  { return o.op.Lifetime == hs2.Kept }
+func (o *thriftOp) release(ctx context.Context)                 { o.b.hs.Cleanup(ctx, o.op, hs2.Close) }
 
 // result implements operation: the metadata comes from the direct results
 // or GetResultSetMetadata; pages follow with FETCH_NEXT after the direct
@@ -201,11 +202,14 @@ func (b *thriftBackend) submitDetached(ctx context.Context, query string, args [
 	if ref.Op.IsZero() {
 		return OperationRef{}, OperationStatus{}, err
 	}
-	return OperationRef{ref}, OperationStatus{State: StateInitialized, HasResultSet: ref.HasResultSet}, err
+	return OperationRef{ref: ref}, OperationStatus{State: StateInitialized, HasResultSet: ref.HasResultSet}, err
 }
 
 // status implements backend with one GetOperationStatus call.
 func (b *thriftBackend) status(ctx context.Context, ref OperationRef) (OperationStatus, error) {
+	if err := thriftRef(ref); err != nil {
+		return OperationStatus{}, err
+	}
 	resp, err := b.hs.Status(ctx, ref.ref.Handle())
 	if err != nil {
 		return OperationStatus{}, err
@@ -230,20 +234,42 @@ func (b *thriftBackend) statusFromResp(resp *tcli.TGetOperationStatusResp, stmtI
 
 // cancel implements backend.
 func (b *thriftBackend) cancel(ctx context.Context, ref OperationRef) error {
+	if err := thriftRef(ref); err != nil {
+		return err
+	}
 	return b.hs.CancelOperation(ctx, ref.ref.Handle())
 }
 
 // closeRef implements backend: the operation, then its dedicated session.
 func (b *thriftBackend) closeRef(ctx context.Context, ref OperationRef) error {
+	if err := thriftRef(ref); err != nil {
+		return err
+	}
 	return b.hs.CloseRef(ctx, ref.ref)
 }
 
 // refOperation implements backend: one FetchResults FETCH_FIRST with the
-// metadata included; later pages follow with FETCH_NEXT.
+// metadata included; later pages follow with FETCH_NEXT. A reference
+// without a result set costs no request.
 func (b *thriftBackend) refOperation(ctx context.Context, ref OperationRef) (operation, error) {
+	if err := thriftRef(ref); err != nil {
+		return nil, err
+	}
+	if !ref.HasResultSet() {
+		return &thriftOp{b: b, op: &hs2.Operation{Handle: ref.ref.Handle(), ID: ref.StatementID(), Lifetime: hs2.Kept}}, nil
+	}
 	op, err := b.hs.FirstPage(ctx, ref.ref)
 	if err != nil {
 		return nil, err
 	}
 	return &thriftOp{b: b, op: op}, nil
+}
+
+// thriftRef is the error of a reference the Thrift backend cannot follow:
+// one of the REST backend.
+func thriftRef(ref OperationRef) error {
+	if ref.rest.id != "" {
+		return fmt.Errorf("%w: a reference of the REST backend", ErrInvalidRef)
+	}
+	return nil
 }

@@ -35,6 +35,15 @@ type Config struct {
 	// HTTPPath is the path every RPC is POSTed to, e.g.
 	// /sql/1.0/warehouses/abc (DSN: the path).
 	HTTPPath string
+	// Backend is the API the connector speaks: HiveServer2 Thrift at
+	// HTTPPath (the default), or the Statement Execution API (REST) of the
+	// warehouse HTTPPath names (DSN: backend=thrift|rest).
+	Backend Backend
+	// WaitTimeout is how long the REST backend's submission waits on the
+	// server for a statement to finish before polling its status: whole
+	// seconds from 5s to 50s; zero means 10s (DSN: waitTimeout). The Thrift
+	// backend ignores it.
+	WaitTimeout time.Duration
 	// Protocol is "https" or "http" (DSN: protocol). Empty means https,
 	// except for the loopback hosts localhost, 127.0.0.1 and ::1, which
 	// default to http.

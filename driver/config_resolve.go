@@ -157,3 +157,45 @@ func (c *Config) logger() *slog.Logger {
 	}
 	return slog.New(slog.DiscardHandler)
 }
+
+// defaultWaitTimeout is the REST backend's wait on submission when
+// WaitTimeout is zero: the API's own default.
+const defaultWaitTimeout = 10 * time.Second
+
+// waitTimeout is the REST backend's wait on submission.
+func (c *Config) waitTimeout() time.Duration {
+	if c.WaitTimeout > 0 {
+		return c.WaitTimeout
+	}
+	return defaultWaitTimeout
+}
+
+// warehouseID is the ID that ends a warehouse's HTTP path,
+// /sql/1.0/warehouses/<id> (or the older /sql/1.0/endpoints/<id>), with or
+// without the leading '/'; ok is false for any other path.
+func (c *Config) warehouseID() (id string, ok bool) {
+	p := strings.TrimPrefix(c.HTTPPath, "/")
+	for _, prefix := range []string{"sql/1.0/warehouses/", "sql/1.0/endpoints/"} {
+		if rest, found := strings.CutPrefix(p, prefix); found {
+			id = strings.TrimSuffix(rest, "/")
+			break
+		}
+	}
+	if id == "" {
+		return "", false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return "", false
+		}
+	}
+	return id, true
+}
+
+// baseURL is the origin of the workspace, to which the REST backend adds
+// the API's paths. It assumes Validate passed.
+func (c *Config) baseURL() string {
+	u, _ := url.Parse(c.endpointURL())
+	u.Path = ""
+	return u.String()
+}

@@ -89,6 +89,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if err := c.validBackend(); err != nil {
+		return err
+	}
 	if err := c.validAuth(); err != nil {
 		return err
 	}
@@ -191,3 +194,29 @@ func validHost(host string) error {
 // '?' is missing would otherwise send its parameters, secrets included, as
 // part of the path, which every transport error prints.
 const pathForbidden = "?#&="
+
+// validBackend checks the settings that depend on the backend: the REST
+// backend needs a warehouse path and a wait the API accepts, and has no
+// session to carry session parameters or a server-side statement timeout.
+func (c *Config) validBackend() error {
+	switch c.Backend {
+	case BackendThrift:
+		return nil
+	case BackendREST:
+	default:
+		return configErr("backend", "%s is not a backend", c.Backend)
+	}
+	if _, ok := c.warehouseID(); !ok {
+		return configErr("httpPath", "the REST backend needs a warehouse path, /sql/1.0/warehouses/<id>")
+	}
+	if w := c.WaitTimeout; w != 0 && (w < 5*time.Second || w > 50*time.Second || w%time.Second != 0) {
+		return configErr("waitTimeout", "must be whole seconds from 5 to 50")
+	}
+	if len(c.SessionParams) > 0 {
+		return configErr("sessionParams", "the REST backend has no sessions to carry them")
+	}
+	if c.QueryTimeout != 0 {
+		return configErr("timeout", "the REST backend has no statement timeout (use a context deadline)")
+	}
+	return nil
+}

@@ -147,8 +147,11 @@ func (cn *conn) ExecContext(ctx context.Context, query string, args []sqldriver.
 	if err != nil {
 		return nil, err
 	}
-	n := op.rowsAffected()
+	n, err := op.rowsAffected(ctx)
 	op.release(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return result(n), nil
 }
 

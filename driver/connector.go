@@ -13,6 +13,7 @@ import (
 
 	sqldriver "database/sql/driver"
 
+	"github.com/asyncsql/databricks/internal/rest"
 	"github.com/asyncsql/databricks/internal/rpc"
 	"github.com/asyncsql/databricks/thrift/tcli"
 )
@@ -60,15 +61,28 @@ func NewConnector(cfg *Config, opts ...Option) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := rpc.New(rpc.Options{
-		URL:        c.endpointURL(),
-		HTTPClient: hc,
-		Auth:       auth,
-		UserAgent:  userAgent(c.UserAgentEntry),
-		Retry:      c.retryPolicy(),
-		Logger:     c.logger(),
-	})
-	conn := newConnector(c, svc)
+	var conn *Connector
+	switch c.Backend {
+	case BackendREST:
+		conn = &Connector{cfg: c, log: c.logger()}
+		conn.be = newRESTBackend(conn, rest.New(rest.Options{
+			BaseURL:    c.baseURL(),
+			HTTPClient: hc,
+			Auth:       auth,
+			UserAgent:  userAgent(c.UserAgentEntry),
+			Retry:      c.retryPolicy(),
+			Logger:     c.logger(),
+		}))
+	default:
+		conn = newConnector(c, rpc.New(rpc.Options{
+			URL:        c.endpointURL(),
+			HTTPClient: hc,
+			Auth:       auth,
+			UserAgent:  userAgent(c.UserAgentEntry),
+			Retry:      c.retryPolicy(),
+			Logger:     c.logger(),
+		}))
+	}
 	conn.httpClient, conn.ownsHTTP = hc, owns
 	return conn, nil
 }

@@ -1,5 +1,20 @@
 // Package driver is a database/sql driver for Databricks SQL warehouses and
-// Apache Spark's Thrift server, speaking HiveServer2's Thrift protocol over HTTP.
+// Apache Spark's Thrift server, speaking HiveServer2's Thrift protocol over
+// HTTP, or (backend=rest) Databricks' Statement Execution API.
+//
+// # Backends
+//
+// Config.Backend selects the API below the same database/sql surface, Go
+// types, errors and async support. BackendThrift (the default) POSTs
+// HiveServer2 Thrift calls to the HTTP path. BackendREST submits each
+// statement to /api/2.0/sql/statements of the warehouse whose ID ends the
+// path (/sql/1.0/warehouses/<id>), waiting on the server up to waitTimeout
+// before polling, and reads ARROW_STREAM results inline or from external
+// links through the same download scheduler. The REST backend has no
+// sessions: session parameters, the server-side statement timeout, Volumes
+// staging and catalog metadata calls are Thrift only, refused with
+// ConfigError, ErrStagingNotSupported or ErrMetadataNotSupported. Its
+// OperationRefs hold only the statement and warehouse IDs, no secret.
 //
 // # Opening
 //
@@ -13,7 +28,7 @@
 // # DSN
 //
 // A DSN is [credentials@]host[:port]/http/path[?param=value&...]; see ParseDSN
-// and Config for the parameters (catalog, schema, maxRows, timeout,
+// and Config for the parameters (backend, waitTimeout, catalog, schema, maxRows, timeout,
 // userAgentEntry, queryTags, stagingAllowedPaths, location, useArrow, useLZ4, useArrowComplexTypes, retryMax,
 // retryBudget, pollMin, pollMax, protocol, authType, useCloudFetch,
 // maxDownloads ...). Unknown

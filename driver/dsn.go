@@ -27,6 +27,9 @@ import (
 //	federatedTokenFile   token federation: file holding the external JWT
 //	federatedTokenEnv    token federation: environment variable holding it
 //	federationClientID   token federation: service principal of the policy
+//	backend         thrift|rest: the API spoken (default thrift); rest is the
+//	                Statement Execution API of the warehouse the path names
+//	waitTimeout     REST: server-side wait of a submission (default 10s; 5s to 50s)
 //	catalog         initial catalog
 //	schema          initial schema
 //	maxRows         rows per result page (default 100000)

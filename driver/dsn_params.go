@@ -88,6 +88,18 @@ var dsnParams = []dsnParam{
 			}
 			return authTypeM2M, c.hasClientCredentials()
 		}},
+	{name: "backend", def: "thrift",
+		parse: func(c *Config, v string) error {
+			b, ok := parseBackend(v)
+			if !ok {
+				return configErr("backend", "is neither thrift nor rest")
+			}
+			c.Backend = b
+			return nil
+		},
+		format: func(c *Config, _ revealSecrets) (string, bool) {
+			return c.Backend.String(), c.Backend != BackendThrift
+		}},
 	stringParam("catalog", func(c *Config) *string { return &c.Catalog }),
 	{name: "clientID",
 		parse:  func(c *Config, v string) error { c.ClientID = v; return nil },
@@ -169,6 +181,7 @@ var dsnParams = []dsnParam{
 	boolParam("useCloudFetch", true, func(c *Config) *bool { return &c.UseCloudFetch }),
 	boolParam("useLZ4", true, func(c *Config) *bool { return &c.UseLZ4 }),
 	stringParam("userAgentEntry", func(c *Config) *string { return &c.UserAgentEntry }),
+	durationParam("waitTimeout", defaultWaitTimeout, positive, zeroMeansDefault, func(c *Config) *time.Duration { return &c.WaitTimeout }),
 }
 
 // dsnParamIndex maps the lower-case name of each DSN parameter to its entry.

@@ -20,6 +20,7 @@ import (
 // one fails TestDSNParamsRoundTrip.
 var dsnParamSamples = map[string]string{
 	"authType":             authTypeM2M,
+	"backend":              "rest",
 	"catalog":              "main",
 	"clientID":             "id-1",
 	"clientSecret":         "s&e=c+r%t",
@@ -43,6 +44,7 @@ var dsnParamSamples = map[string]string{
 	"useCloudFetch":        "false",
 	"useLZ4":               "false",
 	"userAgentEntry":       "my app/1.0",
+	"waitTimeout":          "30",
 }
 
 // TestDSNParamsRoundTrip sets each parameter alone (authType with the client
@@ -63,7 +65,12 @@ func TestDSNParamsRoundTrip(t *testing.T) {
 		case "federationClientID":
 			q = url.Values{"authType": {authTypeFederation}, "federatedTokenEnv": {"IDP_JWT"}, p.name: {v}}
 		}
-		c, err := ParseDSN("h.example/p?" + q.Encode())
+		dsn := "h.example/p?" + q.Encode()
+		if p.name == "backend" {
+			// The REST backend needs a warehouse path.
+			dsn = "h.example/sql/1.0/warehouses/abc?" + url.Values{p.name: {v}}.Encode()
+		}
+		c, err := ParseDSN(dsn)
 		if err != nil {
 			t.Errorf("%s=%s: %v", p.name, v, err)
 			continue
@@ -110,12 +117,14 @@ type resolvedConfig struct {
 	Switches     [4]bool
 	Text         [4]string
 	Timeout      time.Duration
+	Backend      Backend
+	Wait         time.Duration
 }
 
 func resolve(c *Config) resolvedConfig {
 	return resolvedConfig{c.maxRows(), c.maxDownloads(), c.pollPolicy(), c.retryPolicy(), c.location().String(), c.endpointURL(),
 		[4]bool{c.UseArrow, c.UseLZ4, c.UseArrowComplexTypes, c.UseCloudFetch},
-		[4]string{c.Catalog, c.Schema, c.UserAgentEntry, c.ClientID}, c.QueryTimeout}
+		[4]string{c.Catalog, c.Schema, c.UserAgentEntry, c.ClientID}, c.QueryTimeout, c.Backend, c.waitTimeout()}
 }
 
 // TestDSNParamDefaults checks that every documented default parses and

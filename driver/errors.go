@@ -16,6 +16,7 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/asyncsql/databricks/internal/hs2"
+	"github.com/asyncsql/databricks/internal/rest"
 	"github.com/asyncsql/databricks/internal/results"
 	"github.com/asyncsql/databricks/internal/rpc"
 )
@@ -158,6 +159,10 @@ func IsTransient(err error) bool {
 	var he *rpc.HTTPError
 	if errors.As(err, &he) {
 		return he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500
+	}
+	var re *rest.Error
+	if errors.As(err, &re) && re.StatusCode != 0 {
+		return re.StatusCode == http.StatusTooManyRequests || re.StatusCode >= 500
 	}
 	var se *ServerError
 	var cv *tls.CertificateVerificationError

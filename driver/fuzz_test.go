@@ -84,7 +84,7 @@ func FuzzOperationRefBinary(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	bare, _ := OperationRef{hs2.Ref{Op: hs2.NewHandleID([]byte{7}, nil)}}.MarshalBinary()
+	bare, _ := OperationRef{ref: hs2.Ref{Op: hs2.NewHandleID([]byte{7}, nil)}}.MarshalBinary()
 	for _, seed := range [][]byte{good, bare, nil, {1}, {1, 0, 0}, {2, 0, 1, 1, 0, 0, 0, 0}} {
 		f.Add(seed)
 	}

@@ -199,3 +199,7 @@ func WithHTTPPath(path string) Option {
 func WithRetry(maxAttempts int, budget time.Duration) Option {
 	return func(c *Config) { c.RetryMax, c.RetryBudget = maxAttempts, budget }
 }
+
+// WithBackend selects the API the connector speaks (BackendThrift or
+// BackendREST).
+func WithBackend(b Backend) Option { return func(c *Config) { c.Backend = b } }

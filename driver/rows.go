@@ -33,6 +33,9 @@ type rows struct {
 	// table schema has columns: it must hold no rows.
 	ar       *arrowbatch.Reader
 	noFields bool
+	// noBatches marks a result known to hold no batch (neither ar nor
+	// dec is set): a batch is an error.
+	noBatches bool
 	// dec converts column-based pages; cp is the page being read.
 	dec *colset.Decoder
 	cp  *colset.Page
@@ -84,6 +87,11 @@ func (c *Connector) openRows(ctx context.Context, op operation, opts rowsOptions
 	r := &rows{c: c, op: op, id: op.statementID(), ctx: ctx}
 	src := p.source
 	switch src.Format {
+	case results.Chunks:
+		if err := r.openChunks(ctx, p); err != nil {
+			return nil, err
+		}
+		return r, nil
 	case results.ArrowPages, results.Links:
 		if err := r.planArrow(p); err != nil {
 			return nil, err
@@ -103,6 +111,28 @@ func (c *Connector) openRows(ctx context.Context, op operation, opts rowsOptions
 	}
 	r.src = results.Open(ctx, src)
 	return r, nil
+}
+
+// openChunks opens a result whose Arrow schema travels only in its files
+// (the REST backend's): the source starts, and the columns are planned once
+// the first file is there. A result without rows has no file and no
+// schema: its columns are the table schema's.
+func (r *rows) openChunks(ctx context.Context, p resultPlan) error {
+	r.src = results.Open(ctx, p.source)
+	schema, err := r.src.(results.SchemaSource).Schema(ctx)
+	if err == nil && schema == nil {
+		r.cols, r.noBatches = newPlan(p.schema, nil), true
+		return nil
+	}
+	if err == nil {
+		p.arrowSchema = schema
+		err = r.planArrow(p)
+	}
+	if err != nil {
+		r.src.Close(results.CancelFetch)
+		return err
+	}
+	return nil
 }
 
 // planArrow builds the Arrow reader and the columns of an Arrow result.
@@ -182,6 +212,9 @@ func (r *rows) advance() error {
 	b, err := r.next()
 	if err != nil {
 		return err
+	}
+	if r.noBatches {
+		return stmterr.Errorf(r.id, "%w: rows in a result without a schema", ErrCorruptResult)
 	}
 	p, err := r.dec.Decode(b.Columns)
 	if err != nil {

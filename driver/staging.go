@@ -36,6 +36,11 @@ var (
 	// ErrStagingResult reports a staging result row the driver cannot act
 	// on (no operation or URL, headers that are no JSON object of strings).
 	ErrStagingResult = staging.ErrBadRow
+	// ErrStagingNotSupported reports a staging statement on the REST
+	// backend (Config.Backend): only the Thrift backend performs the
+	// transfers. Nothing is sent, or a statement the server still marked
+	// as one is closed; nothing was transferred.
+	ErrStagingNotSupported = errors.New("databricks: Volumes staging statements need the Thrift backend")
 )
 
 // StagingStatusError is the error (errors.As) of a staging transfer the
@@ -144,11 +149,11 @@ type stagedOperation string
 
 var _ operation = stagedOperation("")
 
-func (s stagedOperation) statementID() string   { return string(s) }
-func (stagedOperation) rowsAffected() int64     { return 0 }
-func (stagedOperation) hasResultSet() bool      { return false }
-func (stagedOperation) kept() bool              { return false }
-func (stagedOperation) release(context.Context) {}
+func (s stagedOperation) statementID() string                       { return string(s) }
+func (stagedOperation) rowsAffected(context.Context) (int64, error) { return 0, nil }
+func (stagedOperation) hasResultSet() bool                          { return false }
+func (stagedOperation) kept() bool                                  { return false }
+func (stagedOperation) release(context.Context)                     {}
 
 // result implements operation: a staging statement has no rows to read.
 func (s stagedOperation) result(context.Context, rowsOptions) (resultPlan, error) {

@@ -1,0 +1,649 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	sqldriver "database/sql/driver"
+
+	"github.com/asyncsql/databricks/internal/backoff"
+	"github.com/asyncsql/databricks/internal/hs2"
+	"github.com/asyncsql/databricks/internal/rest"
+	"github.com/asyncsql/databricks/internal/results"
+	"github.com/asyncsql/databricks/internal/stmterr"
+	"github.com/asyncsql/databricks/thrift/tcli"
+)
+
+// restBackend is the backend over the Statement Execution API: a statement
+// is submitted with wait_timeout (so that one that finishes within it costs
+// one request), then polled with the connector's backoff; its result comes
+// as Arrow streams, inline or as external links. There are no sessions: each
+// request names the warehouse, catalog and schema.
+type restBackend struct {
+	c         *Connector
+	rc        *rest.Client
+	warehouse string
+	wait      time.Duration
+
+	// bg tracks background cleanups (submissions abandoned by their
+	// context); bgMu orders their start against close.
+	bg      sync.WaitGroup
+	bgMu    sync.Mutex
+	closing bool
+}
+
+var (
+	_ backend   = (*restBackend)(nil)
+	_ session   = restSession{}
+	_ operation = (*restOp)(nil)
+)
+
+// restCleanupTimeout bounds cancel and close calls made on detached
+// contexts, and submitReplyTimeout (beyond the wait) the reading of a
+// submission's reply after its context ended.
+const (
+	restCleanupTimeout = hs2.CleanupTimeout
+	submitReplyTimeout = hs2.ExecuteReplyTimeout
+)
+
+// newRESTBackend builds the REST backend of c over rc. Validate has checked
+// the warehouse path.
+func newRESTBackend(c *Connector, rc *rest.Client) *restBackend {
+	id, _ := c.cfg.warehouseID()
+	return &restBackend{c: c, rc: rc, warehouse: id, wait: c.cfg.waitTimeout()}
+}
+
+// close implements backend: it waits for the background cleanups; later
+// ones run on their caller's goroutine.
+func (b *restBackend) close() {
+	b.bgMu.Lock()
+	b.closing = true
+	b.bgMu.Unlock()
+	b.bg.Wait()
+}
+
+// background runs f on a goroutine of its own that close waits for, or on
+// the caller's once close has started.
+func (b *restBackend) background(f func()) {
+	b.bgMu.Lock()
+	if b.closing {
+		b.bgMu.Unlock()
+		f()
+		return
+	}
+	b.bg.Add(1)
+	b.bgMu.Unlock()
+	go func() {
+		defer b.bg.Done()
+		f()
+	}()
+}
+
+// openSession implements backend without a request: the API has no
+// sessions.
+func (b *restBackend) openSession(context.Context) (session, error) { return restSession{b}, nil }
+
+// restSession is a connection of the REST backend: only a way to the
+// backend.
+type restSession struct{ b *restBackend }
+
+// close implements session: there is nothing to close on the server.
+func (restSession) close(context.Context) error { return nil }
+
+// execute implements session: submit with the backend's wait, then poll
+// until the statement ends.
+func (s restSession) execute(ctx context.Context, query string, args []sqldriver.NamedValue) (operation, error) {
+	b := s.b
+	if stagingCommand(query) {
+		return nil, ErrStagingNotSupported
+	}
+	req, err := b.request(ctx, query, args, b.waitFor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.submit(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if fn := statementIDCallback(ctx); fn != nil {
+		fn(resp.StatementID)
+	}
+	b.c.log.Debug("databricks: statement submitted", "statement", resp.StatementID, "state", string(resp.Status.State))
+	resp, err = b.waitDone(ctx, resp)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.outcome(resp); err != nil {
+		b.cleanup(ctx, resp.StatementID, closeOnly)
+		return nil, err
+	}
+	if m := resp.Manifest; m != nil && m.IsVolumeOperation {
+		b.cleanup(ctx, resp.StatementID, closeOnly)
+		return nil, stmterr.Errorf(resp.StatementID, "%w", ErrStagingNotSupported)
+	}
+	return &restOp{b: b, resp: resp}, nil
+}
+
+// waitFor is the server-side wait of a submission on ctx: the backend's,
+// cut to the whole seconds left before ctx's deadline, and 0s (reply at
+// once, then poll) when fewer than the API's 5 are left. A submission whose
+// context ends cannot be cancelled before its reply names the statement, so
+// the wait never outlasts the deadline.
+func (b *restBackend) waitFor(ctx context.Context) time.Duration {
+	w := b.wait
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl).Truncate(time.Second); left < w {
+			w = left
+		}
+		if w < rest.MinWaitTimeout {
+			w = 0
+		}
+	}
+	return w
+}
+
+// request builds the submission of a statement: ARROW_STREAM results,
+// EXTERNAL_LINKS with UseCloudFetch (any size) or else INLINE (up to the
+// API's 25 MiB), LZ4 with UseLZ4, the session's and the context's query
+// tags merged.
+func (b *restBackend) request(ctx context.Context, query string, args []sqldriver.NamedValue, wait time.Duration) (*rest.ExecuteRequest, error) {
+	cfg := b.c.cfg
+	params, err := restParams(args)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := restQueryTags(cfg.QueryTags, queryTags(ctx))
+	if err != nil {
+		return nil, err
+	}
+	req := &rest.ExecuteRequest{
+		Statement:     query,
+		WarehouseID:   b.warehouse,
+		Catalog:       cfg.Catalog,
+		Schema:        cfg.Schema,
+		Parameters:    params,
+		Format:        rest.ArrowStream,
+		Disposition:   rest.Inline,
+		WaitTimeout:   wait,
+		OnWaitTimeout: rest.Continue,
+		QueryTags:     tags,
+	}
+	if cfg.UseCloudFetch {
+		req.Disposition = rest.ExternalLinks
+	}
+	if cfg.UseLZ4 {
+		req.Compression = rest.LZ4Frame
+	}
+	return req, nil
+}
+
+// submit sends a submission. When ctx ends while it is in flight, the reply
+// is still read, on a context detached from ctx and bounded by the wait
+// plus submitReplyTimeout, in the background, and the statement it names is
+// canceled and closed; submit returns ctx's error at once.
+func (b *restBackend) submit(ctx context.Context, req *rest.ExecuteRequest) (*rest.StatementResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ctx.Done() == nil {
+		resp, err := b.rc.Submit(ctx, req)
+		return resp, b.fail(err)
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), req.WaitTimeout+submitReplyTimeout)
+	type result struct {
+		resp *rest.StatementResponse
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		resp, err := b.rc.Submit(dctx, req)
+		ch <- result{resp, err}
+	}()
+	select {
+	case r := <-ch:
+		cancel()
+		return r.resp, b.fail(r.err)
+	case <-ctx.Done():
+	}
+	b.background(func() {
+		defer cancel()
+		r := <-ch
+		if r.err != nil {
+			return
+		}
+		b.c.log.Debug("databricks: cancelling statement abandoned during submit", "statement", r.resp.StatementID)
+		if !r.resp.Status.State.Terminal() {
+			b.cleanup(dctx, r.resp.StatementID, cancelAndClose)
+		} else {
+			b.cleanup(dctx, r.resp.StatementID, closeOnly)
+		}
+	})
+	return nil, ctx.Err()
+}
+
+// waitDone polls a statement until it reaches a final state. When ctx ends
+// or a status call fails, it cancels and closes the statement on a bounded
+// detached context and returns the error (ctx's once ctx ended).
+func (b *restBackend) waitDone(ctx context.Context, resp *rest.StatementResponse) (*rest.StatementResponse, error) {
+	id := resp.StatementID
+	bo := backoff.New(b.c.cfg.pollPolicy())
+	for !resp.Status.State.Terminal() {
+		t := time.NewTimer(bo.Next())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			b.cleanup(ctx, id, cancelAndClose)
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		next, err := b.rc.Status(ctx, id)
+		if err != nil {
+			b.cleanup(ctx, id, cancelAndClose)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, b.fail(err)
+		}
+		resp = next
+	}
+	return resp, nil
+}
+
+// outcome is the error of a statement that ended other than SUCCEEDED.
+func (b *restBackend) outcome(resp *rest.StatementResponse) error {
+	if resp.Status.State == rest.Succeeded {
+		return nil
+	}
+	return b.fail(resp.Err("ExecuteStatement"))
+}
+
+// restCleanup says what cleanup does to a statement.
+type restCleanup uint8
+
+const (
+	// closeOnly closes a statement that has ended.
+	closeOnly restCleanup = iota
+	// cancelAndClose cancels it first: it may still run.
+	cancelAndClose
+)
+
+// cleanup cancels (with cancelAndClose) and closes a statement on a bounded
+// context detached from ctx; failures are logged only.
+func (b *restBackend) cleanup(ctx context.Context, id string, mode restCleanup) {
+	ctx, stop := context.WithTimeout(context.WithoutCancel(ctx), restCleanupTimeout)
+	defer stop()
+	if mode == cancelAndClose {
+		if err := b.rc.Cancel(ctx, id); err != nil {
+			b.c.log.Debug("databricks: cancel failed", "statement", id, "err", err)
+		}
+	}
+	if err := b.rc.Close(ctx, id); err != nil {
+		b.c.log.Debug("databricks: close failed", "statement", id, "err", err)
+	}
+}
+
+// fail converts an error of the REST client into the driver's: a refused
+// request (other than 429 and 5xx, which stay transient errors) and a
+// statement that failed become a *ServerError, a statement the server does
+// not know one that matches ErrInvalidHandle.
+func (b *restBackend) fail(err error) error {
+	var re *rest.Error
+	if err == nil || !errors.As(err, &re) {
+		return err
+	}
+	if re.StatusCode != 0 && (re.Temporary() || re.StatusCode >= 500) {
+		return err
+	}
+	e := &ServerError{
+		SQLState:    re.SQLState,
+		Message:     re.Message,
+		StatementID: re.StatementID,
+		cause:       re,
+	}
+	if e.Message == "" {
+		e.Message = re.ErrorCode
+	}
+	if re.StatusCode != 0 {
+		e.Method = "rest " + re.Op
+		e.invalidHandle = re.NotFound()
+		if e.Message == "" {
+			e.Message = fmt.Sprintf("HTTP %d", re.StatusCode)
+		}
+	} else {
+		st := restState(re.State)
+		e.State = &st
+	}
+	return e
+}
+
+// restState maps a statement state of the API to the driver's.
+func restState(s rest.State) OperationState {
+	switch s {
+	case rest.Pending:
+		return StatePending
+	case rest.Running:
+		return StateRunning
+	case rest.Succeeded:
+		return StateFinished
+	case rest.Failed:
+		return StateError
+	case rest.Canceled:
+		return StateCanceled
+	case rest.Closed:
+		return StateClosed
+	}
+	return StateUnknown
+}
+
+// restParams converts statement arguments into the API's parameters: the
+// same SQL types and literal text as on Thrift (see buildParameters), the
+// value left out for NULL. A NULL without an explicit type goes without a
+// type, which the API reads as STRING, since it knows no VOID.
+func restParams(args []sqldriver.NamedValue) ([]rest.Parameter, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	out := make([]rest.Parameter, 0, len(args))
+	for _, a := range args {
+		p := rest.Parameter{}
+		if a.Name != "" {
+			p.Name = strings.TrimPrefix(a.Name, ":")
+		} else {
+			p.Ordinal = a.Ordinal
+		}
+		typ, text, isNull, err := paramValue(a.Value)
+		if err != nil {
+			if a.Name != "" {
+				return nil, fmt.Errorf("databricks: parameter %q: %w", a.Name, err)
+			}
+			return nil, fmt.Errorf("databricks: parameter %d: %w", a.Ordinal, err)
+		}
+		if typ != "VOID" {
+			p.Type = typ
+		}
+		if !isNull {
+			p.Value = &text
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// restQueryTags merges the session's tags and a statement's (these winning
+// on the same key) into the API's list, in key order. Keys are checked as
+// on Thrift, so that a tag valid on one backend is valid on the other.
+func restQueryTags(session, stmt map[string]string) ([]rest.QueryTag, error) {
+	if len(session) == 0 && len(stmt) == 0 {
+		return nil, nil
+	}
+	if err := hs2.CheckQueryTags(stmt); err != nil {
+		return nil, err
+	}
+	all := maps.Clone(session)
+	if all == nil {
+		all = map[string]string{}
+	}
+	maps.Copy(all, stmt)
+	out := make([]rest.QueryTag, 0, len(all))
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		t := rest.QueryTag{Key: k}
+		if v := all[k]; v != "" {
+			t.Value = &v
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// statusOf is the OperationStatus of a status reply. The API reports
+// neither start and end times nor a modified-row count.
+func (b *restBackend) statusOf(resp *rest.StatementResponse) OperationStatus {
+	st := OperationStatus{State: restState(resp.Status.State), HasResultSet: restHasResultSet(resp)}
+	if st.State.Terminal() && st.State != StateFinished {
+		st.Err = b.fail(resp.Err("GetStatement"))
+	}
+	return st
+}
+
+// restHasResultSet reports whether a succeeded statement has columns.
+func restHasResultSet(resp *rest.StatementResponse) bool {
+	m := resp.Manifest
+	return m != nil && (m.Schema.ColumnCount > 0 || len(m.Schema.Columns) > 0)
+}
+
+// submitDetached implements backend: wait_timeout 0s, so that the reply
+// comes at once with the statement's ID. The reply is read on a context
+// detached from ctx (bounded by submitReplyTimeout); the reference is then
+// returned with ctx's error.
+func (b *restBackend) submitDetached(ctx context.Context, query string, args []sqldriver.NamedValue) (OperationRef, OperationStatus, error) {
+	req, err := b.request(ctx, query, args, 0)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return OperationRef{}, OperationStatus{}, err
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitReplyTimeout)
+	defer cancel()
+	resp, err := b.rc.Submit(dctx, req)
+	if err != nil {
+		return OperationRef{}, OperationStatus{}, b.fail(err)
+	}
+	if fn := statementIDCallback(ctx); fn != nil {
+		fn(resp.StatementID)
+	}
+	b.c.log.Debug("databricks: detached statement submitted", "statement", resp.StatementID)
+	st := b.statusOf(resp)
+	ref := OperationRef{rest: restRef{id: resp.StatementID, warehouse: b.warehouse, hasResultSet: st.HasResultSet}}
+	return ref, st, ctx.Err()
+}
+
+// checkRef is the error of a reference this backend cannot follow.
+func (b *restBackend) checkRef(ref OperationRef) error {
+	if ref.rest.id == "" {
+		return fmt.Errorf("%w: a reference of the Thrift backend", ErrInvalidRef)
+	}
+	if ref.rest.warehouse != b.warehouse {
+		return fmt.Errorf("%w: a reference of another warehouse", ErrInvalidRef)
+	}
+	return nil
+}
+
+// status implements backend with one status call. A CLOSED statement is,
+// as on Thrift, one the server no longer knows: its result is gone.
+func (b *restBackend) status(ctx context.Context, ref OperationRef) (OperationStatus, error) {
+	resp, err := b.lookup(ctx, ref)
+	if err != nil {
+		return OperationStatus{}, err
+	}
+	return b.statusOf(resp), nil
+}
+
+// lookup makes the status call of a reference; a CLOSED statement is an
+// error that matches ErrInvalidHandle.
+func (b *restBackend) lookup(ctx context.Context, ref OperationRef) (*rest.StatementResponse, error) {
+	if err := b.checkRef(ref); err != nil {
+		return nil, err
+	}
+	resp, err := b.rc.Status(ctx, ref.rest.id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, b.fail(err)
+	}
+	if resp.Status.State == rest.Closed {
+		msg := "statement closed: by a close, or after the server's retention time without polling"
+		if e := resp.Status.Error; e != nil && e.Message != "" {
+			msg = e.Message
+		}
+		st := StateClosed
+		return nil, &ServerError{Message: msg, StatementID: resp.StatementID, State: &st, Method: "rest status", invalidHandle: true}
+	}
+	return resp, nil
+}
+
+// cancel implements backend.
+func (b *restBackend) cancel(ctx context.Context, ref OperationRef) error {
+	if err := b.checkRef(ref); err != nil {
+		return err
+	}
+	return b.fail(b.rc.Cancel(ctx, ref.rest.id))
+}
+
+// closeRef implements backend; a statement the server no longer knows
+// counts as closed.
+func (b *restBackend) closeRef(ctx context.Context, ref OperationRef) error {
+	if err := b.checkRef(ref); err != nil {
+		return err
+	}
+	err := b.fail(b.rc.Close(ctx, ref.rest.id))
+	if errors.Is(err, ErrInvalidHandle) {
+		return nil
+	}
+	return err
+}
+
+// refOperation implements backend with one status call, whose reply holds
+// the manifest and the first chunk. A statement that has not succeeded is
+// an error: its failure, or a *ServerError saying it still runs.
+func (b *restBackend) refOperation(ctx context.Context, ref OperationRef) (operation, error) {
+	resp, err := b.lookup(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	switch resp.Status.State {
+	case rest.Succeeded:
+	case rest.Pending, rest.Running:
+		st := restState(resp.Status.State)
+		return nil, &ServerError{Message: "statement has not finished", StatementID: resp.StatementID, State: &st}
+	default:
+		return nil, b.fail(resp.Err("GetStatement"))
+	}
+	return &restOp{b: b, resp: resp, keptOnServer: true}, nil
+}
+
+// restOp is a succeeded statement of the REST backend.
+type restOp struct {
+	b    *restBackend
+	resp *rest.StatementResponse
+	// keptOnServer: read by reference, never closed by the reader;
+	// released: closed already.
+	keptOnServer, released bool
+}
+
+func (o *restOp) statementID() string { return o.resp.StatementID }
+func (o *restOp) hasResultSet() bool  { return restHasResultSet(o.resp) }
+func (o *restOp) kept() bool          { return o.keptOnServer }
+
+// rowsAffected implements operation. The API reports no modified-row
+// count: a DML statement answers, as on Databricks, a one-row result whose
+// first column is num_affected_rows, which is read here (from the reply's
+// inline chunk, or one chunk request). Any other result counts 0.
+func (o *restOp) rowsAffected(ctx context.Context) (int64, error) {
+	m := o.resp.Manifest
+	if !o.hasResultSet() || len(m.Schema.Columns) == 0 || m.Schema.Columns[0].Name != "num_affected_rows" || m.TotalRowCount != 1 {
+		return 0, nil
+	}
+	r, err := o.b.c.openRows(ctx, o, rowsOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	dest := make([]sqldriver.Value, len(r.Columns()))
+	if err := r.Next(dest); err != nil {
+		return 0, err
+	}
+	n, _ := dest[0].(int64)
+	return n, nil
+}
+
+// release implements operation: DELETE, unless kept or done already.
+func (o *restOp) release(ctx context.Context) {
+	if o.keptOnServer || o.released {
+		return
+	}
+	o.released = true
+	o.b.cleanup(ctx, o.resp.StatementID, closeOnly)
+}
+
+// restTypeIDs maps the API's type names (ColumnInfo.type_name) to the
+// Thrift type IDs the column plan is built on.
+var restTypeIDs = map[string]tcli.TTypeId{
+	"BOOLEAN": tcli.TTypeId_BOOLEAN_TYPE, "BYTE": tcli.TTypeId_TINYINT_TYPE, "TINYINT": tcli.TTypeId_TINYINT_TYPE,
+	"SHORT": tcli.TTypeId_SMALLINT_TYPE, "SMALLINT": tcli.TTypeId_SMALLINT_TYPE,
+	"INT": tcli.TTypeId_INT_TYPE, "INTEGER": tcli.TTypeId_INT_TYPE,
+	"LONG": tcli.TTypeId_BIGINT_TYPE, "BIGINT": tcli.TTypeId_BIGINT_TYPE,
+	"FLOAT": tcli.TTypeId_FLOAT_TYPE, "DOUBLE": tcli.TTypeId_DOUBLE_TYPE,
+	"DECIMAL": tcli.TTypeId_DECIMAL_TYPE, "STRING": tcli.TTypeId_STRING_TYPE,
+	"CHAR": tcli.TTypeId_CHAR_TYPE, "VARCHAR": tcli.TTypeId_VARCHAR_TYPE,
+	"BINARY": tcli.TTypeId_BINARY_TYPE, "DATE": tcli.TTypeId_DATE_TYPE,
+	"TIMESTAMP": tcli.TTypeId_TIMESTAMP_TYPE, "TIMESTAMP_NTZ": tcli.TTypeId_TIMESTAMP_TYPE,
+	"ARRAY": tcli.TTypeId_ARRAY_TYPE, "MAP": tcli.TTypeId_MAP_TYPE, "STRUCT": tcli.TTypeId_STRUCT_TYPE,
+	"NULL": tcli.TTypeId_NULL_TYPE, "VOID": tcli.TTypeId_NULL_TYPE,
+	"INTERVAL": tcli.TTypeId_INTERVAL_DAY_TIME_TYPE, "USER_DEFINED_TYPE": tcli.TTypeId_USER_DEFINED_TYPE,
+}
+
+// restSchema converts a manifest's columns into the table schema the
+// column plan reads: types by type_name, DECIMAL's precision and scale.
+func restSchema(s rest.Schema) *tcli.TTableSchema {
+	cols := slices.Clone(s.Columns)
+	slices.SortStableFunc(cols, func(a, b rest.Column) int { return a.Position - b.Position })
+	ts := &tcli.TTableSchema{Columns: make([]*tcli.TColumnDesc, len(cols))}
+	for i, c := range cols {
+		typ, ok := restTypeIDs[strings.ToUpper(c.TypeName)]
+		if !ok {
+			typ = tcli.TTypeId_STRING_TYPE
+		}
+		if typ == tcli.TTypeId_INTERVAL_DAY_TIME_TYPE && strings.Contains(strings.ToUpper(c.TypeIntervalType+" "+c.TypeText), "MONTH") {
+			typ = tcli.TTypeId_INTERVAL_YEAR_MONTH_TYPE
+		}
+		prim := &tcli.TPrimitiveTypeEntry{Type: typ}
+		if typ == tcli.TTypeId_DECIMAL_TYPE {
+			p, sc := int32(c.TypePrecision), int32(c.TypeScale)
+			prim.TypeQualifiers = &tcli.TTypeQualifiers{Qualifiers: map[string]*tcli.TTypeQualifierValue{
+				"precision": {I32Value: &p}, "scale": {I32Value: &sc},
+			}}
+		}
+		ts.Columns[i] = &tcli.TColumnDesc{
+			ColumnName: c.Name,
+			TypeDesc:   &tcli.TTypeDesc{Types: []*tcli.TTypeEntry{{PrimitiveEntry: prim}}},
+			Position:   int32(i + 1),
+		}
+	}
+	return ts
+}
+
+// result implements operation: the manifest's columns, and the chunks
+// through the results scheduler, the statement's reply giving the first
+// one. The Arrow schema travels only in the chunks' streams: openRows reads
+// it from the source.
+func (o *restOp) result(ctx context.Context, opts rowsOptions) (resultPlan, error) {
+	m := o.resp.Manifest
+	if m == nil {
+		return resultPlan{}, &ServerError{Message: "statement succeeded without a result manifest", StatementID: o.resp.StatementID}
+	}
+	if m.Format != "" && m.Format != rest.ArrowStream {
+		return resultPlan{}, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, m.Format, o.resp.StatementID)
+	}
+	b, id := o.b, o.resp.StatementID
+	return resultPlan{schema: restSchema(m.Schema), source: results.Config{
+		Format:      results.Chunks,
+		StatementID: id,
+		Manifest:    m,
+		FirstChunk:  o.resp.Result,
+		Chunk: func(ctx context.Context, index int) (*rest.ResultData, error) {
+			rd, err := b.rc.Chunk(ctx, id, index)
+			return rd, b.fail(err)
+		},
+		Records:      opts.records,
+		MaxDownloads: b.c.cfg.maxDownloads(),
+		HTTPClient:   b.c.httpClient, Log: b.c.log,
+	}}, nil
+}

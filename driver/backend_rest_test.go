@@ -1,0 +1,359 @@
+package driver
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// restFake is a scripted Statement Execution API: each request is
+// recorded, and answered by reply (a status code and a JSON body).
+type restFake struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	reqs  []restReq
+	reply func(r restReq) (int, any)
+}
+
+// restReq is one request the fake received.
+type restReq struct {
+	Method, Path string
+	Body         map[string]any
+	Auth         string
+}
+
+func newRESTFake(t *testing.T, reply func(restReq) (int, any)) *restFake {
+	t.Helper()
+	f := &restFake{reply: reply}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rr := restReq{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization")}
+		if b, _ := io.ReadAll(r.Body); len(b) > 0 {
+			if err := json.Unmarshal(b, &rr.Body); err != nil {
+				t.Errorf("request body is not JSON: %v", err)
+			}
+		}
+		f.mu.Lock()
+		f.reqs = append(f.reqs, rr)
+		f.mu.Unlock()
+		code, body := f.reply(rr)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// requests returns the requests so far as "METHOD path".
+func (f *restFake) requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, len(f.reqs))
+	for i, r := range f.reqs {
+		out[i] = r.Method + " " + r.Path
+	}
+	return out
+}
+
+func (f *restFake) request(i int) restReq {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reqs[i]
+}
+
+// connector returns a REST connector on the fake for warehouse wh1.
+func (f *restFake) connector(t *testing.T, opts ...Option) *Connector {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(f.srv.URL, "http://"))
+	cfg := NewConfig()
+	cfg.Host, cfg.Protocol, cfg.HTTPPath = host, "http", "/sql/1.0/warehouses/wh1"
+	cfg.Port, _ = strconv.Atoi(port)
+	cfg.AccessToken = NewSecret("dapi-secret")
+	cfg.Backend = BackendREST
+	cfg.PollMin, cfg.PollMax = time.Millisecond, 5*time.Millisecond
+	c, err := NewConnector(cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// stmtReply is a statement reply in state; a SUCCEEDED one has a manifest
+// without columns (a command).
+func stmtReply(id, state string) map[string]any {
+	r := map[string]any{"statement_id": id, "status": map[string]any{"state": state}}
+	if state == "SUCCEEDED" {
+		r["manifest"] = map[string]any{"format": "ARROW_STREAM", "schema": map[string]any{"column_count": 0}, "total_chunk_count": 0, "total_row_count": 0}
+	}
+	return r
+}
+
+const restStmts = "/api/2.0/sql/statements"
+
+func TestRESTExecWithinWait(t *testing.T) {
+	f := newRESTFake(t, func(r restReq) (int, any) {
+		if r.Method == "POST" && r.Path == restStmts {
+			return 200, stmtReply("s-1", "SUCCEEDED")
+		}
+		return 200, map[string]any{}
+	})
+	c := f.connector(t, WithInitialNamespace("main", "sales"), WithSessionQueryTags(map[string]string{"team": "eng", "app": "x"}))
+	db := sql.OpenDB(c)
+	defer db.Close()
+	ctx := WithQueryTags(context.Background(), map[string]string{"app": "y"})
+	var got string
+	ctx = WithStatementIDCallback(ctx, func(id string) { got = id })
+	if _, err := db.ExecContext(ctx, "CREATE TABLE t (n INT) -- :p ?", sql.Named("p", int32(7)), Parameter{Type: "DATE", Value: nil}); err != nil {
+		t.Fatal(err)
+	}
+	if got != "s-1" {
+		t.Errorf("statement ID callback got %q, want s-1", got)
+	}
+	if want := []string{"POST " + restStmts, "DELETE " + restStmts + "/s-1"}; fmt.Sprint(f.requests()) != fmt.Sprint(want) {
+		t.Fatalf("got requests %v, want %v", f.requests(), want)
+	}
+	r := f.request(0)
+	if r.Auth != "Bearer dapi-secret" {
+		t.Errorf("got Authorization %q, want the token", r.Auth)
+	}
+	for k, want := range map[string]string{
+		"warehouse_id": "wh1", "catalog": "main", "schema": "sales", "wait_timeout": "10s", "on_wait_timeout": "CONTINUE",
+		"format": "ARROW_STREAM", "disposition": "EXTERNAL_LINKS", "result_compression": "LZ4_FRAME",
+	} {
+		if got := fmt.Sprint(r.Body[k]); got != want {
+			t.Errorf("%s: got %q, want %q", k, got, want)
+		}
+	}
+	if got, want := fmt.Sprint(r.Body["parameters"]), "[map[name:p type:INT value:7] map[ordinal:2 type:DATE]]"; got != want {
+		t.Errorf("got parameters %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(r.Body["query_tags"]), "[map[key:app value:y] map[key:team value:eng]]"; got != want {
+		t.Errorf("got query_tags %s, want %s", got, want)
+	}
+}
+
+func TestRESTPollsUntilDone(t *testing.T) {
+	var polls int
+	f := newRESTFake(t, func(r restReq) (int, any) {
+		switch {
+		case r.Method == "POST":
+			return 200, stmtReply("s-2", "PENDING")
+		case r.Method == "GET":
+			polls++
+			if polls < 3 {
+				return 200, stmtReply("s-2", "RUNNING")
+			}
+			return 200, stmtReply("s-2", "SUCCEEDED")
+		}
+		return 200, map[string]any{}
+	})
+	db := sql.OpenDB(f.connector(t, WithInitialNamespace("", "")))
+	defer db.Close()
+	if _, err := db.Exec("SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"POST " + restStmts, "GET " + restStmts + "/s-2", "GET " + restStmts + "/s-2", "GET " + restStmts + "/s-2", "DELETE " + restStmts + "/s-2"}
+	if fmt.Sprint(f.requests()) != fmt.Sprint(want) {
+		t.Fatalf("got requests %v, want %v", f.requests(), want)
+	}
+}
+
+func TestRESTStatementFails(t *testing.T) {
+	f := newRESTFake(t, func(r restReq) (int, any) {
+		if r.Method == "POST" {
+			return 200, map[string]any{"statement_id": "s-3", "status": map[string]any{
+				"state": "FAILED", "sql_state": "42P01",
+				"error": map[string]any{"error_code": "BAD_REQUEST", "message": "[TABLE_OR_VIEW_NOT_FOUND] nope"}}}
+		}
+		return 200, map[string]any{}
+	})
+	db := sql.OpenDB(f.connector(t))
+	defer db.Close()
+	_, err := db.Exec("SELECT * FROM nope")
+	var se *ServerError
+	if !errors.As(err, &se) {
+		t.Fatalf("got %v, want a *ServerError", err)
+	}
+	if se.SQLState != "42P01" || se.StatementID != "s-3" || se.State == nil || *se.State != StateError || !strings.Contains(se.Message, "TABLE_OR_VIEW_NOT_FOUND") {
+		t.Errorf("got %+v, want SQLSTATE 42P01 of s-3 in state ERROR with the message", se)
+	}
+	if IsTransient(err) {
+		t.Error("a failed statement reported transient")
+	}
+	if got := f.requests(); len(got) != 2 || got[1] != "DELETE "+restStmts+"/s-3" {
+		t.Errorf("got requests %v, want the submission and its DELETE", got)
+	}
+}
+
+func TestRESTRefusedRequests(t *testing.T) {
+	f := newRESTFake(t, func(r restReq) (int, any) {
+		switch r.Method {
+		case "POST":
+			return 400, map[string]any{"error_code": "INVALID_PARAMETER_VALUE", "message": "bad statement"}
+		case "GET":
+			return 404, map[string]any{"error_code": "NOT_FOUND", "message": "no such statement"}
+		}
+		return 503, map[string]any{}
+	})
+	c := f.connector(t, WithRetry(1, time.Second))
+	db := sql.OpenDB(c)
+	defer db.Close()
+	_, err := db.Exec("SELECT 1")
+	var se *ServerError
+	if !errors.As(err, &se) || se.Method != "rest submit" || se.Message != "bad statement" || IsTransient(err) {
+		t.Fatalf("got %v, want a permanent *ServerError of the submission", err)
+	}
+	ref := OperationRef{rest: restRef{id: "gone", warehouse: "wh1"}}
+	if _, err := c.OperationStatus(context.Background(), ref); !errors.Is(err, ErrInvalidHandle) {
+		t.Errorf("status of an unknown statement: got %v, want ErrInvalidHandle", err)
+	}
+	if err := c.CloseOperation(context.Background(), ref); !IsTransient(err) {
+		t.Errorf("close answered 503: got %v, want a transient error", err)
+	}
+}
+
+func TestRESTCancelOnContext(t *testing.T) {
+	f := newRESTFake(t, func(r restReq) (int, any) {
+		if r.Method == "POST" && r.Path == restStmts {
+			return 200, stmtReply("s-4", "RUNNING")
+		}
+		if r.Method == "GET" {
+			return 200, stmtReply("s-4", "RUNNING")
+		}
+		return 200, map[string]any{}
+	})
+	db := sql.OpenDB(f.connector(t))
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	ctx = WithStatementIDCallback(ctx, func(string) { cancel() })
+	if _, err := db.ExecContext(ctx, "SELECT sleep"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	got := f.requests()
+	if n := len(got); n < 3 || got[n-2] != "POST "+restStmts+"/s-4/cancel" || got[n-1] != "DELETE "+restStmts+"/s-4" {
+		t.Fatalf("got requests %v, want the statement canceled and closed", got)
+	}
+}
+
+func TestRESTDetached(t *testing.T) {
+	f := newRESTFake(t, func(r restReq) (int, any) {
+		switch {
+		case r.Method == "POST" && r.Path == restStmts:
+			return 200, stmtReply("s-5", "PENDING")
+		case r.Method == "GET":
+			return 200, stmtReply("s-5", "SUCCEEDED")
+		}
+		return 200, map[string]any{}
+	})
+	c := f.connector(t)
+	ctx := context.Background()
+	ref, st, err := c.SubmitDetached(ctx, "SELECT 1")
+	if err != nil || st.State != StatePending || ref.StatementID() != "s-5" {
+		t.Fatalf("got %v, %+v, %v, want s-5 PENDING", ref, st, err)
+	}
+	if got := fmt.Sprint(f.request(0).Body["wait_timeout"]); got != "0s" {
+		t.Errorf("detached wait_timeout %s, want 0s", got)
+	}
+	b, err := ref.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "dapi") || !strings.Contains(string(b), "s-5") || !strings.Contains(string(b), "wh1") {
+		t.Errorf("binary reference %q: want the statement and warehouse IDs only", b)
+	}
+	var back OperationRef
+	if err := back.UnmarshalBinary(b); err != nil || back.rest != ref.rest {
+		t.Fatalf("UnmarshalBinary: got %#v, %v, want %#v", back, err, ref)
+	}
+	if st, err := c.OperationStatus(ctx, back); err != nil || st.State != StateFinished || st.HasResultSet {
+		t.Errorf("status: got %+v, %v, want FINISHED without a result set", st, err)
+	}
+	rows, err := c.OperationRows(ctx, back)
+	if err != nil || len(rows.Columns()) != 0 {
+		t.Fatalf("OperationRows: got %v, want no columns", err)
+	}
+	rows.Close()
+	if err := c.CancelOperation(ctx, back); err != nil {
+		t.Error(err)
+	}
+	if err := c.CloseOperation(ctx, back); err != nil {
+		t.Error(err)
+	}
+	want := []string{"POST " + restStmts, "GET " + restStmts + "/s-5", "GET " + restStmts + "/s-5", "POST " + restStmts + "/s-5/cancel", "DELETE " + restStmts + "/s-5"}
+	if fmt.Sprint(f.requests()) != fmt.Sprint(want) {
+		t.Errorf("got requests %v, want %v", f.requests(), want)
+	}
+	other := OperationRef{rest: restRef{id: "s-5", warehouse: "wh2"}}
+	thrift := testRef()
+	for _, r := range []OperationRef{other, thrift} {
+		if _, err := c.OperationStatus(ctx, r); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("status of %v: got %v, want ErrInvalidRef", r, err)
+		}
+	}
+}
+
+func TestRESTRefBinaryRejects(t *testing.T) {
+	good, _ := OperationRef{rest: restRef{id: "s", warehouse: "w", hasResultSet: true}}.MarshalBinary()
+	for _, b := range [][]byte{
+		{2},
+		{2, 0x80, 1, 's', 1, 'w'},
+		{2, 0, 0, 1, 'w'},
+		{2, 0, 1, 's', 0},
+		{2, 0, 1, 's', 1, 'w', 0},
+		{2, 0, 0x81, 0, 's', 1, 'w'},
+		{2, 0, 5, 's'},
+		good[:len(good)-1],
+	} {
+		var r OperationRef
+		if err := r.UnmarshalBinary(b); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("UnmarshalBinary(%v): got %v, want ErrInvalidRef", b, err)
+		}
+	}
+	var r OperationRef
+	if err := r.UnmarshalBinary(good); err != nil || !r.HasResultSet() || r.StatementID() != "s" {
+		t.Errorf("UnmarshalBinary(%v): got %#v, %v", good, r, err)
+	}
+}
+
+func TestRESTConfig(t *testing.T) {
+	for _, tc := range []struct {
+		dsn, field string
+	}{
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest", ""},
+		{"token:x@h/sql/1.0/endpoints/abc/?backend=rest&waitTimeout=50", ""},
+		{"token:x@h/sql/protocolv1/o/1/0101-x?backend=rest", "httpPath"},
+		{"token:x@h/sql/1.0/warehouses/?backend=rest", "httpPath"},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&waitTimeout=4", "waitTimeout"},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&waitTimeout=5.5", "waitTimeout"},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&waitTimeout=51", "waitTimeout"},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&timezone=UTC", "sessionParams"},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&timeout=5", "timeout"},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=soap", "backend"},
+		{"token:x@h/any/path?timeout=5&timezone=UTC", ""},
+	} {
+		_, err := ParseDSN(tc.dsn)
+		var ce *ConfigError
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%s: %v", tc.dsn, err)
+		case tc.field != "" && (!errors.As(err, &ce) || ce.Field != tc.field):
+			t.Errorf("%s: got %v, want a ConfigError of %s", tc.dsn, err, tc.field)
+		}
+	}
+	cfg := &Config{Host: "h", HTTPPath: "/sql/1.0/warehouses/abc", Backend: Backend(9)}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "Backend(9)") {
+		t.Errorf("got %v, want an error naming Backend(9)", err)
+	}
+}
