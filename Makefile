@@ -9,15 +9,18 @@ MODULES := . integration integration/peer
 
 all: test
 
-# test vets and tests every module with the race detector, then arrowbatch
-# again with the purego build tag (plain boxing instead of the interface
-# words written through unsafe).
+# test vets and tests every module with the race detector, the end-to-end
+# suites again on the REST backend (DATABRICKS_TEST_BACKEND=rest), then
+# arrowbatch again with the purego build tag (plain boxing instead of the
+# interface words written through unsafe).
 test: vet
 	@set -e; for m in $(MODULES); do \
 		[ -f $$m/go.mod ] || continue; \
 		echo "== go test -race $$m"; \
 		(cd $$m && $(GO) test -race -count=1 -timeout 20m ./...); \
 	done
+	@echo "== go test -race integration/e2e integration/asynctest on the REST backend"
+	@cd integration && DATABRICKS_TEST_BACKEND=rest $(GO) test -race -count=1 -timeout 20m ./e2e ./asynctest
 	@echo "== go test -race -tags purego ./arrowbatch/..."
 	@$(GO) test -race -count=1 -timeout 10m -tags purego ./arrowbatch/...
 

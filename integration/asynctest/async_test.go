@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +122,8 @@ func TestSlowQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done.Status != async.StatusFinished || done.Started.IsZero() || done.Completed.Before(done.Started) {
+	// The Statement Execution API reports no start and end times.
+	if done.Status != async.StatusFinished || backend != "rest" && (done.Started.IsZero() || done.Completed.Before(done.Started)) {
 		t.Fatalf("finished execution %v started %v completed %v", done.Status, done.Started, done.Completed)
 	}
 	checkResult(t, rows2, 3000)
@@ -137,7 +140,7 @@ func TestRestart(t *testing.T) {
 				emulator.WithStatusHold(50*time.Millisecond))
 			const n = 8000
 			path := tokenPath(t)
-			cmd := startHelper(t, role, s.DSN(), resultQuery(n, 2500), path)
+			cmd := startHelper(t, role, testDSN(s), resultQuery(n, 2500), path)
 			token := waitForFile(t, path)
 			if role == "submit-kill" {
 				killHelper(t, cmd)
@@ -195,7 +198,7 @@ func TestCancel(t *testing.T) {
 	if err := saveToken(path, exc); err != nil {
 		t.Fatal(err)
 	}
-	runHelperProcess(t, "cancel", srv.DSN(), "", path)
+	runHelperProcess(t, "cancel", testDSN(srv), "", path)
 
 	cur := waitStatus(t, db, exc, async.StatusCanceled)
 	if !cur.Status.Terminal() {
@@ -245,18 +248,29 @@ func TestCancel(t *testing.T) {
 // 5. An execution the server evicted, or never knew, is StatusGone.
 func TestGone(t *testing.T) {
 	ctx := testContext(t)
-	s := emulator.Start(t, emulator.WithIdleEviction(300*time.Millisecond))
+	// REST retention runs from the last call, including the submission's
+	// own: 1 s, so that a loaded machine does not close it before the rows.
+	idle := 1500 * time.Millisecond
+	if backend == "rest" {
+		idle = 3 * time.Second
+	}
+	s := emulator.Start(t, emulator.WithIdleEviction(300*time.Millisecond),
+		emulator.WithREST(emulator.RESTOptions{Retention: time.Second}))
 	db := open(t, s, async.WithKeepAlive(0))
 	rows, exc, err := db.QueryContext(ctx, resultQuery(10, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows.Close()
-	time.Sleep(1500 * time.Millisecond) // nobody polls: evicted
+	time.Sleep(idle) // nobody polls: evicted
 
 	cur, err := db.CheckExecution(ctx, exc)
+	reason := "inactivity"
+	if backend == "rest" {
+		reason = "retention"
+	}
 	if err != nil || cur.Status != async.StatusGone || !cur.Status.Terminal() || cur.Err == nil ||
-		!strings.Contains(cur.Err.Error(), "inactivity") {
+		!strings.Contains(cur.Err.Error(), reason) {
 		t.Fatalf("evicted: %v %v %v; want GONE with the server's reason", cur.Status, cur.Err, err)
 	}
 	_, last, err := db.Wait(ctx, exc)
@@ -274,7 +288,13 @@ func TestGone(t *testing.T) {
 	guid := make([]byte, 16)
 	_, _ = rand.Read(guid)
 	unknown := *exc
-	if err := unknown.Ref.UnmarshalBinary(append(append([]byte{1, 1, 16}, guid...), 0, 0, 0, 0)); err != nil {
+	ref := append(append([]byte{1, 1, 16}, guid...), 0, 0, 0, 0)
+	if backend == "rest" {
+		// A REST reference: the statement ID and the warehouse ID.
+		id, wh := fmt.Sprintf("%x-%x-%x-%x-%x", guid[:4], guid[4:6], guid[6:8], guid[8:10], guid[10:]), path.Base(s.HTTPPath())
+		ref = append(append(append([]byte{2, 0, byte(len(id))}, id...), byte(len(wh))), wh...)
+	}
+	if err := unknown.Ref.UnmarshalBinary(ref); err != nil {
 		t.Fatal(err)
 	}
 	cur, err = db.CheckExecution(ctx, &unknown)
@@ -345,7 +365,14 @@ func TestStatusTable(t *testing.T) {
 	ctx := testContext(t)
 	// A short status hold, so that a zero wait returns running statements,
 	// and an eviction time longer than it.
-	s := emulator.Start(t, emulator.WithStatusHold(50*time.Millisecond), emulator.WithIdleEviction(time.Second))
+	// REST retention runs from the last call: 3 s, so that a loaded
+	// machine's gaps between the calls of one execution stay inside it.
+	evictWait := 2500 * time.Millisecond
+	if backend == "rest" {
+		evictWait = 5 * time.Second
+	}
+	s := emulator.Start(t, emulator.WithStatusHold(50*time.Millisecond), emulator.WithIdleEviction(time.Second),
+		emulator.WithREST(emulator.RESTOptions{Retention: 3 * time.Second}))
 	tests := []struct {
 		name string
 		run  func(t *testing.T, db *async.DB) *async.Execution
@@ -397,7 +424,8 @@ func TestStatusTable(t *testing.T) {
 			return waitStatus(t, db, exc, async.StatusCanceled)
 		}, async.StatusCanceled, anyErr},
 		{"timed out", func(t *testing.T, db *async.DB) *async.Execution {
-			tdb, err := async.Open(s.DSN() + "&timeout=1")
+			thriftOnly(t, "the statement timeout is Thrift's queryTimeout")
+			tdb, err := async.Open(testDSN(s) + "&timeout=1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -430,7 +458,7 @@ func TestStatusTable(t *testing.T) {
 				t.Fatal(err)
 			}
 			rows.Close()
-			time.Sleep(2500 * time.Millisecond)
+			time.Sleep(evictWait)
 			cur, err := db.CheckExecution(ctx, exc)
 			if err != nil {
 				t.Fatal(err)

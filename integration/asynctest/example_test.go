@@ -20,7 +20,7 @@ func TestExampleSubmitResume(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	token := filepath.Join(dir, "exec.token")
-	env := append(os.Environ(), "DATABRICKS_DSN="+srv.DSN())
+	env := append(os.Environ(), "DATABRICKS_DSN="+testDSN(srv))
 	run := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)

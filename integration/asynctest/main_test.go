@@ -44,10 +44,33 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// backend is the driver backend every test runs on: the emulator serves
+// both APIs on one port, and DATABRICKS_TEST_BACKEND=rest runs the suite on
+// the REST backend (make test runs it on both). Tests of what only the
+// Thrift backend has call thriftOnly.
+var backend = os.Getenv("DATABRICKS_TEST_BACKEND")
+
+// testDSN is s's DSN for the backend under test.
+func testDSN(s *emulator.Server) string {
+	if backend == "rest" {
+		return s.DSN() + "&backend=rest"
+	}
+	return s.DSN()
+}
+
+// thriftOnly skips a test on the REST backend, saying why it applies to
+// Thrift only.
+func thriftOnly(t *testing.T, why string) {
+	t.Helper()
+	if backend == "rest" {
+		t.Skip("Thrift backend only: " + why)
+	}
+}
+
 // open opens an async.DB on s, closed at the end of the test.
 func open(t *testing.T, s *emulator.Server, opts ...async.Option) *async.DB {
 	t.Helper()
-	db, err := async.Open(s.DSN(), opts...)
+	db, err := async.Open(testDSN(s), opts...)
 	if err != nil {
 		t.Fatalf("async.Open: %v", err)
 	}

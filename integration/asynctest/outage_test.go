@@ -115,7 +115,7 @@ func (p *proxy) up(t *testing.T) {
 
 // viaProxy is s's DSN with p's address.
 func viaProxy(s *emulator.Server, p *proxy) string {
-	return strings.Replace(s.DSN(), s.Host()+":"+strconv.Itoa(s.Port()), p.addr, 1)
+	return strings.Replace(testDSN(s), s.Host()+":"+strconv.Itoa(s.Port()), p.addr, 1)
 }
 
 // helperOutput runs a helper to completion with extra environment and
@@ -191,7 +191,8 @@ func TestWaitRidesOutOutage(t *testing.T) {
 func TestKeepAliveOutlivesEviction(t *testing.T) {
 	t.Parallel()
 	const n = 100
-	s := emulator.Start(t, emulator.WithIdleEviction(2*time.Second))
+	s := emulator.Start(t, emulator.WithIdleEviction(2*time.Second),
+		emulator.WithREST(emulator.RESTOptions{Retention: 2 * time.Second}))
 	type result struct {
 		out string
 		err error
@@ -199,7 +200,7 @@ func TestKeepAliveOutlivesEviction(t *testing.T) {
 	run := func(every string) chan result {
 		ch := make(chan result, 1)
 		go func() {
-			out, err := helperOutput(t, "hold", s.DSN(), resultQuery(n, 0), "", keepEnv+"="+every, idleEnv+"=8s")
+			out, err := helperOutput(t, "hold", testDSN(s), resultQuery(n, 0), "", keepEnv+"="+every, idleEnv+"=8s")
 			ch <- result{out, err}
 		}()
 		return ch

@@ -17,7 +17,7 @@ func TestSIGTERMThenResumeAndReread(t *testing.T) {
 	const n = 3000
 	tok := tokenPath(t)
 	query := resultQuery(n, 1500)
-	cmd := startHelper(t, "submit-term", srv.DSN(), query, tok)
+	cmd := startHelper(t, "submit-term", testDSN(srv), query, tok)
 	waitForFile(t, tok)
 	time.Sleep(100 * time.Millisecond) // inside the wait
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -47,7 +47,7 @@ func TestSIGTERMThenResumeAndReread(t *testing.T) {
 func runReader(t *testing.T, tokenFile string) string {
 	t.Helper()
 	c := exec.Command(os.Args[0], "-test.run=^$")
-	c.Env = append(os.Environ(), helperEnv+"=read", dsnEnv+"="+srv.DSN(), tokenEnv+"="+tokenFile)
+	c.Env = append(os.Environ(), helperEnv+"=read", dsnEnv+"="+testDSN(srv), tokenEnv+"="+tokenFile)
 	var stderr strings.Builder
 	c.Stderr = &stderr
 	out, err := c.Output()

@@ -36,12 +36,12 @@ func cancelSlow(t *testing.T, ctx context.Context, s *emulator.Server, run func(
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	submitted := s.Requests().Count(emulator.ExecuteStatement)
+	submitted := s.Requests().Count(call(emulator.ExecuteStatement))
 	stop := make(chan struct{})
 	defer close(stop)
 	var cancelled atomic.Int64 // UnixNano of the cancel
 	go func() {
-		for s.Requests().Count(emulator.ExecuteStatement) == submitted {
+		for s.Requests().Count(call(emulator.ExecuteStatement)) == submitted {
 			select {
 			case <-stop:
 				return
@@ -74,7 +74,7 @@ func cancelSlow(t *testing.T, ctx context.Context, s *emulator.Server, run func(
 // to hold no operation, then checks that the session is free.
 func checkCancelled(t *testing.T, s *emulator.Server, wait time.Duration) {
 	t.Helper()
-	if !eventually(wait, func() bool { return s.Requests().Count(emulator.CancelOperation) > 0 }) {
+	if !eventually(wait, func() bool { return s.Requests().Count(call(emulator.CancelOperation)) > 0 }) {
 		t.Errorf("no CancelOperation reached the server within %v (requests: %v)", wait, s.Requests())
 	}
 	if !eventually(wait, func() bool { return s.OpenOperations() == 0 }) {
@@ -106,7 +106,13 @@ func TestCancelDuringSubmit(t *testing.T) {
 func TestCancelWhilePolling(t *testing.T) {
 	s := emulator.Start(t, emulator.WithDirectResultsHold(100*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
-	db := open(t, s, nil)
+	// On REST the driver polls once the server's wait (at least 5 s) is
+	// over.
+	p, after := params(), 800*time.Millisecond
+	if backend == "rest" {
+		p, after = params("waitTimeout", "5"), 5800*time.Millisecond
+	}
+	db := open(t, s, p)
 	bg := testCtx(t)
 	conn, err := db.Conn(bg)
 	if err != nil {
@@ -121,7 +127,7 @@ func TestCancelWhilePolling(t *testing.T) {
 			rows.Close()
 		}
 		return err
-	}, 800*time.Millisecond)
+	}, after)
 	if id == "" {
 		t.Errorf("no statement ID before the cancel")
 	}
@@ -182,6 +188,7 @@ func TestCancelDuringFetch(t *testing.T) {
 // TestQueryTimeout sets the DSN timeout (seconds): the server stops the
 // statement and the driver reports the failure.
 func TestQueryTimeout(t *testing.T) {
+	thriftOnly(t, "the statement timeout is Thrift's queryTimeout; the Statement Execution API has none")
 	s := emulator.Start(t, emulator.WithDirectResultsHold(200*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
 	db := open(t, s, params("timeout", "1"))

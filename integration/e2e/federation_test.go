@@ -74,7 +74,7 @@ func federationDB(t *testing.T, s *emulator.Server, ep *httptest.Server, jwt str
 		t.Fatal(err)
 	}
 	// The emulator's DSN carries its token; the federation option replaces it.
-	cfg, err := dbdriver.ParseDSN(s.DSN())
+	cfg, err := dbdriver.ParseDSN(testDSN(s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 // sets without direct results, no Arrow, no native parameters. Values must
 // follow the same conventions.
 func TestHiveLevelServer(t *testing.T) {
+	thriftOnly(t, "Thrift protocol versions")
 	s := emulator.Start(t, emulator.WithMaxProtocol(emulator.HiveV10),
 		emulator.WithStatusHold(300*time.Millisecond))
 	db := open(t, s, params("maxRows", "3000"))
@@ -58,7 +59,7 @@ func TestHiveLevelServer(t *testing.T) {
 			t.Errorf("RowsAffected: %v", err)
 		}
 	})
-	if s.Requests().Count(emulator.GetOperationStatus) == 0 {
+	if s.Requests().Count(call(emulator.GetOperationStatus)) == 0 {
 		t.Errorf("no polling without direct results (requests %v)", s.Requests())
 	}
 }

@@ -224,7 +224,7 @@ func TestLinksDetachedResume(t *testing.T) {
 // with 20 ms latency per file and reports rows/s.
 func BenchmarkLinks(b *testing.B) {
 	s := emulator.Start(b, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 20_000, Latency: 20 * time.Millisecond}))
-	db, err := sql.Open("databricks", s.DSN())
+	db, err := sql.Open("databricks", testDSN(s))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func heapPeak(stop <-chan struct{}, peak *atomic.Uint64, wg *sync.WaitGroup) {
 // emulator in the same process holds the whole result as well).
 func BenchmarkLinksHeap(b *testing.B) {
 	s := largeLinks(b)
-	db, err := sql.Open("databricks", s.DSN()+"&maxDownloads=4")
+	db, err := sql.Open("databricks", testDSN(s)+"&maxDownloads=4")
 	if err != nil {
 		b.Fatal(err)
 	}

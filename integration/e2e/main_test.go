@@ -40,10 +40,57 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// dsn returns s's DSN with extra parameters added (or replaced).
+// backend is the driver backend every test runs on: the emulator serves
+// both APIs on one port, and DATABRICKS_TEST_BACKEND=rest runs the suite on
+// the REST backend (make test runs it on both). Tests of what only the
+// Thrift backend has call thriftOnly.
+var backend = os.Getenv("DATABRICKS_TEST_BACKEND")
+
+// testDSN is s's DSN for the backend under test.
+func testDSN(s *emulator.Server) string {
+	if backend == "rest" {
+		return s.DSN() + "&backend=rest"
+	}
+	return s.DSN()
+}
+
+// thriftOnly skips a test on the REST backend, saying why it applies to
+// Thrift only.
+func thriftOnly(t *testing.T, why string) {
+	t.Helper()
+	if backend == "rest" {
+		t.Skip("Thrift backend only: " + why)
+	}
+}
+
+// call is the emulator's name for a Thrift call's counterpart on the
+// backend under test: on REST, ExecuteStatement is rest.submit,
+// GetOperationStatus rest.status, FetchResults rest.chunk (the chunks after
+// the first), CancelOperation rest.cancel and CloseOperation rest.close.
+func call(m emulator.Method) emulator.Method {
+	if backend != "rest" {
+		return m
+	}
+	switch m {
+	case emulator.ExecuteStatement:
+		return emulator.RESTSubmit
+	case emulator.GetOperationStatus:
+		return emulator.RESTStatus
+	case emulator.FetchResults:
+		return emulator.RESTChunk
+	case emulator.CancelOperation:
+		return emulator.RESTCancel
+	case emulator.CloseOperation:
+		return emulator.RESTClose
+	}
+	return m
+}
+
+// dsn returns s's DSN for the backend under test with extra parameters
+// added (or replaced).
 func dsn(t *testing.T, s *emulator.Server, params url.Values) string {
 	t.Helper()
-	base := s.DSN()
+	base := testDSN(s)
 	if len(params) == 0 {
 		return base
 	}
@@ -116,8 +163,8 @@ func TestConnect(t *testing.T) {
 // TestConnectBadToken checks that a wrong token fails the connection with an
 // error that does not show the token.
 func TestConnectBadToken(t *testing.T) {
-	bad := strings.Replace(srv.DSN(), srv.Token(), "wrong-token-abc", 1)
-	if bad == srv.DSN() {
+	bad := strings.Replace(testDSN(srv), srv.Token(), "wrong-token-abc", 1)
+	if bad == testDSN(srv) {
 		t.Skip("token not found in the emulator DSN")
 	}
 	db, err := sql.Open("databricks", bad)

@@ -44,6 +44,7 @@ func tableNames(ts []catalog.Table) []string {
 // and as typed lists, over the Databricks protocol (direct results) and as
 // Apache Spark's Thrift server serves (polls and fetches, column-based).
 func TestMetadata(t *testing.T) {
+	thriftOnly(t, "catalog metadata calls (TestRESTThriftOnlyFeatures checks the REST error)")
 	for _, tc := range []struct {
 		name string
 		opts []emulator.Option
@@ -178,6 +179,7 @@ func TestMetadata(t *testing.T) {
 // TestMetadataErrors: a pattern the server refuses fails with the server's
 // error; a cancelled context stops the call.
 func TestMetadataErrors(t *testing.T) {
+	thriftOnly(t, "catalog metadata calls (TestRESTThriftOnlyFeatures checks the REST error)")
 	db := open(t, srv, nil)
 	ctx := testCtx(t)
 	_, err := catalog.ListTables(ctx, db, catalog.Filter{Table: `bad\`})

@@ -16,12 +16,18 @@ import (
 // between polls instead of spinning.
 func TestPollBackoff(t *testing.T) {
 	s := emulator.Start(t, emulator.WithDirectResultsHold(0), emulator.WithStatusHold(0))
-	db := open(t, s, nil)
-	var v int64
-	if err := db.QueryRowContext(testCtx(t), "SELECT sleep_ms(2000)").Scan(&v); err != nil || v != 2000 {
-		t.Fatalf("sleep_ms(2000) = %d, %v", v, err)
+	// The REST backend first waits on the server (waitTimeout, at least
+	// 5 s), then polls: the statement outlasts the wait by 2 s.
+	p, ms := params(), int64(2000)
+	if backend == "rest" {
+		p, ms = params("waitTimeout", "5"), 7000
 	}
-	n := s.Requests().Count(emulator.GetOperationStatus)
+	db := open(t, s, p)
+	var v int64
+	if err := db.QueryRowContext(testCtx(t), fmt.Sprintf("SELECT sleep_ms(%d)", ms)).Scan(&v); err != nil || v != ms {
+		t.Fatalf("sleep_ms(%d) = %d, %v", ms, v, err)
+	}
+	n := s.Requests().Count(call(emulator.GetOperationStatus))
 	if n < 2 || n > 20 {
 		t.Errorf("%d GetOperationStatus calls for a 2 s statement (pollMin 100ms, pollMax 5s)", n)
 	}

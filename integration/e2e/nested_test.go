@@ -35,6 +35,11 @@ func TestNativeComplexTypes(t *testing.T) {
 		{"json_text_links", links, false, "false", "2024-01-02 03:04:05"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if backend == "rest" && !tc.native {
+				// ARROW_STREAM has nested types as native Arrow: the
+				// driver renders them whatever useArrowComplexTypes says.
+				tc.ts = "2024-01-02T03:04:05Z"
+			}
 			p := params("useLZ4", tc.lz4)
 			if tc.native {
 				p.Set("useArrowComplexTypes", "true")

@@ -14,10 +14,14 @@ import (
 // TestRetryTransient injects 429 and 503 replies into every RPC of a
 // multi-page query; each is retried and the result is complete.
 func TestRetryTransient(t *testing.T) {
-	for _, method := range []emulator.Method{emulator.OpenSession, emulator.ExecuteStatement, emulator.GetOperationStatus,
-		emulator.FetchResults, emulator.CloseOperation} {
+	for _, method := range []emulator.Method{emulator.OpenSession, call(emulator.ExecuteStatement), call(emulator.GetOperationStatus),
+		call(emulator.FetchResults), call(emulator.CloseOperation)} {
 		t.Run(string(method), func(t *testing.T) {
+			if backend == "rest" && (method == emulator.OpenSession || method == emulator.RESTStatus) {
+				t.Skip("the REST backend opens no session, and waits on the server instead of polling a 200 ms statement")
+			}
 			s := emulator.Start(t,
+				emulator.WithREST(emulator.RESTOptions{ChunkRows: 20000}),
 				emulator.WithDirectResultsHold(50*time.Millisecond),
 				emulator.WithFaults(
 					emulator.Fault{Method: method, Status: http.StatusTooManyRequests},
@@ -64,7 +68,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 	s.ResetRequests()
 	s.InjectFault(emulator.Fault{
-		Method: "ExecuteStatement", Status: http.StatusServiceUnavailable, RetryAfter: time.Second,
+		Method: call("ExecuteStatement"), Status: http.StatusServiceUnavailable, RetryAfter: time.Second,
 	})
 	start := time.Now()
 	var one int32
@@ -74,7 +78,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if d := time.Since(start); d < 900*time.Millisecond {
 		t.Errorf("retried after %v despite Retry-After: 1", d)
 	}
-	if got := s.Requests().Count(emulator.ExecuteStatement); got != 2 {
+	if got := s.Requests().Count(call(emulator.ExecuteStatement)); got != 2 {
 		t.Errorf("ExecuteStatement reached the server %d times, want 2", got)
 	}
 }
@@ -86,8 +90,8 @@ func TestNoRetryOfUnsafeExecute(t *testing.T) {
 		name  string
 		fault emulator.Fault
 	}{
-		{"500", emulator.Fault{Method: "ExecuteStatement", Status: http.StatusInternalServerError}},
-		{"lost_response", emulator.Fault{Method: "ExecuteStatement", DropResponse: true}},
+		{"500", emulator.Fault{Method: call("ExecuteStatement"), Status: http.StatusInternalServerError}},
+		{"lost_response", emulator.Fault{Method: call("ExecuteStatement"), DropResponse: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := emulator.Start(t)
@@ -103,7 +107,7 @@ func TestNoRetryOfUnsafeExecute(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error (requests %v)", s.Requests())
 			}
-			if got := s.Requests().Count(emulator.ExecuteStatement); got != 1 {
+			if got := s.Requests().Count(call(emulator.ExecuteStatement)); got != 1 {
 				t.Errorf("ExecuteStatement sent %d times: an unsafe call was retried", got)
 			}
 			var se *dbx.ServerError
@@ -126,9 +130,9 @@ func TestNoRetryOfUnsafeExecute(t *testing.T) {
 // safe call (GetOperationStatus) is retried.
 func TestRetrySafeAfterServerError(t *testing.T) {
 	for _, f := range []emulator.Fault{
-		{Method: "GetOperationStatus", Status: http.StatusInternalServerError},
-		{Method: "GetOperationStatus", DropResponse: true},
-		{Method: "GetOperationStatus", Drop: true},
+		{Method: call("GetOperationStatus"), Status: http.StatusInternalServerError},
+		{Method: call("GetOperationStatus"), DropResponse: true},
+		{Method: call("GetOperationStatus"), Drop: true},
 	} {
 		s := emulator.Start(t, emulator.WithDirectResultsHold(50*time.Millisecond), emulator.WithFaults(f))
 		db := open(t, s, nil)
@@ -142,8 +146,14 @@ func TestRetrySafeAfterServerError(t *testing.T) {
 // TestRetryGivesUp checks retryMax: a server that always answers 503 fails
 // the call after retryMax requests.
 func TestRetryGivesUp(t *testing.T) {
+	// The REST backend has no session: its first request is the
+	// submission.
+	first := emulator.OpenSession
+	if backend == "rest" {
+		first = emulator.RESTSubmit
+	}
 	s := emulator.Start(t, emulator.WithFaults(emulator.Fault{
-		Method: "OpenSession", Status: http.StatusServiceUnavailable, Times: -1,
+		Method: first, Status: http.StatusServiceUnavailable, Times: -1,
 	}))
 	db := open(t, s, params("retryMax", "3"))
 	start := time.Now()
@@ -153,8 +163,8 @@ func TestRetryGivesUp(t *testing.T) {
 	}
 	// database/sql itself retries a connection that fails with
 	// driver.ErrBadConn (a 503 on OpenSession ran nothing) up to 3 times.
-	if got := s.Requests().Count(emulator.OpenSession); got != 3 && got != 9 {
-		t.Errorf("OpenSession sent %d times with retryMax=3", got)
+	if got := s.Requests().Count(first); got != 3 && got != 9 {
+		t.Errorf("%s sent %d times with retryMax=3", first, got)
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("gave up after %v", d)
@@ -173,13 +183,13 @@ func TestFetchFailureNeverLosesRows(t *testing.T) {
 		name  string
 		fault emulator.Fault
 	}{
-		{"500", emulator.Fault{Method: "FetchResults", Skip: 1, Status: http.StatusInternalServerError}},
-		{"503", emulator.Fault{Method: "FetchResults", Skip: 1, Status: http.StatusServiceUnavailable}},
-		{"drop", emulator.Fault{Method: "FetchResults", Skip: 1, Drop: true}},
-		{"lost_response", emulator.Fault{Method: "FetchResults", Skip: 1, DropResponse: true}},
+		{"500", emulator.Fault{Method: call("FetchResults"), Skip: 1, Status: http.StatusInternalServerError}},
+		{"503", emulator.Fault{Method: call("FetchResults"), Skip: 1, Status: http.StatusServiceUnavailable}},
+		{"drop", emulator.Fault{Method: call("FetchResults"), Skip: 1, Drop: true}},
+		{"lost_response", emulator.Fault{Method: call("FetchResults"), Skip: 1, DropResponse: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := emulator.Start(t, emulator.WithFaults(c.fault))
+			s := emulator.Start(t, emulator.WithFaults(c.fault), emulator.WithREST(emulator.RESTOptions{ChunkRows: 1000}))
 			db := open(t, s, params("maxRows", "1000"))
 			rows, err := db.QueryContext(testCtx(t), "SELECT i FROM range(5000) t(i)")
 			if err != nil {
@@ -201,7 +211,7 @@ func TestFetchFailureNeverLosesRows(t *testing.T) {
 			if err == nil && n != 5000 {
 				t.Fatalf("%d rows and no error: rows silently lost", n)
 			}
-			if s.Requests().Count(emulator.FetchResults) < 2 {
+			if s.Requests().Count(call(emulator.FetchResults)) < 2 {
 				t.Fatalf("the fault was never hit (requests %v)", s.Requests())
 			}
 			t.Logf("%d rows, err %v, requests %v", n, err, s.Requests())

@@ -20,7 +20,11 @@ func TestScriptedFailure(t *testing.T) {
 		Steps: []emulator.Step{{State: emulator.StatePending, Polls: 2}, {State: emulator.StateRunning, Polls: 3}},
 		End:   emulator.StateError, SQLState: "42P01", ErrorClass: "TABLE_OR_VIEW_NOT_FOUND", Message: "The table `report` cannot be found.",
 	}))
-	db := open(t, s, params("pollMin", "10ms", "pollMax", "20ms"))
+	p := params("pollMin", "10ms", "pollMax", "20ms")
+	if backend == "rest" {
+		p.Set("waitTimeout", "5") // the shortest wait on the server before polling
+	}
+	db := open(t, s, p)
 	ctx := testCtx(t)
 	_, err := db.QueryContext(ctx, "SELECT * FROM report")
 	se := serverError(t, err, "42P01")
@@ -29,7 +33,7 @@ func TestScriptedFailure(t *testing.T) {
 	}
 	log := s.Requests()
 	var states []emulator.State
-	for _, r := range log.Of(emulator.GetOperationStatus) {
+	for _, r := range log.Of(call(emulator.GetOperationStatus)) {
 		states = append(states, r.State)
 	}
 	want := []emulator.State{emulator.StatePending, emulator.StatePending, emulator.StateRunning, emulator.StateRunning,
@@ -43,7 +47,7 @@ func TestScriptedFailure(t *testing.T) {
 		}
 	}
 
-	adb, err := async.Open(s.DSN(), async.WithWait(0), async.WithKeepAlive(0))
+	adb, err := async.Open(testDSN(s), async.WithWait(0), async.WithKeepAlive(0))
 	if err != nil {
 		t.Fatal(err)
 	}

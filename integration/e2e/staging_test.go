@@ -63,6 +63,7 @@ func stagingRequests(s *emulator.Server, id string) emulator.RequestLog {
 // results; the transfers carry the listed header and no Authorization
 // (the emulator refuses them otherwise).
 func TestStagingFiles(t *testing.T) {
+	thriftOnly(t, "Volumes staging (TestRESTThriftOnlyFeatures checks the REST error)")
 	for _, f := range []struct {
 		name   string
 		params []string
@@ -153,6 +154,7 @@ func TestStagingFiles(t *testing.T) {
 // path, by ".." or through a symbolic link, and any local file when no
 // directory is allowed, are refused before a byte moves.
 func TestStagingLocalPaths(t *testing.T) {
+	thriftOnly(t, "Volumes staging (TestRESTThriftOnlyFeatures checks the REST error)")
 	e := newStagingEnv(t)
 	ctx := testCtx(t)
 	outside := t.TempDir()
@@ -198,6 +200,7 @@ func TestStagingLocalPaths(t *testing.T) {
 // TestStagingStreams: a PUT from an io.Reader and a GET to an io.Writer
 // given through the context, with no local directory allowed at all.
 func TestStagingStreams(t *testing.T) {
+	thriftOnly(t, "Volumes staging (TestRESTThriftOnlyFeatures checks the REST error)")
 	e := newStagingEnv(t)
 	db := open(t, e.s, nil)
 	ctx := testCtx(t)
@@ -234,6 +237,7 @@ func TestStagingStreams(t *testing.T) {
 // ends in an error that names the status but not the URL, its signature
 // or the header, and leaves no local file.
 func TestStagingFaults(t *testing.T) {
+	thriftOnly(t, "Volumes staging (TestRESTThriftOnlyFeatures checks the REST error)")
 	e := newStagingEnv(t)
 	db := e.db(t, "retryMax", "4")
 	ctx := testCtx(t)

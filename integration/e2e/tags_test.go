@@ -14,7 +14,7 @@ import (
 // ExecuteStatement that created the statement with this ID.
 func statementTags(t *testing.T, s *emulator.Server, id string) map[string]string {
 	t.Helper()
-	log := s.Requests().ForStatement(id).Of(emulator.ExecuteStatement)
+	log := s.Requests().ForStatement(id).Of(call(emulator.ExecuteStatement))
 	if len(log) != 1 {
 		t.Fatalf("statement %s: %d ExecuteStatement entries, want 1 (log %v)", id, len(log), s.Requests())
 	}
@@ -62,16 +62,16 @@ func TestQueryTags(t *testing.T) {
 		t.Errorf("exec: history has %q, want %q", got, merged)
 	}
 
-	before := s.Requests().Count(emulator.ExecuteStatement)
+	before := s.Requests().Count(call(emulator.ExecuteStatement))
 	_, err = db.ExecContext(driver.WithQueryTags(ctx, map[string]string{"a:b": "v"}), "SELECT 3")
 	if !errors.Is(err, driver.ErrInvalidQueryTag) {
 		t.Errorf("key with ':': got %v, want ErrInvalidQueryTag", err)
 	}
-	if after := s.Requests().Count(emulator.ExecuteStatement); after != before {
+	if after := s.Requests().Count(call(emulator.ExecuteStatement)); after != before {
 		t.Errorf("a statement with a bad tag was sent (%d ExecuteStatement, want %d)", after, before)
 	}
 
-	adb, err := async.Open(s.DSN(), async.WithKeepAlive(0))
+	adb, err := async.Open(testDSN(s), async.WithKeepAlive(0))
 	if err != nil {
 		t.Fatal(err)
 	}

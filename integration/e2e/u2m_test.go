@@ -105,7 +105,7 @@ func TestOAuthU2M(t *testing.T) {
 	}
 	cache := filepath.Join(t.TempDir(), "tokens")
 	connect := func() *sql.DB {
-		cfg, err := dbdriver.ParseDSN(s.DSN())
+		cfg, err := dbdriver.ParseDSN(testDSN(s))
 		if err != nil {
 			t.Fatal(err)
 		}

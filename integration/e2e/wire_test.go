@@ -126,6 +126,7 @@ func openRecorded(t *testing.T, p url.Values) (*sql.DB, *recorder) {
 // reads its result format: Arrow with LZ4, Arrow without, column sets; and
 // that pages respect maxRows.
 func TestFormatsOnTheWire(t *testing.T) {
+	thriftOnly(t, "it decodes Thrift replies")
 	for _, f := range formats {
 		t.Run(f.name, func(t *testing.T) {
 			p := url.Values{}
