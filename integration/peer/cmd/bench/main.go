@@ -257,6 +257,7 @@ func (b *bench) scans() error {
 		{"official", official, client.Spec{Kind: "scan", Query: q}},
 		{"ours-nolz4", ours, client.Spec{Kind: "scan", Query: q}},
 		{"ours-driver", ours, client.Spec{Kind: "driverscan", Query: q}},
+		{"ours-rest", ours, client.Spec{Kind: "scan", Query: q, LZ4: true, Backend: "rest"}},
 	}
 	tapes := map[string]*tape{}
 	for _, v := range replayed {
@@ -275,6 +276,7 @@ func (b *bench) scans() error {
 	vs := slices.Clone(replayed)
 	vs = append(vs,
 		variant{"ours-live", ours, client.Spec{Kind: "scan", Query: q, LZ4: true}},
+		variant{"ours-rest-live", ours, client.Spec{Kind: "scan", Query: q, LZ4: true, Backend: "rest"}},
 		variant{"official-live", official, client.Spec{Kind: "scan", Query: q}},
 		variant{"arrow", ours, client.Spec{Kind: "arrow", Rows: b.o.Rows}},
 		variant{"arrow-work", ours, client.Spec{Kind: "arrow-work", Rows: b.o.Rows}},
@@ -346,25 +348,33 @@ func (b *bench) memory() error {
 }
 
 // select1 measures SELECT 1 latency on an open connection and the HTTP
-// requests the emulator counted per query.
+// requests the emulator counted per query: our driver on each backend and
+// the official driver, alternating.
 func (b *bench) select1() error {
+	vs := []variant{{name: "ours", bin: ours}, {name: "official", bin: official},
+		{name: "ours-rest", bin: ours, spec: client.Spec{Backend: "rest"}}}
 	base := map[string]int64{}
-	for _, v := range []variant{{name: "ours", bin: ours}, {name: "official", bin: official}} {
+	for _, v := range vs {
 		// The requests of opening and closing a connection alone (K = 0).
 		b.srv.ResetRequests()
-		if _, err := b.child(v.bin(b), client.Spec{Kind: "select1", K: 0}); err != nil {
+		spec := v.spec
+		spec.Kind, spec.K = "select1", 0
+		if _, err := b.child(v.bin(b), spec); err != nil {
 			return err
 		}
 		base[v.name] = total(b.srv.Requests())
 	}
 	for round := range b.o.Rounds {
-		for i, v := range []variant{{name: "ours", bin: ours}, {name: "official", bin: official}} {
-			if round%2 == 1 {
-				v = []variant{{name: "official", bin: official}, {name: "ours", bin: ours}}[i]
-			}
+		order := slices.Clone(vs)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, v := range order {
 			b.logf("round %d: SELECT 1 %s", round+1, v.name)
 			b.srv.ResetRequests()
-			r, err := b.child(v.bin(b), client.Spec{Kind: "select1", K: b.o.K})
+			spec := v.spec
+			spec.Kind, spec.K = "select1", b.o.K
+			r, err := b.child(v.bin(b), spec)
 			if err != nil {
 				return err
 			}
@@ -480,6 +490,7 @@ var scanRatios = [][2]string{
 	{"ours/rps", "official/rps"}, {"ours/rps", "combined/rps"},
 	{"ours-nolz4/rps", "official/rps"}, {"ours-nolz4/rps", "combined/rps"},
 	{"ours-driver/rps", "arrow/rps"}, {"ours-driver/rps", "arrow-work/rps"}, {"arrow-work/rps", "arrow/rps"}, {"ours-driver/rps", "arrow-values/rps"},
+	{"ours-rest/rps", "ours/rps"}, {"ours-rest-live/ttfr", "ours-live/ttfr"},
 }
 
 // last is the latest sample of name.
@@ -529,9 +540,15 @@ func (b *bench) table() string {
 	row("bytes allocated per row (LZ4 on)", b.cell("ours/bpr", num), b.cell("official/bpr", num), b.ratio("ours/bpr", "official/bpr"), "floor "+b.cell("floor/bpr", num), "", "")
 	row("allocations per row (LZ4 on)", b.cell("ours/apr", num), b.cell("official/apr", num), b.ratio("ours/apr", "official/apr"), "floor "+b.cell("floor/apr", num), "", "")
 	row("allocations per row (LZ4 off / driver level)", b.cell("ours-nolz4/apr", num)+" / "+b.cell("ours-driver/apr", num), "", "", "arrow-go "+b.cell("arrow/apr", num), "", "")
+	row("scan rows/s, REST backend (replayed), LZ4 on", b.cell("ours-rest/rps", mrows), "", "", "Thrift backend "+b.cell("ours/rps", mrows),
+		b.pratio("ours-rest/rps", "ours/rps"), "≥ 0.9× Thrift")
 	row("SELECT 1 latency", b.cell("ours/lat1", ms), b.cell("official/lat1", ms), b.ratio("ours/lat1", "official/lat1"), "", "", "")
+	row("SELECT 1 latency, REST backend", b.cell("ours-rest/lat1", ms), "", "", "Thrift backend "+b.cell("ours/lat1", ms), b.ratio("ours-rest/lat1", "ours/lat1"), "")
+	row("HTTP requests per SELECT 1, REST backend (submit, result file, close)", b.cell("ours-rest/req1", num), "", "", "", "", "1")
 	row("HTTP requests per SELECT 1", b.cell("ours/req1", num), b.cell("official/req1", num), "", "", "", "exactly 1")
 	row("time to first row", b.cell("ours-live/ttfr", secs), b.cell("official-live/ttfr", secs), b.ratio("ours-live/ttfr", "official-live/ttfr"), "", "", "")
+	row("time to first row, REST backend", b.cell("ours-rest-live/ttfr", secs), "", "", "Thrift backend "+b.cell("ours-live/ttfr", secs),
+		b.pratio("ours-rest-live/ttfr", "ours-live/ttfr"), "≤ 1× Thrift")
 	row(fmt.Sprintf("result links: rows/s (%s rows, files of %s rows, %s per file)", commas(b.o.LinkRows), commas(b.o.LinkFileRows), linkLatency),
 		b.cell("ours/links-rps", mrows), b.cell("official/links-rps", mrows), b.ratio("ours/links-rps", "official/links-rps"), "", "", "≥ 3× official")
 	row("… rows/s including execution (query to last row)", b.cell("ours/links-whole-rps", mrows), b.cell("official/links-whole-rps", mrows),

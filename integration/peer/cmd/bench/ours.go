@@ -16,6 +16,9 @@ import (
 // oursConnector builds this project's connector for s.
 func oursConnector(s client.Spec) (*driver.Connector, error) {
 	dsn := fmt.Sprintf("token:%s@%s:%d%s?protocol=http&useLZ4=%t", s.Token, s.Host, s.Port, s.Path, s.LZ4)
+	if s.Backend != "" {
+		dsn += "&backend=" + s.Backend
+	}
 	cfg, err := driver.ParseDSN(dsn)
 	if err != nil {
 		return nil, err

@@ -7,12 +7,16 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 )
 
 // tape records the HTTP exchanges of one driver with the emulator and then
 // replays them without the emulator: each Thrift call gets the next recorded
-// response of its method, with the request's sequence id. Scan throughput
+// response of its method, with the request's sequence id; any other request
+// (the Statement Execution API, result files) the next recorded response of
+// its method and path, with the emulator's address in it replaced by the
+// tape's, so that result links point at the tape too. Scan throughput
 // is measured on replays, so that it is the driver's cost and not the
 // emulator's (which shares this machine and, in this process, builds every
 // Arrow page from boxed rows).
@@ -56,6 +60,10 @@ func (t *tape) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, seq, ok := thriftHeader(body)
+	thrift := ok
+	if !ok {
+		name, ok = "HTTP "+r.Method+" "+r.URL.Path, true
+	}
 	t.mu.Lock()
 	rec := t.recording
 	t.mu.Unlock()
@@ -75,6 +83,15 @@ func (t *tape) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t.mu.Unlock()
 		if i < 0 {
 			http.Error(w, "nothing recorded for "+name, http.StatusInternalServerError)
+			return
+		}
+		if !thrift {
+			w.Header().Set("Content-Type", "application/json")
+			if strings.HasPrefix(r.URL.Path, "/files/") {
+				w.Header().Set("Content-Type", "application/octet-stream")
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(q[i])))
+			_, _ = w.Write(q[i])
 			return
 		}
 		hdr, rest := withSeq(q[i], seq)
@@ -100,6 +117,10 @@ func (t *tape) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
+	}
+	if !thrift {
+		out = bytes.ReplaceAll(out, []byte(t.target), []byte("http://"+t.addr))
+		resp.Header.Del("Content-Length")
 	}
 	if ok && resp.StatusCode == http.StatusOK {
 		t.mu.Lock()

@@ -41,7 +41,9 @@ type Spec struct {
 	// driver, off by default there; this project's driver has them on by
 	// default and ignores it.
 	CloudFetch bool `json:",omitempty"`
-	Query      string
+	// Backend is this project's driver's backend ("rest"; empty: Thrift).
+	Backend string `json:",omitempty"`
+	Query   string
 	// Rows is the expected row count of a scan (ceilings: rows to produce).
 	Rows int
 	// K is the number of SELECT 1 queries.
