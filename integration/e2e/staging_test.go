@@ -315,6 +315,7 @@ func TestStagingFaults(t *testing.T) {
 // driver asks GetResultSetMetadata, since the text starts with PUT, and
 // performs the transfer. Statements of other text are not asked about.
 func TestStagingWithoutDirectMetadata(t *testing.T) {
+	thriftOnly(t, "Volumes staging (TestRESTThriftOnlyFeatures checks the REST error)")
 	volumes, local := t.TempDir(), t.TempDir()
 	s := emulator.Start(t, emulator.WithVolumes(volumes), emulator.WithScript(emulator.Script{
 		Match: regexp.MustCompile(`^(\s*PUT|SELECT 42)`),
