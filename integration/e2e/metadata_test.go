@@ -196,6 +196,7 @@ func TestMetadataErrors(t *testing.T) {
 // still works on it leaves nothing open (the driver cancels and closes it
 // once the reply comes, unless the server closed it inline already).
 func TestMetadataFaults(t *testing.T) {
+	thriftOnly(t, "catalog metadata calls (TestRESTThriftOnlyFeatures checks the REST error)")
 	s := emulator.Start(t)
 	db := open(t, s, nil)
 	ctx := testCtx(t)
