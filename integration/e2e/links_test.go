@@ -258,25 +258,6 @@ func BenchmarkLinks(b *testing.B) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// heapPeak samples the heap in use until stop is closed.
-func heapPeak(stop <-chan struct{}, peak *atomic.Uint64, wg *sync.WaitGroup) {
-	defer wg.Done()
-	var ms runtime.MemStats
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		runtime.ReadMemStats(&ms)
-		if ms.HeapInuse > peak.Load() {
-			peak.Store(ms.HeapInuse)
-		}
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // BenchmarkLinksHeap reads 2,000,000 rows through the faulty result links
 // of TestLinksLargeResult (maxDownloads 4) and reports how far the heap in
 // use rose above its level before the query (sampled every 20 ms; the
@@ -298,7 +279,7 @@ func BenchmarkLinksHeap(b *testing.B) {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Add(1)
-		go heapPeak(stop, &peak, &wg)
+		go heapPeakEvery(20*time.Millisecond, stop, &peak, &wg)
 		scanLinks(ctx, b, db, 2_000_000)
 		close(stop)
 		wg.Wait()
