@@ -96,28 +96,16 @@ func (s *thriftSession) execute(ctx context.Context, query string, args []sqldri
 	if err != nil {
 		return nil, err
 	}
-	hs := s.b.hs
-	op, err := hs.Execute(ctx, s.s, query, hs2.ExecOptions{
+	op, err := s.b.hs.Execute(ctx, s.s, query, hs2.ExecOptions{
 		DirectResults: true,
 		Params:        params,
 		QueryTags:     queryTags(ctx),
 		Submitted:     statementIDCallback(ctx),
 	})
-	if hs2.NotRun(err) {
-		return nil, badConn(err)
-	}
+	top, err := s.finished(ctx, op, err)
 	if err != nil {
 		return nil, err
 	}
-	st, err := hs.Wait(ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	if err := hs.Outcome(st, op.ID); err != nil {
-		hs.Cleanup(ctx, op, hs2.Close)
-		return nil, err
-	}
-	top := &thriftOp{b: s.b, op: op}
 	if staged, err := s.b.stage(ctx, query, top); err != nil || staged {
 		return stagedOp(op.ID, err)
 	}
@@ -272,4 +260,27 @@ func thriftRef(ref OperationRef) error {
 		return fmt.Errorf("%w: a reference of the REST backend", ErrInvalidRef)
 	}
 	return nil
+}
+
+// finished waits for the operation a submission (err its error) started
+// to end and returns it when it succeeded. A submission the server cannot
+// have run is marked badConn; a failed operation is closed and its error
+// returned.
+func (s *thriftSession) finished(ctx context.Context, op *hs2.Operation, err error) (*thriftOp, error) {
+	if hs2.NotRun(err) {
+		return nil, badConn(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	hs := s.b.hs
+	st, err := hs.Wait(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	if err := hs.Outcome(st, op.ID); err != nil {
+		hs.Cleanup(ctx, op, hs2.Close)
+		return nil, err
+	}
+	return &thriftOp{b: s.b, op: op}, nil
 }
