@@ -120,7 +120,7 @@ func (s restSession) execute(ctx context.Context, query string, args []sqldriver
 		return nil, err
 	}
 	if err := b.outcome(resp); err != nil {
-		b.cleanup(ctx, resp.StatementID, closeOnly)
+		b.closeLater(ctx, resp.StatementID)
 		return nil, err
 	}
 	if m := resp.Manifest; m != nil && m.IsVolumeOperation {
@@ -286,6 +286,15 @@ func (b *restBackend) cleanup(ctx context.Context, id string, mode restCleanup) 
 	if err := b.rc.Close(ctx, id); err != nil {
 		b.c.log.Debug("databricks: close failed", "statement", id, "err", err)
 	}
+}
+
+// closeLater closes an ended statement that holds nothing the client still
+// reads (a failure, a result the reply carried whole) in the background: the
+// DELETE only frees the server's record early, so no caller waits for it.
+// close waits for it.
+func (b *restBackend) closeLater(ctx context.Context, id string) {
+	ctx = context.WithoutCancel(ctx)
+	b.background(func() { b.cleanup(ctx, id, closeOnly) })
 }
 
 // fail converts an error of the REST client into the driver's: a refused
@@ -564,13 +573,32 @@ func (o *restOp) rowsAffected(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// release implements operation: DELETE, unless kept or done already.
+// release implements operation: DELETE, unless kept or done already. A
+// result that the statement's reply carried whole (or no result) is closed
+// in the background, off the caller's path; one the server still serves
+// (external links, later chunks) is closed before release returns, so that
+// its files are gone when Rows.Close is.
 func (o *restOp) release(ctx context.Context) {
 	if o.keptOnServer || o.released {
 		return
 	}
 	o.released = true
+	if o.wholeInReply() {
+		o.b.closeLater(ctx, o.resp.StatementID)
+		return
+	}
 	o.b.cleanup(ctx, o.resp.StatementID, closeOnly)
+}
+
+// wholeInReply reports whether the statement's reply held its whole
+// result: no result set, no rows, or one chunk inline.
+func (o *restOp) wholeInReply() bool {
+	m := o.resp.Manifest
+	if !o.hasResultSet() || m.TotalChunkCount == 0 {
+		return true
+	}
+	rd := o.resp.Result
+	return m.TotalChunkCount == 1 && rd != nil && len(rd.ExternalLinks) == 0 && rd.Attachment != nil
 }
 
 // restTypeIDs maps the API's type names (ColumnInfo.type_name) to the

@@ -1,8 +1,10 @@
 package driver
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,11 +12,18 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // restFake is a scripted Statement Execution API: each request is
@@ -47,6 +56,12 @@ func newRESTFake(t *testing.T, reply func(restReq) (int, any)) *restFake {
 		f.reqs = append(f.reqs, rr)
 		f.mu.Unlock()
 		code, body := f.reply(rr)
+		if raw, ok := body.([]byte); ok {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.WriteHeader(code)
+			w.Write(raw)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		json.NewEncoder(w).Encode(body)
@@ -118,6 +133,7 @@ func TestRESTExecWithinWait(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE t (n INT) -- :p ?", sql.Named("p", int32(7)), Parameter{Type: "DATE", Value: nil}); err != nil {
 		t.Fatal(err)
 	}
+	db.Close() // waits for the background DELETE
 	if got != "s-1" {
 		t.Errorf("statement ID callback got %q, want s-1", got)
 	}
@@ -164,6 +180,7 @@ func TestRESTPollsUntilDone(t *testing.T) {
 	if _, err := db.Exec("SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
+	db.Close()
 	want := []string{"POST " + restStmts, "GET " + restStmts + "/s-2", "GET " + restStmts + "/s-2", "GET " + restStmts + "/s-2", "DELETE " + restStmts + "/s-2"}
 	if fmt.Sprint(f.requests()) != fmt.Sprint(want) {
 		t.Fatalf("got requests %v, want %v", f.requests(), want)
@@ -192,6 +209,7 @@ func TestRESTStatementFails(t *testing.T) {
 	if IsTransient(err) {
 		t.Error("a failed statement reported transient")
 	}
+	db.Close()
 	if got := f.requests(); len(got) != 2 || got[1] != "DELETE "+restStmts+"/s-3" {
 		t.Errorf("got requests %v, want the submission and its DELETE", got)
 	}
@@ -355,5 +373,120 @@ func TestRESTConfig(t *testing.T) {
 	cfg := &Config{Host: "h", HTTPPath: "/sql/1.0/warehouses/abc", Backend: Backend(9)}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "Backend(9)") {
 		t.Errorf("got %v, want an error naming Backend(9)", err)
+	}
+}
+
+// restArrowStream is an Arrow IPC stream of one BIGINT column n holding
+// 1..rows.
+func restArrowStream(t *testing.T, rows int) []byte {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for i := range rows {
+		b.Append(int64(i + 1))
+	}
+	col := b.NewArray()
+	defer col.Release()
+	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(rows))
+	defer rec.Release()
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// restResultReply is a SUCCEEDED reply of statement id with a one-chunk
+// result of rows rows in column n: inline, or as a link to the fake's
+// /files/<id>.
+func restResultReply(t *testing.T, f *restFake, id string, rows int, inline bool) map[string]any {
+	t.Helper()
+	chunk := map[string]any{"chunk_index": 0, "row_offset": 0, "row_count": rows}
+	if inline {
+		chunk["attachment"] = base64.StdEncoding.EncodeToString(restArrowStream(t, rows))
+	} else {
+		chunk = map[string]any{"external_links": []any{map[string]any{
+			"chunk_index": 0, "row_offset": 0, "row_count": rows, "byte_count": len(restArrowStream(t, rows)),
+			"external_link": f.srv.URL + "/files/" + id, "expiration": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		}}}
+	}
+	return map[string]any{
+		"statement_id": id, "status": map[string]any{"state": "SUCCEEDED"},
+		"manifest": map[string]any{"format": "ARROW_STREAM", "total_chunk_count": 1, "total_row_count": rows,
+			"schema": map[string]any{"column_count": 1, "columns": []any{map[string]any{"name": "n", "type_name": "LONG", "position": 0}}}},
+		"result": chunk,
+	}
+}
+
+// TestRESTCloseOfWholeResult: a result the submission's reply carried whole
+// (inline, one chunk) is closed in the background, so Rows.Close does not
+// wait for the DELETE (held here until the test releases it); a result of
+// external links is closed before Rows.Close returns.
+func TestRESTCloseOfWholeResult(t *testing.T) {
+	hold := make(chan struct{})
+	var deleted atomic.Int32
+	var f *restFake
+	f = newRESTFake(t, func(r restReq) (int, any) {
+		switch {
+		case r.Method == "POST" && strings.Contains(r.Body["statement"].(string), "inline"):
+			return 200, restResultReply(t, f, "s-in", 3, true)
+		case r.Method == "POST":
+			return 200, restResultReply(t, f, "s-ln", 3, false)
+		case r.Method == "GET" && r.Path == "/files/s-ln":
+			return 200, restArrowStream(t, 3)
+		case r.Method == "DELETE" && r.Path == restStmts+"/s-in":
+			select {
+			case <-hold:
+			case <-time.After(30 * time.Second):
+			}
+			deleted.Add(1)
+		case r.Method == "DELETE":
+			deleted.Add(1)
+		}
+		return 200, map[string]any{}
+	})
+	db := sql.OpenDB(f.connector(t))
+	defer db.Close()
+	sum := func(query string) int64 {
+		t.Helper()
+		rows, err := db.Query(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var total int64
+		for rows.Next() {
+			var n int64
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			total += n
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	if got := sum("SELECT inline"); got != 6 {
+		t.Fatalf("inline result: sum %d, want 6", got)
+	}
+	if n := deleted.Load(); n != 0 {
+		t.Errorf("Rows.Close of an inline result waited for its DELETE (%d done)", n)
+	}
+	close(hold)
+	if got := sum("SELECT links"); got != 6 {
+		t.Fatalf("linked result: sum %d, want 6", got)
+	}
+	if !slices.Contains(f.requests(), "DELETE "+restStmts+"/s-ln") {
+		t.Errorf("Rows.Close of a linked result returned before its DELETE: %v", f.requests())
+	}
+	db.Close()
+	if !slices.Contains(f.requests(), "DELETE "+restStmts+"/s-in") || deleted.Load() != 2 {
+		t.Errorf("closing the DB did not wait for the background DELETE: %v", f.requests())
 	}
 }

@@ -10,7 +10,11 @@
 // statement to /api/2.0/sql/statements of the warehouse whose ID ends the
 // path (/sql/1.0/warehouses/<id>), waiting on the server up to waitTimeout
 // before polling, and reads ARROW_STREAM results inline or from external
-// links through the same download scheduler. The REST backend has no
+// links through the same download scheduler. A statement whose reply
+// carried its whole result (no rows, one inline chunk) or that failed is
+// closed (DELETE) in the background, off Exec's and Rows.Close's path;
+// one whose result the server still serves (external links, more chunks)
+// is closed before Rows.Close returns. The REST backend has no
 // sessions: session parameters, the server-side statement timeout, Volumes
 // staging and catalog metadata calls are Thrift only, refused with
 // ConfigError, ErrStagingNotSupported or ErrMetadataNotSupported. Its
