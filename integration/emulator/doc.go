@@ -237,7 +237,7 @@
 // {"error_code", "message"}: 400 INVALID_PARAMETER_VALUE for a body that
 // is not a valid submission (malformed JSON, a field of the wrong type, no
 // statement or warehouse_id, wait_timeout other than "0s" or "5s".."50s",
-// an unknown enum value, CSV with INLINE, a parameter with neither a name
+// an unknown enum value, CSV without EXTERNAL_LINKS, a parameter with neither a name
 // nor an ordinal from 1 to the number of parameters, a repeated ordinal) or
 // a malformed statement ID; 404
 // RESOURCE_DOES_NOT_EXIST for another warehouse_id, 404 NOT_FOUND for an
@@ -288,7 +288,12 @@
 // for NULL), ARROW_STREAM as attachment
 // (base64 of an Arrow IPC stream, schema included); an INLINE result larger
 // than RESTOptions.InlineLimit (default 25 MiB) makes the statement FAILED
-// (BAD_REQUEST, 54000). EXTERNAL_LINKS answers external_links with one
+// (BAD_REQUEST, 54000). INLINE_OR_EXTERNAL_LINKS (any format but CSV), as
+// Databricks' own connectors send it, answers a result of one chunk whose
+// encoding is at most RESTOptions.HybridInlineLimit bytes (default 1 MiB;
+// the API documents no threshold) inline like INLINE, whole in the first
+// reply's attachment or data_array, and any other result as EXTERNAL_LINKS
+// would. EXTERNAL_LINKS answers external_links with one
 // link per chunk, served by the emulator under /files/ like Thrift result
 // links (LinkOptions of WithLinks apply when set, else a 15-minute
 // lifetime), with expiration (RFC 3339, UTC) and http_headers to send; a

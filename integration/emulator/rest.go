@@ -45,6 +45,11 @@ type RESTOptions struct {
 	// statement with disposition INLINE may have (default 25 MiB); a
 	// larger one fails.
 	InlineLimit int64
+	// HybridInlineLimit is the largest result, in bytes of its encoding, a
+	// statement with disposition INLINE_OR_EXTERNAL_LINKS gets inline in
+	// its reply (default 1 MiB), provided it is one chunk; a larger one
+	// gets external links.
+	HybridInlineLimit int64
 	// Retention is how long a statement nobody polls, fetches or cancels
 	// is kept before it is closed (default 15 minutes); later calls see it
 	// CLOSED.
@@ -65,6 +70,9 @@ func WithREST(o RESTOptions) Option {
 		if o.InlineLimit > 0 {
 			c.rest.InlineLimit = o.InlineLimit
 		}
+		if o.HybridInlineLimit > 0 {
+			c.rest.HybridInlineLimit = o.HybridInlineLimit
+		}
 		if o.Retention > 0 {
 			c.rest.Retention = o.Retention
 		}
@@ -75,7 +83,7 @@ func WithREST(o RESTOptions) Option {
 }
 
 // defaultRESTOptions are the REST options without WithREST.
-var defaultRESTOptions = RESTOptions{ChunkRows: 50000, InlineLimit: 25 << 20, Retention: 15 * time.Minute,
+var defaultRESTOptions = RESTOptions{ChunkRows: 50000, InlineLimit: 25 << 20, HybridInlineLimit: 1 << 20, Retention: 15 * time.Minute,
 	ResultLifetime: time.Hour}
 
 // expired reports whether the janitor evicts op at now: a Thrift operation
@@ -433,8 +441,9 @@ func (s *Server) restSubmit(ctx context.Context, body []byte) restReply {
 	op := newOperation(handleKey{}, req.Statement, nil, ns)
 	op.tags = req.tags
 	op.arrow, op.lz4, op.arrowOpt = req.format == "ARROW_STREAM", req.lz4, restArrowOptions
-	op.rest = &restExec{format: req.format, links: req.links, lz4: req.lz4, rowLimit: req.rowLimit,
-		byteLimit: req.byteLimit, chunkRows: o.ChunkRows, batchRows: s.cfg.batchRows, inlineLimit: o.InlineLimit}
+	op.rest = &restExec{format: req.format, links: req.links, hybrid: req.hybrid, hybridLimit: o.HybridInlineLimit,
+		lz4: req.lz4, rowLimit: req.rowLimit, byteLimit: req.byteLimit, chunkRows: o.ChunkRows, batchRows: s.cfg.batchRows,
+		inlineLimit: o.InlineLimit}
 	if req.rowLimit > 0 {
 		op.rowLimit = req.rowLimit + 1 // one more row tells whether the limit truncated the result
 	}

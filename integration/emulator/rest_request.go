@@ -63,6 +63,7 @@ type submitRequest struct {
 	wait      time.Duration
 	cancelAt  bool // on_wait_timeout CANCEL
 	links     bool // EXTERNAL_LINKS
+	hybrid    bool // INLINE_OR_EXTERNAL_LINKS
 	format    string
 	lz4       bool
 	tags      map[string]string
@@ -118,8 +119,10 @@ func parseSubmit(body []byte) (*submitRequest, error) {
 	case "", "INLINE":
 	case "EXTERNAL_LINKS":
 		req.links = true
+	case "INLINE_OR_EXTERNAL_LINKS":
+		req.hybrid = true
 	default:
-		return nil, badf("Invalid value for field 'disposition': %q (INLINE or EXTERNAL_LINKS)", raw.Disposition)
+		return nil, badf("Invalid value for field 'disposition': %q (INLINE, EXTERNAL_LINKS or INLINE_OR_EXTERNAL_LINKS)", raw.Disposition)
 	}
 	switch req.format = raw.Format; req.format {
 	case "":

@@ -19,7 +19,9 @@ import (
 // API asked for, and its result cut into chunks once it succeeded.
 type restExec struct {
 	format      string // JSON_ARRAY, ARROW_STREAM or CSV
-	links       bool   // EXTERNAL_LINKS, else INLINE
+	links       bool   // EXTERNAL_LINKS, else INLINE; decided by buildLocked when hybrid
+	hybrid      bool   // INLINE_OR_EXTERNAL_LINKS
+	hybridLimit int64  // the largest result a hybrid statement answers inline
 	lz4         bool   // ARROW_STREAM chunks as LZ4 frames
 	rowLimit    int64  // the client's row_limit, 0 for none
 	byteLimit   int64  // the client's byte_limit, 0 for none
@@ -69,7 +71,7 @@ func (x *restExec) buildLocked(op *operation) {
 			x.fail("INTERNAL_ERROR", "XX000", "result chunk: "+err.Error())
 			return
 		}
-		x.checkInline()
+		x.settle()
 		return
 	}
 	for off := 0; off < n; off += x.chunkRows {
@@ -98,7 +100,7 @@ func (x *restExec) buildLocked(op *operation) {
 		x.chunks = append(x.chunks, restChunk{offset: off, rows: end - off, data: data})
 		x.bytes += int64(len(data))
 	}
-	x.checkInline()
+	x.settle()
 }
 
 // encodeAll encodes the chunks of rows [0,n) on GOMAXPROCS goroutines: a
@@ -126,8 +128,14 @@ func (x *restExec) encodeAll(op *operation, n int) error {
 	return errors.Join(errs...)
 }
 
-// checkInline fails an INLINE result larger than the inline limit.
-func (x *restExec) checkInline() {
+// settle picks the disposition of a hybrid result, inline when it is one
+// chunk of at most hybridLimit bytes (the whole result in the first
+// reply's attachment or data_array), external links otherwise; then it
+// fails an INLINE result larger than the inline limit.
+func (x *restExec) settle() {
+	if x.hybrid {
+		x.links = len(x.chunks) > 1 || x.bytes > x.hybridLimit
+	}
 	if !x.links && x.bytes > x.inlineLimit {
 		x.chunks = nil
 		x.fail("BAD_REQUEST", "54000", "Inline byte limit exceeded: a statement with disposition INLINE can have a result of at most "+

@@ -462,6 +462,8 @@ func TestRESTBadRequests(t *testing.T) {
 		{"disposition", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "disposition": "LINKS"}, 400, "INVALID_PARAMETER_VALUE"},
 		{"format", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "format": "PARQUET"}, 400, "INVALID_PARAMETER_VALUE"},
 		{"CSV inline", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "format": "CSV"}, 400, "INVALID_PARAMETER_VALUE"},
+		{"CSV hybrid", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "format": "CSV",
+			"disposition": "INLINE_OR_EXTERNAL_LINKS"}, 400, "INVALID_PARAMETER_VALUE"},
 		{"compression", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "result_compression": "GZIP"}, 400, "INVALID_PARAMETER_VALUE"},
 		{"negative row_limit", "POST", restPrefix, map[string]any{"statement": "SELECT 1", "warehouse_id": wh, "row_limit": -1}, 400, "INVALID_PARAMETER_VALUE"},
 		{"parameter without name or ordinal", "POST", restPrefix, map[string]any{"statement": "SELECT ?", "warehouse_id": wh,
@@ -488,7 +490,7 @@ func TestRESTBadRequests(t *testing.T) {
 			t.Errorf("chunk %s: HTTP %d %v", n, st, out)
 		}
 	}
-	if len(s.Requests().Of(RESTSubmit)) != 20 { // refused submissions are logged too
+	if len(s.Requests().Of(RESTSubmit)) != 21 { // refused submissions are logged too
 		t.Errorf("log %v", s.Requests())
 	}
 	// Authentication: none, or not a bearer token (401), a wrong token (403).
@@ -703,5 +705,87 @@ func TestRESTSharesThriftStore(t *testing.T) {
 	log := s.Requests()
 	if log.Count(ExecuteStatement) != 1 || log.Count(RESTSubmit) != 1 || s.OpenOperations() != 2 {
 		t.Errorf("log %v, %d operations", log, s.OpenOperations())
+	}
+}
+
+// TestRESTHybrid checks disposition INLINE_OR_EXTERNAL_LINKS: a result of
+// one chunk within HybridInlineLimit comes whole as the first reply's
+// attachment (LZ4 frame or not); one over the limit, or of several chunks,
+// as external links.
+func TestRESTHybrid(t *testing.T) {
+	s := Start(t, WithREST(RESTOptions{ChunkRows: 1000, HybridInlineLimit: 4000}))
+	c := newREST(t, s)
+	for _, lz := range []bool{false, true} {
+		fields := map[string]any{"format": "ARROW_STREAM", "disposition": "INLINE_OR_EXTERNAL_LINKS"}
+		if lz {
+			fields["result_compression"] = "LZ4_FRAME"
+		}
+		// SELECT 1: inline, in the submit reply alone.
+		log := s.Requests()
+		submits, chunks := log.Count(RESTSubmit), log.Count(RESTChunk)
+		resp := c.submit("SELECT 1::BIGINT AS one", fields)
+		m, result := resp["manifest"], resp["result"]
+		if state(resp) != "SUCCEEDED" || num(get(m, "total_chunk_count")) != 1 || num(get(m, "total_row_count")) != 1 {
+			t.Fatalf("lz4=%v: %v", lz, resp)
+		}
+		if get(result, "external_links") != nil || get(result, "next_chunk_index") != nil || get(m, "total_byte_count") != nil {
+			t.Fatalf("lz4=%v: inline result %v, manifest %v", lz, result, m)
+		}
+		if want := map[bool]any{true: "LZ4_FRAME", false: nil}[lz]; get(m, "result_compression") != want {
+			t.Errorf("result_compression %v, want %v", get(m, "result_compression"), want)
+		}
+		att, err := decodeBase64(get(result, "attachment"))
+		if err != nil || len(att) == 0 {
+			t.Fatalf("attachment %v: %v", get(result, "attachment"), err)
+		}
+		if _, rows := arrowRows(t, att, lz); len(rows) != 1 || rows[0] != 1 {
+			t.Fatalf("rows %v", rows)
+		}
+		if log := s.Requests(); log.Count(RESTSubmit) != submits+1 || log.Count(RESTChunk) != chunks {
+			t.Errorf("requests %v", log)
+		}
+
+		// One chunk over the limit, then several chunks: external links.
+		for _, q := range []string{"SELECT range AS n, repeat('x', 40) AS s FROM range(900)", "SELECT range AS n FROM range(2500)"} {
+			resp := c.submit(q, fields)
+			m, result := resp["manifest"], resp["result"]
+			if state(resp) != "SUCCEEDED" || get(result, "attachment") != nil || num(get(m, "total_byte_count")) <= 0 {
+				t.Fatalf("lz4=%v %s: %v", lz, q, resp)
+			}
+			var rows []int64
+			for i := range int(num(get(m, "total_chunk_count"))) {
+				if i > 0 {
+					var st int
+					if st, result = c.do(http.MethodGet, chunkPath(stmtID(resp), i), nil); st != 200 {
+						t.Fatalf("chunk %d: HTTP %d %v", i, st, result)
+					}
+				}
+				lk := get(result, "external_links", 0)
+				req, _ := http.NewRequest(http.MethodGet, get(lk, "external_link").(string), nil)
+				headers, _ := get(lk, "http_headers").(map[string]any)
+				for k, v := range headers {
+					req.Header.Set(k, v.(string))
+				}
+				r, err := http.DefaultClient.Do(req)
+				if err != nil || r.StatusCode != 200 {
+					t.Fatalf("download: %v %v", r, err)
+				}
+				data, _ := io.ReadAll(r.Body)
+				r.Body.Close()
+				if int64(len(data)) != num(get(lk, "byte_count")) {
+					t.Errorf("file of %d bytes, byte_count %v", len(data), get(lk, "byte_count"))
+				}
+				_, part := arrowRows(t, data, lz)
+				rows = append(rows, part...)
+			}
+			if int64(len(rows)) != num(get(m, "total_row_count")) || rows[len(rows)-1] != int64(len(rows)-1) {
+				t.Fatalf("%s: %d rows, manifest %v", q, len(rows), m)
+			}
+		}
+	}
+	// JSON_ARRAY follows the same rule, inline as data_array.
+	resp := c.submit("SELECT 7 AS n", map[string]any{"disposition": "INLINE_OR_EXTERNAL_LINKS"})
+	if data, _ := json.Marshal(get(resp, "result", "data_array")); string(data) != `[["7"]]` {
+		t.Errorf("JSON_ARRAY hybrid: %v", resp)
 	}
 }

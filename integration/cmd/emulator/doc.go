@@ -47,6 +47,7 @@
 //
 //	-rest-chunk-rows 50000   rows of one result chunk
 //	-rest-inline-limit N     largest INLINE result in bytes (25 MiB)
+//	-rest-hybrid-limit N     largest INLINE_OR_EXTERNAL_LINKS result answered inline (1 MiB)
 //	-rest-retention 15m      close statements nobody polls or fetches for this long
 //	-rest-result-lifetime 1h close statements whose result is older than this
 //

@@ -53,6 +53,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	var ro emulator.RESTOptions
 	fs.IntVar(&ro.ChunkRows, "rest-chunk-rows", 50000, "rows of one result chunk of the Statement Execution API")
 	fs.Int64Var(&ro.InlineLimit, "rest-inline-limit", 25<<20, "largest INLINE result of the Statement Execution API, in bytes")
+	fs.Int64Var(&ro.HybridInlineLimit, "rest-hybrid-limit", 1<<20, "largest INLINE_OR_EXTERNAL_LINKS result answered inline, in bytes")
 	fs.DurationVar(&ro.Retention, "rest-retention", 15*time.Minute, "close REST statements nobody polls or fetches for this long")
 	fs.DurationVar(&ro.ResultLifetime, "rest-result-lifetime", time.Hour, "close REST statements whose result is older than this")
 
@@ -94,8 +95,8 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 		return nil, nil, errors.New("-batch-rows must be positive")
 	case *maxBody <= 0:
 		return nil, nil, errors.New("-max-body-bytes must be positive")
-	case ro.ChunkRows <= 0 || ro.InlineLimit <= 0 || ro.Retention <= 0 || ro.ResultLifetime <= 0:
-		return nil, nil, errors.New("-rest-chunk-rows, -rest-inline-limit, -rest-retention and -rest-result-lifetime must be positive")
+	case ro.ChunkRows <= 0 || ro.InlineLimit <= 0 || ro.HybridInlineLimit <= 0 || ro.Retention <= 0 || ro.ResultLifetime <= 0:
+		return nil, nil, errors.New("-rest-chunk-rows, -rest-inline-limit, -rest-hybrid-limit, -rest-retention and -rest-result-lifetime must be positive")
 	case *hold < 0:
 		return nil, nil, errors.New("-hold must not be negative")
 	}
