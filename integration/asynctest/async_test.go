@@ -92,16 +92,16 @@ func TestSlowQuery(t *testing.T) {
 	s := emulator.Start(t, emulator.WithMaxPageRows(700), emulator.WithBatchRows(300), emulator.WithStatusHold(50*time.Millisecond))
 	db := open(t, s, async.WithWait(200*time.Millisecond), async.WithPollBackoff(20*time.Millisecond, 500*time.Millisecond))
 
-	start := time.Now()
 	rows, exc, err := db.QueryContext(ctx, resultQuery(3000, 2000))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	if d := time.Since(start); d > 1500*time.Millisecond {
-		t.Fatalf("QueryContext took %v with a 200 ms wait", d)
-	}
-	if s := exc.Status; s != async.StatusPending && s != async.StatusRunning {
+	// QueryContext returned before the 2 s statement ended (no clock
+	// bound: on a loaded machine the submission alone may take a second):
+	// not finished; INITIALIZED when the first status request was held past
+	// the wait (the status last heard is then the submission's).
+	if s := exc.Status; s != async.StatusInitialized && s != async.StatusPending && s != async.StatusRunning {
 		t.Fatalf("status %v", s)
 	}
 	if rows.Next() {
