@@ -38,6 +38,9 @@ type recorder struct {
 
 	mu    sync.Mutex
 	calls []call
+	// seen has a channel per method a test waits for (Seen), closed when
+	// the first reply of that method has been recorded.
+	seen map[string]chan struct{}
 }
 
 func newRecorder() *recorder {
@@ -96,6 +99,46 @@ func (r *recorder) add(c call) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, c)
+	if ch := r.seenLocked(c.Method); c.Resp != nil && !closed(ch) {
+		close(ch)
+	}
+}
+
+// Seen returns a channel closed once a reply to method has been recorded:
+// a test synchronises on what the official driver did rather than on a
+// clock.
+func (r *recorder) Seen(method string) <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := r.seenLocked(method)
+	for _, c := range r.calls {
+		if c.Method == method && c.Resp != nil && !closed(ch) {
+			close(ch)
+		}
+	}
+	return ch
+}
+
+// seenLocked is the channel of method for Seen; r.mu held.
+func (r *recorder) seenLocked(method string) chan struct{} {
+	if r.seen == nil {
+		r.seen = map[string]chan struct{}{}
+	}
+	ch := r.seen[method]
+	if ch == nil {
+		ch = make(chan struct{})
+		r.seen[method] = ch
+	}
+	return ch
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // Calls returns a copy of the calls recorded so far.
