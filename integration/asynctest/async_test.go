@@ -232,6 +232,12 @@ func TestCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows.Close()
+	// The 100 ms wait may end before any status is heard on a loaded
+	// machine (fin is then INITIALIZED): Wait has no such bound.
+	if rows, fin, err = db.Wait(ctx, fin); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
 	if fin.Status != async.StatusFinished {
 		t.Fatalf("status %v", fin.Status)
 	}
