@@ -274,14 +274,21 @@
 // total_chunk_count, chunks[chunk_index, row_offset, row_count,
 // byte_count], total_row_count, total_byte_count, truncated and, for
 // compressed results, result_compression "LZ4_FRAME"; byte counts only
-// with EXTERNAL_LINKS. result is chunk 0 (absent for a result without
-// rows; statements without a result set have column_count 0).
+// with EXTERNAL_LINKS and only when every chunk is encoded before the
+// reply (see below; the API makes them optional, and every external link
+// carries its chunk's exact byte_count). result is chunk 0 (absent for a
+// result without rows; statements without a result set have column_count
+// 0).
 //
 // The result is cut into chunks of RESTOptions.ChunkRows rows (default
-// 50,000), all encoded (on GOMAXPROCS goroutines) when the first reply
-// reports the statement SUCCEEDED, and kept until it is closed; a
-// warehouse, too, has written its result before it reports success. row_limit keeps that many rows and sets truncated when there
-// were more; byte_limit keeps the rows whose chunks fit in that many bytes
+// 50,000) and kept until it is closed. A result of several chunks served
+// as external links without byte_limit is answered SUCCEEDED as soon as
+// chunk 0 is encoded: the other chunks are encoded in the background, in
+// order, on up to GOMAXPROCS goroutines, and GET .../result/chunks/{n}
+// waits for chunk n (closing the statement stops the encoding and ends
+// the wait). Any other result is encoded whole (on GOMAXPROCS goroutines)
+// before the first reply that reports SUCCEEDED. row_limit keeps that
+// many rows and sets truncated when there were more; byte_limit keeps the rows whose chunks fit in that many bytes
 // of the encoded result and sets truncated. disposition INLINE (default)
 // puts a chunk in the reply: JSON_ARRAY as data_array (rows of strings in
 // the Thrift text forms, binary as upper-case hexadecimal digits, JSON null

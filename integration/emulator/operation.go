@@ -152,6 +152,9 @@ func (op *operation) cancelOp() {
 
 // closeOp stops the operation and frees its result.
 func (op *operation) closeOp() {
+	if op.rest != nil {
+		op.rest.enc.stop(op.rest) // before the rows it reads are released
+	}
 	op.mu.Lock()
 	op.finishLocked(tcli.TOperationState_CLOSED_STATE, nil)
 	op.state = tcli.TOperationState_CLOSED_STATE

@@ -322,8 +322,8 @@ func (s *Server) restCall(c restCall, op *operation, k handleKey) restReply {
 		return restReply{status: http.StatusOK, body: struct{}{}, op: op}
 	default: // RESTClose
 		if op != nil {
+			s.rest.markClosed(k) // first: a call between the two finds the statement or its tombstone
 			s.dropOp(op)
-			s.rest.markClosed(k)
 		}
 		return restReply{status: http.StatusOK, body: struct{}{}, op: op}
 	}
@@ -414,6 +414,24 @@ func (s *Server) restChunk(op *operation, k handleKey, n string) restReply {
 			strconv.Itoa(len(op.rest.chunks))+" chunks")
 		rep.op = op
 		return rep
+	}
+	if ready := op.rest.chunks[i].ready; ready != nil {
+		// A chunk encoded in the background: wait for it without op.mu,
+		// so that polls, cancel and close go on meanwhile. Closing the
+		// statement ends the wait.
+		op.mu.Unlock()
+		<-ready
+		op.mu.Lock()
+		if st, _ := op.restStateLocked(); st.State != "SUCCEEDED" {
+			rep := apiError(http.StatusBadRequest, "INVALID_STATE", "Statement "+op.h.String()+" is "+st.State+": it has no result to fetch")
+			rep.op = op
+			return rep
+		}
+		if err := op.rest.chunks[i].err; err != nil {
+			rep := apiError(http.StatusInternalServerError, "INTERNAL_ERROR", "result chunk "+strconv.Itoa(i)+": "+err.Error())
+			rep.op = op
+			return rep
+		}
 	}
 	return restReply{status: http.StatusOK, body: s.chunkLocked(op, i), op: op, state: StateFinished}
 }

@@ -36,22 +36,36 @@ type restExec struct {
 	bytes     int64
 	failure   *opError // the result could not be served (INLINE over its limit)
 	failCode  string   // the failure's error_code
+	lazy      bool     // chunks 1 and on are encoded in the background by enc
+
+	enc restEncoder
 }
 
 // restChunk is one chunk of a result: its rows and their encoding in the
 // statement's format (an Arrow IPC stream, a JSON array of rows, CSV).
+// A chunk encoded in the background has ready, closed once data (or err)
+// is set; a chunk without ready is encoded already.
 type restChunk struct {
 	offset, rows int
 	data         []byte
+	ready        chan struct{}
+	err          error
 }
 
 // restArrowOptions are the Arrow types of ARROW_STREAM results: decimals,
 // nested types and the NULL type as native Arrow types.
 var restArrowOptions = arrowOptions{decimalAsArrow: true, nullAsArrow: true, complexAsArrow: true}
 
+// errStatementClosed is the encoding failure of a chunk whose statement
+// was closed before the chunk was encoded.
+var errStatementClosed = errors.New("the statement was closed")
+
 // buildLocked cuts op's result into chunks once; op.mu held and op
 // FINISHED. Rows beyond row_limit, and beyond byte_limit once the chunks'
-// bytes reach it, are left out and the result marked truncated.
+// bytes reach it, are left out and the result marked truncated. Without
+// byte_limit, a result of several chunks served as links is answered as
+// soon as chunk 0 is encoded: the others are encoded in the background
+// (see encodeRest) and the manifest leaves their byte counts out.
 func (x *restExec) buildLocked(op *operation) {
 	if x.built {
 		return
@@ -66,6 +80,14 @@ func (x *restExec) buildLocked(op *operation) {
 		n, x.truncated = int(x.rowLimit), true
 	}
 	if x.byteLimit == 0 {
+		count := (n + x.chunkRows - 1) / x.chunkRows
+		if count > 1 && x.hybrid {
+			x.links = true // several chunks are never inline
+		}
+		if count > 1 && x.links {
+			x.encodeLazily(op, n, count)
+			return
+		}
 		if err := x.encodeAll(op, n); err != nil {
 			x.chunks, x.bytes = nil, 0
 			x.fail("INTERNAL_ERROR", "XX000", "result chunk: "+err.Error())
@@ -101,6 +123,103 @@ func (x *restExec) buildLocked(op *operation) {
 		x.bytes += int64(len(data))
 	}
 	x.settle()
+}
+
+// encodeLazily encodes chunk 0 of rows [0,n) now, for the first reply,
+// and starts the background encoding of chunks 1 to count-1.
+func (x *restExec) encodeLazily(op *operation, n, count int) {
+	x.lazy = true
+	x.chunks = make([]restChunk, count)
+	for i := range x.chunks {
+		off := i * x.chunkRows
+		x.chunks[i] = restChunk{offset: off, rows: min(off+x.chunkRows, n) - off, ready: make(chan struct{})}
+	}
+	c := &x.chunks[0]
+	c.data, c.err = x.encode(op, 0, c.rows)
+	close(c.ready)
+	if c.err != nil {
+		x.chunks = nil
+		x.fail("INTERNAL_ERROR", "XX000", "result chunk: "+c.err.Error())
+		return
+	}
+	x.enc.start(x, op.cols, op.rows)
+}
+
+// restEncoder runs the background encoding of a result's chunks, on up to
+// GOMAXPROCS goroutines in chunk order, and stops it when the statement
+// is closed: stop waits for the chunks being encoded (the store they read
+// is freed next) and fails those not started. Its zero value is ready.
+type restEncoder struct {
+	mu      sync.Mutex
+	idle    sync.Cond // signalled when active drops to 0
+	stopped bool
+	active  int
+	next    int // the next chunk to encode
+}
+
+// start launches the encoders of x's chunks 1 and on; after stop it only
+// fails them.
+func (e *restEncoder) start(x *restExec, cols []column, rows *resultStore) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.next = 1
+	if e.stopped {
+		e.failRestLocked(x)
+		return
+	}
+	for range min(runtime.GOMAXPROCS(0), len(x.chunks)-1) {
+		e.active++
+		go e.run(x, cols, rows)
+	}
+}
+
+// run encodes chunks until none is left or the encoder is stopped.
+func (e *restEncoder) run(x *restExec, cols []column, rows *resultStore) {
+	for {
+		e.mu.Lock()
+		if e.stopped || e.next >= len(x.chunks) {
+			e.active--
+			if e.active == 0 {
+				e.idle.Broadcast()
+			}
+			e.mu.Unlock()
+			return
+		}
+		c := &x.chunks[e.next]
+		e.next++
+		e.mu.Unlock()
+		c.data, c.err = x.encodeRows(cols, rows, c.offset, c.offset+c.rows)
+		close(c.ready)
+	}
+}
+
+// stop ends the background encoding: it waits for the chunks being encoded
+// and fails the others with errStatementClosed.
+func (e *restEncoder) stop(x *restExec) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return
+	}
+	e.stopped = true
+	if e.idle.L == nil {
+		e.idle.L = &e.mu
+	}
+	for e.active > 0 {
+		e.idle.Wait()
+	}
+	if e.next > 0 { // started
+		e.failRestLocked(x)
+	}
+}
+
+// failRestLocked fails the chunks not encoded; e.mu held.
+func (e *restEncoder) failRestLocked(x *restExec) {
+	for ; e.next < len(x.chunks); e.next++ {
+		c := &x.chunks[e.next]
+		c.err = errStatementClosed
+		close(c.ready)
+	}
 }
 
 // encodeAll encodes the chunks of rows [0,n) on GOMAXPROCS goroutines: a
@@ -149,24 +268,29 @@ func (x *restExec) fail(code, sqlState, msg string) {
 
 // encode writes rows [start,end) of op's result in the statement's format.
 func (x *restExec) encode(op *operation, start, end int) ([]byte, error) {
+	return x.encodeRows(op.cols, op.rows, start, end)
+}
+
+// encodeRows writes rows [start,end) of a result in the statement's format.
+func (x *restExec) encodeRows(cols []column, rows *resultStore, start, end int) ([]byte, error) {
 	switch x.format {
 	case "ARROW_STREAM":
-		return fileBytes(arrowSchema(op.cols, restArrowOptions), op.cols, op.rows, start, end, x.batchRows, x.lz4)
+		return fileBytes(arrowSchema(cols, restArrowOptions), cols, rows, start, end, x.batchRows, x.lz4)
 	case "CSV":
 		var b strings.Builder
 		w := csv.NewWriter(&b)
 		if start == 0 {
-			names := make([]string, len(op.cols))
-			for i, c := range op.cols {
+			names := make([]string, len(cols))
+			for i, c := range cols {
 				names[i] = c.name
 			}
 			_ = w.Write(names)
 		}
-		rec := make([]string, len(op.cols))
+		rec := make([]string, len(cols))
 		for r := start; r < end; r++ {
-			for ci, c := range op.cols {
+			for ci, c := range cols {
 				rec[ci] = "null"
-				if v := op.rows.value(r, ci); v != nil {
+				if v := rows.value(r, ci); v != nil {
 					rec[ci] = restText(v, c.typ)
 				}
 			}
@@ -182,11 +306,11 @@ func (x *restExec) encode(op *operation, start, end int) ([]byte, error) {
 				b.WriteByte(',')
 			}
 			b.WriteByte('[')
-			for ci, c := range op.cols {
+			for ci, c := range cols {
 				if ci > 0 {
 					b.WriteByte(',')
 				}
-				if v := op.rows.value(r, ci); v == nil {
+				if v := rows.value(r, ci); v == nil {
 					b.WriteString("null")
 				} else {
 					writeJSONString(&b, restText(v, c.typ))
@@ -289,16 +413,17 @@ type (
 func (x *restExec) manifestLocked(op *operation) *restManifest {
 	m := &restManifest{Format: x.format, TotalChunkCount: len(x.chunks), Truncated: x.truncated}
 	m.Schema = restSchemaOf(op.cols)
-	for i, c := range x.chunks {
+	for i := range x.chunks {
+		c := &x.chunks[i] // only offset and rows: a lazy chunk's data may be being written
 		ci := restChunkInfo{ChunkIndex: i, RowOffset: int64(c.offset), RowCount: int64(c.rows)}
-		if x.links {
+		if x.links && !x.lazy {
 			n := int64(len(c.data))
 			ci.ByteCount = &n
 		}
 		m.Chunks = append(m.Chunks, ci)
 		m.TotalRowCount += int64(c.rows)
 	}
-	if x.links {
+	if x.links && !x.lazy {
 		n := x.bytes
 		m.TotalByteCount = &n
 	}
@@ -330,8 +455,8 @@ func chunkPath(id string, i int) string {
 	return restPrefix + "/" + id + "/result/chunks/" + strconv.Itoa(i)
 }
 
-// chunkLocked is chunk i of the built result: inline data or a fresh
-// external link; op.mu held.
+// chunkLocked is chunk i of the built result, encoded (see chunkReady):
+// inline data or a fresh external link; op.mu held.
 func (s *Server) chunkLocked(op *operation, i int) *restResultData {
 	x := op.rest
 	c := x.chunks[i]
