@@ -149,9 +149,10 @@ func (b *restBackend) waitFor(ctx context.Context) time.Duration {
 }
 
 // request builds the submission of a statement: ARROW_STREAM results,
-// EXTERNAL_LINKS with UseCloudFetch (any size) or else INLINE (up to the
-// API's 25 MiB), LZ4 with UseLZ4, the session's and the context's query
-// tags merged.
+// INLINE_OR_EXTERNAL_LINKS with UseCloudFetch (a small result inline in the
+// reply, so that it costs no download; any other as links) or else INLINE
+// (up to the API's 25 MiB), LZ4 with UseLZ4, the session's and the
+// context's query tags merged.
 func (b *restBackend) request(ctx context.Context, query string, args []sqldriver.NamedValue, wait time.Duration) (*rest.ExecuteRequest, error) {
 	cfg := b.c.cfg
 	params, err := restParams(args)
@@ -175,7 +176,7 @@ func (b *restBackend) request(ctx context.Context, query string, args []sqldrive
 		QueryTags:     tags,
 	}
 	if cfg.UseCloudFetch {
-		req.Disposition = rest.ExternalLinks
+		req.Disposition = rest.InlineOrExternalLinks
 	}
 	if cfg.UseLZ4 {
 		req.Compression = rest.LZ4Frame

@@ -146,7 +146,7 @@ func TestRESTExecWithinWait(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"warehouse_id": "wh1", "catalog": "main", "schema": "sales", "wait_timeout": "10s", "on_wait_timeout": "CONTINUE",
-		"format": "ARROW_STREAM", "disposition": "EXTERNAL_LINKS", "result_compression": "LZ4_FRAME",
+		"format": "ARROW_STREAM", "disposition": "INLINE_OR_EXTERNAL_LINKS", "result_compression": "LZ4_FRAME",
 	} {
 		if got := fmt.Sprint(r.Body[k]); got != want {
 			t.Errorf("%s: got %q, want %q", k, got, want)

@@ -9,8 +9,9 @@
 // HiveServer2 Thrift calls to the HTTP path. BackendREST submits each
 // statement to /api/2.0/sql/statements of the warehouse whose ID ends the
 // path (/sql/1.0/warehouses/<id>), waiting on the server up to waitTimeout
-// before polling, and reads ARROW_STREAM results inline or from external
-// links through the same download scheduler. A statement whose reply
+// before polling, and reads ARROW_STREAM results (INLINE_OR_EXTERNAL_LINKS
+// with cloud fetch, else INLINE) inline or from external links through the
+// same download scheduler. A statement whose reply
 // carried its whole result (no rows, one inline chunk) or that failed is
 // closed (DELETE) in the background, off Exec's and Rows.Close's path;
 // one whose result the server still serves (external links, more chunks)
