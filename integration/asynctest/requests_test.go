@@ -57,10 +57,10 @@ func TestRequestCounts(t *testing.T) {
 	}
 	checkResult(t, rows, 50)
 	// On REST: one status call, whose reply holds the manifest and the
-	// first chunk's link, and that file's download.
+	// whole result inline (INLINE_OR_EXTERNAL_LINKS).
 	want := "FetchResults×1"
 	if backend == "rest" {
-		want = "rest.status×1 Download×1"
+		want = "rest.status×1"
 	}
 	if log := s.Requests(); log.String() != want {
 		t.Fatalf("requests to read the result again: %v, want %s", log, want)

@@ -78,7 +78,10 @@ func (s *linkSpy) seen() []string {
 // and prints the error, the connector and its configuration every way:
 // neither the access token nor a result file's URL or header shows.
 func TestSecretsNotPrinted(t *testing.T) {
-	s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 10, FileRows: 100}))
+	// HybridInlineLimit 1: on REST too the result comes as links, not
+	// inline in the reply.
+	s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 10, FileRows: 100}),
+		emulator.WithREST(emulator.RESTOptions{HybridInlineLimit: 1}))
 	cfg, err := dbdriver.ParseDSN(testDSN(s))
 	if err != nil {
 		t.Fatal(err)
