@@ -171,7 +171,8 @@ func noLeaks(t *testing.T) {
 func TestLinksDetachedResume(t *testing.T) {
 	noLeaks(t)
 	s := emulator.Start(t, emulator.WithLinks(emulator.LinkOptions{ThresholdRows: 1000, FileRows: 3000, PadRows: 5}),
-		emulator.WithFaults(emulator.Fault{Method: emulator.Download, Every: 3, Status: 403, Times: -1}))
+		emulator.WithFaults(emulator.Fault{Method: emulator.Download, Every: 3, Status: 403, Times: -1}),
+		emulator.WithREST(emulator.RESTOptions{HybridInlineLimit: 1})) // links on REST too
 	db := open(t, s, params("maxDownloads", "2"))
 	ctx := testCtx(t)
 	c, err := dbdriver.ConnectorOf(ctx, db)

@@ -19,7 +19,7 @@ const nestedQuery = `SELECT [1, NULL, 3] AS a, MAP {'k': [1, 2], 'j': NULL} AS m
 // as the server's JSON text, inline, LZ4-compressed and from result links:
 // the same JSON values, except the text of timestamps inside.
 func TestNativeComplexTypes(t *testing.T) {
-	links := emulator.Start(t, emulator.WithLinkThreshold(1))
+	links := emulator.Start(t, emulator.WithLinkThreshold(1), emulator.WithREST(emulator.RESTOptions{HybridInlineLimit: 1}))
 	wantText := []string{`[1,null,3]`, `{"k":[1,2],"j":null}`, `{"s":{"t":"it's"},"d":"2024-01-02","v":1.25,"b":"eA=="}`}
 	for _, tc := range []struct {
 		name   string
