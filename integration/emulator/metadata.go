@@ -420,9 +420,15 @@ func (t *colType) javaType() int32 {
 	}
 }
 
-// sqlName is the Databricks SQL name of the column type: INT, STRING,
-// DECIMAL(10,2), ARRAY<INT>, MAP<STRING, INT>, STRUCT<a: INT>.
-func (t *colType) sqlName() string {
+// sqlName is the Databricks SQL name of the column type as GetColumns'
+// TYPE_NAME gives it: INT, STRING, DECIMAL(10,2), ARRAY<INT>,
+// MAP<STRING, INT>, STRUCT<a: INT>.
+func (t *colType) sqlName() string { return t.sqlType(", ", ": ") }
+
+// sqlType writes the column type in Databricks SQL, with sep between the
+// key and value types of a MAP and between STRUCT fields, and fieldSep
+// between a field's name and type.
+func (t *colType) sqlType(sep, fieldSep string) string {
 	switch t.kind {
 	case kNull:
 		return "VOID"
@@ -451,15 +457,15 @@ func (t *colType) sqlName() string {
 	case kInterval:
 		return "INTERVAL DAY TO SECOND"
 	case kArray:
-		return "ARRAY<" + t.elem.sqlName() + ">"
+		return "ARRAY<" + t.elem.sqlType(sep, fieldSep) + ">"
 	case kMap:
-		return "MAP<" + t.key.sqlName() + ", " + t.val.sqlName() + ">"
+		return "MAP<" + t.key.sqlType(sep, fieldSep) + sep + t.val.sqlType(sep, fieldSep) + ">"
 	case kStruct:
 		parts := make([]string, len(t.fields))
 		for i, f := range t.fields {
-			parts[i] = f.name + ": " + f.typ.sqlName()
+			parts[i] = f.name + fieldSep + f.typ.sqlType(sep, fieldSep)
 		}
-		return "STRUCT<" + strings.Join(parts, ", ") + ">"
+		return "STRUCT<" + strings.Join(parts, sep) + ">"
 	default:
 		return "STRING"
 	}

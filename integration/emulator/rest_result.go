@@ -550,53 +550,9 @@ func restErrorCode(sqlState string) string {
 	return "INTERNAL_ERROR"
 }
 
-// sqlText is the column type as Databricks SQL writes it (type_text).
-func (t *colType) sqlText() string {
-	switch t.kind {
-	case kNull:
-		return "VOID"
-	case kBool:
-		return "BOOLEAN"
-	case kInt8:
-		return "TINYINT"
-	case kInt16:
-		return "SMALLINT"
-	case kInt32:
-		return "INT"
-	case kInt64:
-		return "BIGINT"
-	case kFloat32:
-		return "FLOAT"
-	case kFloat64:
-		return "DOUBLE"
-	case kBinary:
-		return "BINARY"
-	case kDate:
-		return "DATE"
-	case kTimestamp:
-		return "TIMESTAMP"
-	case kDecimal:
-		return "DECIMAL(" + strconv.Itoa(t.precision) + "," + strconv.Itoa(t.scale) + ")"
-	case kInterval:
-		return "INTERVAL DAY TO SECOND"
-	case kArray:
-		return "ARRAY<" + t.elem.sqlText() + ">"
-	case kMap:
-		return "MAP<" + t.key.sqlText() + "," + t.val.sqlText() + ">"
-	case kStruct:
-		var b strings.Builder
-		b.WriteString("STRUCT<")
-		for i, f := range t.fields {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(f.name + ":" + f.typ.sqlText())
-		}
-		b.WriteByte('>')
-		return b.String()
-	}
-	return "STRING"
-}
+// sqlText is the column type as Databricks SQL writes it (type_text):
+// INT, DECIMAL(10,2), MAP<STRING,INT>, STRUCT<a:INT>.
+func (t *colType) sqlText() string { return t.sqlType(",", ":") }
 
 // restTypeName is the column's type_name, the API's ColumnInfoTypeName.
 func (t *colType) restTypeName() string {
