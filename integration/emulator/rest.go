@@ -422,7 +422,14 @@ func (s *Server) restChunk(op *operation, k handleKey, n string) restReply {
 		op.mu.Unlock()
 		<-ready
 		op.mu.Lock()
-		if st, _ := op.restStateLocked(); st.State != "SUCCEEDED" {
+		// A chunk failed by the close (errStatementClosed) can wake the
+		// wait before the close is visible in the state: it is the same
+		// answer as a chunk of a closed statement.
+		st, _ := op.restStateLocked()
+		if err := op.rest.chunks[i].err; st.State != "SUCCEEDED" || errors.Is(err, errStatementClosed) {
+			if st.State == "SUCCEEDED" {
+				st.State = "CLOSED"
+			}
 			rep := apiError(http.StatusBadRequest, "INVALID_STATE", "Statement "+op.h.String()+" is "+st.State+": it has no result to fetch")
 			rep.op = op
 			return rep
