@@ -64,6 +64,12 @@ type Stream struct {
 
 	file   wholeFile
 	frames lz4frame.Reader
+	// whole is the reused buffer of a compressed file decompressed at
+	// once; sized says the first compressed file decided whether there is
+	// one (see ResetLZ4).
+	whole    []byte
+	sized    bool
+	detached bool // the current file is read from whole
 }
 
 // Reset starts reading file, a plain IPC stream, keeping the buffers. A nil
@@ -74,16 +80,18 @@ func (s *Stream) Reset(file []byte) {
 	s.reset(&s.file, int64(len(file)))
 }
 
-// Buffers returns the buffers the Stream reuses (the scratch buffer and
-// the LZ4 block buffer) at their full capacity, for callers that check that
-// nothing they keep refers to them.
+// Buffers returns the buffers the Stream reuses (the scratch buffer, the
+// LZ4 block buffer and the buffer of a file decompressed whole) at their
+// full capacity, for callers that check that nothing they keep refers to
+// them.
 func (s *Stream) Buffers() [][]byte {
-	return [][]byte{s.scratch[:cap(s.scratch)], s.frames.Buffer()}
+	return [][]byte{s.scratch[:cap(s.scratch)], s.frames.Buffer(), s.whole[:cap(s.whole)]}
 }
 
 // reset starts reading a new stream from src, keeping the scratch buffer.
 func (s *Stream) reset(src source, limit int64) {
 	s.src, s.limit, s.sawSchema, s.done = src, limit, false, false
+	s.detached = false
 	s.cur, s.srcErr = nil, nil
 	s.schema = s.schema[:0]
 	s.scratch = s.scratch[:0]

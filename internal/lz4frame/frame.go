@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math"
+	"slices"
 
 	"github.com/pierrec/lz4/v4"
 )
@@ -263,18 +265,81 @@ func (z *Reader) end() error {
 // Decode appends the decompressed content of every frame of src to dst and
 // returns it.
 func (z *Reader) Decode(dst, src []byte) ([]byte, error) {
+	return z.DecodeLimit(dst, src, math.MaxInt)
+}
+
+// ErrTooLarge is returned by [Reader.DecodeLimit] for input that
+// decompresses to more than its limit.
+var ErrTooLarge = errors.New("lz4frame: decompressed content larger than the limit")
+
+// DecodeLimit is [Reader.Decode] for input that may decompress to at most
+// limit bytes: it stops with ErrTooLarge, dst then holding the blocks that
+// fitted, once a block does not fit in what is left of the limit. Every
+// block and content checksum is checked, so a nil error means src is whole
+// and intact. Blocks are decompressed straight into dst, not through the
+// reused buffer: a dst with room for the content costs no allocation.
+func (z *Reader) DecodeLimit(dst, src []byte, limit int) ([]byte, error) {
 	z.Reset(src)
+	defer z.Reset(nil)
+	start := len(dst)
 	for {
-		b, err := z.Next()
+		data, stored, err := z.block()
 		if err == io.EOF {
 			return dst, nil
 		}
 		if err != nil {
 			return dst, err
 		}
-		dst = append(dst, b...)
+		room := limit - (len(dst) - start)
+		n := len(dst)
+		if stored {
+			if len(data) > room {
+				return dst, ErrTooLarge
+			}
+			dst = append(dst, data...)
+		} else if dst, err = z.inflateInto(dst, data, room); err != nil {
+			return dst, err
+		}
+		z.consumed(dst[n:])
 	}
 }
+
+// inflateInto decompresses a block onto the end of dst, into its spare
+// capacity when the block fits there, else into dst grown by what a block
+// may hold (at most room bytes). A block that does not fit in room is
+// ErrTooLarge when room is less than a block may hold (it may be corrupt
+// instead: a caller that falls back to reading the input another way
+// finds out), else corrupt.
+func (z *Reader) inflateInto(dst, data []byte, room int) ([]byte, error) {
+	want := min(z.blockMax, room)
+	if spare := min(cap(dst)-len(dst), want); spare > 0 {
+		if m, err := z.uncompress(data, dst[len(dst):len(dst)+spare]); err == nil {
+			return dst[:len(dst)+m], nil
+		}
+		if spare == want {
+			return dst, z.tooLargeOrCorrupt(room)
+		}
+	}
+	dst = slices.Grow(dst, want)
+	m, err := z.uncompress(data, dst[len(dst):len(dst)+want])
+	if err != nil {
+		return dst, z.tooLargeOrCorrupt(room)
+	}
+	return dst[:len(dst)+m], nil
+}
+
+// tooLargeOrCorrupt is the error of a block that did not decompress into
+// room bytes.
+func (z *Reader) tooLargeOrCorrupt(room int) error {
+	if room < z.blockMax {
+		return ErrTooLarge
+	}
+	return errCorruptBlock
+}
+
+// DropBuffer lets the reused decompression buffer go, for a caller that
+// only calls [Reader.DecodeLimit] from now on (which does not use it).
+func (z *Reader) DropBuffer() { z.buf = nil }
 
 // Buffer returns the reused decompression buffer at its full capacity, for
 // callers that check that nothing they keep refers to it.
@@ -287,26 +352,33 @@ func (z *Reader) Buffer() []byte { return z.buf[:cap(z.buf)] }
 // decompressing: there is nothing to compare its content with. Callers that
 // hand decompressed data on before the end of a frame verify it first, so
 // that a corrupt frame gives an error before any of its data is used.
-func (z *Reader) Verify(src []byte) error {
+//
+// size is the length of the decompressed content when every frame of src
+// has a content checksum (so that all of it was decompressed), else -1.
+func (z *Reader) Verify(src []byte) (size int64, err error) {
 	z.Reset(src)
 	defer z.Reset(nil)
 	for {
 		data, stored, err := z.block()
 		if err == io.EOF {
-			return nil
+			return size, nil
 		}
 		if err != nil {
-			return err
+			return -1, err
 		}
 		if !z.contentSum {
+			size = -1
 			continue
 		}
 		out := data
 		if !stored {
 			if out, err = z.inflate(data); err != nil {
-				return err
+				return -1, err
 			}
 		}
 		z.consumed(out)
+		if size >= 0 {
+			size += int64(len(out))
+		}
 	}
 }

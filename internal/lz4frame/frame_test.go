@@ -3,6 +3,7 @@ package lz4frame
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -267,16 +268,16 @@ func TestVerify(t *testing.T) {
 	data := compressible(3000, 9)
 	frame := compress(t, data, lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true))
 	var z Reader
-	if err := z.Verify(frame); err != nil {
-		t.Fatal(err)
+	if n, err := z.Verify(frame); err != nil || n != int64(len(data)) {
+		t.Fatalf("got size %d, %v; want %d, nil", n, err, len(data))
 	}
 	for i := 0; i < len(frame); i++ {
-		if err := z.Verify(frame[:i]); err == nil && i > 0 {
+		if _, err := z.Verify(frame[:i]); err == nil && i > 0 {
 			t.Fatalf("frame cut at %d bytes of %d verified", i, len(frame))
 		}
 		c := bytes.Clone(frame)
 		c[i] ^= 0x5a
-		if z.Verify(c) != nil {
+		if _, err := z.Verify(c); err != nil {
 			continue
 		}
 		got, err := decodeAll(&z, c)
@@ -284,12 +285,60 @@ func TestVerify(t *testing.T) {
 			t.Fatalf("byte %d flipped: verified, but decodes to %d bytes, %v", i, len(got), err)
 		}
 	}
-	// Without a content checksum the frame's structure is still checked.
+	// Without a content checksum the frame's structure is still checked,
+	// and its size is not known.
 	plain := compress(t, data, lz4.ChecksumOption(false))
-	if err := z.Verify(plain); err != nil {
-		t.Fatal(err)
+	if n, err := z.Verify(plain); err != nil || n != -1 {
+		t.Fatalf("no content checksum: got size %d, %v; want -1, nil", n, err)
 	}
-	if err := z.Verify(plain[:len(plain)-2]); err == nil {
+	if _, err := z.Verify(plain[:len(plain)-2]); err == nil {
 		t.Fatal("a frame without its end mark verified")
+	}
+}
+
+// TestDecodeLimit decodes content of exactly the limit, refuses one byte
+// more with ErrTooLarge (keeping only whole blocks that fitted), and reports
+// corruption, not the limit, for a damaged frame.
+func TestDecodeLimit(t *testing.T) {
+	data := compressible(300<<10, 3)
+	frame := compress(t, data, lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true))
+	var z Reader
+	got, err := z.DecodeLimit([]byte("pre"), frame, len(data))
+	if err != nil || string(got[:3]) != "pre" || !bytes.Equal(got[3:], data) {
+		t.Fatalf("at the limit: %d bytes, %v", len(got), err)
+	}
+	got, err = z.DecodeLimit(nil, frame, len(data)-1)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("one byte over: got %v, want ErrTooLarge", err)
+	}
+	if len(got) >= len(data) || !bytes.Equal(got, data[:len(got)]) {
+		t.Fatalf("one byte over: kept %d bytes, want a prefix shorter than %d", len(got), len(data))
+	}
+	// Into a dst with room for the content: no allocation, not even of
+	// the block buffer; into one without: grown.
+	exact := make([]byte, 0, len(data))
+	if n := testing.AllocsPerRun(5, func() { _, _ = z.DecodeLimit(exact, frame, len(data)) }); n != 0 {
+		t.Fatalf("into a dst with room: %v allocations, want 0", n)
+	}
+	if cap(z.Buffer()) != 0 {
+		t.Fatalf("DecodeLimit grew the block buffer to %d bytes", cap(z.Buffer()))
+	}
+	got, err = z.DecodeLimit(make([]byte, 0, 10), frame, len(data))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("into a small dst: %d bytes, %v", len(got), err)
+	}
+	noise := make([]byte, 100<<10)
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range noise {
+		noise[i] = byte(r.Uint32())
+	}
+	stored := compress(t, noise, lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true))
+	if got, err := z.DecodeLimit(nil, stored, len(noise)); err != nil || !bytes.Equal(got, noise) {
+		t.Fatalf("incompressible content (stored blocks): %d bytes, %v", len(got), err)
+	}
+	bad := bytes.Clone(frame)
+	bad[len(bad)-2] ^= 0xff // the content checksum
+	if _, err := z.DecodeLimit(nil, bad, len(data)); err == nil || errors.Is(err, ErrTooLarge) {
+		t.Fatalf("flipped checksum: got %v, want a corruption error", err)
 	}
 }

@@ -62,6 +62,11 @@ func (l *linkReader) decodeFile(f *linkFile) error {
 		if err := l.stream.ResetLZ4(body); err != nil {
 			return stmterr.Errorf(l.id, "%w: result file of row %d: %w", ErrCorrupt, f.link.startRow, err)
 		}
+		if l.stream.Detached() {
+			// Decompressed whole: the downloaded bytes are not read
+			// again, and their memory is free at once.
+			f.body = nil
+		}
 	} else {
 		l.stream.Reset(body)
 	}

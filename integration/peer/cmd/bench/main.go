@@ -218,7 +218,12 @@ func (b *bench) child(bin string, s client.Spec) (client.Result, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), client.EnvSpec+"="+string(raw))
 	if b.o.Profile != "" && strings.Contains(s.Kind, "scan") {
+		// One file per driver, kind, backend and LZ4 setting: the last
+		// round's child of each writes it.
 		name := fmt.Sprintf("%s-%s-lz4=%t", filepath.Base(bin), s.Kind, s.LZ4)
+		if s.Backend != "" {
+			name = fmt.Sprintf("%s-%s-%s-lz4=%t", filepath.Base(bin), s.Kind, s.Backend, s.LZ4)
+		}
 		cmd.Env = append(cmd.Env, client.EnvCPUProfile+"="+filepath.Join(b.o.Profile, name+".cpu"),
 			client.EnvMemProfile+"="+filepath.Join(b.o.Profile, name+".mem"))
 	}
