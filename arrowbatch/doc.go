@@ -12,9 +12,12 @@
 //
 // A result file (a result link's download, CloudFetch) is a whole IPC
 // stream, plain or in LZ4 frames. [Stream] frames its record-batch messages
-// one at a time, decompressing block by block, so that a file is never held
-// decoded or decompressed as a whole; each message is then decoded like an
-// inline batch.
+// one at a time, so that a file is never held decoded as a whole; each
+// message is then decoded like an inline batch. A compressed file is
+// checked to the end of its frames first, then read block by block or, when
+// it decompresses to at most 32 MiB and is not a Stream's first file,
+// decompressed once as a whole into a buffer the Stream reuses (see
+// [Stream.ResetLZ4]).
 //
 // [NewReader] parses the schema once and keeps one IPC reader whose input is
 // swapped for every batch, so [Reader.Decode] never re-parses the schema.

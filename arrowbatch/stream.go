@@ -38,12 +38,13 @@ func (w *wholeFile) Next() ([]byte, error) {
 // Stream reads the record-batch messages of a result file, an Arrow IPC
 // stream held in memory (plain or in LZ4 frames), one at a time, each framed
 // as [Reader.Decode] expects. It skips schema messages and stops at the
-// end-of-stream marker, so that a file is never held decoded (or, when
-// compressed, decompressed) as a whole. It never panics on corrupt input,
-// and no message may claim more bytes than the file can hold.
+// end-of-stream marker, so that a file is never held decoded as a whole
+// (for when one is held decompressed, see [Stream.ResetLZ4]). It never
+// panics on corrupt input, and no message may claim more bytes than the
+// file can hold.
 //
-// Memory: a message that lies within one chunk (the plain file, or one
-// decompressed LZ4 block) is returned as a slice of it, without a copy; one
+// Memory: a message that lies within one chunk (the plain file, one
+// decompressed LZ4 block, or an LZ4 file decompressed whole) is returned as a slice of it, without a copy; one
 // that spans chunks is assembled in a scratch buffer reused for every
 // message. A message is therefore valid only until the next call of Next:
 // the caller decodes it at once ([Reader.Decode] copies what it reads).
