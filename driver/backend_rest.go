@@ -289,10 +289,9 @@ func (b *restBackend) cleanup(ctx context.Context, id string, mode restCleanup) 
 	}
 }
 
-// closeLater closes an ended statement that holds nothing the client still
-// reads (a failure, a result the reply carried whole) in the background: the
-// DELETE only frees the server's record early, so no caller waits for it.
-// close waits for it.
+// closeLater closes a failed statement in the background: the DELETE only
+// frees the server's record of the failure early, so no caller waits for
+// it. close waits for it.
 func (b *restBackend) closeLater(ctx context.Context, id string) {
 	ctx = context.WithoutCancel(ctx)
 	b.background(func() { b.cleanup(ctx, id, closeOnly) })
@@ -574,18 +573,21 @@ func (o *restOp) rowsAffected(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// release implements operation: DELETE, unless kept or done already. A
-// result that the statement's reply carried whole (or no result) is closed
-// in the background, off the caller's path; one the server still serves
-// (external links, later chunks) is closed before release returns, so that
-// its files are gone when Rows.Close is.
+// release implements operation: DELETE, unless kept, done already or
+// not needed. A succeeded statement whose reply carried its whole result
+// (no result set, no rows, or one inline chunk) is not closed at all: the
+// client holds nothing the server must release early, the API reference
+// has no close call (Databricks' SDK sends none), and the server drops the
+// statement after its retention. So a SELECT 1 that finishes within the
+// wait costs its one submission. One the server still serves (external
+// links, later chunks) is closed before release returns, so that its files
+// are gone when Rows.Close is.
 func (o *restOp) release(ctx context.Context) {
 	if o.keptOnServer || o.released {
 		return
 	}
 	o.released = true
 	if o.wholeInReply() {
-		o.b.closeLater(ctx, o.resp.StatementID)
 		return
 	}
 	o.b.cleanup(ctx, o.resp.StatementID, closeOnly)

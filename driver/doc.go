@@ -11,11 +11,12 @@
 // path (/sql/1.0/warehouses/<id>), waiting on the server up to waitTimeout
 // before polling, and reads ARROW_STREAM results (INLINE_OR_EXTERNAL_LINKS
 // with cloud fetch, else INLINE) inline or from external links through the
-// same download scheduler. A statement whose reply
-// carried its whole result (no rows, one inline chunk) or that failed is
-// closed (DELETE) in the background, off Exec's and Rows.Close's path;
-// one whose result the server still serves (external links, more chunks)
-// is closed before Rows.Close returns. The REST backend has no
+// same download scheduler. A succeeded statement whose reply carried its
+// whole result (no rows, one inline chunk) is never closed: the server
+// drops it on its retention, and a SELECT 1 within the wait is one HTTP
+// request. A failed one is closed (DELETE) in the background, off Exec's
+// path; one whose result the server still serves (external links, more
+// chunks) is closed before Rows.Close returns. The REST backend has no
 // sessions: session parameters, the server-side statement timeout, Volumes
 // staging and catalog metadata calls are Thrift only, refused with
 // ConfigError, ErrStagingNotSupported or ErrMetadataNotSupported. Its

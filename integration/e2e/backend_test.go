@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"errors"
+	"net/url"
 	"testing"
 
 	"github.com/asyncsql/databricks/catalog"
@@ -31,5 +32,71 @@ func TestRESTThriftOnlyFeatures(t *testing.T) {
 	}
 	if log := s.Requests(); len(log) != 0 {
 		t.Errorf("requests %v, want none", log)
+	}
+}
+
+// TestRESTOneRequestPerSelect1: a statement that finishes within the wait
+// with its whole result inline costs one request, its submission, and is
+// not closed (the server keeps it until its retention); a result the
+// server still serves, as external links or in several chunks, is closed
+// when its rows are, read to the end or not.
+func TestRESTOneRequestPerSelect1(t *testing.T) {
+	if backend != "rest" {
+		t.Skip("REST backend only (DATABRICKS_TEST_BACKEND=rest)")
+	}
+	t.Run("inline", func(t *testing.T) {
+		s := emulator.Start(t)
+		db := open(t, s, nil)
+		var n int
+		if err := db.QueryRowContext(testCtx(t), "SELECT 1").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("SELECT 1: %d, %v", n, err)
+		}
+		if _, err := db.ExecContext(testCtx(t), "CREATE TABLE one_req AS SELECT 1 AS n"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil { // waits for any background request
+			t.Fatal(err)
+		}
+		log := s.Requests()
+		if len(log) != 2 || log.Count(emulator.RESTSubmit) != 2 {
+			t.Errorf("requests %v, want the two submissions only", log)
+		}
+		if s.OpenOperations() != 2 || s.UnreleasedOperations() != 0 {
+			t.Errorf("the server holds %d statements, %d unreleased; want 2 kept until retention, none unreleased",
+				s.OpenOperations(), s.UnreleasedOperations())
+		}
+	})
+	for _, c := range []struct {
+		name string
+		opt  emulator.RESTOptions
+		dsn  url.Values
+	}{
+		{"links", emulator.RESTOptions{HybridInlineLimit: 1}, nil},
+		{"inline chunks", emulator.RESTOptions{ChunkRows: 100}, params("useCloudFetch", "false")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := emulator.Start(t, emulator.WithREST(c.opt))
+			db := open(t, s, c.dsn)
+			for _, stop := range []int{-1, 1} {
+				rows, err := db.QueryContext(testCtx(t), "SELECT i FROM range(1000) t(i)")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i != stop && rows.Next(); i++ {
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				if err := rows.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := s.Requests().Count(emulator.RESTClose); n != 2 {
+				t.Errorf("%d closes, want 2 (requests %v)", n, s.Requests())
+			}
+			if s.OpenOperations() != 0 || s.UnreleasedOperations() != 0 {
+				t.Errorf("the server holds %d statements, %d unreleased", s.OpenOperations(), s.UnreleasedOperations())
+			}
+		})
 	}
 }

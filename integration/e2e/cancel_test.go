@@ -71,14 +71,14 @@ func cancelSlow(t *testing.T, ctx context.Context, s *emulator.Server, run func(
 }
 
 // checkCancelled waits for the server to have received CancelOperation and
-// to hold no operation, then checks that the session is free.
+// to hold no operation left to close, then checks that the session is free.
 func checkCancelled(t *testing.T, s *emulator.Server, wait time.Duration) {
 	t.Helper()
 	if !eventually(wait, func() bool { return s.Requests().Count(call(emulator.CancelOperation)) > 0 }) {
 		t.Errorf("no CancelOperation reached the server within %v (requests: %v)", wait, s.Requests())
 	}
-	if !eventually(wait, func() bool { return s.OpenOperations() == 0 }) {
-		t.Errorf("the server still holds %d operations (requests: %v)", s.OpenOperations(), s.Requests())
+	if !eventually(wait, func() bool { return s.UnreleasedOperations() == 0 }) {
+		t.Errorf("the server still holds %d operations (requests: %v)", s.UnreleasedOperations(), s.Requests())
 	}
 }
 
@@ -180,8 +180,8 @@ func TestCancelDuringFetch(t *testing.T) {
 	if err := rows.Err(); !errors.Is(err, context.Canceled) {
 		t.Errorf("rows.Err() = %v, want context.Canceled", err)
 	}
-	if !eventually(3*time.Second, func() bool { return s.OpenOperations() == 0 }) {
-		t.Errorf("the server still holds %d operations", s.OpenOperations())
+	if !eventually(3*time.Second, func() bool { return s.UnreleasedOperations() == 0 }) {
+		t.Errorf("the server still holds %d operations", s.UnreleasedOperations())
 	}
 }
 

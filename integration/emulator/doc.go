@@ -42,7 +42,9 @@
 // created or named by ID and text, the state and SQLSTATE it answered, the
 // HTTP status, the outcome, the fault that affected it) and every
 // result-file download, in arrival order. OpenSessions and OpenOperations
-// say what the server still holds.
+// say what the server still holds; UnreleasedOperations what a client
+// still has to close (a REST statement whose reply carried its whole
+// result needs no DELETE).
 //
 // WithScript gives statements whose text matches a regular expression a
 // course of states of their own: PENDING and RUNNING for a number of

@@ -386,6 +386,9 @@ func (s *Server) statementReply(op *operation) restReply {
 		if len(op.rest.chunks) > 0 {
 			resp.Result = s.chunkLocked(op, 0)
 		}
+		if op.rest.wholeLocked() {
+			op.rest.delivered = true
+		}
 	}
 	rep := restReply{status: http.StatusOK, body: resp, op: op, state: state}
 	if st.Error != nil {

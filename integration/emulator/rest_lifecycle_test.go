@@ -345,3 +345,32 @@ func TestRESTSharesThriftStore(t *testing.T) {
 		t.Errorf("log %v, %d operations", log, s.OpenOperations())
 	}
 }
+
+// TestRESTUnreleased: a statement whose SUCCEEDED reply carried its whole
+// result is no longer unreleased; one of external links, one still
+// running and one not yet reported SUCCEEDED are, until closed.
+func TestRESTUnreleased(t *testing.T) {
+	s := Start(t, WithScript(Script{Match: regexp.MustCompile(`^SELECT 2$`), Steps: []Step{{State: StateRunning, Polls: 1}}}))
+	c := newREST(t, s)
+	c.submit("SELECT 1", nil)
+	if s.OpenOperations() != 1 || s.UnreleasedOperations() != 0 {
+		t.Fatalf("inline: %d open, %d unreleased", s.OpenOperations(), s.UnreleasedOperations())
+	}
+	links := stmtID(c.submit("SELECT 1", map[string]any{"format": "ARROW_STREAM", "disposition": "EXTERNAL_LINKS"}))
+	running := stmtID(c.submit("SELECT 2", nil))
+	if s.OpenOperations() != 3 || s.UnreleasedOperations() != 2 {
+		t.Fatalf("links and running: %d open, %d unreleased", s.OpenOperations(), s.UnreleasedOperations())
+	}
+	for deadline := time.Now().Add(30 * time.Second); state(c.status(running)) != "SUCCEEDED"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the scripted statement never succeeded")
+		}
+	}
+	if s.UnreleasedOperations() != 1 {
+		t.Errorf("after the running one's result was delivered: %d unreleased", s.UnreleasedOperations())
+	}
+	c.do(http.MethodDelete, restPrefix+"/"+links, nil)
+	if s.OpenOperations() != 2 || s.UnreleasedOperations() != 0 {
+		t.Errorf("after the close: %d open, %d unreleased", s.OpenOperations(), s.UnreleasedOperations())
+	}
+}

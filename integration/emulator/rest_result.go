@@ -38,6 +38,10 @@ type restExec struct {
 	failCode  string   // the failure's error_code
 	lazy      bool     // chunks 1 and on are encoded in the background by enc
 
+	// delivered: a reply reporting SUCCEEDED carried the whole result (no
+	// rows, or one inline chunk); under the operation's mu.
+	delivered bool
+
 	enc restEncoder
 }
 
@@ -431,6 +435,12 @@ func (x *restExec) manifestLocked(op *operation) *restManifest {
 		m.ResultCompression = "LZ4_FRAME"
 	}
 	return m
+}
+
+// wholeLocked reports whether a reply carries the whole built result: no
+// chunks, or one inline; op.mu held.
+func (x *restExec) wholeLocked() bool {
+	return len(x.chunks) == 0 || (len(x.chunks) == 1 && !x.links)
 }
 
 // restSchemaOf is the manifest schema of result columns.

@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -249,6 +251,30 @@ func (s *Server) OpenOperations() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.ops)
+}
+
+// UnreleasedOperations is the number of operations a client still has to
+// release: OpenOperations less the REST statements whose whole result (no
+// rows, or one inline chunk) a reply reporting SUCCEEDED carried. Those
+// need no DELETE (the API reference has no close call); the server keeps
+// them until their retention.
+func (s *Server) UnreleasedOperations() int {
+	s.mu.Lock()
+	ops := slices.Collect(maps.Values(s.ops))
+	s.mu.Unlock()
+	n := 0
+	for _, op := range ops {
+		if op.rest != nil {
+			op.mu.Lock()
+			done := op.rest.delivered
+			op.mu.Unlock()
+			if done {
+				continue
+			}
+		}
+		n++
+	}
+	return n
 }
 
 func randomHex(n int) string {
