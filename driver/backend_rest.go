@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqldriver "database/sql/driver"
@@ -30,6 +32,10 @@ type restBackend struct {
 	rc        *rest.Client
 	warehouse string
 	wait      time.Duration
+
+	// linksOnly is set once the warehouse refused INLINE_OR_EXTERNAL_LINKS:
+	// the connector's later submissions ask for EXTERNAL_LINKS at once.
+	linksOnly atomic.Bool
 
 	// bg tracks background cleanups (submissions abandoned by their
 	// context); bgMu orders their start against close.
@@ -152,7 +158,8 @@ func (b *restBackend) waitFor(ctx context.Context) time.Duration {
 // INLINE_OR_EXTERNAL_LINKS with UseCloudFetch (a small result inline in the
 // reply, so that it costs no download; any other as links) or else INLINE
 // (up to the API's 25 MiB), LZ4 with UseLZ4, the session's and the
-// context's query tags merged.
+// context's query tags merged. EXTERNAL_LINKS replaces the hybrid
+// disposition once the warehouse refused it (see post).
 func (b *restBackend) request(ctx context.Context, query string, args []sqldriver.NamedValue, wait time.Duration) (*rest.ExecuteRequest, error) {
 	cfg := b.c.cfg
 	params, err := restParams(args)
@@ -177,6 +184,9 @@ func (b *restBackend) request(ctx context.Context, query string, args []sqldrive
 	}
 	if cfg.UseCloudFetch {
 		req.Disposition = rest.InlineOrExternalLinks
+		if b.linksOnly.Load() {
+			req.Disposition = rest.ExternalLinks
+		}
 	}
 	if cfg.UseLZ4 {
 		req.Compression = rest.LZ4Frame
@@ -193,7 +203,7 @@ func (b *restBackend) submit(ctx context.Context, req *rest.ExecuteRequest) (*re
 		return nil, err
 	}
 	if ctx.Done() == nil {
-		resp, err := b.rc.Submit(ctx, req)
+		resp, err := b.post(ctx, req)
 		return resp, b.fail(err)
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), req.WaitTimeout+submitReplyTimeout)
@@ -203,7 +213,7 @@ func (b *restBackend) submit(ctx context.Context, req *rest.ExecuteRequest) (*re
 	}
 	ch := make(chan result, 1)
 	go func() {
-		resp, err := b.rc.Submit(dctx, req)
+		resp, err := b.post(dctx, req)
 		ch <- result{resp, err}
 	}()
 	select {
@@ -226,6 +236,44 @@ func (b *restBackend) submit(ctx context.Context, req *rest.ExecuteRequest) (*re
 		}
 	})
 	return nil, ctx.Err()
+}
+
+// post sends a submission. When the warehouse refuses the hybrid
+// disposition INLINE_OR_EXTERNAL_LINKS (which Databricks does not offer to
+// every client or warehouse), it sends it again, once, with EXTERNAL_LINKS
+// and remembers that for the connector's later submissions. The resubmit is
+// safe: a submission refused with HTTP 400 created no statement, so the
+// statement cannot run twice.
+func (b *restBackend) post(ctx context.Context, req *rest.ExecuteRequest) (*rest.StatementResponse, error) {
+	resp, err := b.rc.Submit(ctx, req)
+	if err == nil || req.Disposition != rest.InlineOrExternalLinks || !refusesHybrid(err) {
+		return resp, err
+	}
+	if !b.linksOnly.Swap(true) {
+		b.c.log.Info("databricks: the warehouse refuses disposition INLINE_OR_EXTERNAL_LINKS; using EXTERNAL_LINKS", "err", err)
+	}
+	req.Disposition = rest.ExternalLinks
+	return b.rc.Submit(ctx, req)
+}
+
+// refusesHybrid reports whether a submission's error is the definitive
+// refusal of the disposition INLINE_OR_EXTERNAL_LINKS: HTTP 400 (or 501)
+// INVALID_PARAMETER_VALUE, BAD_REQUEST or NOT_IMPLEMENTED whose message
+// names it or the disposition. Other fields of the submission are never
+// the subject of such a message: the driver sends only ARROW_STREAM, which
+// every disposition accepts.
+func refusesHybrid(err error) bool {
+	var re *rest.Error
+	if !errors.As(err, &re) || (re.StatusCode != http.StatusBadRequest && re.StatusCode != http.StatusNotImplemented) {
+		return false
+	}
+	switch re.ErrorCode {
+	case "INVALID_PARAMETER_VALUE", "BAD_REQUEST", "NOT_IMPLEMENTED":
+	default:
+		return false
+	}
+	msg := strings.ToUpper(re.Message)
+	return strings.Contains(msg, string(rest.InlineOrExternalLinks)) || strings.Contains(msg, "DISPOSITION")
 }
 
 // waitDone polls a statement until it reaches a final state. When ctx ends
@@ -440,7 +488,7 @@ func (b *restBackend) submitDetached(ctx context.Context, query string, args []s
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitReplyTimeout)
 	defer cancel()
-	resp, err := b.rc.Submit(dctx, req)
+	resp, err := b.post(dctx, req)
 	if err != nil {
 		return OperationRef{}, OperationStatus{}, b.fail(err)
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/asyncsql/databricks/internal/rest"
 )
 
 // restFake is a scripted Statement Execution API: each request is
@@ -487,6 +489,63 @@ func TestRESTCloseOfWholeResult(t *testing.T) {
 	for _, r := range f.requests() {
 		if strings.HasPrefix(r, "DELETE "+restStmts+"/s-in") {
 			t.Errorf("an inline result was closed: %v", f.requests())
+		}
+	}
+}
+
+// TestRESTHybridRefused: a warehouse that refuses INLINE_OR_EXTERNAL_LINKS
+// gets the submission again, once, with EXTERNAL_LINKS, and the connector's
+// later submissions ask for EXTERNAL_LINKS at once; a refusal about
+// something else is not resubmitted.
+func TestRESTHybridRefused(t *testing.T) {
+	f := newRESTFake(t, func(r restReq) (int, any) {
+		switch {
+		case r.Method == "POST" && r.Body["statement"] == "SELECT bad":
+			return 400, map[string]any{"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid value for field 'wait_timeout'"}
+		case r.Method == "POST" && r.Body["disposition"] == "INLINE_OR_EXTERNAL_LINKS":
+			return 400, map[string]any{"error_code": "INVALID_PARAMETER_VALUE",
+				"message": `Invalid value for field 'disposition': "INLINE_OR_EXTERNAL_LINKS" is not supported`}
+		case r.Method == "POST":
+			return 200, stmtReply("s-1", "SUCCEEDED")
+		}
+		return 200, map[string]any{}
+	})
+	db := sql.OpenDB(f.connector(t))
+	defer db.Close()
+	if _, err := db.Exec("SELECT bad"); err == nil {
+		t.Fatal("a refused submission succeeded")
+	}
+	for range 2 {
+		if _, err := db.Exec("SELECT 1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for i := range f.requests() {
+		if r := f.request(i); r.Method == "POST" {
+			got = append(got, fmt.Sprint(r.Body["statement"], " ", r.Body["disposition"]))
+		}
+	}
+	want := []string{"SELECT bad INLINE_OR_EXTERNAL_LINKS", "SELECT 1 INLINE_OR_EXTERNAL_LINKS", "SELECT 1 EXTERNAL_LINKS", "SELECT 1 EXTERNAL_LINKS"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("submissions %q, want %q", got, want)
+	}
+}
+
+func TestRefusesHybrid(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&rest.Error{Op: "submit", StatusCode: 400, ErrorCode: "INVALID_PARAMETER_VALUE", Message: "disposition INLINE_OR_EXTERNAL_LINKS unsupported"}, true},
+		{&rest.Error{Op: "submit", StatusCode: 501, ErrorCode: "NOT_IMPLEMENTED", Message: "Hybrid disposition is not implemented"}, true},
+		{&rest.Error{Op: "submit", StatusCode: 400, ErrorCode: "INVALID_PARAMETER_VALUE", Message: "Invalid value for field 'row_limit'"}, false},
+		{&rest.Error{Op: "submit", StatusCode: 503, ErrorCode: "TEMPORARILY_UNAVAILABLE", Message: "disposition"}, false},
+		{&rest.Error{Op: "submit", StatusCode: 403, ErrorCode: "PERMISSION_DENIED", Message: "INLINE_OR_EXTERNAL_LINKS"}, false},
+		{errors.New("INLINE_OR_EXTERNAL_LINKS"), false},
+	} {
+		if got := refusesHybrid(c.err); got != c.want {
+			t.Errorf("refusesHybrid(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

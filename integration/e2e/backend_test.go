@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -98,5 +99,35 @@ func TestRESTOneRequestPerSelect1(t *testing.T) {
 				t.Errorf("the server holds %d statements, %d unreleased", s.OpenOperations(), s.UnreleasedOperations())
 			}
 		})
+	}
+}
+
+// TestRESTHybridRefused: on a warehouse that refuses INLINE_OR_EXTERNAL_LINKS
+// the first statement is submitted again with EXTERNAL_LINKS, and every
+// later one of the connector with EXTERNAL_LINKS at once; results are
+// whole either way.
+func TestRESTHybridRefused(t *testing.T) {
+	if backend != "rest" {
+		t.Skip("REST backend only (DATABRICKS_TEST_BACKEND=rest)")
+	}
+	s := emulator.Start(t, emulator.WithREST(emulator.RESTOptions{NoHybrid: true}))
+	db := open(t, s, nil)
+	ctx := testCtx(t)
+	for _, n := range []int{1, 3000} {
+		var count, sum int64
+		q := fmt.Sprintf("SELECT count(*), sum(i) FROM range(%d) t(i)", n)
+		if err := db.QueryRowContext(ctx, q).Scan(&count, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if count != int64(n) || sum != int64(n*(n-1)/2) {
+			t.Errorf("%s: %d, %d", q, count, sum)
+		}
+	}
+	log := s.Requests().Of(emulator.RESTSubmit)
+	if len(log) != 3 || log[0].Outcome != emulator.OutcomeError || log[1].Outcome != emulator.OutcomeOK || log[2].Outcome != emulator.OutcomeOK {
+		t.Errorf("submissions %v, want one refused, then two served", log)
+	}
+	if n := s.Requests().Count(emulator.Download); n != 2 {
+		t.Errorf("%d downloads, want one per statement (external links)", n)
 	}
 }

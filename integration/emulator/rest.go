@@ -58,6 +58,12 @@ type RESTOptions struct {
 	// succeeded, polled or not (default 1 hour); then the statement is
 	// closed.
 	ResultLifetime time.Duration
+	// NoHybrid refuses the disposition INLINE_OR_EXTERNAL_LINKS, which
+	// the public API reference does not list and Databricks does not
+	// offer to every client: such a submission is answered 400
+	// INVALID_PARAMETER_VALUE naming the disposition, and creates no
+	// statement.
+	NoHybrid bool
 }
 
 // WithREST sets the options of the Statement Execution API; zero fields
@@ -79,6 +85,7 @@ func WithREST(o RESTOptions) Option {
 		if o.ResultLifetime > 0 {
 			c.rest.ResultLifetime = o.ResultLifetime
 		}
+		c.rest.NoHybrid = o.NoHybrid
 	}
 }
 
@@ -459,6 +466,10 @@ func (s *Server) restSubmit(ctx context.Context, body []byte) restReply {
 		return apiError(http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "Warehouse "+loggedID(req.WarehouseID)+" does not exist")
 	}
 	o := s.cfg.rest
+	if req.hybrid && o.NoHybrid {
+		return apiError(http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
+			`Invalid value for field 'disposition': "INLINE_OR_EXTERNAL_LINKS" is not supported (INLINE or EXTERNAL_LINKS)`)
+	}
 	ns := s.defaultNS
 	if c := req.Catalog; c != "" && s.hasCatalog(ctx, c) {
 		ns.catalog = c

@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -125,5 +127,25 @@ func TestRESTLazyChunks(t *testing.T) {
 	c.do(http.MethodDelete, restPrefix+"/"+id, nil)
 	if st := <-done; st != 200 && st != 400 {
 		t.Fatalf("fetch during close: HTTP %d", st)
+	}
+}
+
+// TestRESTNoHybrid: with NoHybrid the hybrid disposition is refused with a
+// 400 that names it and creates no statement; the others are served.
+func TestRESTNoHybrid(t *testing.T) {
+	s := Start(t, WithREST(RESTOptions{NoHybrid: true}))
+	c := newREST(t, s)
+	body := map[string]any{"statement": "SELECT 1", "warehouse_id": s.cfg.warehouseID, "format": "ARROW_STREAM", "disposition": "INLINE_OR_EXTERNAL_LINKS"}
+	st, out := c.do(http.MethodPost, restPrefix, body)
+	if st != http.StatusBadRequest || out["error_code"] != "INVALID_PARAMETER_VALUE" || !strings.Contains(fmt.Sprint(out["message"]), "INLINE_OR_EXTERNAL_LINKS") {
+		t.Fatalf("hybrid submission: HTTP %d %v", st, out)
+	}
+	if s.OpenOperations() != 0 {
+		t.Errorf("the refused submission created %d statements", s.OpenOperations())
+	}
+	for _, d := range []string{"INLINE", "EXTERNAL_LINKS"} {
+		if got := state(c.submit("SELECT 1", map[string]any{"format": "ARROW_STREAM", "disposition": d})); got != "SUCCEEDED" {
+			t.Errorf("%s: %v", d, got)
+		}
 	}
 }
