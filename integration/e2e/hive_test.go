@@ -41,13 +41,13 @@ func TestHiveLevelServer(t *testing.T) {
 	})
 	t.Run("cancel", func(t *testing.T) {
 		s.ResetRequests()
-		cancelSlow(t, ctx, s, func(ctx context.Context) error {
+		cancelSlow(t, ctx, s, emulator.GetOperationStatus, func(ctx context.Context) error {
 			rows, err := db.QueryContext(ctx, slowQuery)
 			if err == nil {
 				rows.Close()
 			}
 			return err
-		}, 500*time.Millisecond)
+		})
 		checkCancelled(t, s, 15*time.Second)
 	})
 	t.Run("exec", func(t *testing.T) {

@@ -36,7 +36,7 @@ func TestNoServerLeftovers(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
-	if !eventually(3*time.Second, func() bool { return s.UnreleasedOperations() == 0 }) {
+	if !eventually(promptly, func() bool { return s.UnreleasedOperations() == 0 }) {
 		t.Errorf("server holds %d operations after the statements ended (requests %v)", s.UnreleasedOperations(), s.Requests())
 	}
 	if backend != "rest" && s.OpenSessions() == 0 {
@@ -45,7 +45,7 @@ func TestNoServerLeftovers(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if !eventually(3*time.Second, func() bool { return s.OpenSessions() == 0 }) {
+	if !eventually(promptly, func() bool { return s.OpenSessions() == 0 }) {
 		t.Errorf("server holds %d sessions after db.Close", s.OpenSessions())
 	}
 }
@@ -85,8 +85,8 @@ func TestEvictedOperation(t *testing.T) {
 	defer rows.Close()
 	var n int64
 	for rows.Next() {
-		if n == 50 {
-			time.Sleep(1500 * time.Millisecond)
+		if n == 50 && !eventually(promptly, func() bool { return s.OpenOperations() == 0 }) {
+			t.Fatalf("the idle operation was not evicted (requests: %v)", s.Requests())
 		}
 		n++
 	}

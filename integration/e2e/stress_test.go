@@ -40,7 +40,7 @@ func TestConcurrentMixedWorkload(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if !eventually(5*time.Second, func() bool { return s.UnreleasedOperations() == 0 }) {
+	if !eventually(promptly, func() bool { return s.UnreleasedOperations() == 0 }) {
 		t.Errorf("server holds %d operations", s.UnreleasedOperations())
 	}
 }
