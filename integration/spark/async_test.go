@@ -219,7 +219,7 @@ func TestAsyncCancelFromOtherProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
+	waitRunning(t, db, exc)
 	start := time.Now()
 	cmd, sc := startChild(t, ctx, "TestAsyncCancelFromOtherProcess", "cancel", childTokenEnv+"="+string(token))
 	for sc.Scan() {
@@ -274,7 +274,7 @@ func TestAsyncFailureAndCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
+	waitRunning(t, db, exc)
 	start := time.Now()
 	if err := db.CancelExecution(ctx, exc); err != nil {
 		t.Fatalf("CancelExecution: %v", err)
@@ -336,5 +336,27 @@ func TestAsyncReread(t *testing.T) {
 	}
 	if n != 1000 || sum != 999*1000/2 {
 		t.Errorf("count %d sum %d, want 1000 and %d", n, sum, 999*1000/2)
+	}
+}
+
+// waitRunning polls exc until Spark reports it RUNNING, so that a cancel
+// stops a statement Spark runs rather than one it has yet to start (or one a
+// guessed delay let finish).
+func waitRunning(t *testing.T, db *async.DB, exc *async.Execution) {
+	t.Helper()
+	ctx := testCtx(t)
+	for {
+		cur, err := db.CheckExecution(ctx, exc)
+		if err != nil {
+			t.Fatalf("CheckExecution: %v", err)
+		}
+		switch cur.Status {
+		case async.StatusRunning:
+			return
+		case async.StatusInitialized, async.StatusPending:
+		default:
+			t.Fatalf("status %v before the cancel, want PENDING, then RUNNING", cur.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
