@@ -2,7 +2,11 @@ package peer_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,7 +165,7 @@ func TestCancelWhilePolling(t *testing.T) {
 			canceledAt <- time.Time{}
 		}
 	}()
-	rows, err := p.db.QueryContext(ctx, slowQuery)
+	rows, err := queryBounded(t, p, s, ctx, cancel, slowQuery)
 	returned := time.Now()
 	cancel()
 	at := <-canceledAt
@@ -196,14 +200,74 @@ func TestCancelWhilePolling(t *testing.T) {
 	}
 }
 
+// hangBound is how long queryBounded lets the official driver's
+// QueryContext block. Its status and cancel calls run on contexts without
+// a deadline and its HTTP client gives up only after 15 minutes, so a
+// request the emulator never answers would otherwise stall the suite.
+const hangBound = 90 * time.Second
+
+// queryBounded runs p.db.QueryContext(ctx, query) and waits at most
+// hangBound for it. Past that it fails the test with what the emulator saw
+// (pending requests included), what the official driver had sent and
+// where every goroutine was; then it cancels ctx and closes s, which fails
+// the blocked request, so that the test ends.
+func queryBounded(t *testing.T, p *peer, s *emulator.Server, ctx context.Context, cancel context.CancelFunc, query string) (*sql.Rows, error) {
+	t.Helper()
+	type result struct {
+		rows *sql.Rows
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rows, err := p.db.QueryContext(ctx, query)
+		done <- result{rows, err}
+	}()
+	timer := time.NewTimer(hangBound)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.rows, r.err
+	case <-timer.C:
+	}
+	stacks := make([]byte, 1<<20)
+	stacks = stacks[:runtime.Stack(stacks, true)]
+	t.Errorf("QueryContext still blocked after %v\nemulator requests:\n%s\nofficial driver calls (answered ones):\n%s\ngoroutines:\n%s",
+		hangBound, describeRequests(s.Requests()), p.rec.Dump(), stacks)
+	cancel()
+	_ = s.Close()
+	select {
+	case r := <-done:
+		if r.rows != nil {
+			r.rows.Close()
+		}
+		t.FailNow()
+	case <-time.After(30 * time.Second):
+		t.Fatalf("QueryContext still blocked 30s after the emulator closed")
+	}
+	return nil, nil
+}
+
+// describeRequests renders the emulator's request log one request a line,
+// with its outcome and duration: a pending request is one not answered.
+func describeRequests(l emulator.RequestLog) string {
+	var b strings.Builder
+	for i, r := range l {
+		fmt.Fprintf(&b, "  #%d %s %s at %s outcome=%s took=%v state=%v http=%d statement=%s\n", i, r.Method, r.StatementID,
+			r.Time.Format("15:04:05.000"), r.Outcome, r.Duration, r.State, r.HTTPStatus, r.Statement)
+	}
+	return b.String()
+}
+
 // TestQueryTimeout sets the official driver's server-side query timeout
 // (TExecuteStatementReq.queryTimeout, seconds): the statement must fail
 // soon after it with an execution error.
 func TestQueryTimeout(t *testing.T) {
 	s := shortHold(t)
 	p := openPeerOn(t, s, dbsql.WithTimeout(time.Second))
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
 	start := time.Now()
-	rows, err := p.db.QueryContext(testCtx(t), slowQuery)
+	rows, err := queryBounded(t, p, s, ctx, cancel, slowQuery)
 	elapsed := time.Since(start)
 	if err == nil {
 		rows.Close()
