@@ -324,4 +324,29 @@
 // or cancelled for RESTOptions.Retention (default 15 minutes), and those
 // whose result is older than RESTOptions.ResultLifetime (default 1 hour,
 // polled or not), are gone from OpenOperations and answer CLOSED.
+//
+// Sessions (rest_session.go; the calls RESTSessionCreate
+// "rest.session.create" and RESTSessionDelete "rest.session.delete"), as
+// Databricks' Python connector uses them with use_sea=True: POST
+// /api/2.0/sql/sessions {warehouse_id, catalog, schema, session_confs}
+// answers {session_id} (a UUID). catalog and schema are checked as for
+// Thrift's OpenSession (an unknown schema is HTTP 400 BAD_REQUEST with the
+// SCHEMA_NOT_FOUND message). session_confs takes the configuration
+// parameters Databricks SQL lets users set (ANSI_MODE, ENABLE_PHOTON,
+// LEGACY_TIME_PARSER_POLICY, MAX_FILE_PARTITION_BYTES,
+// READ_ONLY_EXTERNAL_METASTORE, STATEMENT_TIMEOUT, TIMEZONE,
+// USE_CACHED_RESULT, QUERY_TAGS; any case); another key is HTTP 400
+// INVALID_PARAMETER_VALUE "[CONFIG_NOT_AVAILABLE] Configuration <key> is
+// not available.", an unusable value (a time zone, query tags, a
+// STATEMENT_TIMEOUT that is not 0 to 172800 seconds) INVALID_CONF_VALUE. A
+// submission with session_id runs in the session's namespace (its own
+// catalog or schema over it; a USE statement changes the session's), with
+// its QUERY_TAGS under the statement's query_tags and STATEMENT_TIMEOUT as
+// the statement's timeout (FAILED, DEADLINE_EXCEEDED, 57014). DELETE
+// /api/2.0/sql/sessions/{id} answers {} and closes the session's
+// statements (they answer CLOSED). An ID that names no session is HTTP 404
+// NOT_FOUND "[INVALID_HANDLE.SESSION_NOT_FOUND] ...", a deleted session's
+// "[INVALID_HANDLE.SESSION_CLOSED] ..." (SQLSTATE HY000), on submissions
+// and deletes alike; a malformed one is 400 INVALID_PARAMETER_VALUE.
+// Sessions count in OpenSessions and do not expire.
 package emulator

@@ -292,7 +292,7 @@ func ParseFault(s string) (Fault, error) {
 func methodNamed(name string) Method {
 	for _, m := range []Method{OpenSession, CloseSession, ExecuteStatement, GetOperationStatus, CancelOperation,
 		CloseOperation, GetResultSetMetadata, FetchResults, Download, Staging,
-		RESTSubmit, RESTStatus, RESTChunk, RESTCancel, RESTClose} {
+		RESTSubmit, RESTStatus, RESTChunk, RESTCancel, RESTClose, RESTSessionCreate, RESTSessionDelete} {
 		if strings.EqualFold(name, string(m)) {
 			return m
 		}

@@ -31,7 +31,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveFile(w, r)
 		return
 	}
-	if p := r.URL.Path; p == restPrefix || strings.HasPrefix(p, restPrefix+"/") {
+	if p := r.URL.Path; p == restPrefix || strings.HasPrefix(p, restPrefix+"/") ||
+		p == restSessionsPrefix || strings.HasPrefix(p, restSessionsPrefix+"/") {
 		s.serveREST(w, r)
 		return
 	}

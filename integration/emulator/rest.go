@@ -170,6 +170,9 @@ func apiError(status int, code, msg string) restReply {
 
 // routeREST maps a method and path under restPrefix to a call.
 func routeREST(method, path string) (restCall, *restReply) {
+	if path == restSessionsPrefix || strings.HasPrefix(path, restSessionsPrefix+"/") {
+		return routeSession(method, path)
+	}
 	rest := strings.TrimPrefix(path, restPrefix)
 	parts := strings.Split(strings.Trim(rest, "/"), "/")
 	if rest == "" || rest == "/" {
@@ -289,8 +292,11 @@ func writeJSONReply(w http.ResponseWriter, status int, out []byte) {
 
 // handleREST runs one call.
 func (s *Server) handleREST(ctx context.Context, c restCall, body []byte) restReply {
-	if c.method == RESTSubmit {
+	switch c.method {
+	case RESTSubmit:
 		return s.restSubmit(ctx, body)
+	case RESTSessionCreate, RESTSessionDelete:
+		return s.handleSession(ctx, c, body)
 	}
 	op, k, rep := s.lookupREST(c.id)
 	if rep != nil {
@@ -479,6 +485,10 @@ func (s *Server) restSubmit(ctx context.Context, body []byte) restReply {
 	}
 	op := newOperation(handleKey{}, req.Statement, nil, ns)
 	op.tags = req.tags
+	if rep := s.bindSession(ctx, op, req); rep != nil {
+		return *rep
+	}
+	ns = op.ns
 	op.arrow, op.lz4, op.arrowOpt = req.format == "ARROW_STREAM", req.lz4, restArrowOptions
 	op.rest = &restExec{format: req.format, links: req.links, hybrid: req.hybrid, hybridLimit: o.HybridInlineLimit,
 		lz4: req.lz4, rowLimit: req.rowLimit, byteLimit: req.byteLimit, chunkRows: o.ChunkRows, batchRows: s.cfg.batchRows,
@@ -504,6 +514,9 @@ func (s *Server) restSubmit(ctx context.Context, body []byte) restReply {
 		op.query, op.args = q, args
 	}
 	op.runCtx, op.cancel = context.WithCancel(s.baseCtx)
+	if op.timeout > 0 {
+		op.runCtx, op.cancel = context.WithTimeout(s.baseCtx, op.timeout)
+	}
 	var sc *Script
 	if bindErr == nil {
 		sc = s.scripts.match(req.Statement)
@@ -517,6 +530,12 @@ func (s *Server) restSubmit(ctx context.Context, body []byte) restReply {
 		s.mu.Unlock()
 		op.cancel()
 		return apiError(http.StatusServiceUnavailable, "TEMPORARILY_UNAVAILABLE", "The warehouse is shutting down")
+	}
+	if !s.attachLocked(op) {
+		s.mu.Unlock()
+		op.cancel()
+		_, rep := s.lookupRESTSession(req.SessionID)
+		return *rep
 	}
 	s.ops[op.h.guid] = op
 	s.mu.Unlock()

@@ -2,8 +2,10 @@ package emulator
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParseSubmit feeds arbitrary bodies to the REST submission decoder: it
@@ -60,8 +62,14 @@ func FuzzRouteREST(f *testing.F) {
 	f.Add("GET", restPrefix+"/01234567-89ab-cdef-0123-456789abcdef/result/chunks/3")
 	f.Add("POST", restPrefix+"/01234567-89AB-CDEF-0123-456789ABCDEF/cancel")
 	f.Add("DELETE", restPrefix+"//")
+	f.Add("POST", "/../sessions")
+	f.Add("DELETE", "/../sessions/01234567-89ab-cdef-0123-456789abcdef")
 	f.Fuzz(func(t *testing.T, method, path string) {
-		c, bad := routeREST(method, restPrefix+path)
+		p := restPrefix + path
+		if rest, ok := strings.CutPrefix(path, "/../sessions"); ok {
+			p = restSessionsPrefix + rest
+		}
+		c, bad := routeREST(method, p)
 		if bad != nil {
 			if bad.status < 400 {
 				t.Fatalf("refusal with HTTP %d", bad.status)
@@ -70,6 +78,40 @@ func FuzzRouteREST(f *testing.F) {
 		}
 		if k, ok := parseStatementID(c.id); ok && describeKey(k) != strings.ToLower(c.id) {
 			t.Fatalf("ID %q reads as %s", c.id, describeKey(k))
+		}
+	})
+}
+
+// FuzzParseCreateSession feeds arbitrary bodies to the session creation
+// decoder: it must accept or refuse with a *badRequest or a *classError,
+// never panic, and what it accepts holds only the configuration parameters
+// the API takes, under lower-case keys.
+func FuzzParseCreateSession(f *testing.F) {
+	f.Add([]byte(`{"warehouse_id":"w"}`))
+	f.Add([]byte(`{"warehouse_id":"w","catalog":"c","schema":"s","session_confs":{"ANSI_MODE":"false","timezone":"UTC",` +
+		`"statement_timeout":"30","query_tags":"a:b,c"}}`))
+	f.Add([]byte(`{"warehouse_id":"w","session_confs":{"spark.foo":"1"}}`))
+	f.Add([]byte(`{"warehouse_id":"w","session_confs":{"STATEMENT_TIMEOUT":"172801"}}`))
+	f.Add([]byte(`{"warehouse_id":"w","session_confs":[]}`))
+	f.Add([]byte(`{"warehouse_id": `))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := parseCreateSession(body)
+		if err != nil {
+			var bad *badRequest
+			var ce *classError
+			if !(errors.As(err, &bad) && bad.msg != "") && !(errors.As(err, &ce) && ce.class != "" && ce.msg != "") {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if req.WarehouseID == "" || req.timeout < 0 || req.timeout > maxStatementTimeout*time.Second {
+			t.Fatalf("accepted %+v", req)
+		}
+		for k := range req.confs {
+			if k != strings.ToLower(k) || !slices.Contains(restSessionConfs, strings.ToUpper(k)) {
+				t.Fatalf("configuration %q accepted", k)
+			}
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 type restSubmit struct {
 	Statement         string          `json:"statement"`
 	WarehouseID       string          `json:"warehouse_id"`
+	SessionID         string          `json:"session_id"`
 	Catalog           string          `json:"catalog"`
 	Schema            string          `json:"schema"`
 	Parameters        []restParameter `json:"parameters"`

@@ -19,6 +19,11 @@ type session struct {
 	loc  *time.Location    // from the configuration key timezone, else UTC
 	tags map[string]string // from the configuration key QUERY_TAGS
 
+	// rest marks a session of the Statement Execution API
+	// (rest_session.go), timeout its STATEMENT_TIMEOUT.
+	rest    bool
+	timeout time.Duration
+
 	mu   sync.Mutex
 	ns   namespace
 	conf map[string]string
