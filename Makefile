@@ -55,8 +55,9 @@ spark-test:
 	GO="$(GO)" ./scripts/spark.sh
 
 # peer-python runs integration/pypeer: Databricks' Python clients
-# (databricks-sql-connector 4.9.0 over Thrift and databricks-sdk 0.162.0's
-# Statement Execution API client over REST, from PyPI, installed once into
+# (databricks-sql-connector 4.9.0 over Thrift and over REST with use_sea=True,
+# and databricks-sdk 0.162.0's Statement Execution API client over REST,
+# from PyPI, installed once into
 # the git-ignored .peer-python/ directory) against the emulator. Needs
 # python3 with pip; fails (never skips) when a client cannot be installed.
 peer-python:

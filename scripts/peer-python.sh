@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # peer-python.sh runs integration/pypeer: Databricks' Python clients against
-# the emulator, the databricks-sql-connector (Thrift) and the databricks-sdk
-# (its Statement Execution API client, REST).
+# the emulator, the databricks-sql-connector (over Thrift, and over the
+# Statement Execution API with use_sea=True) and the databricks-sdk (its
+# Statement Execution API client, REST).
 #
 # It installs the pinned connector (with pyarrow) and the pinned SDK from
 # PyPI into the git-ignored .peer-python/ directory of the repository (py/
 # and sdk/, reused when the pinned versions are present), then runs
-# TestPythonConnector and TestPythonSDK with PEER_PYTHON, PYTHONPATH and
-# PEER_SDK_PATH (sdk/ then py/, for pyarrow) set. Fails (never skips) when
+# TestPythonConnector, TestPythonSEA and TestPythonSDK with PEER_PYTHON,
+# PYTHONPATH and PEER_SDK_PATH (sdk/ then py/, for pyarrow) set. Fails (never skips) when
 # an install fails. Needs Go and python3 (3.9 or later) with pip.
 #
 # Usage: scripts/peer-python.sh [extra go test flags]
@@ -69,4 +70,4 @@ PYTHONPATH=$SDK_DIR:$PY_DIR "$PYTHON" -c "import databricks.sdk, pyarrow" ||
 
 cd "$ROOT/integration"
 PEER_PYTHON=$PYTHON PYTHONPATH=$PY_DIR PEER_SDK_PATH=$SDK_DIR:$PY_DIR "$GO" test -count=1 -timeout "$PEER_TEST_TIMEOUT" \
-	-run '^(TestPythonConnector|TestPythonSDK)$' -v "$@" ./pypeer
+	-run '^(TestPythonConnector|TestPythonSEA|TestPythonSDK)$' -v "$@" ./pypeer

@@ -12,6 +12,16 @@
 // no session left open. Without PEER_PYTHON the test is skipped; `make
 // peer-python` installs the pinned connector into .peer-python/ and runs it.
 //
+// test_sea.py runs the same connector in its Statement Execution API mode
+// (use_sea=True): a session created at connect with catalog, schema and
+// configuration (QUERY_TAGS, STATEMENT_TIMEOUT) that its statements run
+// with, named parameters, results of several chunks as external links
+// (with and without LZ4), hybrid and inline JSON, execute_async, cancel,
+// errors with their class and SQLSTATE, and close. TestPythonSEA checks
+// what the emulator saw (sessions created and deleted, the links
+// downloaded, the session's query tags); it needs PEER_PYTHON like
+// TestPythonConnector.
+//
 // test_sdk.py runs Databricks' Python SDK (databricks-sdk, its
 // statement_execution client) against the emulator's Statement Execution
 // API: submit with and without waiting, polling, chunks inline and as
