@@ -25,8 +25,9 @@ import (
 // restBackend is the backend over the Statement Execution API: a statement
 // is submitted with wait_timeout (so that one that finishes within it costs
 // one request), then polled with the connector's backoff; its result comes
-// as Arrow streams, inline or as external links. There are no sessions: each
-// request names the warehouse, catalog and schema.
+// as Arrow streams, inline or as external links. Each request names the
+// warehouse, catalog and schema, unless session parameters make each
+// connection a session of the API (backend_rest_session.go).
 type restBackend struct {
 	c         *Connector
 	rc        *rest.Client
@@ -91,16 +92,17 @@ func (b *restBackend) background(f func()) {
 	}()
 }
 
-// openSession implements backend without a request: the API has no
-// sessions.
-func (b *restBackend) openSession(context.Context) (session, error) { return restSession{b}, nil }
+// openSession implements backend: see openRESTSession.
+func (b *restBackend) openSession(ctx context.Context) (session, error) {
+	return b.openRESTSession(ctx)
+}
 
-// restSession is a connection of the REST backend: only a way to the
-// backend.
-type restSession struct{ b *restBackend }
-
-// close implements session: there is nothing to close on the server.
-func (restSession) close(context.Context) error { return nil }
+// restSession is a connection of the REST backend: a way to the backend
+// and the ID of its session of the API, empty when it has none.
+type restSession struct {
+	b  *restBackend
+	id string
+}
 
 // execute implements session: submit with the backend's wait, then poll
 // until the statement ends.
@@ -113,7 +115,7 @@ func (s restSession) execute(ctx context.Context, query string, args []sqldriver
 	if err != nil {
 		return nil, err
 	}
-	resp, err := b.submit(ctx, req)
+	resp, err := s.submit(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -479,6 +481,9 @@ func restHasResultSet(resp *rest.StatementResponse) bool {
 // detached from ctx (bounded by submitReplyTimeout); the reference is then
 // returned with ctx's error.
 func (b *restBackend) submitDetached(ctx context.Context, query string, args []sqldriver.NamedValue) (OperationRef, OperationStatus, error) {
+	if len(b.c.cfg.SessionParams) > 0 {
+		return OperationRef{}, OperationStatus{}, errDetachedSessionParams
+	}
 	req, err := b.request(ctx, query, args, 0)
 	if err == nil {
 		err = ctx.Err()

@@ -197,7 +197,7 @@ const pathForbidden = "?#&="
 
 // validBackend checks the settings that depend on the backend: the REST
 // backend needs a warehouse path and a wait the API accepts, and has no
-// session to carry session parameters or a server-side statement timeout.
+// server-side statement timeout.
 func (c *Config) validBackend() error {
 	switch c.Backend {
 	case BackendThrift:
@@ -211,9 +211,6 @@ func (c *Config) validBackend() error {
 	}
 	if w := c.WaitTimeout; w != 0 && (w < 5*time.Second || w > 50*time.Second || w%time.Second != 0) {
 		return configErr("waitTimeout", "must be whole seconds from 5 to 50")
-	}
-	if len(c.SessionParams) > 0 {
-		return configErr("sessionParams", "the REST backend has no sessions to carry them")
 	}
 	if c.QueryTimeout != 0 {
 		return configErr("timeout", "the REST backend has no statement timeout (use a context deadline)")

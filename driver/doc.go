@@ -16,11 +16,15 @@
 // drops it on its retention, and a SELECT 1 within the wait is one HTTP
 // request. A failed one is closed (DELETE) in the background, off Exec's
 // path; one whose result the server still serves (external links, more
-// chunks) is closed before Rows.Close returns. The REST backend has no
-// sessions: session parameters, the server-side statement timeout, Volumes
-// staging and catalog metadata calls are Thrift only, refused with
-// ConfigError, ErrStagingNotSupported or ErrMetadataNotSupported. Its
-// OperationRefs hold only the statement and warehouse IDs, no secret.
+// chunks) is closed before Rows.Close returns. Without session parameters a
+// REST connection holds nothing on the server; with them, each connection
+// is a session of the API (/api/2.0/sql/sessions) created at connect with
+// the catalog, schema and parameters, named by every submission and
+// deleted at Close (SubmitDetached refuses them). The server-side statement
+// timeout, Volumes staging and catalog metadata calls are Thrift only,
+// refused with ConfigError, ErrStagingNotSupported or
+// ErrMetadataNotSupported. Its OperationRefs hold only the statement and
+// warehouse IDs, no secret.
 //
 // # Opening
 //

@@ -273,7 +273,7 @@ func TestTimestampLocation(t *testing.T) {
 // format must return the same instant as Arrow, whose timestamps carry no
 // zone.
 func TestSessionTimeZone(t *testing.T) {
-	thriftOnly(t, "session parameters; the Statement Execution API has no sessions")
+	thriftOnly(t, "TIMESTAMP text of column sets; REST results are Arrow")
 	if _, err := time.LoadLocation("Asia/Tokyo"); err != nil {
 		t.Skipf("no tzdata: %v", err)
 	}

@@ -18,7 +18,8 @@ const maxErrorBody = 64 << 10
 // API's error_code and message) or a statement whose status reports it
 // FAILED, CANCELED or CLOSED. Its text quotes neither a token nor a link.
 type Error struct {
-	// Op is the call: submit, status, chunk, cancel or close.
+	// Op is the call: submit, status, chunk, cancel, close, create session
+	// or delete session.
 	Op string
 	// StatusCode is the HTTP status of a refused request; 0 when the
 	// statement's status reported the failure.

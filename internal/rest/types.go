@@ -103,8 +103,11 @@ type ExecuteRequest struct {
 	Statement string `json:"statement"`
 	// WarehouseID names the SQL warehouse that runs it.
 	WarehouseID string `json:"warehouse_id"`
+	// SessionID runs the statement in a session (Client.CreateSession):
+	// its namespace and configuration. Empty: no session.
+	SessionID string `json:"session_id,omitempty"`
 	// Catalog and Schema are the defaults of the statement (empty: the
-	// warehouse's).
+	// session's or the warehouse's).
 	Catalog string `json:"catalog,omitempty"`
 	Schema  string `json:"schema,omitempty"`
 	// Parameters bind the statement's parameter markers.
