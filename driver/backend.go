@@ -91,8 +91,9 @@ const (
 	BackendThrift Backend = iota
 	// BackendREST is Databricks' Statement Execution API
 	// (/api/2.0/sql/statements) on the warehouse whose ID ends the HTTP
-	// path (/sql/1.0/warehouses/<id>). It has no sessions: each statement
-	// names the warehouse, catalog and schema itself.
+	// path (/sql/1.0/warehouses/<id>). Each statement names the warehouse,
+	// catalog and schema itself, unless session parameters make each
+	// connection a session of the API.
 	BackendREST
 )
 
