@@ -31,11 +31,12 @@ func TestExampleSubmitResume(t *testing.T) {
 		}
 		return string(out)
 	}
-	// The 1.5 s query outlives the 100 ms wait: submit reports a status that
-	// is not terminal. Which one depends on the first status request: when
+	// The 5 s query outlives the 100 ms wait, also when a loaded machine
+	// makes the submission itself take seconds: submit reports a status
+	// that is not terminal. Which one depends on the first status request: when
 	// the server (or a loaded machine) holds it past the wait, the status
 	// last heard is the one of the submission, INITIALIZED.
-	out := run("submit", "-query", resultQuery(100, 1500), "-token", token, "-wait", "100ms")
+	out := run("submit", "-query", resultQuery(100, 5000), "-token", token, "-wait", "100ms")
 	if !strings.Contains(out, "status INITIALIZED") && !strings.Contains(out, "status PENDING") &&
 		!strings.Contains(out, "status RUNNING") {
 		t.Fatalf("submit printed:\n%s", out)

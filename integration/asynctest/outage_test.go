@@ -147,7 +147,9 @@ func TestWaitRidesOutOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	rows, exc, err := db.QueryContext(ctx, resultQuery(n, 4000))
+	// The statement ends inside the outage, however late the reader
+	// starts polling on a loaded machine.
+	rows, exc, err := db.QueryContext(ctx, resultQuery(n, 8000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,13 +162,27 @@ func TestWaitRidesOutOutage(t *testing.T) {
 		out string
 		err error
 	}
+	// Only the reader polls (no keep-alive here): it is waiting once its
+	// first status request reached the server.
+	status := emulator.GetOperationStatus
+	if backend == "rest" {
+		status = emulator.RESTStatus
+	}
+	polls := func() int { return s.Requests().ForStatement(exc.StatementID()).Count(status) }
+	before := polls()
 	done := make(chan result, 1)
 	start := time.Now()
 	go func() {
 		out, err := helperOutput(t, "read", dsn, "", tok)
 		done <- result{out, err}
 	}()
-	time.Sleep(time.Second) // the reader is waiting
+	for polls() == before {
+		select {
+		case r := <-done:
+			t.Fatalf("the reader ended before it polled: %q %v", r.out, r.err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 	p.down()
 	time.Sleep(20 * time.Second)
 	p.up(t)
