@@ -481,7 +481,7 @@ func restHasResultSet(resp *rest.StatementResponse) bool {
 // detached from ctx (bounded by submitReplyTimeout); the reference is then
 // returned with ctx's error.
 func (b *restBackend) submitDetached(ctx context.Context, query string, args []sqldriver.NamedValue) (OperationRef, OperationStatus, error) {
-	if len(b.c.cfg.SessionParams) > 0 {
+	if len(b.c.cfg.restSessionConfs()) > 0 {
 		return OperationRef{}, OperationStatus{}, errDetachedSessionParams
 	}
 	req, err := b.request(ctx, query, args, 0)

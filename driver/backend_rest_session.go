@@ -3,23 +3,48 @@ package driver
 import (
 	"context"
 	"errors"
+	"maps"
+	"strconv"
+	"time"
 
 	"github.com/asyncsql/databricks/internal/rest"
 )
 
+// restTimeoutConf is the session parameter of the API that bounds each
+// statement of the session, in seconds.
+const restTimeoutConf = "STATEMENT_TIMEOUT"
+
+// restSessionConfs are the configuration parameters of a REST session:
+// the session parameters and, with QueryTimeout, STATEMENT_TIMEOUT (whole
+// seconds, rounded up, as Thrift's queryTimeout). Validate refuses both
+// together.
+func (c *Config) restSessionConfs() map[string]string {
+	if c.QueryTimeout <= 0 {
+		return c.SessionParams
+	}
+	confs := maps.Clone(c.SessionParams)
+	if confs == nil {
+		confs = map[string]string{}
+	}
+	secs := (c.QueryTimeout + time.Second - 1) / time.Second
+	confs[restTimeoutConf] = strconv.FormatInt(int64(secs), 10)
+	return confs
+}
+
 // openRESTSession opens the session of a new connection of the REST
-// backend. Without session parameters it sends nothing: each submission
+// backend. Without session parameters (or a QueryTimeout) it sends nothing: each submission
 // names the warehouse, catalog and schema itself. With them, it creates a
 // session of the API (POST /api/2.0/sql/sessions) holding the catalog, the
 // schema and the parameters; its ID goes with every submission of the
 // connection and close deletes it.
 func (b *restBackend) openRESTSession(ctx context.Context) (session, error) {
 	cfg := b.c.cfg
-	if len(cfg.SessionParams) == 0 {
+	confs := cfg.restSessionConfs()
+	if len(confs) == 0 {
 		return restSession{b: b}, nil
 	}
 	id, err := b.rc.CreateSession(ctx, &rest.CreateSessionRequest{WarehouseID: b.warehouse, Catalog: cfg.Catalog,
-		Schema: cfg.Schema, Confs: cfg.SessionParams})
+		Schema: cfg.Schema, Confs: confs})
 	if err != nil {
 		if rest.NotProcessed(err) {
 			return nil, badConn(err)
@@ -68,8 +93,9 @@ func (s restSession) close(ctx context.Context) error {
 }
 
 // errDetachedSessionParams refuses a detached submission of the REST
-// backend with session parameters: a detached statement outlives its
+// backend with session parameters or a QueryTimeout: a detached statement outlives its
 // connection and is resumed from its statement ID alone, so no session of
 // the API could hold the parameters for it.
 var errDetachedSessionParams = errors.New("databricks: the REST backend cannot run a detached statement with session parameters " +
-	"(its session would close with it); submit it on a Connector without SessionParams")
+	"or a statement timeout (a session of the API would have to outlive it); submit it on a Connector without SessionParams " +
+	"and QueryTimeout")

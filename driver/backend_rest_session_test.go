@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 const restSessions = "/api/2.0/sql/sessions"
@@ -129,5 +130,30 @@ func TestRESTSessionGone(t *testing.T) {
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, "SELECT 1"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A QueryTimeout is the session's STATEMENT_TIMEOUT, in whole seconds
+// rounded up; with no session parameter it alone makes a session.
+func TestRESTQueryTimeoutSession(t *testing.T) {
+	var gone atomic.Value
+	f := sessionFake(t, &gone)
+	cfg := f.connector(t).cfg
+	cfg.QueryTimeout = 1500 * time.Millisecond
+	c, err := NewConnector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	if _, err := db.ExecContext(context.Background(), "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.SubmitDetached(context.Background(), "SELECT 1"); !errors.Is(err, errDetachedSessionParams) {
+		t.Errorf("SubmitDetached with a QueryTimeout: %v", err)
+	}
+	db.Close()
+	confs, _ := f.request(0).Body["session_confs"].(map[string]any)
+	if f.requests()[0] != "POST "+restSessions || len(confs) != 1 || confs["STATEMENT_TIMEOUT"] != "2" {
+		t.Fatalf("requests %v, first body %v", f.requests(), f.request(0).Body)
 	}
 }

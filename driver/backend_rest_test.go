@@ -360,7 +360,8 @@ func TestRESTConfig(t *testing.T) {
 		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&waitTimeout=5.5", "waitTimeout"},
 		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&waitTimeout=51", "waitTimeout"},
 		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&timezone=UTC", ""},
-		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&timeout=5", "timeout"},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&timeout=5", ""},
+		{"token:x@h/sql/1.0/warehouses/abc?backend=rest&timeout=5&statement_timeout=9", "timeout"},
 		{"token:x@h/sql/1.0/warehouses/abc?backend=soap", "backend"},
 		{"token:x@h/any/path?timeout=5&timezone=UTC", ""},
 	} {

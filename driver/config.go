@@ -89,7 +89,8 @@ type Config struct {
 	// default 100000).
 	MaxRows int64
 	// QueryTimeout bounds each statement on the server; zero means none
-	// (DSN: timeout, in seconds).
+	// (DSN: timeout, in seconds). On REST it is the STATEMENT_TIMEOUT of
+	// each connection's session.
 	QueryTimeout time.Duration
 	// UserAgentEntry is added to the User-Agent header (DSN:
 	// userAgentEntry).

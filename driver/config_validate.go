@@ -196,8 +196,8 @@ func validHost(host string) error {
 const pathForbidden = "?#&="
 
 // validBackend checks the settings that depend on the backend: the REST
-// backend needs a warehouse path and a wait the API accepts, and has no
-// server-side statement timeout.
+// backend needs a warehouse path and a wait the API accepts, and takes the
+// statement timeout as its session's STATEMENT_TIMEOUT, not both.
 func (c *Config) validBackend() error {
 	switch c.Backend {
 	case BackendThrift:
@@ -213,7 +213,11 @@ func (c *Config) validBackend() error {
 		return configErr("waitTimeout", "must be whole seconds from 5 to 50")
 	}
 	if c.QueryTimeout != 0 {
-		return configErr("timeout", "the REST backend has no statement timeout (use a context deadline)")
+		for k := range c.SessionParams {
+			if strings.EqualFold(k, restTimeoutConf) {
+				return configErr("timeout", "set either timeout or the session parameter %s", k)
+			}
+		}
 	}
 	return nil
 }

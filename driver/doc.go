@@ -19,11 +19,10 @@
 // chunks) is closed before Rows.Close returns. Without session parameters a
 // REST connection holds nothing on the server; with them, each connection
 // is a session of the API (/api/2.0/sql/sessions) created at connect with
-// the catalog, schema and parameters, named by every submission and
-// deleted at Close (SubmitDetached refuses them). The server-side statement
-// timeout, Volumes staging and catalog metadata calls are Thrift only,
-// refused with ConfigError, ErrStagingNotSupported or
-// ErrMetadataNotSupported. Its OperationRefs hold only the statement and
+// the catalog, schema and parameters (QueryTimeout as STATEMENT_TIMEOUT),
+// named by every submission and deleted at Close (SubmitDetached refuses
+// them). Volumes staging and catalog metadata calls are Thrift only,
+// refused with ErrStagingNotSupported or ErrMetadataNotSupported. Its OperationRefs hold only the statement and
 // warehouse IDs, no secret.
 //
 // # Opening

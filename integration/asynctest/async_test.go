@@ -430,7 +430,7 @@ func TestStatusTable(t *testing.T) {
 			return waitStatus(t, db, exc, async.StatusCanceled)
 		}, async.StatusCanceled, anyErr},
 		{"timed out", func(t *testing.T, db *async.DB) *async.Execution {
-			thriftOnly(t, "the statement timeout is Thrift's queryTimeout")
+			thriftOnly(t, "on REST the statement timeout is a session's STATEMENT_TIMEOUT, which detached statements refuse")
 			tdb, err := async.Open(testDSN(s) + "&timeout=1")
 			if err != nil {
 				t.Fatal(err)

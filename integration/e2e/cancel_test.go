@@ -193,9 +193,9 @@ func TestCancelDuringFetch(t *testing.T) {
 }
 
 // TestQueryTimeout sets the DSN timeout (seconds): the server stops the
-// statement and the driver reports the failure.
+// statement and the driver reports the failure. On REST the timeout is the
+// connection's session's STATEMENT_TIMEOUT.
 func TestQueryTimeout(t *testing.T) {
-	thriftOnly(t, "the statement timeout is Thrift's queryTimeout; the Statement Execution API has none")
 	s := emulator.Start(t, emulator.WithDirectResultsHold(200*time.Millisecond),
 		emulator.WithStatusHold(500*time.Millisecond))
 	db := open(t, s, params("timeout", "1"))
