@@ -74,11 +74,15 @@ func QueryArrow(ctx context.Context, sc *sql.Conn, query string, args ...any) (A
 	return it, nil
 }
 
-// arrowIter adapts rows to ArrowIterator.
+// arrowIter adapts rows to ArrowIterator. Under a row cap (WithRowLimit
+// on Thrift) the batch that crosses it is handed out as a slice, which
+// the iterator releases at the next call.
 type arrowIter struct {
-	r   *rows
-	rec arrow.RecordBatch
-	err error
+	r     *rows
+	rec   arrow.RecordBatch
+	slice arrow.RecordBatch
+	cut   bool // the slice left rows out: the result was cut
+	err   error
 }
 
 // Next implements ArrowIterator.
@@ -86,16 +90,48 @@ func (it *arrowIter) Next() bool {
 	if it.err != nil || it.r.state == rowsClosed {
 		return false
 	}
-	rec, err := it.r.nextRecord()
-	if err != nil {
-		it.rec = nil
-		if err != io.EOF {
-			it.err = err
-		}
+	it.rec = nil
+	it.releaseSlice()
+	r := it.r
+	if it.cut {
+		it.err = r.truncErr()
 		return false
 	}
-	it.rec = rec
-	return true
+	for {
+		rec, err := r.nextRecord()
+		if err != nil {
+			if err == io.EOF && r.truncated {
+				err = r.truncErr()
+			}
+			if err != io.EOF {
+				it.err = err
+			}
+			return false
+		}
+		n := rec.NumRows()
+		if r.rowCap > 0 && n > 0 && r.seen >= r.rowCap {
+			it.err = r.truncErr() // a row beyond the limit
+			return false
+		}
+		if r.rowCap > 0 && r.seen+n > r.rowCap {
+			rec = rec.NewSlice(0, r.rowCap-r.seen)
+			it.slice, it.cut, n = rec, true, rec.NumRows()
+		}
+		r.seen += n
+		if n == 0 && r.rowCap > 0 && r.seen >= r.rowCap {
+			continue // an empty batch after the limit says nothing
+		}
+		it.rec = rec
+		return true
+	}
+}
+
+// releaseSlice releases the slice handed out last, if any.
+func (it *arrowIter) releaseSlice() {
+	if it.slice != nil {
+		it.slice.Release()
+		it.slice = nil
+	}
 }
 
 // Record implements ArrowIterator.
@@ -113,5 +149,6 @@ func (it *arrowIter) StatementID() string { return it.r.id }
 // Close implements ArrowIterator.
 func (it *arrowIter) Close() error {
 	it.rec = nil
+	it.releaseSlice()
 	return it.r.Close()
 }

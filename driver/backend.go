@@ -79,6 +79,12 @@ type resultPlan struct {
 	// source reads the rows; its Format says whether they are Arrow
 	// (ArrowPages, Links) or column-based pages. openRows sets its Reader.
 	source results.Config
+	// truncated: the server reports the result cut by a row or byte
+	// limit. rowCap, when positive, is the most rows to hand out: a row
+	// beyond it means the result was cut (the server was asked for one
+	// more).
+	truncated bool
+	rowCap    int64
 }
 
 // Backend is the API a connector speaks to its warehouse.

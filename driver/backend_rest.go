@@ -160,7 +160,8 @@ func (b *restBackend) waitFor(ctx context.Context) time.Duration {
 // INLINE_OR_EXTERNAL_LINKS with UseCloudFetch (a small result inline in the
 // reply, so that it costs no download; any other as links) or else INLINE
 // (up to the API's 25 MiB), LZ4 with UseLZ4, the session's and the
-// context's query tags merged. EXTERNAL_LINKS replaces the hybrid
+// context's query tags merged, and the context's row and byte limits.
+// EXTERNAL_LINKS replaces the hybrid
 // disposition once the warehouse refused it (see post).
 func (b *restBackend) request(ctx context.Context, query string, args []sqldriver.NamedValue, wait time.Duration) (*rest.ExecuteRequest, error) {
 	cfg := b.c.cfg
@@ -184,6 +185,8 @@ func (b *restBackend) request(ctx context.Context, query string, args []sqldrive
 		OnWaitTimeout: rest.Continue,
 		QueryTags:     tags,
 	}
+	l := limits(ctx)
+	req.RowLimit, req.ByteLimit = l.rows, l.bytes
 	if cfg.UseCloudFetch {
 		req.Disposition = rest.InlineOrExternalLinks
 		if b.linksOnly.Load() {
@@ -717,7 +720,7 @@ func (o *restOp) result(ctx context.Context, opts rowsOptions) (resultPlan, erro
 		return resultPlan{}, fmt.Errorf("%w: %s (statement %s)", ErrUnsupportedResult, m.Format, o.resp.StatementID)
 	}
 	b, id := o.b, o.resp.StatementID
-	return resultPlan{schema: restSchema(m.Schema), source: results.Config{
+	return resultPlan{schema: restSchema(m.Schema), truncated: m.Truncated, source: results.Config{
 		Format:      results.Chunks,
 		StatementID: id,
 		Manifest:    m,

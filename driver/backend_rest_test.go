@@ -550,3 +550,65 @@ func TestRefusesHybrid(t *testing.T) {
 		}
 	}
 }
+
+// TestRESTResultLimits: WithRowLimit and WithByteLimit travel as row_limit
+// and byte_limit; a manifest that says truncated ends the rows with
+// ErrTruncated after the last one, and one that does not ends cleanly.
+func TestRESTResultLimits(t *testing.T) {
+	var f *restFake
+	f = newRESTFake(t, func(r restReq) (int, any) {
+		if r.Method == "POST" {
+			reply := restResultReply(t, f, "s-lim", 3, true)
+			reply["manifest"].(map[string]any)["truncated"] = r.Body["row_limit"] != nil
+			return 200, reply
+		}
+		return 200, map[string]any{}
+	})
+	db := sql.OpenDB(f.connector(t))
+	defer db.Close()
+	read := func(ctx context.Context) (int, error) {
+		rows, err := db.QueryContext(ctx, "SELECT n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		return n, rows.Err()
+	}
+	ctx := WithByteLimit(WithRowLimit(context.Background(), 3), 1<<20)
+	if n, err := read(ctx); n != 3 || !errors.Is(err, ErrTruncated) {
+		t.Errorf("truncated result: %d rows, %v; want 3 and ErrTruncated", n, err)
+	}
+	if got := f.request(0).Body; fmt.Sprint(got["row_limit"], got["byte_limit"]) != "3 1.048576e+06" {
+		t.Errorf("row_limit %v, byte_limit %v", got["row_limit"], got["byte_limit"])
+	}
+	if n, err := read(WithRowLimit(ctx, 0)); n != 3 || err != nil {
+		t.Errorf("whole result: %d rows, %v", n, err)
+	}
+	if got := f.request(1).Body; got["row_limit"] != nil || got["byte_limit"] == nil {
+		t.Errorf("WithRowLimit(0) kept the byte limit only: row_limit %v, byte_limit %v", got["row_limit"], got["byte_limit"])
+	}
+}
+
+// TestThriftLimits: a byte limit, and a row limit of a detached statement,
+// are refused on Thrift; a row limit asks for one row more than it keeps.
+func TestThriftLimits(t *testing.T) {
+	ctx := context.Background()
+	if send, keep, err := thriftLimits(WithRowLimit(ctx, 5), false); send != 6 || keep != 5 || err != nil {
+		t.Errorf("row limit: send %d keep %d, %v", send, keep, err)
+	}
+	if send, keep, err := thriftLimits(ctx, true); send != 0 || keep != 0 || err != nil {
+		t.Errorf("no limit: send %d keep %d, %v", send, keep, err)
+	}
+	for _, c := range []struct {
+		ctx      context.Context
+		detached bool
+	}{{WithByteLimit(ctx, 5), false}, {WithRowLimit(ctx, 5), true}} {
+		if _, _, err := thriftLimits(c.ctx, c.detached); !errors.Is(err, ErrLimitNotSupported) {
+			t.Errorf("got %v, want ErrLimitNotSupported", err)
+		}
+	}
+}

@@ -96,16 +96,22 @@ func (s *thriftSession) execute(ctx context.Context, query string, args []sqldri
 	if err != nil {
 		return nil, err
 	}
+	send, keep, err := thriftLimits(ctx, false)
+	if err != nil {
+		return nil, err
+	}
 	op, err := s.b.hs.Execute(ctx, s.s, query, hs2.ExecOptions{
-		DirectResults: true,
-		Params:        params,
-		QueryTags:     queryTags(ctx),
-		Submitted:     statementIDCallback(ctx),
+		DirectResults:  true,
+		Params:         params,
+		QueryTags:      queryTags(ctx),
+		Submitted:      statementIDCallback(ctx),
+		ResultRowLimit: send,
 	})
 	top, err := s.finished(ctx, op, err)
 	if err != nil {
 		return nil, err
 	}
+	top.rowCap = keep
 	if staged, err := s.b.stage(ctx, query, top); err != nil || staged {
 		return stagedOp(op.ID, err)
 	}
@@ -129,6 +135,9 @@ func thriftParams(s *hs2.Session, args []sqldriver.NamedValue) ([]*tcli.TSparkPa
 type thriftOp struct {
 	b  *thriftBackend
 	op *hs2.Operation
+	// rowCap is the row limit to keep (WithRowLimit), 0 for none: the
+	// server was asked for one row more, which tells a cut result.
+	rowCap int64
 }
 
 func (o *thriftOp) statementID() string                         { return o.op.ID }
@@ -150,7 +159,7 @@ func (o *thriftOp) result(ctx context.Context, opts rowsOptions) (resultPlan, er
 	if op.Direct != nil {
 		first = op.Direct.ResultSet
 	}
-	p := resultPlan{schema: meta.Schema, arrowSchema: meta.ArrowSchema, source: results.Config{
+	p := resultPlan{schema: meta.Schema, arrowSchema: meta.ArrowSchema, rowCap: o.rowCap, source: results.Config{
 		Fetch: func(ctx context.Context, req *tcli.TFetchResultsReq) (*tcli.TFetchResultsResp, error) {
 			return hs.FetchResults(ctx, req, op.ID)
 		},
@@ -183,6 +192,9 @@ func (o *thriftOp) result(ctx context.Context, opts rowsOptions) (resultPlan, er
 // results.
 func (b *thriftBackend) submitDetached(ctx context.Context, query string, args []sqldriver.NamedValue) (OperationRef, OperationStatus, error) {
 	params, err := thriftParams(nil, args)
+	if err == nil {
+		_, _, err = thriftLimits(ctx, true)
+	}
 	if err != nil {
 		return OperationRef{}, OperationStatus{}, err
 	}

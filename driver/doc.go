@@ -108,6 +108,16 @@
 // of keys escaped with '\'. Package async's submissions carry the tags of
 // their context too.
 //
+// # Row and byte limits
+//
+// WithRowLimit and WithByteLimit bound a statement's result through its
+// context. A cut result is never silently short: after its last kept row
+// Rows.Next returns false and Rows.Err matches ErrTruncated. REST sends
+// row_limit and byte_limit and reads manifest.truncated; Thrift sends
+// resultRowLimit of n+1 and keeps n rows, the row beyond telling the cut,
+// and refuses a byte limit and a detached statement's row limit with
+// ErrLimitNotSupported before sending anything.
+//
 // # Volumes staging
 //
 // PUT 'local' INTO '/Volumes/...' [OVERWRITE], GET '/Volumes/...' TO

@@ -53,6 +53,15 @@ var (
 	// that does not start at the row after the last one, a batch or file
 	// whose rows or checksum do not match. No row of such data is returned.
 	ErrCorruptResult = results.ErrCorrupt
+	// ErrTruncated is Rows.Err (and ArrowIterator.Err) after the last row
+	// of a result cut by a row or byte limit (WithRowLimit, WithByteLimit):
+	// the statement had more rows than were returned. A result that fits
+	// its limit ends without it.
+	ErrTruncated = errors.New("databricks: result truncated by its row or byte limit")
+	// ErrLimitNotSupported reports a result limit the backend cannot honour
+	// without cutting results silently (WithByteLimit on Thrift,
+	// WithRowLimit for a detached Thrift statement). Nothing was sent.
+	ErrLimitNotSupported = errors.New("databricks: result limit not supported")
 )
 
 // ServerError is an error reported by the server, either as an ERROR status of a

@@ -1,7 +1,9 @@
 package driver
 
 import (
+	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -203,3 +205,57 @@ func WithRetry(maxAttempts int, budget time.Duration) Option {
 // WithBackend selects the API the connector speaks (BackendThrift or
 // BackendREST).
 func WithBackend(b Backend) Option { return func(c *Config) { c.Backend = b } }
+
+type limitsKey struct{}
+
+// resultLimits are a statement's row and byte limits; 0 means none.
+type resultLimits struct{ rows, bytes int64 }
+
+// WithRowLimit returns a context whose statements return at most n rows;
+// n <= 0 removes the limit. A result that had more rows ends, after its
+// n-th row, with Rows.Err matching ErrTruncated, never silently short
+// (QueryRow, which reads one row, is unaffected). REST sends row_limit;
+// Thrift sends resultRowLimit of n+1 and keeps n rows, so that the row
+// beyond tells a cut result (a server that ignores the field, as Apache
+// Spark's does, is cut by the driver the same way). It works for
+// database/sql calls and the async package's submissions on REST; a
+// detached Thrift statement refuses it (ErrLimitNotSupported).
+func WithRowLimit(ctx context.Context, n int64) context.Context {
+	l := limits(ctx)
+	l.rows = max(n, 0)
+	return context.WithValue(ctx, limitsKey{}, l)
+}
+
+// WithByteLimit returns a context whose statements return at most n bytes
+// of result, as the server counts them (its internal representation, not
+// the bytes on the wire); n <= 0 removes the limit. A cut result ends with
+// Rows.Err matching ErrTruncated. REST only: it sends byte_limit. Thrift
+// has no such field, and a statement with a byte limit fails there with
+// ErrLimitNotSupported before anything is sent.
+func WithByteLimit(ctx context.Context, n int64) context.Context {
+	l := limits(ctx)
+	l.bytes = max(n, 0)
+	return context.WithValue(ctx, limitsKey{}, l)
+}
+
+// limits are the result limits of ctx's statements.
+func limits(ctx context.Context) resultLimits {
+	l, _ := ctx.Value(limitsKey{}).(resultLimits)
+	return l
+}
+
+// thriftLimits checks ctx's limits for a Thrift statement (detached: read
+// later by reference, where the driver cannot tell a cut result) and
+// returns the resultRowLimit to send and the rows to keep.
+func thriftLimits(ctx context.Context, detached bool) (send, keep int64, err error) {
+	l := limits(ctx)
+	switch {
+	case l.bytes > 0:
+		return 0, 0, fmt.Errorf("%w: a byte limit on the Thrift backend, which has no such field", ErrLimitNotSupported)
+	case l.rows > 0 && detached:
+		return 0, 0, fmt.Errorf("%w: a row limit on a detached Thrift statement, whose reader cannot tell a cut result", ErrLimitNotSupported)
+	case l.rows > 0:
+		return l.rows + 1, l.rows, nil
+	}
+	return 0, 0, nil
+}

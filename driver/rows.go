@@ -42,6 +42,12 @@ type rows struct {
 	// n is the number of rows of the current batch, row the next one.
 	n, row int
 
+	// truncated: the server reported the result cut by a limit, told
+	// after its last row. rowCap (0: none) is the most rows handed out, a
+	// row beyond it telling a cut result; seen counts the rows handed out.
+	truncated    bool
+	rowCap, seen int64
+
 	ctx     context.Context
 	state   rowsState
 	lastErr error
@@ -84,7 +90,7 @@ func (c *Connector) openRows(ctx context.Context, op operation, opts rowsOptions
 	if err != nil {
 		return nil, err
 	}
-	r := &rows{c: c, op: op, id: op.statementID(), ctx: ctx}
+	r := &rows{c: c, op: op, id: op.statementID(), ctx: ctx, truncated: p.truncated, rowCap: p.rowCap}
 	src := p.source
 	switch src.Format {
 	case results.Chunks:
@@ -174,12 +180,21 @@ func (r *rows) Next(dest []sqldriver.Value) error {
 	}
 	for r.row >= r.n {
 		if err := r.advance(); err != nil {
+			if err == io.EOF && r.truncated {
+				err = r.truncErr()
+			}
 			if err != io.EOF {
 				r.lastErr = err
 			}
 			return err
 		}
 	}
+	if r.rowCap > 0 && r.seen >= r.rowCap {
+		// A row beyond the limit: the result was cut.
+		r.lastErr = r.truncErr()
+		return r.lastErr
+	}
+	r.seen++
 	if r.ar != nil {
 		// driver.Value is declared as any: a []driver.Value is a []any
 		// with the same layout, only its element type has another name.
@@ -191,6 +206,11 @@ func (r *rows) Next(dest []sqldriver.Value) error {
 	}
 	r.row++
 	return nil
+}
+
+// truncErr is the end of a result cut by its limit.
+func (r *rows) truncErr() error {
+	return stmterr.Errorf(r.id, "%w", ErrTruncated)
 }
 
 // advance moves to the next batch; io.EOF after the last row.

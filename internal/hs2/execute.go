@@ -97,6 +97,9 @@ type ExecOptions struct {
 	// Submitted, when set, is called with the statement ID as soon as the
 	// server has accepted the statement, on the calling goroutine.
 	Submitted func(id string)
+	// ResultRowLimit, when positive, is sent as resultRowLimit: the most
+	// rows the server returns.
+	ResultRowLimit int64
 }
 
 // BuildExecute builds the ExecuteStatement request for a session.
@@ -112,6 +115,9 @@ func (c *Client) BuildExecute(s *Session, query string, o ExecOptions) (*tcli.TE
 			secs++
 		}
 		req.QueryTimeout = secs
+	}
+	if o.ResultRowLimit > 0 {
+		req.ResultRowLimit = ptr(o.ResultRowLimit)
 	}
 	if o.DirectResults && s.DirectResults() {
 		req.GetDirectResults = &tcli.TSparkGetDirectResults{MaxRows: c.opts.MaxRows}
