@@ -34,20 +34,7 @@ func numberedPages(t *testing.T, n int) (*tclitest.Script, []int64) {
 // readInts reads every row of q as int64, returning the rows read and the
 // error that ended them.
 func readInts(db *sql.DB, q string) ([]int64, error) {
-	rows, err := db.QueryContext(context.Background(), q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var got []int64
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return got, err
-		}
-		got = append(got, n)
-	}
-	return got, rows.Err()
+	return readIntsCtx(context.Background(), db, q)
 }
 
 // Every FetchResults to a Databricks server names the row it starts at: the
