@@ -50,6 +50,7 @@
 //	-rest-hybrid-limit N     largest INLINE_OR_EXTERNAL_LINKS result answered inline (1 MiB)
 //	-rest-retention 15m      close statements nobody polls or fetches for this long
 //	-rest-result-lifetime 1h close statements whose result is older than this
+//	-rest-no-hybrid          refuse disposition INLINE_OR_EXTERNAL_LINKS (HTTP 400)
 //
 // Fault injection, repeatable, tried in order (see emulator.Fault and
 // emulator.ParseFault), for Thrift and REST calls (method=rest.submit,

@@ -56,6 +56,7 @@ func parseArgs(args []string, stderr, logTo io.Writer) ([]emulator.Option, []str
 	fs.Int64Var(&ro.HybridInlineLimit, "rest-hybrid-limit", 1<<20, "largest INLINE_OR_EXTERNAL_LINKS result answered inline, in bytes")
 	fs.DurationVar(&ro.Retention, "rest-retention", 15*time.Minute, "close REST statements nobody polls or fetches for this long")
 	fs.DurationVar(&ro.ResultLifetime, "rest-result-lifetime", time.Hour, "close REST statements whose result is older than this")
+	fs.BoolVar(&ro.NoHybrid, "rest-no-hybrid", false, "refuse disposition INLINE_OR_EXTERNAL_LINKS (HTTP 400), as a warehouse that does not offer it")
 
 	var faults []emulator.Fault
 	fs.Func("fault", "fault rule, repeatable, tried in order: comma-separated method=M (a Thrift method, rest.submit, rest.status, rest.chunk, rest.cancel, rest.close, download or staging), skip=N, every=N, rate=F, seed=N, times=N (-1: no limit), latency=D, jitter=D, status=CODE, retry-after=D, drop, drop-response, truncate, content-length=N", func(s string) error {

@@ -234,29 +234,33 @@ func TestRunBadValues(t *testing.T) {
 }
 
 // TestRESTFlags: -rest-chunk-rows cuts a Statement Execution API result into
-// chunks of that many rows.
+// chunks of that many rows; -rest-no-hybrid refuses INLINE_OR_EXTERNAL_LINKS.
 func TestRESTFlags(t *testing.T) {
-	s, _ := startWith(t, "-rest-chunk-rows", "10", "-warehouse-id", "wh1")
-	body := strings.NewReader(`{"statement": "SELECT * FROM range(25)", "warehouse_id": "wh1"}`)
-	req, err := http.NewRequest(http.MethodPost, "http://"+net.JoinHostPort(s.Host(), strconv.Itoa(s.Port()))+"/api/2.0/sql/statements", body)
-	if err != nil {
-		t.Fatal(err)
+	s, _ := startWith(t, "-rest-chunk-rows", "10", "-warehouse-id", "wh1", "-rest-no-hybrid")
+	submit := func(body string) (int, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, "http://"+net.JoinHostPort(s.Host(), strconv.Itoa(s.Port()))+"/api/2.0/sql/statements", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+s.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatalf("HTTP %d: %v", resp.StatusCode, err)
+		}
+		return resp.StatusCode, out
 	}
-	req.Header.Set("Authorization", "Bearer "+s.Token())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	st, out := submit(`{"statement": "SELECT * FROM range(25)", "warehouse_id": "wh1"}`)
+	if m, _ := out["manifest"].(map[string]any); st != 200 || m == nil || m["total_chunk_count"] != float64(3) {
+		t.Errorf("HTTP %d %v, want 3 chunks", st, out)
 	}
-	defer resp.Body.Close()
-	var out struct {
-		Manifest struct {
-			TotalChunkCount int `json:"total_chunk_count"`
-		} `json:"manifest"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("HTTP %d: %v", resp.StatusCode, err)
-	}
-	if out.Manifest.TotalChunkCount != 3 {
-		t.Errorf("%d chunks, want 3", out.Manifest.TotalChunkCount)
+	st, out = submit(`{"statement": "SELECT 1", "warehouse_id": "wh1", "format": "ARROW_STREAM", "disposition": "INLINE_OR_EXTERNAL_LINKS"}`)
+	if st != 400 || out["error_code"] != "INVALID_PARAMETER_VALUE" {
+		t.Errorf("hybrid with -rest-no-hybrid: HTTP %d %v", st, out)
 	}
 }
