@@ -84,16 +84,8 @@ func badf(format string, args ...any) error { return &badRequest{msg: fmt.Sprint
 // *badRequest whose text names the field.
 func parseSubmit(body []byte) (*submitRequest, error) {
 	var raw restSubmit
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return nil, badf("Invalid value for field '%s': expected %s", typeErr.Field, typeErr.Type)
-		}
-		return nil, badf("Malformed request body: %s", jsonProblem(err))
-	}
-	if dec.More() {
-		return nil, badf("Malformed request body: data after the JSON object")
+	if err := decodeBody(body, &raw); err != nil {
+		return nil, err
 	}
 	req := &submitRequest{restSubmit: raw}
 	if strings.TrimSpace(raw.Statement) == "" {
@@ -192,6 +184,24 @@ func parseWait(s string) (time.Duration, error) {
 		return 0, badf("Invalid value for field 'wait_timeout': %q (0s, or 5s to 50s)", s)
 	}
 	return time.Duration(n) * time.Second, nil
+}
+
+// decodeBody decodes a request body holding one JSON object into v. A
+// failure is a *badRequest: a field of the wrong type is named, any other
+// problem is said without echoing the body.
+func decodeBody(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return badf("Invalid value for field '%s': expected %s", typeErr.Field, typeErr.Type)
+		}
+		return badf("Malformed request body: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return badf("Malformed request body: data after the JSON object")
+	}
+	return nil
 }
 
 // jsonProblem describes a JSON syntax error without echoing the body.

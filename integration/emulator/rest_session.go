@@ -1,9 +1,7 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
@@ -60,16 +58,8 @@ type createSessionRequest struct {
 // value it cannot use INVALID_CONF_VALUE.
 func parseCreateSession(body []byte) (*createSessionRequest, error) {
 	var raw restCreateSession
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return nil, badf("Invalid value for field '%s': expected %s", typeErr.Field, typeErr.Type)
-		}
-		return nil, badf("Malformed request body: %s", jsonProblem(err))
-	}
-	if dec.More() {
-		return nil, badf("Malformed request body: data after the JSON object")
+	if err := decodeBody(body, &raw); err != nil {
+		return nil, err
 	}
 	if raw.WarehouseID == "" {
 		return nil, badf("Field 'warehouse_id' is required")
@@ -214,21 +204,8 @@ func (s *Server) lookupRESTSession(id string) (*session, *restReply) {
 // closed (they answer CLOSED afterwards).
 func (s *Server) deleteRESTSession(sess *session) {
 	s.rest.markClosed(sess.h.guid) // first: a call between the two finds the session or its tombstone
-	s.mu.Lock()
-	delete(s.sessions, sess.h.guid)
-	sess.mu.Lock()
-	ops := sess.ops
-	sess.ops = map[handleKey]*operation{}
-	sess.mu.Unlock()
-	for k := range ops {
-		s.rest.markClosed(k)
-		delete(s.ops, k)
-	}
-	s.mu.Unlock()
-	for _, op := range ops {
-		op.closeOp()
-	}
-	s.cfg.logger.Debug("REST session deleted", "session", sess.h.String(), "statements", len(ops))
+	n := s.dropSession(sess, s.rest.markClosed)
+	s.cfg.logger.Debug("REST session deleted", "session", sess.h.String(), "statements", n)
 }
 
 // bindSession makes op a statement of the session named by the submission

@@ -173,6 +173,17 @@ func (s *Server) closeSession(req *tcli.TCloseSessionReq) *tcli.TCloseSessionRes
 	if st != nil {
 		return &tcli.TCloseSessionResp{Status: st}
 	}
+	n := s.dropSession(sess, nil)
+	s.cfg.logger.Debug("session closed", "session", sess.h.String(), "operations", n)
+	return &tcli.TCloseSessionResp{Status: okStatus()}
+}
+
+// dropSession removes sess and its operations from the server and closes
+// the operations, returning how many there were. Both protocols end a
+// session this way; each operation's handle goes to gone (when not nil)
+// while the server is locked, so that no call sees the operation missing
+// without its tombstone.
+func (s *Server) dropSession(sess *session, gone func(handleKey)) int {
 	s.mu.Lock()
 	delete(s.sessions, sess.h.guid)
 	sess.mu.Lock()
@@ -180,14 +191,16 @@ func (s *Server) closeSession(req *tcli.TCloseSessionReq) *tcli.TCloseSessionRes
 	sess.ops = map[handleKey]*operation{}
 	sess.mu.Unlock()
 	for k := range ops {
+		if gone != nil {
+			gone(k)
+		}
 		delete(s.ops, k)
 	}
 	s.mu.Unlock()
 	for _, op := range ops {
 		op.closeOp()
 	}
-	s.cfg.logger.Debug("session closed", "session", sess.h.String(), "operations", len(ops))
-	return &tcli.TCloseSessionResp{Status: okStatus()}
+	return len(ops)
 }
 
 // updateNamespace records a namespace change made by USE in a statement.
