@@ -31,4 +31,8 @@
 // emulator saw (every REST call, the links downloaded, the query tags); it
 // needs PEER_SDK_PATH, the PYTHONPATH holding the SDK and pyarrow, and is
 // skipped without it.
+//
+// The three scripts import peerlib.py (the connection-per-class test base
+// and the runner that prints the "N passed, N failed" summary); runScript
+// puts this directory first on the scripts' PYTHONPATH.
 package pypeer

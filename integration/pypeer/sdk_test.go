@@ -1,12 +1,9 @@
 package pypeer
 
 import (
-	"context"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,31 +21,19 @@ const sdkChunkRows = 1000
 // and pyarrow; without them the test is skipped (`make peer-python` sets
 // both).
 func TestPythonSDK(t *testing.T) {
-	py, path := os.Getenv("PEER_PYTHON"), os.Getenv("PEER_SDK_PATH")
-	if py == "" || path == "" {
-		t.Skip("PEER_PYTHON or PEER_SDK_PATH is not set: `make peer-python` installs databricks-sdk and runs this test")
+	py := peerPython(t)
+	path := os.Getenv("PEER_SDK_PATH")
+	if path == "" {
+		t.Skip("PEER_SDK_PATH is not set: `make peer-python` installs databricks-sdk and runs this test")
 	}
 	s := emulator.Start(t, emulator.WithREST(emulator.RESTOptions{ChunkRows: sdkChunkRows}), emulator.WithWarehouseID("sdkpeer"))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, py, "test_sdk.py")
-	cmd.Env = append(os.Environ(),
-		"PYTHONPATH="+path,
+	runScript(t, s, py, "test_sdk.py", path, 5*time.Minute,
 		"DATABRICKS_HOST=http://"+net.JoinHostPort(s.Host(), strconv.Itoa(s.Port())),
-		"DATABRICKS_TOKEN="+s.Token(),
 		"DATABRICKS_WAREHOUSE_ID=sdkpeer",
 		"CHUNK_ROWS="+strconv.Itoa(sdkChunkRows),
 		// No configuration file or environment of the machine's own.
 		"DATABRICKS_CONFIG_FILE="+t.TempDir()+"/none",
 	)
-	out, err := cmd.CombinedOutput()
-	t.Logf("test_sdk.py:\n%s", out)
-	if err != nil {
-		t.Fatalf("test_sdk.py: %v", err)
-	}
-	if !strings.Contains(string(out), " passed, 0 failed") {
-		t.Fatal("test_sdk.py printed no passing summary")
-	}
 	// What the emulator saw: every REST call, the external links
 	// downloaded, the query tags of the tagged statement.
 	log := s.Requests()

@@ -1,12 +1,9 @@
 package pypeer
 
 import (
-	"context"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,28 +21,13 @@ const seaChunkRows = 1000
 // is the interpreter and PYTHONPATH must hold the connector; without
 // PEER_PYTHON the test is skipped (`make peer-python` sets both).
 func TestPythonSEA(t *testing.T) {
-	py := os.Getenv("PEER_PYTHON")
-	if py == "" {
-		t.Skip("PEER_PYTHON is not set: `make peer-python` installs the connector and runs this test")
-	}
+	py := peerPython(t)
 	s := emulator.Start(t, emulator.WithREST(emulator.RESTOptions{ChunkRows: seaChunkRows}))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, py, "test_sea.py")
-	cmd.Env = append(os.Environ(),
+	runScript(t, s, py, "test_sea.py", os.Getenv("PYTHONPATH"), 5*time.Minute,
 		"DATABRICKS_HOST=http://"+net.JoinHostPort(s.Host(), strconv.Itoa(s.Port())),
 		"DATABRICKS_HTTP_PATH="+s.HTTPPath(),
-		"DATABRICKS_TOKEN="+s.Token(),
 		"CHUNK_ROWS="+strconv.Itoa(seaChunkRows),
 	)
-	out, err := cmd.CombinedOutput()
-	t.Logf("test_sea.py:\n%s", out)
-	if err != nil {
-		t.Fatalf("test_sea.py: %v", err)
-	}
-	if !strings.Contains(string(out), " passed, 0 failed") {
-		t.Fatal("test_sea.py printed no passing summary")
-	}
 	// What the emulator saw: sessions created and deleted, every
 	// statement in a session, the external links downloaded, the
 	// session's query tags on its statements.
@@ -67,11 +49,5 @@ func TestPythonSEA(t *testing.T) {
 		t.Error("no submission with the session's query tag peer:sea")
 	}
 	// Every session the script created was deleted.
-	deadline := time.Now().Add(30 * time.Second)
-	for s.OpenSessions() > 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := s.OpenSessions(); n > 0 {
-		t.Errorf("%d sessions left open", n)
-	}
+	checkSessionsClosed(t, s)
 }

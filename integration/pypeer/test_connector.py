@@ -10,7 +10,6 @@ import datetime
 import decimal
 import json
 import os
-import sys
 import threading
 import time
 import unittest
@@ -26,6 +25,8 @@ from databricks.sql.parameters import (
     TimestampNTZParameter,
     TinyIntParameter,
 )
+
+import peerlib
 
 HOST = os.environ["DATABRICKS_HOST"]
 HTTP_PATH = os.environ["DATABRICKS_HTTP_PATH"]
@@ -46,23 +47,8 @@ def connect(**kwargs):
     )
 
 
-class Base(unittest.TestCase):
-    options = {}
-
-    @classmethod
-    def setUpClass(cls):
-        cls.conn = connect(**cls.options)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.conn.close()
-
-    def one(self, query, params=None):
-        with self.conn.cursor() as cur:
-            cur.execute(query, params)
-            rows = cur.fetchall()
-        self.assertEqual(len(rows), 1, query)
-        return rows[0]
+class Base(peerlib.ConnectionTest):
+    connect = staticmethod(connect)
 
 
 class TestTypes(Base):
@@ -417,35 +403,5 @@ class TestCatalogMetadata(Base):
             self.assertEqual([r.COLUMN_NAME for r in cur.fetchall()], ["b"])
 
 
-class Result(unittest.TextTestResult):
-    """Collects the failed tests (a test whose subtests fail counts once)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.failed_tests = set()
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self.failed_tests.add(test.id())
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self.failed_tests.add(test.id())
-
-    def addSubTest(self, test, subtest, err):
-        super().addSubTest(test, subtest, err)
-        if err is not None:
-            self.failed_tests.add(test.id())
-
-
-def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result)
-    result = runner.run(suite)
-    failed = len(result.failed_tests)
-    print("%d passed, %d failed" % (result.testsRun - failed, failed))
-    sys.exit(0 if result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    peerlib.main(__name__)

@@ -10,7 +10,6 @@ failed.
 
 import io
 import os
-import sys
 import time
 import unittest
 
@@ -28,6 +27,8 @@ from databricks.sdk.service.sql import (
     StatementParameterListItem,
     StatementState,
 )
+
+import peerlib
 
 HOST = os.environ["DATABRICKS_HOST"]
 TOKEN = os.environ["DATABRICKS_TOKEN"]
@@ -200,13 +201,5 @@ class StatementExecution(unittest.TestCase):
             bad.statement_execution.get_statement("01234567-89ab-cdef-0123-456789abcdef")
 
 
-def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    print("%d passed, %d failed" % (result.testsRun - failed, failed))
-    sys.exit(0 if result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    peerlib.main(__name__)

@@ -13,7 +13,6 @@ failed"; exits 1 when a test failed.
 import datetime
 import decimal
 import os
-import sys
 import threading
 import time
 import unittest
@@ -23,6 +22,8 @@ from urllib.parse import urlparse
 from databricks import sql
 from databricks.sql import exc
 from databricks.sql.backend.types import CommandState
+
+import peerlib
 
 HOST = urlparse(os.environ["DATABRICKS_HOST"])
 HTTP_PATH = os.environ["DATABRICKS_HTTP_PATH"]
@@ -48,23 +49,8 @@ def connect(**kwargs):
     )
 
 
-class Base(unittest.TestCase):
-    options = {}
-
-    @classmethod
-    def setUpClass(cls):
-        cls.conn = connect(**cls.options)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.conn.close()
-
-    def one(self, query, params=None):
-        with self.conn.cursor() as cur:
-            cur.execute(query, params)
-            rows = cur.fetchall()
-        self.assertEqual(len(rows), 1, query)
-        return rows[0]
+class Base(peerlib.ConnectionTest):
+    connect = staticmethod(connect)
 
 
 class TestConnect(Base):
@@ -258,35 +244,5 @@ class TestClose(unittest.TestCase):
             conn.cursor()
 
 
-class Result(unittest.TextTestResult):
-    """Collects the failed tests (a test whose subtests fail counts once)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.failed_tests = set()
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self.failed_tests.add(test.id())
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self.failed_tests.add(test.id())
-
-    def addSubTest(self, test, subtest, err):
-        super().addSubTest(test, subtest, err)
-        if err is not None:
-            self.failed_tests.add(test.id())
-
-
-def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result)
-    result = runner.run(suite)
-    failed = len(result.failed_tests)
-    print("%d passed, %d failed" % (result.testsRun - failed, failed))
-    sys.exit(0 if result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    peerlib.main(__name__)
