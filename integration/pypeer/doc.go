@@ -32,7 +32,8 @@
 // needs PEER_SDK_PATH, the PYTHONPATH holding the SDK and pyarrow, and is
 // skipped without it.
 //
-// The three scripts import peerlib.py (the connection-per-class test base
-// and the runner that prints the "N passed, N failed" summary); runScript
-// puts this directory first on the scripts' PYTHONPATH.
+// The three scripts import peerlib.py (the connection-per-class test base,
+// with the connector scripts' cancel and SQLSTATE checks, and the runner that
+// prints the "N passed, N failed" summary); runScript puts this directory
+// first on the scripts' PYTHONPATH.
 package pypeer

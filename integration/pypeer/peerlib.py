@@ -1,13 +1,16 @@
 """What the peer scripts (test_connector.py, test_sea.py, test_sdk.py) share:
-a base class for tests on one connection per class and the runner that
-prints one line per test and the summary line "N passed, N failed" the Go
-tests look for.
+a base class for tests on one connection per class (with the connector
+scripts' checks of a blocking statement cancelled and of error classes and
+SQLSTATEs) and the runner that prints one line per test and the summary
+line "N passed, N failed" the Go tests look for.
 
 The Go harness (runScript in harness_test.go) puts this directory first on
 PYTHONPATH, so the scripts import it from anywhere.
 """
 
 import sys
+import threading
+import time
 import unittest
 
 
@@ -34,6 +37,48 @@ class ConnectionTest(unittest.TestCase):
             rows = cur.fetchall()
         self.assertEqual(len(rows), 1, query)
         return rows[0]
+
+    def cancel_blocking(self, query="SELECT sleep_ms(60000)"):
+        """Runs query (execute, then fetchall) on a cursor of the class's
+        connection in a thread, cancels it from this one once the cursor
+        knows its statement, fails unless the thread then ends, and returns
+        what the thread ended with: the exception raised, or the rows."""
+        with self.conn.cursor() as cur:
+            outcome = []
+
+            def run():
+                try:
+                    cur.execute(query)
+                    outcome.append(cur.fetchall())
+                except Exception as e:  # the cancelled statement's error
+                    outcome.append(e)
+
+            th = threading.Thread(target=run)
+            th.start()
+            # The cursor knows its statement once the server answered the
+            # submission (after any hold of the server's).
+            deadline = time.monotonic() + 60
+            while cur.active_command_id is None and th.is_alive():
+                self.assertLess(time.monotonic(), deadline, "the statement never started")
+                time.sleep(0.05)
+            cur.cancel()
+            th.join(timeout=50)
+            self.assertFalse(th.is_alive(), "the cancelled statement did not end")
+        return outcome[0] if outcome else None
+
+    def assert_sqlstates(self, error, cases, prefix=""):
+        """Runs each (query, error class, SQLSTATE) of cases and checks that
+        it fails with error whose text holds prefix + "[class] " and
+        "SQLSTATE: " + the state; then that the connection still works."""
+        for query, cls, state in cases:
+            with self.subTest(query=query), self.conn.cursor() as cur:
+                with self.assertRaises(error) as ctx:
+                    cur.execute(query)
+                    cur.fetchall()
+                msg = str(ctx.exception)
+                self.assertIn(prefix + "[%s] " % cls, msg)
+                self.assertIn("SQLSTATE: " + state, msg)
+        self.assertEqual(self.one("SELECT 1 AS one").one, 1)
 
 
 class Result(unittest.TextTestResult):

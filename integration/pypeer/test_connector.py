@@ -10,7 +10,6 @@ import datetime
 import decimal
 import json
 import os
-import threading
 import time
 import unittest
 import uuid
@@ -227,47 +226,22 @@ class TestAsync(Base):
             self.assertEqual([tuple(r) for r in cur.fetchall()], [(300,)])
 
     def test_cancel(self):
-        with self.conn.cursor() as cur:
-            failure = []
-
-            def run():
-                try:
-                    cur.execute("SELECT sleep_ms(60000)")
-                    cur.fetchall()
-                except Exception as e:  # the cancelled statement's error
-                    failure.append(e)
-
-            th = threading.Thread(target=run)
-            th.start()
-            # The cursor knows its statement once ExecuteStatement answered
-            # (after the server's direct-results hold).
-            deadline = time.monotonic() + 60
-            while cur.active_command_id is None and th.is_alive():
-                self.assertLess(time.monotonic(), deadline, "the statement never started")
-                time.sleep(0.05)
-            cur.cancel()
-            th.join(timeout=50)
-            self.assertFalse(th.is_alive(), "the cancelled statement did not end")
-            self.assertEqual(len(failure), 1, "the cancelled statement returned rows")
+        outcome = self.cancel_blocking()
+        self.assertIsInstance(outcome, Exception, "the cancelled statement returned rows")
         self.assertEqual(self.one("SELECT 1 AS one").one, 1)
 
 
 class TestErrors(Base):
     def test_sqlstates(self):
-        for query, cls, state in [
-            ("SELEC 1", "PARSE_SYNTAX_ERROR", "42601"),
-            ("SELECT * FROM no_such_table_py", "TABLE_OR_VIEW_NOT_FOUND", "42P01"),
-            ("SELECT 1 / 0", "DIVIDE_BY_ZERO", "22012"),
-            ("SELECT CAST('x' AS INT)", "CAST_INVALID_INPUT", "22018"),
-        ]:
-            with self.subTest(query=query), self.conn.cursor() as cur:
-                with self.assertRaises(exc.ServerOperationError) as ctx:
-                    cur.execute(query)
-                    cur.fetchall()
-                msg = str(ctx.exception)
-                self.assertIn("[%s] " % cls, msg)
-                self.assertIn("SQLSTATE: " + state, msg)
-        self.assertEqual(self.one("SELECT 1 AS one").one, 1)
+        self.assert_sqlstates(
+            exc.ServerOperationError,
+            [
+                ("SELEC 1", "PARSE_SYNTAX_ERROR", "42601"),
+                ("SELECT * FROM no_such_table_py", "TABLE_OR_VIEW_NOT_FOUND", "42P01"),
+                ("SELECT 1 / 0", "DIVIDE_BY_ZERO", "22012"),
+                ("SELECT CAST('x' AS INT)", "CAST_INVALID_INPUT", "22018"),
+            ],
+        )
 
 
 class TestDML(Base):

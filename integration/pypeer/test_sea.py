@@ -13,7 +13,6 @@ failed"; exits 1 when a test failed.
 import datetime
 import decimal
 import os
-import threading
 import time
 import unittest
 import uuid
@@ -190,42 +189,20 @@ class TestAsync(Base):
         self.assertEqual(self.one("SELECT 1 AS one").one, 1)
 
     def test_cancel_blocking(self):
-        with self.conn.cursor() as cur:
-            done = []
-
-            def run():
-                try:
-                    cur.execute("SELECT sleep_ms(60000)")
-                    done.append("returned")
-                except Exception as e:
-                    done.append(e)
-
-            th = threading.Thread(target=run)
-            th.start()
-            deadline = time.monotonic() + 60
-            while cur.active_command_id is None and th.is_alive():
-                self.assertLess(time.monotonic(), deadline, "the statement never started")
-                time.sleep(0.05)
-            cur.cancel()
-            th.join(timeout=50)
-            self.assertFalse(th.is_alive(), "the cancelled statement did not end")
+        self.cancel_blocking()
 
 
 class TestErrors(Base):
     def test_sqlstates(self):
-        for query, cls, state in [
-            ("SELEC 1", "PARSE_SYNTAX_ERROR", "42601"),
-            ("SELECT * FROM no_such_table_py", "TABLE_OR_VIEW_NOT_FOUND", "42P01"),
-            ("SELECT 1 / 0", "DIVIDE_BY_ZERO", "22012"),
-        ]:
-            with self.subTest(query=query), self.conn.cursor() as cur:
-                with self.assertRaises(exc.ServerOperationError) as ctx:
-                    cur.execute(query)
-                    cur.fetchall()
-                msg = str(ctx.exception)
-                self.assertIn("BAD_REQUEST - [%s] " % cls, msg)
-                self.assertIn("SQLSTATE: " + state, msg)
-        self.assertEqual(self.one("SELECT 1 AS one").one, 1)
+        self.assert_sqlstates(
+            exc.ServerOperationError,
+            [
+                ("SELEC 1", "PARSE_SYNTAX_ERROR", "42601"),
+                ("SELECT * FROM no_such_table_py", "TABLE_OR_VIEW_NOT_FOUND", "42P01"),
+                ("SELECT 1 / 0", "DIVIDE_BY_ZERO", "22012"),
+            ],
+            prefix="BAD_REQUEST - ",
+        )
 
     def test_unknown_schema(self):
         with self.assertRaises(exc.Error):
