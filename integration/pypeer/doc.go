@@ -33,7 +33,7 @@
 // skipped without it.
 //
 // The three scripts import peerlib.py (the connection-per-class test base,
-// with the connector scripts' cancel and SQLSTATE checks, and the runner that
-// prints the "N passed, N failed" summary); runScript puts this directory
-// first on the scripts' PYTHONPATH.
+// with the connector scripts' execute_async, cancel and SQLSTATE checks, and
+// the runner that prints the "N passed, N failed" summary); runScript puts
+// this directory first on the scripts' PYTHONPATH.
 package pypeer

@@ -1,8 +1,9 @@
 """What the peer scripts (test_connector.py, test_sea.py, test_sdk.py) share:
 a base class for tests on one connection per class (with the connector
-scripts' checks of a blocking statement cancelled and of error classes and
-SQLSTATEs) and the runner that prints one line per test and the summary
-line "N passed, N failed" the Go tests look for.
+scripts' execute_async round trip and their checks of a blocking statement
+cancelled and of error classes and SQLSTATEs) and the runner that prints
+one line per test and the summary line "N passed, N failed" the Go tests
+look for.
 
 The Go harness (runScript in harness_test.go) puts this directory first on
 PYTHONPATH, so the scripts import it from anywhere.
@@ -37,6 +38,19 @@ class ConnectionTest(unittest.TestCase):
             rows = cur.fetchall()
         self.assertEqual(len(rows), 1, query)
         return rows[0]
+
+    def execute_async(self, query):
+        """Submits query with execute_async on a cursor of the class's
+        connection, polls until it is no longer pending (failing after two
+        minutes) and returns the rows of its result."""
+        with self.conn.cursor() as cur:
+            cur.execute_async(query)
+            deadline = time.monotonic() + 120
+            while cur.is_query_pending():
+                self.assertLess(time.monotonic(), deadline, "still pending")
+                time.sleep(0.05)
+            cur.get_async_execution_result()
+            return cur.fetchall()
 
     def cancel_blocking(self, query="SELECT sleep_ms(60000)"):
         """Runs query (execute, then fetchall) on a cursor of the class's
