@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	sqldriver "database/sql/driver"
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,20 +270,7 @@ func BenchmarkLinksHeap(b *testing.B) {
 	ctx := context.Background()
 	var grow uint64
 	for b.Loop() {
-		var before runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		var peak atomic.Uint64
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go heapPeakEvery(20*time.Millisecond, stop, &peak, &wg)
-		scanLinks(ctx, b, db, 2_000_000)
-		close(stop)
-		wg.Wait()
-		if p := peak.Load(); p > before.HeapInuse {
-			grow = max(grow, p-before.HeapInuse)
-		}
+		grow = max(grow, heapGrowth(20*time.Millisecond, func() { scanLinks(ctx, b, db, 2_000_000) }))
 	}
 	b.ReportMetric(float64(grow)/(1<<20), "peak-heap-MiB")
 }

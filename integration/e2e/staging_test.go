@@ -431,20 +431,7 @@ func BenchmarkStagingHeap(b *testing.B) {
 		b.Run(bm.name, func(b *testing.B) {
 			var grow uint64
 			for b.Loop() {
-				var before runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&before)
-				var peak atomic.Uint64
-				stop := make(chan struct{})
-				var wg sync.WaitGroup
-				wg.Add(1)
-				go heapPeakEvery(2*time.Millisecond, stop, &peak, &wg)
-				bm.run()
-				close(stop)
-				wg.Wait()
-				if p := peak.Load(); p > before.HeapInuse {
-					grow = max(grow, p-before.HeapInuse)
-				}
+				grow = max(grow, heapGrowth(2*time.Millisecond, bm.run))
 			}
 			b.SetBytes(2 * size)
 			b.ReportMetric(float64(grow)/(1<<20), "peak-heap-MiB")
@@ -452,21 +439,33 @@ func BenchmarkStagingHeap(b *testing.B) {
 	}
 }
 
-// heapPeakEvery samples the heap in use every d until stop is closed.
-func heapPeakEvery(d time.Duration, stop <-chan struct{}, peak *atomic.Uint64, wg *sync.WaitGroup) {
-	defer wg.Done()
-	var ms runtime.MemStats
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		runtime.ReadMemStats(&ms)
-		if ms.HeapInuse > peak.Load() {
-			peak.Store(ms.HeapInuse)
+// heapGrowth runs run after a GC and returns how far the heap in use rose
+// above where it started, sampled every d.
+func heapGrowth(d time.Duration, run func()) uint64 {
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var ms runtime.MemStats
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
 		}
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-	}
+	})
+	run()
+	close(stop)
+	wg.Wait()
+	return max(peak.Load(), before.HeapInuse) - before.HeapInuse
 }
