@@ -14,6 +14,7 @@ import (
 
 	_ "github.com/asyncsql/databricks/driver" // registers "databricks"
 	"github.com/asyncsql/databricks/integration/emulator"
+	"github.com/asyncsql/databricks/integration/internal/testbackend"
 )
 
 // srv is the emulator shared by the tests that need no special options.
@@ -40,28 +41,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// backend is the driver backend every test runs on: the emulator serves
-// both APIs on one port, and DATABRICKS_TEST_BACKEND=rest runs the suite on
-// the REST backend (make test runs it on both). Tests of what only the
-// Thrift backend has call thriftOnly.
-var backend = os.Getenv("DATABRICKS_TEST_BACKEND")
-
-// testDSN is s's DSN for the backend under test.
-func testDSN(s *emulator.Server) string {
-	if backend == "rest" {
-		return s.DSN() + "&backend=rest"
-	}
-	return s.DSN()
-}
-
-// thriftOnly skips a test on the REST backend, saying why it applies to
-// Thrift only.
-func thriftOnly(t *testing.T, why string) {
-	t.Helper()
-	if backend == "rest" {
-		t.Skip("Thrift backend only: " + why)
-	}
-}
+// The backend every test runs on (DATABRICKS_TEST_BACKEND); tests of what
+// only the Thrift backend has call thriftOnly.
+var (
+	backend    = testbackend.Name
+	testDSN    = testbackend.DSN
+	thriftOnly = testbackend.ThriftOnly
+)
 
 // call is the emulator's name for a Thrift call's counterpart on the
 // backend under test: on REST, ExecuteStatement is rest.submit,
